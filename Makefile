@@ -1,0 +1,48 @@
+# Two commands on a fresh machine: `make demo`, then `make test`. Everything else is optional.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export OUTCOMES_WORK_DIR ?= $(CURDIR)/.work
+
+.PHONY: help env demo test up down lint lock bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
+
+env: $(STAMP)  ## create the virtual environment from the pinned lock file
+
+$(STAMP): pyproject.toml requirements.lock
+	@echo "==> creating $(VENV) with pinned versions from requirements.lock (about a minute)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]' 2> >(grep -v "^WARNING: Location" >&2)
+	@$(BIN)/pip check >/dev/null
+	@touch $(STAMP)
+
+demo: $(STAMP)  ## synthetic extracts -> Airflow (event-driven) -> dbt -> quality gate -> publication
+	@$(BIN)/python -m outcomes.demo
+
+test: $(STAMP)  ## lint and run every test
+	@$(BIN)/ruff check .
+	@$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+up: $(STAMP)  ## start Airflow (scheduler, dag-processor, triggerer, api-server + UI) in the foreground
+	@$(BIN)/python -m outcomes.airflow_local up
+
+lint: $(STAMP)  ## ruff on Python, sqlfluff on the dbt models
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check . || true
+
+lock:  ## re-resolve the pinned environment (needs the package index)
+	@rm -rf /tmp/outcomes-lock && $(PYTHON) -m venv /tmp/outcomes-lock
+	@/tmp/outcomes-lock/bin/pip install --quiet -e '.[dev]'
+	@{ echo "# Pinned versions of every package the project installs (pip constraints)."; \
+	   echo "# Regenerate with: make lock  (then review the diff). Python 3.11."; \
+	   /tmp/outcomes-lock/bin/pip freeze --exclude-editable; } > requirements.lock
+
+bench: $(STAMP)  ## run the benchmarks and record results under bench/results/
+	@$(BIN)/python -m bench
+
+clean:  ## remove generated data (keeps the virtual environment)
+	rm -rf .work dbt_project/target dbt_project/logs

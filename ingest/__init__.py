@@ -1,0 +1,1 @@
+"""Take a delivered file to validated, pseudonymised raw Parquet: contracts, checks, quarantine, ledger."""

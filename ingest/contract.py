@@ -1,0 +1,176 @@
+"""Feed contracts: one YAML file per feed under ``contracts/``, validated by these models.
+
+A contract is the single declaration of a feed. The loader, the dbt sources, the raw quality checks and the
+feed documentation are all driven from it (see docs/contracts.md for the field reference).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ColumnType = Literal["varchar", "integer", "decimal", "boolean", "date", "timestamp"]
+Treatment = Literal["pseudonymise", "drop", "derive_age"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Column(_Strict):
+    name: str
+    type: ColumnType
+    description: str = ""
+    nullable: bool = True
+    codes: list[str] | None = None  # allowed values (compared as text)
+    code_list: str | None = None  # name of a reference list in contracts/reference/<name>.csv (column "code")
+    min: float | None = None
+    max: float | None = None
+    pattern: str | None = None  # regular expression the text must match in full
+    check: Literal["nhs_number", "ods_code", "lsoa"] | None = None
+    not_future: bool = False
+    personal: Treatment | None = None  # how personal data is treated at the ingest boundary
+    age_at: str | None = None  # for personal=derive_age: the event-date column age is measured at
+
+
+class Rule(_Strict):
+    """A row rule across columns, written as a DuckDB SQL boolean expression that must hold."""
+
+    id: str
+    description: str
+    sql: str
+    columns: list[str]
+
+
+class FileSpec(_Strict):
+    pattern: str  # glob on the file name, e.g. "RWP_ECDS_*.csv"
+    format: Literal["csv", "xlsx", "parquet"]
+    delimiter: str = ","
+    encoding: Literal["utf-8", "windows-1252", "latin-1"] = "utf-8"
+    date_format: str = "%Y-%m-%d"
+    timestamp_format: str = "%Y-%m-%d %H:%M:%S"
+    sheet: str | None = None  # XLSX sheet name; first sheet when empty
+    manifest_suffix: str = ".manifest.json"  # optional sidecar {"row_count": N, "sha256": "..."}
+
+
+class Period(_Strict):
+    column: str
+    grain: Literal["day", "week", "month", "year", "snapshot"] = "month"
+
+
+class Cadence(_Strict):
+    frequency: Literal["daily", "weekly", "monthly", "quarterly", "annual"]
+    deadline_days: int = Field(ge=0, description="days after the end of a period by which it must arrive")
+
+
+class Contract(_Strict):
+    organisation: str  # ODS code (or local-authority code) of the sender
+    feed: str  # short feed name, unique within the organisation
+    title: str
+    description: str = ""
+    national_dataset: str | None = None
+    file: FileSpec
+    period: Period
+    cadence: Cadence
+    primary_key: list[str]
+    columns: list[Column]
+    rules: list[Rule] = []
+    max_rejection_rate: float = Field(default=0.05, ge=0, le=1)
+
+    @field_validator("organisation", "feed")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not value.replace("_", "").isalnum():
+            raise ValueError(f"must be letters, digits and underscores, found {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> Contract:
+        names = {c.name for c in self.columns}
+        if len(names) != len(self.columns):
+            raise ValueError("column names must be unique")
+        for key in self.primary_key:
+            if key not in names:
+                raise ValueError(f"primary_key column {key!r} is not declared")
+        if self.period.column not in names:
+            raise ValueError(f"period column {self.period.column!r} is not declared")
+        for rule in self.rules:
+            missing = set(rule.columns) - names
+            if missing:
+                raise ValueError(f"rule {rule.id!r} uses undeclared columns {sorted(missing)}")
+        for col in self.columns:
+            if col.personal == "derive_age" and col.age_at not in names:
+                raise ValueError(f"column {col.name!r}: derive_age needs age_at naming a declared column")
+        return self
+
+    @property
+    def feed_id(self) -> str:
+        """Globally unique feed id, e.g. ``rwp_ecds``; names the lake folder, dbt source table and DAG."""
+        return f"{self.organisation.lower()}_{self.feed.lower()}"
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    def matches(self, filename: str) -> bool:
+        return fnmatch.fnmatchcase(filename, self.file.pattern)
+
+    def landing_subdir(self) -> Path:
+        return Path(self.organisation) / self.feed
+
+
+class ContractError(ValueError):
+    """A contract file is invalid or no contract matches a file."""
+
+
+def load_contract(path: Path) -> Contract:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return Contract.model_validate(data)
+    except (yaml.YAMLError, ValueError) as exc:
+        raise ContractError(f"{path}: invalid contract: {exc}") from exc
+
+
+@cache
+def _load_dir(directory: str) -> tuple[Contract, ...]:
+    paths = sorted(Path(directory).glob("*.yaml"))
+    contracts = tuple(load_contract(p) for p in paths)
+    ids = [c.feed_id for c in contracts]
+    dupes = {i for i in ids if ids.count(i) > 1}
+    if dupes:
+        raise ContractError(f"{directory}: feed ids declared twice: {sorted(dupes)}")
+    return contracts
+
+
+def load_contracts(directory: Path) -> tuple[Contract, ...]:
+    """Every contract in a folder (``*.yaml``, sorted by file name)."""
+    return _load_dir(str(Path(directory).resolve()))
+
+
+def contract_for_feed(directory: Path, feed_id: str) -> Contract:
+    for contract in load_contracts(directory):
+        if contract.feed_id == feed_id:
+            return contract
+    known = ", ".join(c.feed_id for c in load_contracts(directory))
+    raise ContractError(f"no contract for feed {feed_id!r} (known feeds: {known})")
+
+
+def contract_for_file(directory: Path, filename: str) -> Contract:
+    """The one contract whose file pattern matches ``filename``."""
+    found = [c for c in load_contracts(directory) if c.matches(filename)]
+    if not found:
+        raise ContractError(
+            f"{filename}: rule file.name: no contract's file pattern matches this name "
+            f"(expected one of: {', '.join(c.file.pattern for c in load_contracts(directory))})"
+        )
+    if len(found) > 1:
+        raise ContractError(f"{filename}: matches several contracts: {[c.feed_id for c in found]}")
+    return found[0]

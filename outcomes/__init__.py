@@ -1,0 +1,1 @@
+"""Shared outcomes pipeline for an integrated care system: settings, command line and orchestration helpers."""

@@ -71,6 +71,7 @@ class Cadence(_Strict):
 class Contract(_Strict):
     organisation: str  # ODS code (or local-authority code) of the sender
     feed: str  # short feed name, unique within the organisation
+    kind: Literal["activity", "optout", "reference"] = "activity"  # optout: national data opt-out list
     title: str
     description: str = ""
     national_dataset: str | None = None

@@ -1,0 +1,51 @@
+"""Claim delivered files from a feed's landing folder, atomically, so each file is ingested by one run only."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+from ingest.contract import contract_for_feed
+from outcomes.settings import Settings, get_settings
+
+READY_MARKER = "_READY"
+PARTIAL_SUFFIXES = (".tmp", ".part", ".partial")
+
+
+def claim_files(feed_id: str, settings: Settings | None = None) -> list[str]:
+    """Move every waiting file of ``feed_id`` (with its manifest sidecar) into a fresh inbox folder.
+
+    A rename is atomic on one filesystem, so two runs racing for the same file cannot both get it.
+    Markers, sidecars and files still being written (``.tmp``/``.part``) are left alone.
+    """
+    settings = settings or get_settings()
+    contract = contract_for_feed(settings.contracts_dir, feed_id)
+    landing = settings.landing_dir / contract.landing_subdir()
+    if not landing.exists():
+        return []
+    claim_dir = settings.inbox_dir / feed_id / uuid.uuid4().hex[:12]
+    claimed: list[str] = []
+    sidecar = contract.file.manifest_suffix
+    for path in sorted(landing.iterdir()):
+        name = path.name
+        if (not path.is_file() or name == READY_MARKER or name.startswith(".") or name.endswith(sidecar)
+                or name.endswith(PARTIAL_SUFFIXES)):
+            continue
+        claim_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(path, claim_dir / name)
+        except FileNotFoundError:  # another run claimed it first
+            continue
+        manifest = path.with_name(name + sidecar)
+        if manifest.exists():
+            try:
+                os.rename(manifest, claim_dir / manifest.name)
+            except FileNotFoundError:
+                pass
+        claimed.append(str(claim_dir / name))
+    return claimed
+
+
+def is_claimed(path: Path, settings: Settings) -> bool:
+    return path.resolve().is_relative_to(settings.inbox_dir.resolve())

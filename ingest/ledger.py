@@ -1,0 +1,76 @@
+"""The load ledger: one immutable JSON document per delivered file under ``lake/ledger/``.
+
+A ledger row is written last, atomically (temporary name, then rename): it is the commit point of an ingest.
+A raw batch without a ledger row is invisible downstream. Supersession is derived, never edited in place: a
+loaded batch is superseded for a period when a later loaded batch of the same feed covers that period.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from outcomes.settings import Settings
+
+STATUSES = ("loaded", "rejected", "duplicate")
+
+
+@contextmanager
+def ledger_lock(settings: Settings) -> Iterator[None]:
+    """Serialise the duplicate check and the commit across processes (short critical sections only)."""
+    settings.ledger_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.ledger_dir / ".lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def write_entry(settings: Settings, entry: dict) -> Path:
+    if entry.get("status") not in STATUSES:
+        raise ValueError(f"ledger status must be one of {STATUSES}, found {entry.get('status')!r}")
+    settings.ledger_dir.mkdir(parents=True, exist_ok=True)
+    target = settings.ledger_dir / f"{entry['batch_id']}.json"
+    tmp = target.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(entry, indent=2, sort_keys=True, default=str), encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
+def read_entries(settings: Settings) -> list[dict]:
+    if not settings.ledger_dir.exists():
+        return []
+    entries = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(settings.ledger_dir.glob("*.json"))]
+    return with_supersession(entries)
+
+
+def with_supersession(entries: list[dict]) -> list[dict]:
+    """Add ``superseded_by`` (latest later loaded batch of the same feed sharing a period) to loaded rows."""
+    loaded = sorted((e for e in entries if e["status"] == "loaded"), key=lambda e: e["batch_id"])
+    for i, entry in enumerate(loaded):
+        later = [o for o in loaded[i + 1:]
+                 if o["feed_id"] == entry["feed_id"] and set(o.get("periods", [])) & set(entry.get("periods", []))]
+        covered = set().union(*(set(o["periods"]) for o in later)) if later else set()
+        entry["superseded_by"] = later[-1]["batch_id"] if later else None
+        entry["superseded_fully"] = bool(later) and set(entry.get("periods", [])) <= covered
+    for entry in entries:
+        entry.setdefault("superseded_by", None)
+        entry.setdefault("superseded_fully", False)
+    return entries
+
+
+def find_loaded(settings: Settings, sha256: str, feed_id: str) -> dict | None:
+    for entry in read_entries(settings):
+        if entry["status"] == "loaded" and entry["sha256"] == sha256 and entry["feed_id"] == feed_id:
+            return entry
+    return None
+
+
+def latest_loaded(settings: Settings, feed_id: str) -> dict | None:
+    loaded = [e for e in read_entries(settings) if e["status"] == "loaded" and e["feed_id"] == feed_id]
+    return max(loaded, key=lambda e: e["batch_id"]) if loaded else None

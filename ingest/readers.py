@@ -1,0 +1,126 @@
+"""Read a delivered file into a DuckDB table of text columns plus its physical line number (``_line``).
+
+Everything arrives as text; typing is a row check (rules in ingest.row_checks), so a bad value quarantines
+one row instead of failing the file. CSV parse failures (too few or too many fields, over-long lines) become
+rejected rows with their DuckDB line numbers.
+"""
+
+from __future__ import annotations
+
+import codecs
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from ingest.contract import Contract
+from ingest.lines import accepted_record_lines
+
+SOURCE_TABLE = "src"
+PARSE_REJECTS_TABLE = "parse_rejects"
+
+
+@dataclass
+class ReadResult:
+    rows_parsed: int
+    rows_unparseable: int
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _to_utf8(path: Path, encoding: str, tmp_dir: Path) -> Path:
+    """Stream-transcode a non-UTF-8 text file (DuckDB reads UTF-8 natively)."""
+    if encoding == "utf-8":
+        return path
+    target = tmp_dir / (path.name + ".utf8")
+    with open(path, "rb") as src, open(target, "wb") as dst:
+        reader = codecs.getreader(encoding)(src)
+        writer = codecs.getwriter("utf-8")(dst)
+        shutil.copyfileobj(reader, writer, 1024 * 1024)
+    return target
+
+
+def read_csv(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], contract: Contract,
+             tmp_dir: Path) -> ReadResult:
+    text_path = _to_utf8(path, contract.file.encoding, tmp_dir)
+    names = [h if h else f"_unnamed_{i}" for i, h in enumerate(header, start=1)]
+    columns = "{" + ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names) + "}"
+    con.execute(
+        f"""
+        create or replace temp table _csv as
+        select * from read_csv(?, header=true, auto_detect=false, columns={columns},
+                               delim=?, quote='"', escape='"', store_rejects=true, ignore_errors=true,
+                               rejects_table='{PARSE_REJECTS_TABLE}', rejects_scan='_scan_rejects',
+                               null_padding=false, strict_mode=true, max_line_size=4000000)
+        """,
+        [str(text_path), contract.file.delimiter],
+    )
+    rejected = con.execute(f"select distinct line from {PARSE_REJECTS_TABLE}").fetchall()
+    rejected_lines = {int(r[0]) for r in rejected}
+    lines = accepted_record_lines(text_path, rejected_lines)
+    parsed = con.execute("select count(*) from _csv").fetchall()[0][0]
+    if len(lines) != parsed:  # never guess a line number: fall back to record order, which is exact w/o blanks
+        lines = np.arange(2, parsed + 2)
+    con.register("_lines_df", pd.DataFrame({"_line": lines.astype("int64")}))
+    con.execute(
+        f"create or replace temp table {SOURCE_TABLE} as "
+        "select c.*, l._line from (select *, row_number() over () as _rn from _csv) c "
+        "join (select _line, row_number() over () as _rn from _lines_df) l using (_rn)"
+    )
+    con.execute("alter table src drop column _rn")
+    con.unregister("_lines_df")
+    con.execute("drop table _csv")
+    return ReadResult(rows_parsed=parsed, rows_unparseable=len(rejected_lines))
+
+
+def _cell_text(value: object, contract: Contract) -> object:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp) or hasattr(value, "strftime"):
+        ts = pd.Timestamp(value)
+        if ts == ts.normalize():
+            return ts.strftime(contract.file.date_format)
+        return ts.strftime(contract.file.timestamp_format)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract) -> tuple[list[str], ReadResult]:
+    sheet = contract.file.sheet if contract.file.sheet else 0
+    frame = pd.read_excel(path, sheet_name=sheet, engine="calamine", dtype=object, header=0)
+    header = [str(c).strip() for c in frame.columns]
+    frame.columns = header
+    frame = frame.dropna(how="all")
+    text = frame.apply(lambda col: col.map(lambda v: _cell_text(v, contract)))
+    text = text.astype("string")
+    text["_line"] = (frame.index.to_numpy() + 2).astype("int64")  # Excel row number (header is row 1)
+    con.register("_xlsx_df", text)
+    con.execute(f"create or replace temp table {SOURCE_TABLE} as select * from _xlsx_df")
+    con.unregister("_xlsx_df")
+    con.execute(f"create or replace temp table {PARSE_REJECTS_TABLE} as "
+                "select 0::bigint as line, ''::varchar as error_type, ''::varchar as error_message where false")
+    return header, ReadResult(rows_parsed=len(text), rows_unparseable=0)
+
+
+def read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], ReadResult]:
+    header = [r[0] for r in con.execute("select name from parquet_schema(?) where num_children is null",
+                                        [str(path)]).fetchall()]
+    casts = ", ".join(f"cast({_quote(h)} as varchar) as {_quote(h)}" for h in header)
+    con.execute(f"create or replace temp table {SOURCE_TABLE} as "
+                f"select {casts}, (row_number() over ())::bigint + 1 as _line from read_parquet(?)", [str(path)])
+    con.execute(f"create or replace temp table {PARSE_REJECTS_TABLE} as "
+                "select 0::bigint as line, ''::varchar as error_type, ''::varchar as error_message where false")
+    rows = con.execute(f"select count(*) from {SOURCE_TABLE}").fetchall()[0][0]
+    return header, ReadResult(rows_parsed=rows, rows_unparseable=0)
+
+
+def make_tmp_dir(parent: Path) -> Path:
+    parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="read-", dir=parent))

@@ -1,0 +1,86 @@
+"""The personal-data boundary as SQL: pseudonymise, derive age, drop, remove opt-outs, add lineage columns."""
+
+from __future__ import annotations
+
+from ingest.contract import Column, Contract
+from ingest.ledger import latest_loaded
+from ingest.pseudonymise import UDF_NAME
+from ingest.row_checks import lit, q
+from outcomes.settings import Settings
+
+AGE_BANDS = [(lo, f"{lo}-{lo + 4}") for lo in range(0, 90, 5)] + [(90, "90+")]
+
+
+def output_name(col: Column) -> str:
+    """Name of a personal column after treatment (``nhs_number`` becomes ``person_id``)."""
+    if col.personal == "pseudonymise":
+        return "person_id" if col.name == "nhs_number" else f"{col.name}_pseudonym"
+    return col.name
+
+
+def age_years_sql(dob: str, at: str) -> str:
+    return (f"(year({at}) - year({dob}) - case when month({at}) * 100 + day({at}) < month({dob}) * 100 + day({dob}) "
+            "then 1 else 0 end)")
+
+
+def age_band_sql(age: str) -> str:
+    whens = " ".join(f"when {age} < {lo + 5} then '{label}'" for lo, label in AGE_BANDS[:-1])
+    return f"case when {age} is null or {age} < 0 then null {whens} else '90+' end"
+
+
+def treated_columns(contract: Contract) -> list[str]:
+    out: list[str] = []
+    for col in contract.columns:
+        name = q(col.name)
+        match col.personal:
+            case None:
+                out.append(f"{name}")
+            case "pseudonymise":
+                out.append(f"{UDF_NAME}({name}) as {q(output_name(col))}")
+            case "derive_age":
+                age = age_years_sql(name, f"cast({q(col.age_at)} as date)")
+                out.append(f"{age}::integer as age_years")
+                out.append(f"{age_band_sql(age)} as age_band")
+            case "drop":
+                pass
+    return out
+
+
+def period_sql(contract: Contract) -> str:
+    col = q(contract.period.column)
+    if contract.period.grain == "snapshot":
+        return f"cast({col} as date)"
+    return f"cast(date_trunc('{contract.period.grain}', {col}) as date)"
+
+
+def optout_persons_sql(contract: Contract, settings: Settings) -> str | None:
+    """A subquery of opted-out person ids (latest loaded opt-out list), or None when nothing applies."""
+    if contract.kind == "optout" or not any(c.personal == "pseudonymise" for c in contract.columns):
+        return None
+    from ingest.contract import load_contracts  # local import: contracts are cached per folder
+
+    paths = []
+    for other in load_contracts(settings.contracts_dir):
+        if other.kind != "optout":
+            continue
+        latest = latest_loaded(settings, other.feed_id)
+        if latest and latest.get("raw_path"):
+            paths.append(f"{latest['raw_path']}/*.parquet")
+    if not paths:
+        return None
+    files = ", ".join(lit(p) for p in paths)
+    return f"select person_id from read_parquet([{files}])"
+
+
+def accepted_rows_sql(contract: Contract, batch_id: str, file_name: str, optout_sql: str | None) -> str:
+    person = next((c for c in contract.columns if c.personal == "pseudonymise" and c.name == "nhs_number"), None)
+    opted = (f"person_id is not null and person_id in ({optout_sql})" if optout_sql and person else "false")
+    cols = ", ".join(treated_columns(contract))
+    return (
+        "create or replace temp table accepted as "
+        f"select *, {opted} as _opted_out from ("
+        f"select {cols}, {lit(batch_id)} as _batch_id, {period_sql(contract)} as _period, "
+        f"{lit(file_name)} as _source_file, _line::bigint as _source_line, "
+        "current_timestamp::timestamp as _loaded_at "
+        "from typed where _line not in (select _line from violations) order by _line)"
+    )

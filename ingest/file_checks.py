@@ -126,7 +126,7 @@ def read_manifest(path: Path, contract: Contract) -> dict | None:
     try:
         data = json.loads(sidecar.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise FileRejected(path.name, "file.manifest", f"the manifest {sidecar.name} is not valid JSON: {exc}")
+        raise FileRejected(path.name, "file.manifest", f"the manifest {sidecar.name} is not valid JSON: {exc}") from None
     return data
 
 

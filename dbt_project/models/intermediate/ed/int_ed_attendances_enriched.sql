@@ -1,0 +1,43 @@
+-- Grain: one row per emergency care attendance (all trusts' ECDS feeds), with time in department, the 4-hour
+-- flag and the deprivation of the patient's LSOA of residence.
+with attendances as (
+    select * from {{ ref('stg_rwp__ecds_attendances') }}
+),
+
+lsoas as (
+    select * from {{ ref('lsoas') }}
+),
+
+timed as (
+    select
+        *,
+        date_diff('minute', arrived_at, departed_at) as minutes_in_department
+    from attendances
+),
+
+final as (
+    select
+        timed.attendance_id,
+        timed.organisation_code,
+        timed.site_code,
+        timed.person_id,
+        timed.age_band,
+        timed.sex_code,
+        timed.ethnic_category_code,
+        timed.lsoa11_code,
+        timed.department_type,
+        timed.acuity,
+        timed.arrived_at,
+        timed.departed_at,
+        cast(date_trunc('month', timed.arrived_at) as date) as arrival_month,
+        timed.minutes_in_department,
+        timed.minutes_in_department <= {{ var('four_hour_minutes') }} as is_within_four_hours,
+        lsoas.imd_decile,
+        lsoas.imd_quintile,
+        lsoas.is_rural,
+        timed.batch_id
+    from timed
+    left join lsoas on timed.lsoa11_code = lsoas.lsoa11_code
+)
+
+select * from final

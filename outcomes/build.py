@@ -1,0 +1,115 @@
+"""Run dbt (the only warehouse writer) and refresh the analysts' read-only snapshot afterwards."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from outcomes.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+class BuildFailed(RuntimeError):
+    """dbt reported errors or failing tests; the message lists them."""
+
+
+@dataclass
+class BuildResult:
+    select: list[str] | None
+    models: int = 0
+    tests: int = 0
+    failures: list[str] = field(default_factory=list)
+    elapsed_seconds: float = 0.0
+    warehouse: str = ""
+    snapshot: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        return (f"dbt build: {self.models} models and {self.tests} tests passed in {self.elapsed_seconds:.1f}s; "
+                f"warehouse {self.warehouse}")
+
+
+def dbt_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "OUTCOMES_LAKE_DIR": str(settings.lake_dir),
+        "OUTCOMES_REFERENCE_DIR": str(settings.reference_dir),
+        "OUTCOMES_WAREHOUSE_PATH": str(settings.warehouse_path),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_PARTIAL_PARSE": "true",
+    })
+    return env
+
+
+def dbt_vars(settings: Settings) -> str:
+    return json.dumps({"lake_dir": str(settings.lake_dir), "reference_dir": str(settings.reference_dir)})
+
+
+def dbt_command(settings: Settings, *args: str) -> list[str]:
+    dbt = Path(sys.executable).with_name("dbt")
+    return [str(dbt), *args, "--vars", dbt_vars(settings), "--project-dir", str(settings.dbt_project_dir),
+            "--profiles-dir", str(settings.dbt_project_dir),
+            "--target-path", str(settings.work_dir / "dbt" / "target"),
+            "--log-path", str(settings.work_dir / "dbt" / "logs")]
+
+
+def run_dbt(settings: Settings, *args: str, stream: bool = False) -> subprocess.CompletedProcess:
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    cmd = dbt_command(settings, *args)
+    log.info("running %s", " ".join(cmd))
+    return subprocess.run(cmd, env=dbt_env(settings), cwd=settings.dbt_project_dir, text=True,
+                          capture_output=not stream, check=False)
+
+
+def build(select: list[str] | None = None, settings: Settings | None = None, stream: bool = False) -> BuildResult:
+    """``dbt build`` (models and their tests), optionally limited to a selection such as
+    ``["source:raw.rwp_ecds+"]``. Raises BuildFailed with every failing node named."""
+    settings = settings or get_settings()
+    args = ["build"]
+    if select:
+        args += ["--select", *select]
+    proc = run_dbt(settings, *args, stream=stream)
+    result = _read_results(settings, select)
+    if proc.returncode != 0:
+        detail = "; ".join(result.failures) or (proc.stdout or "")[-2000:] + (proc.stderr or "")[-1000:]
+        raise BuildFailed(f"dbt build failed: {detail}")
+    refresh_snapshot(settings)
+    result.snapshot = str(settings.snapshot_path)
+    return result
+
+
+def _read_results(settings: Settings, select: list[str] | None) -> BuildResult:
+    path = settings.work_dir / "dbt" / "target" / "run_results.json"
+    result = BuildResult(select=select, warehouse=str(settings.warehouse_path))
+    if not path.exists():
+        return result
+    data = json.loads(path.read_text(encoding="utf-8"))
+    result.elapsed_seconds = round(data.get("elapsed_time", 0.0), 2)
+    for node in data.get("results", []):
+        uid, status = node["unique_id"], node["status"]
+        if status in ("error", "fail", "runtime error"):
+            message = (node.get("message") or "").strip().splitlines()
+            result.failures.append(f"{uid} {status}: {message[0] if message else ''}")
+        elif uid.startswith("model."):
+            result.models += 1
+        elif uid.startswith("test.") or uid.startswith("unit_test."):
+            result.tests += 1
+    return result
+
+
+def refresh_snapshot(settings: Settings) -> None:
+    """Copy the warehouse to a read-only snapshot (atomic rename), so analysts never hold the writer's lock."""
+    if not settings.warehouse_path.exists():
+        return
+    tmp = settings.snapshot_path.with_suffix(".duckdb.tmp")
+    shutil.copyfile(settings.warehouse_path, tmp)
+    os.replace(tmp, settings.snapshot_path)

@@ -1,0 +1,3 @@
+from outcomes.cli import entrypoint
+
+entrypoint()

@@ -1,0 +1,231 @@
+"""The ``outcomes`` command line: every pipeline step runs here without Airflow.
+
+Exit code 0 on success; otherwise 1 with a one-line reason on standard error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from outcomes.settings import SettingsError, get_settings
+
+app = typer.Typer(help="Shared outcomes pipeline for an integrated care system.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+contracts_app = typer.Typer(help="Feed contracts: validate them and regenerate what is derived from them.",
+                            no_args_is_help=True)
+app.add_typer(contracts_app, name="contracts")
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress in detail.")] = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+
+
+@app.command()
+def synth(
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder to write to (default: <work>/synth).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same bytes.")] = 20261123,
+    scale: Annotated[float, typer.Option(help="Multiplies every volume (1 = the system's ~800,000 people).")] = 1.0,
+    start: Annotated[str, typer.Option(help="First month, YYYY-MM.")] = "2025-04",
+    months: Annotated[int, typer.Option(help="Number of months.")] = 12,
+    clean: Annotated[bool, typer.Option("--clean", help="Inject no defects.")] = False,
+    feed: Annotated[list[str] | None, typer.Option("--feed", help="Only these feed ids (repeatable).")] = None,
+    population: Annotated[int, typer.Option(help="Registered population before scaling.")] = 800_000,
+) -> None:
+    """Generate deterministic synthetic extracts for every feed (with a truth file of injected defects)."""
+    from synth import SynthConfig, generate
+
+    settings = get_settings()
+    config = SynthConfig(out_dir=out_dir or settings.synth_dir, seed=seed, scale=scale, start=start, months=months,
+                         clean=clean, feeds=feed or None, population=population,
+                         reference_dir=settings.reference_dir)
+    report = generate(config, progress=lambda m: err.print(f"[dim]{m}[/]", highlight=False))
+    out.print(report.summary(), highlight=False)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Delivered files to ingest.")],
+    feed: Annotated[str | None, typer.Option(help="Feed id; inferred from the file name when omitted.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON lines.")] = False,
+) -> None:
+    """Validate files against their contracts and load them into the lake. Exit 1 if any file was refused."""
+    from ingest.errors import FileRejected
+    from ingest.load import ingest_file
+
+    settings = get_settings()
+    refused = 0
+    for path in paths:
+        try:
+            result = ingest_file(path, feed_id=feed, settings=settings)
+        except FileRejected as exc:
+            refused += 1
+            _emit(as_json, {"file": str(path), "status": "rejected", **exc.to_dict(), "reason": exc.describe()},
+                  f"[red]refused[/] {exc.describe()}")
+        except (FileNotFoundError, SettingsError, ValueError) as exc:
+            refused += 1
+            _emit(as_json, {"file": str(path), "status": "error", "reason": str(exc)}, f"[red]error[/] {exc}")
+        else:
+            colour = "green" if result.status == "loaded" else "yellow"
+            _emit(as_json, result.to_dict(), f"[{colour}]{result.status}[/] {result.summary()}")
+    if refused:
+        raise typer.Exit(1)
+
+
+def _emit(as_json: bool, data: dict, text: str) -> None:
+    if as_json:
+        print(json.dumps(data, default=str))
+    else:
+        out.print(text, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def build(
+    select: Annotated[list[str] | None, typer.Option("--select", "-s", help="dbt selection, e.g. source:raw.rwp_ecds+")]
+    = None,
+) -> None:
+    """Build the warehouse with dbt (models and their tests) and refresh the analysts' snapshot."""
+    from outcomes.build import BuildFailed
+    from outcomes.build import build as run_build
+
+    try:
+        result = run_build(select=select or None)
+    except BuildFailed as exc:
+        fail(str(exc))
+    out.print(result.summary(), highlight=False)
+
+
+@app.command()
+def publish(
+    table: Annotated[list[str] | None, typer.Option("--table", help="Only these tables (repeatable).")] = None,
+) -> None:
+    """Run the quality gate on candidate partner tables and publish a new version of those that pass."""
+    from publish.errors import GateFailed
+    from publish.run import publish as run_publish
+
+    try:
+        results = run_publish(tables=table or None)
+    except GateFailed as exc:
+        fail(str(exc))
+    for r in results:
+        out.print(f"{r.table}: {r.status} {r.version} ({r.rows} rows) at {r.path}", highlight=False)
+
+
+@app.command()
+def run(
+    landing: Annotated[bool, typer.Option(help="Ingest whatever waits in the landing folder.")] = True,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files to ingest (instead of the landing folder).")]
+    = None,
+) -> None:
+    """The whole pipeline once, no scheduler: ingest -> dbt build -> quality gate -> publication."""
+    from outcomes.pipeline import run_once
+
+    try:
+        summary = run_once(paths=paths or None, from_landing=landing)
+    except Exception as exc:  # noqa: BLE001 - one line a person can act on, detail with --verbose
+        logging.getLogger(__name__).debug("run failed", exc_info=True)
+        fail(f"{type(exc).__name__}: {exc}")
+    out.print(summary.text(), highlight=False)
+    if summary.refused:
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(
+    feed: Annotated[str | None, typer.Option(help="Only this feed id.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """What loaded, what was rejected and why, what is published."""
+    from outcomes.status import status_report
+
+    report = status_report()
+    if feed:
+        report["ledger"] = [r for r in report["ledger"] if r["feed_id"] == feed]
+    if as_json:
+        print(json.dumps(report, default=str, indent=2))
+        return
+    table = Table(title=f"Load ledger ({report['work_dir']})")
+    for col in ("batch", "feed", "file", "status", "received", "accepted", "quarantined", "opted out", "reason"):
+        table.add_column(col, overflow="fold")
+    for r in report["ledger"]:
+        table.add_row(r["batch_id"][:22], r["feed_id"], r["file"], r["status"], _n(r.get("rows_received")),
+                      _n(r.get("rows_accepted")), _n(r.get("rows_rejected")), _n(r.get("rows_opted_out")),
+                      (r.get("reason") or ("superseded by " + r["superseded_by"][:22] if r.get("superseded_by")
+                                           else "")))
+    out.print(table)
+    t = report["totals"]
+    out.print(f"{t['files']} files: {t['loaded']} loaded, {t['rejected']} rejected, {t['duplicate']} duplicate; "
+              f"rows received {t['rows_received']:,}, accepted {t['rows_accepted']:,}, "
+              f"quarantined {t['rows_quarantined']:,}, opted out {t['rows_opted_out']:,}", highlight=False)
+    for p in report["publications"]:
+        out.print(f"published: {p['table']} {p['version']} ({p['rows']} rows) at {p['path']}", highlight=False)
+    if not report["publications"]:
+        out.print("published: nothing yet", highlight=False)
+
+
+def _n(value: object) -> str:
+    return "" if value is None else f"{value:,}"
+
+
+@app.command()
+def alerts(limit: Annotated[int, typer.Option(help="Show the latest N alerts.")] = 20) -> None:
+    """Failure and late-feed alerts recorded by the DAGs."""
+    from outcomes.alerts import read_alerts
+
+    rows = read_alerts()[-limit:]
+    if not rows:
+        out.print("no alerts")
+    for a in rows:
+        out.print(f"{a.get('time')} {a.get('kind')} {a.get('dag_id')}.{a.get('task_id')}: {a.get('reason')}",
+                  highlight=False, soft_wrap=True)
+
+
+@contracts_app.command("check")
+def contracts_check() -> None:
+    """Validate every contract and check the generated dbt sources are current."""
+    from ingest.contract import ContractError, load_contracts
+    from outcomes.dbt_sources import sync
+
+    settings = get_settings()
+    try:
+        contracts = load_contracts(settings.contracts_dir)
+    except ContractError as exc:
+        fail(str(exc))
+    if not sync(settings, check=True):
+        fail("dbt sources are out of date with the contracts: run `outcomes contracts sync`")
+    out.print(f"{len(contracts)} contracts valid; dbt sources current")
+
+
+@contracts_app.command("sync")
+def contracts_sync() -> None:
+    """Regenerate the dbt sources from the contracts."""
+    from outcomes.dbt_sources import sync
+
+    sync(get_settings())
+    out.print("dbt sources regenerated from contracts")
+
+
+def entrypoint() -> None:
+    """Console entry point: known operational errors become one line and exit code 1."""
+    from ingest.contract import ContractError
+
+    try:
+        app()
+    except (SettingsError, ContractError, FileNotFoundError) as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)

@@ -181,7 +181,7 @@ def _validate_and_write(path: Path, contract: Contract, settings: Settings, key:
 
         load_reference_tables(con, contract, settings.contracts_dir, settings.reference_dir)
         con.execute(row_checks.build_typed(contract))
-        con.execute(row_checks.build_violations(contract))
+        con.execute(row_checks.build_violations(contract, settings.allow_test_nhs_numbers))
         rejected = con.execute("select count(distinct _line) from violations").fetchall()[0][0] + read.rows_unparseable
         _check_rejection_rate(con, name, contract, received, rejected)
 

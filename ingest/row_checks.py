@@ -48,14 +48,15 @@ def typed_expr(col: Column, contract: Contract) -> str:
     raise ValueError(col.type)
 
 
-def nhs_number_valid(expr: str) -> str:
-    """Modulus-11 check digit, and not a dummy number (all one digit, or the 999 test range)."""
+def nhs_number_valid(expr: str, allow_test_range: bool = False) -> str:
+    """Modulus-11 check digit, not a dummy number (all one digit) and, unless allowed, not in the 999 test range."""
     weighted = " + ".join(f"cast(substr({expr}, {i + 1}, 1) as integer) * {10 - i}" for i in range(9))
     return (
         f"(regexp_full_match({expr}, '[0-9]{{10}}') "
         f"and (11 - (({weighted}) % 11)) % 11 = cast(substr({expr}, 10, 1) as integer) "
-        f"and length(replace({expr}, substr({expr}, 1, 1), '')) > 0 "
-        f"and not starts_with({expr}, '999'))"
+        f"and length(replace({expr}, substr({expr}, 1, 1), '')) > 0"
+        + ("" if allow_test_range else f" and not starts_with({expr}, '999')")
+        + ")"
     )
 
 
@@ -63,7 +64,7 @@ def _shown(col: Column) -> str:
     return lit(WITHHELD) if col.personal else f"_t.{q(col.name)}"
 
 
-def column_rules(col: Column, contract: Contract) -> list[tuple[str, str, str]]:
+def column_rules(col: Column, contract: Contract, allow_test_range: bool = False) -> list[tuple[str, str, str]]:
     """(rule_id, predicate that is true when the rule is BROKEN, message) for one column."""
     t, v = f"_t.{q(col.name)}", f"_v.{q(col.name)}"
     rules: list[tuple[str, str, str]] = []
@@ -89,8 +90,9 @@ def column_rules(col: Column, contract: Contract) -> list[tuple[str, str, str]]:
         rules.append((f"{col.name}.pattern", f"{t} is not null and not regexp_full_match({t}, {lit(col.pattern)})",
                       f"expected text matching {col.pattern}"))
     if col.check == "nhs_number":
-        rules.append((f"{col.name}.nhs_number", f"{t} is not null and not {nhs_number_valid(t)}",
-                      "expected a valid NHS Number (10 digits, modulus-11 check digit, not a dummy number)"))
+        rules.append((f"{col.name}.nhs_number", f"{t} is not null and not {nhs_number_valid(t, allow_test_range)}",
+                      "expected a valid NHS Number (10 digits, modulus-11 check digit, not a dummy number"
+                      + ("" if allow_test_range else ", not the 999 test range") + ")"))
     if col.check == "ods_code":
         rules.append((f"{col.name}.ods_code", f"{t} is not null and not regexp_full_match({t}, '[A-Z0-9]{{3,6}}')",
                       "expected an ODS code (3-6 capital letters or digits)"))
@@ -114,10 +116,10 @@ def build_typed(contract: Contract) -> str:
     )
 
 
-def build_violations(contract: Contract) -> str:
+def build_violations(contract: Contract, allow_test_range: bool = False) -> str:
     selects = []
     for col in contract.columns:
-        for rule_id, broken, message in column_rules(col, contract):
+        for rule_id, broken, message in column_rules(col, contract, allow_test_range):
             selects.append(
                 f"select _t._line, {lit(rule_id)} as rule_id, {lit(col.name)} as column_name, "
                 f"{_shown(col)} as value, {lit(message)} as message "

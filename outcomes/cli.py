@@ -22,7 +22,7 @@ app = typer.Typer(help="Shared outcomes pipeline for an integrated care system."
 contracts_app = typer.Typer(help="Feed contracts: validate them and regenerate what is derived from them.",
                             no_args_is_help=True)
 app.add_typer(contracts_app, name="contracts")
-out = Console()
+out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
 

@@ -26,6 +26,8 @@ class Settings:
     reference_dir: Path
     dbt_project_dir: Path
     expectations_dir: Path
+    # Synthetic data uses the NHS test range 999 000 0000-999 999 9999; a live deployment rejects it.
+    allow_test_nhs_numbers: bool = False
 
     @property
     def landing_dir(self) -> Path:
@@ -102,6 +104,7 @@ def get_settings() -> Settings:
         reference_dir=Path(os.environ.get("OUTCOMES_REFERENCE_DIR", root / "reference")).resolve(),
         dbt_project_dir=root / "dbt_project",
         expectations_dir=root / "expectations",
+        allow_test_nhs_numbers=os.environ.get("OUTCOMES_ALLOW_TEST_NHS_NUMBERS", "").lower() in ("1", "true", "yes"),
     )
 
 

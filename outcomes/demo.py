@@ -1,0 +1,159 @@
+"""``make demo``: synthetic extracts -> landing -> Airflow (event-driven) -> dbt -> quality gate -> publication.
+
+Starts the embedded Airflow (scheduler, dag-processor, triggerer, api-server) in the background, drops the
+synthetic files into the landing folders the way partners do (file, then ``_READY``), waits (bounded) for the
+publication, prints a summary with where every output is, and stops what it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from outcomes.settings import KEY_ENV, Settings, get_settings
+
+PUBLISHED_TABLE = "ed_four_hour_performance"
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def prepare_environment() -> None:
+    """A throwaway key for the demo only (held in this process's environment, never written anywhere)."""
+    if not os.environ.get(KEY_ENV):
+        os.environ[KEY_ENV] = secrets.token_urlsafe(32)
+        say(f"{KEY_ENV} was not set: using a throwaway random demo key (never stored; set your own for real use)")
+    # Synthetic NHS Numbers come from the NHS test range (999...), which a live deployment rejects.
+    os.environ.setdefault("OUTCOMES_ALLOW_TEST_NHS_NUMBERS", "1")
+
+
+def generate_extracts(settings: Settings, scale: float, months: int, feeds: list[str] | None) -> list[Path]:
+    from synth import SynthConfig, generate
+
+    say(f"generating synthetic extracts (scale {scale}, {months} months) into {settings.synth_dir}")
+    report = generate(SynthConfig(out_dir=settings.synth_dir, scale=scale, months=months, feeds=feeds,
+                                  reference_dir=settings.reference_dir),
+                      progress=lambda m: print(f"    {m}", flush=True))
+    print(report.summary(), flush=True)
+    return [Path(f) for f in report.files]
+
+
+def deliver(settings: Settings, files: list[Path]) -> dict[str, list[Path]]:
+    """Drop every generated file into its feed's landing folder, then the feed's ``_READY`` marker."""
+    from ingest.contract import load_contracts
+    from outcomes.airflow_local import drop_files
+
+    by_feed: dict[str, list[Path]] = {}
+    for contract in load_contracts(settings.contracts_dir):
+        mine = [f for f in files if f.parent == settings.synth_dir / contract.landing_subdir()
+                and contract.matches(f.name)]
+        if mine:
+            drop_files(mine, settings.landing_dir / contract.landing_subdir())
+            by_feed[contract.feed_id] = mine
+    return by_feed
+
+
+def wait_for_pipeline(settings: Settings, handle, delivered: dict[str, list[Path]], since: datetime,
+                      timeout: float) -> None:
+    from ingest.ledger import read_entries
+    from outcomes.airflow_local import asset_events, wait_for
+
+    names = {f.name for files in delivered.values() for f in files}
+    total = len(names)
+    last = {"n": -1}
+
+    def all_ingested():
+        done = {e["file"] for e in read_entries(settings) if e["file"] in names}
+        if len(done) != last["n"]:
+            last["n"] = len(done)
+            say(f"ingested {len(done)} of {total} delivered files")
+        return len(done) == total
+
+    wait_for(all_ingested, timeout, "every delivered file to be ingested", interval=2)
+    finished = max(e["finished_at"] for e in read_entries(settings) if e["file"] in names)
+    say("all files ingested; waiting for the transform and publish DAGs")
+
+    def published_after_last_ingest():
+        events = asset_events(handle, f"publication.{PUBLISHED_TABLE}", since)
+        return [e for e in events if e["timestamp"] >= finished[:19]]
+
+    wait_for(published_after_last_ingest, timeout, f"the publication asset publication.{PUBLISHED_TABLE}",
+             interval=2)
+
+
+def print_summary(settings: Settings, handle_url: str, elapsed: float) -> None:
+    from outcomes.status import status_report
+
+    report = status_report(settings)
+    t = report["totals"]
+    print(f"\nDemo finished in {elapsed:.0f}s.\n", flush=True)
+    print(f"Files: {t['files']} delivered, {t['loaded']} loaded, {t['rejected']} refused whole, "
+          f"{t['duplicate']} duplicates skipped")
+    print(f"Rows: {t['rows_received']:,} received, {t['rows_accepted']:,} accepted, "
+          f"{t['rows_quarantined']:,} quarantined, {t['rows_opted_out']:,} removed (national data opt-out)")
+    for row in report["ledger"]:
+        if row["status"] == "rejected":
+            print(f"  refused: {row['reason']}")
+    for pub in report["publications"]:
+        print(f"Published: {pub['table']} {pub['version']}, {pub['rows']} rows")
+    print("\nWhere everything is:")
+    for label, path in [
+        ("synthetic extracts", settings.synth_dir), ("landing folders", settings.landing_dir),
+        ("raw lake (Parquet batches)", settings.raw_dir), ("quarantine (rejected rows)", settings.quarantine_dir),
+        ("load ledger", settings.ledger_dir), ("warehouse (dbt)", settings.warehouse_path),
+        ("analyst snapshot (read-only)", settings.snapshot_path), ("publications", settings.publications_dir),
+        ("alerts", settings.alerts_path), ("Airflow home and logs", settings.airflow_home),
+    ]:
+        print(f"  {label:<30} {path}")
+    print("\nNext: `outcomes status` shows the ledger; `make up` starts Airflow with its UI at "
+          f"{handle_url} (no login needed locally); `make test` runs every test.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=float, default=float(os.environ.get("DEMO_SCALE", "1.0")))
+    parser.add_argument("--months", type=int, default=int(os.environ.get("DEMO_MONTHS", "12")))
+    parser.add_argument("--feed", action="append", help="only these feed ids")
+    parser.add_argument("--timeout", type=float, default=float(os.environ.get("DEMO_TIMEOUT", "1500")))
+    args = parser.parse_args(argv)
+
+    from outcomes import airflow_local
+
+    started = time.monotonic()
+    prepare_environment()
+    settings = get_settings()
+    files = generate_extracts(settings, args.scale, args.months, args.feed)
+    say(f"preparing Airflow (metadata database and pools) in {settings.airflow_home}")
+    airflow_local.init(settings)
+    handle = airflow_local.start(settings)
+    try:
+        say(f"starting scheduler, dag-processor, triggerer and api-server (logs in {settings.logs_dir})")
+        airflow_local.wait_until_healthy(handle, timeout=180)
+        from ingest.contract import load_contracts
+
+        dag_ids = [f"ingest__{c.feed_id}" for c in load_contracts(settings.contracts_dir)] + ["transform", "publish"]
+        airflow_local.wait_for_dags(handle, dag_ids, timeout=180)
+        time.sleep(5)  # let the triggerer pick up the asset watchers of freshly unpaused DAGs
+        since = datetime.now(UTC)
+        delivered = deliver(settings, files)
+        say(f"dropped {sum(len(v) for v in delivered.values())} files into {len(delivered)} landing folders; "
+            "the asset watchers start the ingest DAGs")
+        wait_for_pipeline(settings, handle, delivered, since, args.timeout)
+        print_summary(settings, handle.url, time.monotonic() - started)
+    except (TimeoutError, RuntimeError) as exc:
+        print(f"\ndemo failed: {exc}\nAirflow logs: {settings.logs_dir}", file=sys.stderr)
+        return 1
+    finally:
+        say("stopping the Airflow processes the demo started")
+        airflow_local.stop(handle)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""Publication specs: one YAML file per partner table under ``publish/tables/``, validated by these models.
+
+A spec declares what a partner table is (name, description, grain, source relation, columns in order), how it
+is disclosure-controlled and which Great Expectations suite gates it. Adding a table is a spec, a suite JSON
+and (usually) a dbt mart: no new Python.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from outcomes.settings import Settings, get_settings
+from publish.errors import SpecError
+
+ColumnKind = Literal["dimension", "count", "rate"]
+ColumnType = Literal["varchar", "date", "bigint", "double", "boolean"]
+_RELATION = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def round_to_base(value: int, base: int) -> int:
+    """Round a non-negative integer to the nearest multiple of ``base`` (halves round up)."""
+    return (value + base // 2) // base * base
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Column(_Strict):
+    """One published column. ``count`` and ``rate`` columns are disclosure-controlled; dimensions pass through."""
+
+    name: str
+    kind: ColumnKind = "dimension"
+    type: ColumnType
+    description: str
+    numerator: str | None = None  # rate only: the count column on top
+    denominator: str | None = None  # rate only: the count column underneath
+    decimals: int = Field(default=1, ge=0, le=6)  # rate only: decimal places published
+
+
+class Disclosure(_Strict):
+    """The per-output rule set, applied last, to the unrounded counts."""
+
+    threshold: int = Field(default=10, ge=1)  # counts below this are suppressed (including 0)
+    rounding_base: int = Field(default=5, ge=1)  # published counts are rounded to the nearest multiple
+    flag_column: str = "suppressed"  # boolean column: true when any cell of the row is suppressed
+    totals: Literal["none"] = "none"  # the table carries no total rows, so no secondary suppression
+
+    @model_validator(mode="after")
+    def _rounding_keeps_threshold(self) -> Disclosure:
+        if round_to_base(self.threshold, self.rounding_base) < self.threshold:
+            raise ValueError(
+                f"threshold {self.threshold} rounds down to {round_to_base(self.threshold, self.rounding_base)} "
+                f"at rounding base {self.rounding_base}, so a published count could fall below the threshold; "
+                "choose a threshold that is a multiple of the base or rounds up"
+            )
+        return self
+
+
+class TableSpec(_Strict):
+    name: str
+    title: str
+    description: str
+    grain: str
+    source: str  # schema.relation in the warehouse, e.g. marts.ed_four_hour_performance
+    suite: str  # expectations/suites/<suite>.json
+    keys: list[str]
+    columns: list[Column]
+    disclosure: Disclosure = Field(default_factory=Disclosure)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TableSpec:
+        if not _NAME.match(self.name):
+            raise ValueError(f"name must be lower-case letters, digits and underscores, found {self.name!r}")
+        if not _RELATION.match(self.source):
+            raise ValueError(f"source must be schema.relation in lower case, found {self.source!r}")
+        names = [c.name for c in self.columns]
+        if len(set(names)) != len(names):
+            raise ValueError("column names must be unique")
+        if self.disclosure.flag_column in names:
+            raise ValueError(f"flag column {self.disclosure.flag_column!r} is added by disclosure; do not declare it")
+        for key in self.keys:
+            if key not in names or self.column(key).kind != "dimension":
+                raise ValueError(f"key {key!r} must be a declared dimension column")
+        counts = {c.name for c in self.columns if c.kind == "count"}
+        for col in self.columns:
+            if col.kind == "rate" and (col.numerator not in counts or col.denominator not in counts):
+                raise ValueError(f"rate {col.name!r} needs numerator and denominator naming count columns")
+            if col.kind == "count" and col.type != "bigint":
+                raise ValueError(f"count {col.name!r} must have type bigint")
+            if col.kind == "rate" and col.type != "double":
+                raise ValueError(f"rate {col.name!r} must have type double")
+        return self
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def source_columns(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def output_columns(self) -> list[str]:
+        """Published columns in order: the declared ones, then the suppression flag."""
+        return [*self.source_columns, self.disclosure.flag_column]
+
+
+def tables_dir(settings: Settings | None = None) -> Path:
+    settings = settings or get_settings()
+    return settings.project_root / "publish" / "tables"
+
+
+def list_tables(settings: Settings | None = None) -> list[str]:
+    """Names of every declared partner table, sorted."""
+    return sorted(p.stem for p in tables_dir(settings).glob("*.yaml"))
+
+
+def load_spec(name: str, settings: Settings | None = None) -> TableSpec:
+    path = tables_dir(settings) / f"{name}.yaml"
+    if not path.is_file():
+        known = ", ".join(list_tables(settings)) or "none"
+        raise SpecError(f"no publication spec for table {name!r} at {path} (declared tables: {known})")
+    try:
+        spec = TableSpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except ValidationError as exc:
+        raise SpecError(f"publication spec {path} is invalid:\n{exc}") from exc
+    if spec.name != name:
+        raise SpecError(f"publication spec {path} declares name {spec.name!r}; it must match the file name")
+    return spec

@@ -1,0 +1,61 @@
+"""Contracts: every shipped contract is valid, its code lists exist, and the dbt sources are generated from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ingest.contract import ContractError, load_contract, load_contracts
+from outcomes.dbt_sources import render_sources, sync
+from outcomes.settings import get_settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_every_contract_is_valid_and_its_code_lists_exist():
+    """GIVEN the repository's contracts WHEN loaded THEN each validates and each code list file exists."""
+    contracts = load_contracts(REPO / "contracts")
+    assert any(c.feed_id == "rwp_ecds" for c in contracts)
+    for contract in contracts:
+        for col in contract.columns:
+            if col.code_list:
+                assert (REPO / "contracts" / "reference" / f"{col.code_list}.csv").exists(), (contract.feed_id, col)
+
+
+def test_committed_dbt_sources_match_the_contracts():
+    """GIVEN the contracts WHEN the dbt sources are rendered THEN they equal the committed file
+    (run `outcomes contracts sync` after changing a contract)."""
+    assert sync(get_settings(), check=True)
+
+
+def test_generated_sources_have_one_table_per_contract_with_treated_columns():
+    contracts = load_contracts(REPO / "contracts")
+    doc = yaml.safe_load(render_sources(contracts))
+    raw = next(s for s in doc["sources"] if s["name"] == "raw")
+    assert [t["name"] for t in raw["tables"]] == [c.feed_id for c in contracts]
+    ecds = next(t for t in raw["tables"] if t["name"] == "rwp_ecds")
+    names = [c["name"] for c in ecds["columns"]]
+    assert "person_id" in names and "nhs_number" not in names and "date_of_birth" not in names
+    assert {"age_years", "age_band", "_batch_id", "_period"} <= set(names)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(colour="blue"), "colour"),
+        (lambda d: d.update(primary_key=["no_such_column"]), "primary_key column 'no_such_column'"),
+        (lambda d: d["period"].update(column="nowhere"), "period column 'nowhere'"),
+        (lambda d: d.update(feed="ecds-v2"), "letters, digits and underscores"),
+    ],
+)
+def test_invalid_contract_is_refused_naming_the_file_and_the_problem(tmp_path, change, message):
+    """GIVEN a contract with a mistake WHEN loaded THEN ContractError names the file and what is wrong."""
+    data = yaml.safe_load((REPO / "contracts" / "rwp_ecds.yaml").read_text())
+    change(data)
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ContractError, match=message) as caught:
+        load_contract(path)
+    assert str(path) in str(caught.value)

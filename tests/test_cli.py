@@ -1,0 +1,56 @@
+"""The `outcomes` command line: every command has --help; exit codes and one-line reasons a person can act on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.ingest.ecds_rows import row, write_ecds
+
+OUTCOMES = str(Path(sys.executable).with_name("outcomes"))
+COMMANDS = ["synth", "ingest", "build", "publish", "run", "status", "alerts", "contracts"]
+
+
+def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([OUTCOMES, *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command):
+    result = cli(command, "--help")
+    assert result.returncode == 0 and "Usage" in result.stdout
+
+
+def test_ingest_exit_codes_and_json(settings, tmp_path):
+    """GIVEN one good and one refused file WHEN ingested together THEN exit 1, one JSON line each, with reasons."""
+    import os
+
+    good = write_ecds(tmp_path / "RWP_ECDS_2025-04.csv", [row(i) for i in range(3)])
+    empty = tmp_path / "RWP_ECDS_2025-05.csv"
+    empty.write_bytes(b"")
+    result = cli("ingest", str(good), str(empty), "--json", env=dict(os.environ))
+    assert result.returncode == 1, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["status"] for line in lines] == ["loaded", "rejected"]
+    assert lines[1]["rule"] == "file.empty" and "RWP_ECDS_2025-05.csv" in lines[1]["reason"]
+
+
+def test_ingest_without_key_says_what_to_set(settings, tmp_path):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "OUTCOMES_PSEUDONYM_KEY"}
+    good = write_ecds(tmp_path / "RWP_ECDS_2025-04.csv", [row(1)])
+    result = cli("ingest", str(good), env=env)
+    assert result.returncode == 1 and "OUTCOMES_PSEUDONYM_KEY" in result.stdout + result.stderr
+
+
+def test_status_on_an_empty_working_folder(settings):
+    import os
+
+    result = cli("status", "--json", env=dict(os.environ))
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["totals"]["files"] == 0

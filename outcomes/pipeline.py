@@ -55,7 +55,9 @@ def claim_landing(settings: Settings) -> list[Path]:
     from ingest.contract import load_contracts
 
     claimed: list[Path] = []
-    for contract in load_contracts(settings.contracts_dir):
+    # the national data opt-out list first, so the other feeds of the same run are filtered by it
+    ordered = sorted(load_contracts(settings.contracts_dir), key=lambda c: c.kind != "optout")
+    for contract in ordered:
         claimed += [Path(p) for p in claim_files(contract.feed_id, settings)]
     return claimed
 

@@ -4,7 +4,11 @@ with mart as (
 ),
 
 staged as (
-    select count(*) as n from {{ ref('stg_rwp__ecds_attendances') }}
+    select sum(n) as n from (
+        select count(*) as n from {{ ref('stg_rwp__ecds_attendances') }}
+        union all
+        select count(*) as n from {{ ref('stg_rlq__ecds_attendances') }}
+    )
 )
 
 select mart.n as mart_total, staged.n as staging_total

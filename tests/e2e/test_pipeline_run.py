@@ -29,8 +29,8 @@ def expected_four_hour(files: list[Path]) -> pd.DataFrame:
     decile = imd.set_index("LSOA code (2011)")["Index of Multiple Deprivation (IMD) Decile"].astype(int)
     rows["quintile"] = ((rows["lsoa_code"].map(decile) + 1) // 2).astype("Int64").astype(str)
     arrived = pd.to_datetime(rows["arrival_datetime"])
-    minutes = (pd.to_datetime(rows["departure_datetime"]) - arrived).dt.total_seconds() // 60
-    rows["within"] = minutes <= 240
+    seconds = (pd.to_datetime(rows["departure_datetime"]) - arrived).dt.total_seconds()
+    rows["within"] = seconds <= 4 * 60 * 60
     rows["month"] = arrived.dt.strftime("%Y-%m-01")
     out = rows.groupby(["month", "quintile"]).agg(attendances=("within", "size"), within=("within", "sum"))
     out["pct"] = 100 * out["within"] / out["attendances"]

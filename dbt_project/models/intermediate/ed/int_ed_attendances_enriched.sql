@@ -1,17 +1,27 @@
--- Grain: one row per emergency care attendance (all trusts' ECDS feeds), with time in department, the 4-hour
+-- Grain: one row per emergency care attendance (every trust's ECDS feed), with time in department, the 4-hour
 -- flag and the deprivation of the patient's LSOA of residence.
-with attendances as (
+with rwp_attendances as (
     select * from {{ ref('stg_rwp__ecds_attendances') }}
+),
+
+rlq_attendances as (
+    select * from {{ ref('stg_rlq__ecds_attendances') }}
 ),
 
 lsoas as (
     select * from {{ ref('lsoas') }}
 ),
 
+attendances as (
+    select * from rwp_attendances
+    union all by name
+    select * from rlq_attendances
+),
+
 timed as (
     select
         *,
-        date_diff('minute', arrived_at, departed_at) as minutes_in_department
+        date_diff('second', arrived_at, departed_at) as seconds_in_department
     from attendances
 ),
 
@@ -30,8 +40,8 @@ final as (
         timed.arrived_at,
         timed.departed_at,
         cast(date_trunc('month', timed.arrived_at) as date) as arrival_month,
-        timed.minutes_in_department,
-        timed.minutes_in_department <= {{ var('four_hour_minutes') }} as is_within_four_hours,
+        timed.seconds_in_department / 60.0 as minutes_in_department,
+        timed.seconds_in_department <= {{ var('four_hour_minutes') }} * 60 as is_within_four_hours,
         lsoas.imd_decile,
         lsoas.imd_quintile,
         lsoas.is_rural,

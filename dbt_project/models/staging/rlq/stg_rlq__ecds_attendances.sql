@@ -1,0 +1,29 @@
+-- Grain: one row per emergency care attendance at Wye Valley NHS Trust (RLQ), current batch only.
+with source as (
+    {{ current_batch_rows('rlq_ecds') }}
+),
+
+renamed as (
+    select
+        attendance_id,
+        'RLQ' as organisation_code,
+        person_id,
+        age_years,
+        age_band,
+        sex as sex_code,
+        ethnic_category as ethnic_category_code,
+        lsoa_code as lsoa11_code,
+        gp_practice_code,
+        site_code,
+        department_type,
+        arrival_mode as arrival_mode_code,
+        acuity,
+        arrival_datetime as arrived_at,
+        departure_datetime as departed_at,
+        discharge_destination as discharge_destination_code,
+        _period as period_month,
+        _batch_id as batch_id
+    from source
+)
+
+select * from renamed

@@ -64,15 +64,17 @@ def check_bytes(path: Path, contract: Contract) -> None:
     newlines = 0
     with open(path, "rb") as fh:
         while block := fh.read(_BLOCK):
+            pending = decoder.getstate()[0]  # bytes of a character split across the previous block boundary
             try:
                 decoder.decode(block, final=False)
             except UnicodeDecodeError as exc:
-                bad_at = exc.start
-                line = newlines + block[:bad_at].count(b"\n") + 1
+                bad_at = exc.start - len(pending)  # exc.start counts from the pending bytes, not this block
+                bad_byte = block[bad_at] if bad_at >= 0 else pending[bad_at]
+                line = newlines + block[:max(bad_at, 0)].count(b"\n") + 1
                 raise FileRejected(
                     name, "file.encoding", "the bytes do not decode in the declared encoding", line=line,
                     expected=contract.file.encoding,
-                    found=f"byte 0x{block[bad_at]:02x} at offset {consumed + bad_at}",
+                    found=f"byte 0x{bad_byte:02x} at offset {consumed + bad_at}",
                 ) from None
             consumed += len(block)
             newlines += block.count(b"\n")
@@ -126,7 +128,8 @@ def read_manifest(path: Path, contract: Contract) -> dict | None:
     try:
         data = json.loads(sidecar.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise FileRejected(path.name, "file.manifest", f"the manifest {sidecar.name} is not valid JSON: {exc}") from None
+        message = f"the manifest {sidecar.name} is not valid JSON: {exc}"
+        raise FileRejected(path.name, "file.manifest", message) from None
     return data
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import shutil
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,12 +61,29 @@ class IngestResult:
 
 
 def new_batch_id(sha256: str) -> str:
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}_{sha256[:12]}"
+    """Sorts by load time; the random tail keeps two deliveries in the same microsecond apart."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}_{sha256[:12]}_{secrets.token_hex(2)}"
+
+
+STALE_INCOMING_SECONDS = 6 * 3600
+
+
+def sweep_incoming(settings: Settings, max_age: float = STALE_INCOMING_SECONDS) -> list[Path]:
+    """Remove batches a killed ingest left half-written (never visible: they have no ledger row)."""
+    removed: list[Path] = []
+    if not settings.staging_tmp_dir.exists():
+        return removed
+    cutoff = time.time() - max_age
+    for item in settings.staging_tmp_dir.iterdir():
+        if item.is_dir() and item.stat().st_mtime < cutoff:
+            shutil.rmtree(item, ignore_errors=True)
+            removed.append(item)
+    return removed
 
 
 def _connect(settings: Settings) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
-    tmp = settings.lake_dir / "_duckdb_tmp"
+    tmp = settings.lake_dir / "_duckdb_tmp" / str(os.getpid())  # spill space of this process only
     tmp.mkdir(parents=True, exist_ok=True)
     con.execute(f"set temp_directory='{tmp}'; set memory_limit='2GB'; set preserve_insertion_order=true;")
     return con
@@ -79,11 +98,12 @@ def ingest_file(path: str | Path, feed_id: str | None = None, settings: Settings
     name = path.name
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
-    file_checks.check_inside(path, landing_root)
+    file_checks.check_inside(path, landing_root or _delivery_folder(path, settings))
     contract = (contract_for_feed(settings.contracts_dir, feed_id) if feed_id
                 else _contract_or_reject(settings, name))
     sha = file_checks.sha256_of(path)
     batch_id = new_batch_id(sha)
+    sweep_incoming(settings)
     received_at = datetime.now(UTC).isoformat()
     base = {"batch_id": batch_id, "feed_id": contract.feed_id, "organisation": contract.organisation,
             "file": name, "sha256": sha, "size_bytes": path.stat().st_size, "received_at": received_at}
@@ -95,13 +115,16 @@ def ingest_file(path: str | Path, feed_id: str | None = None, settings: Settings
 
     incoming = settings.staging_tmp_dir / batch_id
     try:
-        result, counts = _validate_and_write(path, contract, settings, key, batch_id, incoming)
+        result, counts = _validate_and_write(path, contract, settings, key, batch_id, incoming, sha)
     except FileRejected as exc:
         shutil.rmtree(incoming, ignore_errors=True)
         write_entry(settings, {**base, "status": "rejected", "reason": exc.describe(), "rule": exc.rule,
                                "line": exc.line, "finished_at": datetime.now(UTC).isoformat(),
                                "periods": [], "rows_received": getattr(exc, "rows_received", None)})
         _archive(path, settings, contract.feed_id, batch_id)
+        raise
+    except BaseException:  # an unexpected failure leaves no partial batch behind (and no ledger row)
+        shutil.rmtree(incoming, ignore_errors=True)
         raise
 
     with ledger_lock(settings):
@@ -123,6 +146,16 @@ def ingest_file(path: str | Path, feed_id: str | None = None, settings: Settings
     _archive(path, settings, contract.feed_id, batch_id)
     log.info(result.summary())
     return result
+
+
+def _delivery_folder(path: Path, settings: Settings) -> Path | None:
+    """The folder a file sits in when that is under landing or the inbox (judged without following a symlink
+    in the file's own name), so a symlink delivered there cannot point outside it."""
+    folder = Path(os.path.realpath(path.parent))
+    for root in (settings.inbox_dir, settings.landing_dir):
+        if folder.is_relative_to(root.resolve()):
+            return folder
+    return None
 
 
 def _contract_or_reject(settings: Settings, name: str) -> Contract:
@@ -154,9 +187,8 @@ def _archive(path: Path, settings: Settings, feed_id: str, batch_id: str) -> Non
 
 
 def _validate_and_write(path: Path, contract: Contract, settings: Settings, key: bytes, batch_id: str,
-                        incoming: Path) -> tuple[IngestResult, dict]:
+                        incoming: Path, sha: str) -> tuple[IngestResult, dict]:
     name = path.name
-    sha = file_checks.sha256_of(path)
     file_checks.check_bytes(path, contract)
     manifest = file_checks.read_manifest(path, contract)
     file_checks.check_manifest_checksum(name, manifest, sha)
@@ -242,8 +274,9 @@ def _quarantine_sql(batch_id: str, name: str, target: Path) -> str:
     return (
         "copy (select _line::bigint as line, rule_id, column_name, value, message, "
         f"'{batch_id}' as batch_id, {row_checks.lit(name)} as file from violations "
-        "union all select line::bigint, 'csv.' || lower(replace(error_type, ' ', '_')), null, null, error_message, "
-        f"'{batch_id}', {row_checks.lit(name)} from {readers.PARSE_REJECTS_TABLE} "
+        "union all select line::bigint, 'csv.' || lower(replace(error_type, ' ', '_')), null, null, "
+        f"arg_min(error_message, column_idx), '{batch_id}', {row_checks.lit(name)} "
+        f"from {readers.PARSE_REJECTS_TABLE} group by line, error_type "  # one row per line and parse error
         f"order by line, rule_id) to '{target}' (format parquet, compression zstd)"
     )
 

@@ -7,12 +7,14 @@ import hmac
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 UDF_NAME = "outcomes_pseudonym"
 
 
 def pseudonym(key: bytes, nhs_number: str) -> str:
     return hmac.new(key, nhs_number.encode("ascii"), hashlib.sha256).hexdigest()
+
 
 
 def register_pseudonym_udf(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
@@ -22,8 +24,12 @@ def register_pseudonym_udf(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
     """
 
     def _udf(values: pa.Array) -> pa.Array:
-        out = [None if v is None else hmac.new(key, v.encode("ascii"), hashlib.sha256).hexdigest()
-               for v in values.to_pylist()]
-        return pa.array(out, type=pa.string())
+        # hash each distinct value once (one-shot C HMAC), then expand back through the dictionary indices
+        encoded = pc.dictionary_encode(values)
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        digests = pa.array([hmac.digest(key, v.encode("ascii"), "sha256").hex()
+                            for v in encoded.dictionary.to_pylist()], type=pa.string())
+        return pc.take(digests, encoded.indices)
 
     con.create_function(UDF_NAME, _udf, ["VARCHAR"], "VARCHAR", type="arrow", side_effects=False)

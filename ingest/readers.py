@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from ingest.contract import Contract
-from ingest.lines import accepted_record_lines
+from ingest.errors import FileRejected
+from ingest.lines import accepted_record_lines, lines_at_offsets
 
 SOURCE_TABLE = "src"
 PARSE_REJECTS_TABLE = "parse_rejects"
@@ -51,16 +52,13 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], cont
     text_path = _to_utf8(path, contract.file.encoding, tmp_dir)
     names = [h if h else f"_unnamed_{i}" for i, h in enumerate(header, start=1)]
     columns = "{" + ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names) + "}"
-    con.execute(
-        f"""
-        create or replace temp table _csv as
-        select * from read_csv(?, header=true, auto_detect=false, columns={columns},
-                               delim=?, quote='"', escape='"', store_rejects=true, ignore_errors=true,
-                               rejects_table='{PARSE_REJECTS_TABLE}', rejects_scan='_scan_rejects',
-                               null_padding=false, strict_mode=true, max_line_size=4000000)
-        """,
-        [str(text_path), contract.file.delimiter],
-    )
+    try:
+        _read_csv_table(con, text_path, columns, contract)
+    except duckdb.InvalidInputException as exc:  # the parser gave up on the whole file (e.g. mixed line ends)
+        raise FileRejected(path.name, "file.parse", "the CSV parser could not read the file as a whole",
+                           expected="RFC 4180 CSV with one line-ending style throughout",
+                           found=str(exc).splitlines()[0][:300]) from None
+    _physical_reject_lines(con, text_path)
     rejected = con.execute(f"select distinct line from {PARSE_REJECTS_TABLE}").fetchall()
     rejected_lines = {int(r[0]) for r in rejected}
     lines = accepted_record_lines(text_path, rejected_lines)
@@ -77,6 +75,33 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], cont
     con.unregister("_lines_df")
     con.execute("drop table _csv")
     return ReadResult(rows_parsed=parsed, rows_unparseable=len(rejected_lines))
+
+
+def _physical_reject_lines(con: duckdb.DuckDBPyConnection, text_path: Path) -> None:
+    """Replace DuckDB's record-counting ``line`` in the rejects table by the physical line (quoted newlines count)."""
+    positions = [r[0] for r in con.execute(
+        f"select distinct line_byte_position from {PARSE_REJECTS_TABLE}").fetchall()]
+    if not positions:
+        return
+    physical = lines_at_offsets(text_path, np.array(positions, dtype=np.int64))
+    con.register("_reject_lines_df", pd.DataFrame({"pos": np.array(positions, dtype="int64"), "physical": physical}))
+    con.execute(f"create or replace temp table {PARSE_REJECTS_TABLE} as "
+                f"select r.* replace (m.physical::ubigint as line) from {PARSE_REJECTS_TABLE} r "
+                "join _reject_lines_df m on r.line_byte_position = m.pos")
+    con.unregister("_reject_lines_df")
+
+
+def _read_csv_table(con: duckdb.DuckDBPyConnection, text_path: Path, columns: str, contract: Contract) -> None:
+    con.execute(
+        f"""
+        create or replace temp table _csv as
+        select * from read_csv(?, header=true, auto_detect=false, columns={columns},
+                               delim=?, quote='"', escape='"', store_rejects=true, ignore_errors=true,
+                               rejects_table='{PARSE_REJECTS_TABLE}', rejects_scan='_scan_rejects',
+                               null_padding=false, strict_mode=true, max_line_size=4000000)
+        """,
+        [str(text_path), contract.file.delimiter],
+    )
 
 
 def _cell_text(value: object, contract: Contract) -> object:
@@ -105,7 +130,8 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract) ->
     con.execute(f"create or replace temp table {SOURCE_TABLE} as select * from _xlsx_df")
     con.unregister("_xlsx_df")
     con.execute(f"create or replace temp table {PARSE_REJECTS_TABLE} as "
-                "select 0::bigint as line, ''::varchar as error_type, ''::varchar as error_message where false")
+                "select 0::bigint as line, 0::ubigint as column_idx, ''::varchar as error_type, "
+                "''::varchar as error_message where false")
     return header, ReadResult(rows_parsed=len(text), rows_unparseable=0)
 
 
@@ -116,7 +142,8 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str],
     con.execute(f"create or replace temp table {SOURCE_TABLE} as "
                 f"select {casts}, (row_number() over ())::bigint + 1 as _line from read_parquet(?)", [str(path)])
     con.execute(f"create or replace temp table {PARSE_REJECTS_TABLE} as "
-                "select 0::bigint as line, ''::varchar as error_type, ''::varchar as error_message where false")
+                "select 0::bigint as line, 0::ubigint as column_idx, ''::varchar as error_type, "
+                "''::varchar as error_message where false")
     rows = con.execute(f"select count(*) from {SOURCE_TABLE}").fetchall()[0][0]
     return header, ReadResult(rows_parsed=rows, rows_unparseable=0)
 

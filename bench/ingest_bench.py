@@ -1,0 +1,186 @@
+"""Ingest speed against its floor, in the same run, on the default synthetic year.
+
+    .venv/bin/python bench/ingest_bench.py [--synth-dir DIR] [--work-dir DIR] [--out bench/results]
+
+Ingest: ``ingest.load.ingest_file`` on every CSV file, one after another, in a child process (so its peak RSS is
+its own). Floor: DuckDB's own ``read_csv`` of the same files written straight to Parquet (``COPY ... TO``), also
+in a child process. Refused files still count (they are read and checked). Target: ingest within 2x the floor.
+Writes ``ingest.json`` and ``ingest.md`` into the output folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_RATIO = 2.0
+
+
+def _csv_files(synth_dir: Path) -> list[tuple[str, Path]]:
+    from ingest.contract import contract_for_file, load_contracts
+
+    load_contracts(ROOT / "contracts")
+    out = []
+    for path in sorted(synth_dir.rglob("*.csv")):
+        try:
+            contract = contract_for_file(ROOT / "contracts", path.name)
+        except ValueError:
+            continue
+        if contract.file.format == "csv":
+            out.append((contract.feed_id, path))
+    return out
+
+
+def child_ingest(files: list[tuple[str, Path]], work_dir: Path) -> dict:
+    os.environ["OUTCOMES_WORK_DIR"] = str(work_dir)
+    os.environ.setdefault("OUTCOMES_PSEUDONYM_KEY", "bench-only-throwaway-key-0123456789")
+    os.environ["OUTCOMES_ALLOW_TEST_NHS_NUMBERS"] = "1"
+    from ingest.errors import FileRejected
+    from ingest.load import ingest_file
+    from outcomes.settings import get_settings
+
+    settings = get_settings()
+    per_file = []
+    for feed_id, path in files:
+        started = time.perf_counter()
+        try:
+            result = ingest_file(path, settings=settings)
+            status, rows = result.status, result.rows_received
+        except FileRejected as exc:
+            status, rows = f"rejected ({exc.rule})", getattr(exc, "rows_received", None)
+        per_file.append({"feed": feed_id, "file": path.name, "bytes": path.stat().st_size, "status": status,
+                         "rows": rows, "seconds": time.perf_counter() - started})
+    return {"files": per_file, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def child_floor(files: list[tuple[str, Path]], out_dir: Path) -> dict:
+    import duckdb
+
+    from ingest.contract import contract_for_feed
+
+    per_file = []
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for i, (feed_id, path) in enumerate(files):
+        contract = contract_for_feed(ROOT / "contracts", feed_id)
+        started = time.perf_counter()
+        src = path
+        if contract.file.encoding != "utf-8":  # DuckDB reads UTF-8; the floor pays the same transcoding
+            src = out_dir / f"{i}.utf8.csv"
+            src.write_bytes(path.read_bytes().decode(contract.file.encoding, errors="replace").encode("utf-8"))
+        with duckdb.connect() as con:
+            try:
+                con.execute(f"copy (select * from read_csv(?, header=true, delim=?, all_varchar=true, "
+                            f"ignore_errors=true, strict_mode=false)) to '{out_dir / f'{i}.parquet'}' "
+                            "(format parquet, compression zstd)", [str(src), contract.file.delimiter])
+                status = "ok"
+            except duckdb.Error as exc:
+                status = f"error: {str(exc).splitlines()[0][:80]}"
+        per_file.append({"feed": feed_id, "file": path.name, "status": status,
+                         "seconds": time.perf_counter() - started})
+    return {"files": per_file, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _run_child(kind: str, files_json: Path, target: Path) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", kind, "--files", str(files_json),
+                          "--target", str(target)], capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--synth-dir", type=Path, help="reuse a generated synthetic year instead of generating")
+    parser.add_argument("--work-dir", type=Path, help="scratch folder (default: a temporary folder)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--child", choices=["ingest", "floor"], help=argparse.SUPPRESS)
+    parser.add_argument("--files", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--target", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+
+    if args.child:
+        files = [(f, Path(p)) for f, p in json.loads(args.files.read_text())]
+        fn = child_ingest if args.child == "ingest" else child_floor
+        print(json.dumps(fn(files, args.target)))
+        return
+
+    scratch = args.work_dir or Path(tempfile.mkdtemp(prefix="ingest-bench-"))
+    scratch.mkdir(parents=True, exist_ok=True)
+    synth_dir, gen_seconds = args.synth_dir, None
+    if synth_dir is None:
+        from synth import SynthConfig, generate
+
+        synth_dir = scratch / "synth"
+        report = generate(SynthConfig(out_dir=synth_dir))  # the default year: scale 1.0, 12 months
+        gen_seconds = report.seconds
+    files = _csv_files(synth_dir)
+    files_json = scratch / "files.json"
+    files_json.write_text(json.dumps([(f, str(p)) for f, p in files]))
+
+    for sub in ("work", "floor"):
+        shutil.rmtree(scratch / sub, ignore_errors=True)
+    floor = _run_child("floor", files_json, scratch / "floor")
+    ingest = _run_child("ingest", files_json, scratch / "work")
+
+    feeds: dict[str, dict] = defaultdict(lambda: {"files": 0, "bytes": 0, "rows": 0, "ingest_s": 0.0,
+                                                   "floor_s": 0.0})
+    for ing, flo in zip(ingest["files"], floor["files"], strict=True):
+        f = feeds[ing["feed"]]
+        f["files"] += 1
+        f["bytes"] += ing["bytes"]
+        f["rows"] += ing["rows"] or 0
+        f["ingest_s"] += ing["seconds"]
+        f["floor_s"] += flo["seconds"]
+    for f in feeds.values():
+        f["ratio"] = f["ingest_s"] / f["floor_s"] if f["floor_s"] else None
+    total_ingest = sum(f["ingest_s"] for f in feeds.values())
+    total_floor = sum(f["floor_s"] for f in feeds.values())
+    result = {
+        "synth_dir": str(synth_dir), "synth_generate_seconds": gen_seconds, "files": len(files),
+        "bytes": sum(f["bytes"] for f in feeds.values()), "rows": sum(f["rows"] for f in feeds.values()),
+        "ingest_seconds": total_ingest, "floor_seconds": total_floor, "ratio": total_ingest / total_floor,
+        "target_ratio": TARGET_RATIO, "meets_target": total_ingest / total_floor <= TARGET_RATIO,
+        "ingest_peak_rss_mb": ingest["peak_rss_mb"], "floor_peak_rss_mb": floor["peak_rss_mb"],
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "per_feed": dict(sorted(feeds.items())),
+        "per_file": [{**i, "floor_seconds": f["seconds"], "floor_status": f["status"]}
+                     for i, f in zip(ingest["files"], floor["files"], strict=True)],
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "ingest.json").write_text(json.dumps(result, indent=1) + "\n")
+    (args.out / "ingest.md").write_text(_markdown(result))
+    print(_markdown(result))
+
+
+def _markdown(r: dict) -> str:
+    lines = [
+        "# Ingest benchmark: default synthetic year", "",
+        f"{r['files']} CSV files, {r['rows']:,} rows, {r['bytes'] / 1e6:,.1f} MB; {r['machine']['cpus']} CPUs, "
+        f"Python {r['machine']['python']}.", "",
+        f"- ingest (`ingest_file`, sequential): **{r['ingest_seconds']:.1f} s**, peak RSS "
+        f"{r['ingest_peak_rss_mb']:,.0f} MB",
+        f"- floor (DuckDB `read_csv` -> Parquet): **{r['floor_seconds']:.1f} s**, peak RSS "
+        f"{r['floor_peak_rss_mb']:,.0f} MB",
+        f"- ratio: **{r['ratio']:.2f}x** (target <= {r['target_ratio']:.0f}x: "
+        f"{'met' if r['meets_target'] else 'NOT met'})", "",
+        "| feed | files | rows | MB | ingest s | floor s | ratio |", "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for feed, f in r["per_feed"].items():
+        ratio = f"{f['ratio']:.2f}" if f["ratio"] else "-"
+        lines.append(f"| {feed} | {f['files']} | {f['rows']:,} | {f['bytes'] / 1e6:,.1f} | {f['ingest_s']:.2f} | "
+                     f"{f['floor_s']:.2f} | {ratio} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

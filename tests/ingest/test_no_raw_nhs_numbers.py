@@ -1,0 +1,147 @@
+"""No raw NHS Number from the inputs exists past ingest: a scan of everything ingest (and later stages) write.
+
+The delivered originals (landing, inbox, archive, synth) are ingest's input side and are not scanned.
+Everything else under the working folder is: the lake (raw batches, quarantine, ledger), the warehouse, logs,
+alerts and publications. Each file is searched byte for byte, and every Parquet and DuckDB file is also read
+(decompressed) with DuckDB and every column searched as text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from ingest.contract import Contract, contract_for_file, load_contracts
+from ingest.errors import FileRejected
+from ingest.load import ingest_file
+from outcomes.settings import get_settings
+
+INPUT_SIDE = {"landing", "inbox", "archive", "synth"}
+_DIGITS = re.compile(rb"[0-9]{10,}")
+
+
+def digit_windows(data: bytes) -> set[str]:
+    """Every 10-digit substring of every run of 10 or more digits (a number hidden in a longer run counts)."""
+    out: set[str] = set()
+    for run in _DIGITS.findall(data):
+        text = run.decode("ascii")
+        out.update(text[i:i + 10] for i in range(len(text) - 9))
+    return out
+
+
+def found_in_bytes(path: Path, numbers: set[str]) -> set[str]:
+    return digit_windows(path.read_bytes()) & numbers
+
+
+def _text_values(con: duckdb.DuckDBPyConnection, relation: str) -> bytes:
+    cols = [r[0] for r in con.execute(f"describe select * from {relation}").fetchall()]
+    if not cols:
+        return b""
+    casts = ", ".join(f'coalesce(cast("{c}" as varchar), \'\')' for c in cols)
+    rows = con.execute(f"select concat_ws(' ', {casts}) from {relation}").fetchall()
+    return "\n".join(r[0] for r in rows).encode("utf-8")
+
+
+def found_in_tables(path: Path, numbers: set[str]) -> set[str]:
+    """Numbers found in any column (as text) of a Parquet file or of any table of a DuckDB database file."""
+    if path.suffix == ".parquet":
+        with duckdb.connect() as con:
+            return digit_windows(_text_values(con, f"read_parquet('{path}')")) & numbers
+    if path.suffix == ".duckdb":
+        with duckdb.connect(str(path), read_only=True) as con:
+            tables = con.execute("select table_schema, table_name from information_schema.tables").fetchall()
+            hits: set[str] = set()
+            for schema, table in tables:
+                hits |= digit_windows(_text_values(con, f'"{schema}"."{table}"')) & numbers
+            return hits
+    return set()
+
+
+def nhs_numbers_in(path: Path, contract: Contract) -> set[str]:
+    """Every value of the file's NHS Number column(s), found by position (a drifted header may rename them)."""
+    positions = [i for i, c in enumerate(contract.columns) if c.check == "nhs_number"]
+    if contract.file.format == "xlsx":
+        frame = pd.read_excel(path, sheet_name=contract.file.sheet or 0, dtype=str, header=0)
+        rows = frame.itertuples(index=False, name=None)
+    else:
+        data = path.read_bytes()
+        try:
+            text = data.decode(contract.file.encoding)
+        except UnicodeDecodeError:
+            text = data.decode("windows-1252")
+        rows = list(csv.reader(io.StringIO(text), delimiter=contract.file.delimiter))[1:]
+    values = set()
+    for r in rows:
+        for i in positions:
+            if i < len(r) and isinstance(r[i], str):
+                value = re.sub(r"[ -]", "", r[i].strip())
+                if re.fullmatch(r"[0-9]{10}", value):
+                    values.add(value)
+    return values
+
+
+@pytest.fixture
+def synthetic_inputs(settings, tmp_path_factory, monkeypatch):
+    """GIVEN a small synthetic data set (about 20,000 people, 2 months, every feed with a contract)."""
+    from synth import SynthConfig, generate
+    from synth.feeds import registry
+
+    monkeypatch.setenv("OUTCOMES_ALLOW_TEST_NHS_NUMBERS", "1")
+    allowing = get_settings()
+    feeds = sorted({c.feed_id for c in load_contracts(allowing.contracts_dir)} & set(registry()))
+    out = tmp_path_factory.mktemp("synth")
+    report = generate(SynthConfig(out_dir=out, population=20_000, months=2, feeds=feeds))
+    return allowing, report
+
+
+def test_no_raw_nhs_number_appears_anywhere_past_ingest(synthetic_inputs, tmp_path):
+    """GIVEN every synthetic file ingested (refusals caught)
+    WHEN every file under the working folder except the delivered originals is searched, raw and decompressed
+    THEN not one NHS Number from the inputs (valid or not) is found; and the search does find them in the inputs
+    and inside a compressed Parquet holding one, so it could fail."""
+    settings, report = synthetic_inputs
+    numbers: set[str] = set()
+    csv_inputs = []
+    outcomes = {"loaded": 0, "duplicate": 0, "rejected": 0}
+    for path in sorted(report.files):
+        contract = contract_for_file(settings.contracts_dir, path.name)
+        if path.stat().st_size:
+            numbers |= nhs_numbers_in(path, contract)
+        if contract.file.format == "csv":
+            csv_inputs.append(path)
+        try:
+            outcomes[ingest_file(path, settings=settings).status] += 1
+        except FileRejected:
+            outcomes["rejected"] += 1  # synth injects whole-file defects (empty, drift, encoding)
+
+    # The inputs are what we think: many numbers, the search finds them in the delivered CSVs, data was loaded.
+    assert len(numbers) > 5_000
+    seen_in_inputs = set().union(*(found_in_bytes(p, numbers) for p in csv_inputs))
+    assert len(seen_in_inputs) > 0.9 * len(numbers)
+    assert outcomes["loaded"] > len(report.files) // 2 and outcomes["rejected"] >= 1
+    assert list(settings.raw_dir.rglob("*.parquet")) and list(settings.quarantine_dir.rglob("*.parquet"))
+
+    # The decompressed search finds a number inside a column of a zstd-compressed Parquet file.
+    canary = sorted(numbers)[0]
+    probe = tmp_path / "probe.parquet"
+    duckdb.sql(f"copy (select 'note ' || i || ' re {canary}' as note from range(2000) t(i)) to '{probe}' "
+               "(format parquet, compression zstd)")
+    assert found_in_tables(probe, numbers) == {canary}
+
+    scanned, leaks = 0, {}
+    for path in sorted(settings.work_dir.rglob("*")):
+        rel = path.relative_to(settings.work_dir)
+        if not path.is_file() or rel.parts[0] in INPUT_SIDE:
+            continue
+        scanned += 1
+        hits = found_in_bytes(path, numbers) | found_in_tables(path, numbers)
+        if hits:
+            leaks[str(rel)] = sorted(hits)[:5]
+    assert scanned > 20
+    assert leaks == {}

@@ -1,0 +1,84 @@
+"""Publish: quality gate, then an atomic promote to a new publication version, per partner table.
+
+The file is not called publish.py on purpose: Airflow puts dags/ on sys.path, and a module named
+``publish`` there would shadow the project package ``publish`` that the task imports.
+
+Scheduled on the ``marts`` asset. Emits one ``publication.<table>`` asset event per table (through the alias
+``publications``, since the tables are known only at run time), carrying the version and row count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, is_dataclass
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, AssetAlias, Metadata, Param, dag, task
+from airflow.sdk.exceptions import AirflowFailException
+
+from outcomes.alerts import on_failure_callback
+
+MARTS = Asset(name="marts")
+PUBLICATIONS = AssetAlias(name="publications")
+
+DOC = """\
+# Publish (write, audit, publish)
+
+**Runs when** `transform` emits the `marts` asset (or on demand; `{"tables": ["..."]}` limits it).
+
+**Does** build each candidate partner table (disclosure control applied last), run its Great Expectations
+suite, and only if it passes promote it atomically to a new version under `publications/<table>/vNNNN/`.
+A failed gate fails this task at once (no retry: it is a data problem), leaves the previous version live and
+raises an alert. Reads the warehouse, so it runs in the pool `warehouse` (one slot) and never meets a
+running dbt build.
+
+**Emits** `publication.<table>` asset events (via the alias `publications`) with version, status, rows and
+path. Without Airflow: `outcomes publish`.
+"""
+
+
+@dag(
+    dag_id="publish",
+    description="Quality gate and versioned publication of the partner tables",
+    schedule=[MARTS],
+    start_date=pendulum.datetime(2025, 1, 1, tz="Europe/London"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["publish", "quality-gate", "warehouse"],
+    default_args={
+        "owner": "data-engineering",
+        "retries": 2,
+        "retry_delay": timedelta(seconds=30),
+        "retry_exponential_backoff": 2.0,
+        "max_retry_delay": timedelta(minutes=10),
+        "on_failure_callback": on_failure_callback,
+    },
+    doc_md=DOC,
+    params={"tables": Param(None, type=["null", "array"], description="publish only these tables")},
+)
+def publish():
+    @task(pool="warehouse", outlets=[PUBLICATIONS])
+    def publish_tables(params=None, triggering_asset_events=None):
+        """Gate and promote every partner table; one asset event per published table."""
+        from publish.errors import GateFailed
+        from publish.run import publish as run_publish
+
+        batches = sorted(
+            {b for e in (triggering_asset_events or {}).get(MARTS, []) for b in (e.extra or {}).get("batches") or []}
+        )
+        try:
+            results = run_publish(tables=(params or {}).get("tables") or None, source_batch_ids=batches or None)
+        except GateFailed as exc:
+            raise AirflowFailException(f"quality gate failed, previous publication stays live: {exc}") from exc
+        summary = []
+        for r in results:
+            extra = {"table": r.table, "version": r.version, "status": r.status, "rows": r.rows, "path": str(r.path)}
+            yield Metadata(Asset(name=f"publication.{r.table}"), extra, alias=PUBLICATIONS)
+            summary.append(asdict(r) if is_dataclass(r) else extra)
+        print(f"published: {[(s['table'], s['version'], s['status']) for s in summary]}")
+        return [{k: str(v) if k == "path" else v for k, v in s.items()} for s in summary]
+
+    publish_tables()
+
+
+publish()

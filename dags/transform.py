@@ -1,0 +1,105 @@
+"""Transform: dbt build of what is downstream of the feeds that changed, then the ``marts`` asset.
+
+Scheduled on any ``raw.<feed_id>`` asset (one per contract). With ``max_active_runs=1`` a burst of deliveries
+is merged: events that arrive while a build runs are queued and consumed together by the next run, so twenty
+files lead to one or two rebuilds, not twenty.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, AssetAny, Metadata, Param, dag, task
+
+from ingest.contract import load_contracts
+from outcomes.alerts import on_failure_callback
+from outcomes.settings import get_settings
+
+MARTS = Asset(name="marts")
+RAW_PREFIX = "raw."
+RAW_ASSETS = [Asset(name=f"{RAW_PREFIX}{c.feed_id}") for c in load_contracts(get_settings().contracts_dir)]
+
+DOC = """\
+# Transform (dbt build)
+
+**Runs when** any feed's raw asset (`raw.<feed_id>`) gets an event, i.e. an ingest loaded a new batch. Events
+that arrive while a build runs are merged into the next run (`max_active_runs=1`).
+
+**Does** `dbt build --select @source:raw.<feed_id>` for the feeds in the triggering events only: the models
+and tests downstream of the changed sources, plus the parents those need (`@`, not `+`: with `+` a fresh
+warehouse fails, because the relationship tests read reference models that are not downstream of the source).
+A manual run with no `select` param builds everything; `{"select": ["@source:raw.rwp_ecds"]}` rebuilds one
+feed's models. Rerunning a period (reload the file, or just rebuild) gives the same result: raw batches are
+immutable.
+
+**Writes** the DuckDB warehouse, so the task runs in the pool `warehouse` (one slot): there is never a second
+writer. Emits asset `marts`, whose extra lists the selection and the batches it was built from; `publish` is
+scheduled on it. Without Airflow: `outcomes build`.
+"""
+
+
+@dag(
+    dag_id="transform",
+    description="dbt build downstream of the changed raw sources",
+    schedule=AssetAny(*RAW_ASSETS) if RAW_ASSETS else None,
+    start_date=pendulum.datetime(2025, 1, 1, tz="Europe/London"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["transform", "dbt", "warehouse"],
+    default_args={
+        "owner": "data-engineering",
+        "retries": 2,
+        "retry_delay": timedelta(seconds=30),
+        "retry_exponential_backoff": 2.0,
+        "max_retry_delay": timedelta(minutes=10),
+        "on_failure_callback": on_failure_callback,
+    },
+    doc_md=DOC,
+    params={
+        "select": Param(
+            None,
+            type=["null", "array"],
+            description="dbt selectors to build instead of those derived from the triggering events",
+        )
+    },
+)
+def transform():
+    @task
+    def plan(params=None, triggering_asset_events=None) -> dict:
+        """Which dbt selection to build, and which batches triggered it."""
+        batches = []
+        feeds = set()
+        for asset in triggering_asset_events or {}:
+            if not asset.name.startswith(RAW_PREFIX):
+                continue
+            feeds.add(asset.name.removeprefix(RAW_PREFIX))
+            batches += [e.extra.get("batch_id") for e in triggering_asset_events[asset] if e.extra]
+        selected = (params or {}).get("select")
+        if not selected and feeds:
+            selected = [f"@source:raw.{feed}" for feed in sorted(feeds)]
+        print(f"select={selected or 'everything'} from batches={batches}")
+        return {"select": selected or None, "batches": [b for b in batches if b]}
+
+    @task(pool="warehouse", outlets=[MARTS])
+    def build(planned: dict):
+        """dbt build (models and tests); the only task that writes the warehouse."""
+        from outcomes.build import build as dbt_build
+
+        info = dbt_build(select=planned["select"]).to_dict()
+        print(f"built: {info}")
+        yield Metadata(
+            MARTS,
+            {
+                "select": planned["select"],
+                "batches": planned["batches"],
+                "models": info.get("models"),
+                "tests": info.get("tests"),
+            },
+        )
+        return info
+
+    build(plan())
+
+
+transform()

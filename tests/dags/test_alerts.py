@@ -1,0 +1,140 @@
+"""Alerts: the log the CLI reads, the webhook (a real HTTP server on 127.0.0.1), the failure callback, late feeds."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, date, datetime
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from types import SimpleNamespace
+
+import pytest
+
+from outcomes import alerts
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("OUTCOMES_WORK_DIR", str(tmp_path / "work"))
+    for var in ("OUTCOMES_ALERT_WEBHOOK", "OUTCOMES_ALERT_EMAIL_TO", "OUTCOMES_SMTP_HOST"):
+        monkeypatch.delenv(var, raising=False)
+    from outcomes.settings import get_settings
+
+    return get_settings()
+
+
+@pytest.fixture
+def webhook(monkeypatch):
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append({"content_type": self.headers["Content-Type"], "body": json.loads(body)})
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("OUTCOMES_ALERT_WEBHOOK", f"http://127.0.0.1:{server.server_port}/hook")
+    yield received
+    server.shutdown()
+
+
+def test_an_alert_is_logged_and_read_back(settings):
+    when = datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
+    alerts.record_alert("task_failure", "transform", "build", "BuildFailed: boom", when=when, settings=settings)
+    assert alerts.read_alerts(settings) == [
+        {
+            "when": "2025-03-01T09:30:00+00:00",
+            "kind": "task_failure",
+            "dag_id": "transform",
+            "task_id": "build",
+            "reason": "BuildFailed: boom",
+        }
+    ]
+
+
+def test_the_webhook_receives_the_alert_as_json(settings, webhook):
+    alerts.record_alert("late_feed", "late_feeds", "check_deadlines", "rwp_ecds is late", settings=settings)
+    (post,) = webhook
+    assert post["content_type"] == "application/json"
+    assert post["body"]["kind"] == "late_feed" and post["body"]["reason"] == "rwp_ecds is late"
+    assert post["body"]["text"] == "[outcomes late_feed] late_feeds.check_deadlines: rwp_ecds is late"
+
+
+def test_an_unreachable_webhook_or_mail_server_never_raises(settings, monkeypatch):
+    monkeypatch.setenv("OUTCOMES_ALERT_WEBHOOK", "http://127.0.0.1:9/nothing-listens-here")
+    monkeypatch.setenv("OUTCOMES_ALERT_EMAIL_TO", "oncall@example.org")
+    monkeypatch.setenv("OUTCOMES_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("OUTCOMES_SMTP_PORT", "9")
+    alerts.record_alert("task_failure", "d", "t", "still logged", settings=settings)
+    assert [a["reason"] for a in alerts.read_alerts(settings)] == ["still logged"]
+
+
+def test_the_failure_callback_records_dag_task_and_reason(settings, webhook):
+    ti = SimpleNamespace(dag_id="ingest__rwp_ecds", task_id="ingest", run_id="r1", map_index=2, try_number=1)
+    alerts.on_failure_callback({"ti": ti, "exception": ValueError("line 7: bad NHS Number")})
+    (alert,) = alerts.read_alerts(settings)
+    assert alert["dag_id"] == "ingest__rwp_ecds" and alert["task_id"] == "ingest"
+    assert alert["reason"] == "ValueError: line 7: bad NHS Number"
+    assert alert["details"] == {"run_id": "r1", "map_index": 2, "try_number": 1}
+    assert webhook[0]["body"]["dag_id"] == "ingest__rwp_ecds"
+
+
+def test_a_broken_context_does_not_make_the_callback_raise(settings):
+    alerts.on_failure_callback({})
+    assert alerts.read_alerts(settings)[0]["reason"] == "failed (no exception recorded)"
+
+
+@pytest.mark.parametrize(
+    ("frequency", "deadline_days", "today", "expected"),
+    [
+        ("monthly", 10, date(2025, 3, 10), ("2025-01-01", "2025-01-31")),  # February's deadline is today: not yet
+        ("monthly", 10, date(2025, 3, 11), ("2025-02-01", "2025-02-28")),
+        ("weekly", 2, date(2025, 3, 12), ("2025-03-03", "2025-03-09")),  # Wed: last week's Sunday + 2 = Tue
+        ("daily", 0, date(2025, 3, 12), ("2025-03-11", "2025-03-11")),
+        ("quarterly", 30, date(2025, 5, 1), ("2025-01-01", "2025-03-31")),
+        ("annual", 60, date(2025, 3, 1), ("2023-01-01", "2023-12-31")),
+    ],
+)
+def test_latest_due_period(frequency, deadline_days, today, expected):
+    start, end = alerts.latest_due_period(frequency, deadline_days, today)
+    assert (start.isoformat(), end.isoformat()) == expected
+
+
+def _ledger(settings, **entry):
+    settings.ledger_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.ledger_dir / f"{entry['batch_id']}.json"
+    path.write_text(json.dumps({"feed_id": "rwp_ecds", **entry}))
+
+
+def test_a_feed_that_missed_its_deadline_raises_one_alert_and_a_delivered_one_none(settings):
+    from ingest.contract import load_contracts
+
+    feeds = {c.feed_id for c in load_contracts(settings.contracts_dir)}
+    # monthly, due 10 days after month end: on 2025-03-11 February is due
+    _ledger(settings, batch_id="b1", status="loaded", period_start="2025-02-01", period_end="2025-02-28")
+    _ledger(
+        settings, batch_id="b2", status="rejected", period_start="2025-02-01", period_end="2025-02-28", feed_id="other"
+    )
+    late = alerts.check_late_feeds(settings, today=date(2025, 3, 11))
+    assert "rwp_ecds" not in {f["feed_id"] for f in late}
+    assert {f["feed_id"] for f in late} == feeds - {"rwp_ecds"}
+    late = alerts.check_late_feeds(settings, today=date(2025, 4, 11))  # March now due, not delivered
+    rwp = [f for f in late if f["feed_id"] == "rwp_ecds"]
+    assert rwp == [
+        {
+            "feed_id": "rwp_ecds",
+            "title": rwp[0]["title"],
+            "period_start": "2025-03-01",
+            "period_end": "2025-03-31",
+            "deadline": "2025-04-10",
+        }
+    ]
+    logged = [a for a in alerts.read_alerts(settings) if a["details"]["feed_id"] == "rwp_ecds"]
+    assert len(logged) == 1 and "2025-03-01..2025-03-31" in logged[0]["reason"]

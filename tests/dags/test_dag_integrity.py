@@ -1,0 +1,161 @@
+"""Tier 1: every DAG (including every generated ingest DAG) imports, is wired as designed, and parses fast."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ingest.contract import load_contracts
+from outcomes.settings import get_settings
+
+DAGS = Path(__file__).resolve().parents[2] / "dags"
+
+CONTRACTS = load_contracts(get_settings().contracts_dir)
+EXPECTED = {f"ingest__{c.feed_id}" for c in CONTRACTS} | {"transform", "publish", "late_feeds"}
+
+
+def test_every_expected_dag_imports_without_errors(dagbag):
+    assert dagbag.import_errors == {}
+    assert set(dagbag.dag_ids) == EXPECTED
+
+
+@pytest.mark.parametrize("dag_id", sorted(EXPECTED))
+def test_dag_is_explicit_and_documented(dagbag, dag_id):
+    from airflow.utils.dag_cycle_tester import check_cycle
+
+    dag = dagbag.dags[dag_id]
+    check_cycle(dag)  # raises on a cycle
+    assert dag.tags, "tags"
+    assert dag.doc_md and len(dag.doc_md) > 200, "doc_md shown in the UI"
+    assert dag.catchup is False
+    assert dag.start_date.tzinfo is not None, "timezone-aware start_date"
+    assert 1 <= dag.max_active_runs <= 2
+    for t in dag.tasks:
+        assert t.owner == "data-engineering", t.task_id
+        assert t.retries >= 1, t.task_id
+        assert t.retry_exponential_backoff, t.task_id
+        assert t.on_failure_callback, t.task_id
+
+
+@pytest.mark.parametrize("contract", CONTRACTS, ids=lambda c: c.feed_id)
+def test_ingest_dag_is_started_by_the_ready_marker_in_its_landing_folder(dagbag, contract):
+    from airflow.providers.standard.triggers.file import DirectoryFileDeleteTrigger
+
+    dag = dagbag.dags[f"ingest__{contract.feed_id}"]
+    (asset,) = dag.timetable.asset_condition.objects
+    assert asset.name == f"landing.{contract.feed_id}"
+    (watcher,) = asset.watchers
+    trigger = watcher.trigger
+    assert isinstance(trigger, DirectoryFileDeleteTrigger)
+    assert Path(trigger.directory) == get_settings().landing_dir / contract.organisation / contract.feed
+    assert trigger.filename == "_READY"
+    assert trigger.poke_interval <= 5
+
+
+@pytest.mark.parametrize("contract", CONTRACTS, ids=lambda c: c.feed_id)
+def test_ingest_dag_claims_then_maps_one_task_per_file_emitting_the_raw_asset(dagbag, contract):
+    from airflow.sdk.definitions.mappedoperator import MappedOperator
+
+    dag = dagbag.dags[f"ingest__{contract.feed_id}"]
+    claim, ingest = dag.get_task("claim"), dag.get_task("ingest")
+    assert isinstance(ingest, MappedOperator), "one mapped task instance per delivered file"
+    assert ingest.upstream_task_ids == {"claim"}
+    assert [a.name for a in ingest.outlets] == [f"raw.{contract.feed_id}"]
+    assert "path" in dag.params, "on-demand run for one file"
+    assert claim.outlets == []
+    assert contract.title in dag.doc_md
+
+
+def test_transform_runs_on_any_raw_asset_in_the_one_slot_warehouse_pool(dagbag):
+    from airflow.sdk import AssetAny
+
+    dag = dagbag.dags["transform"]
+    condition = dag.timetable.asset_condition
+    assert isinstance(condition, AssetAny)
+    assert {a.name for a in condition.objects} == {f"raw.{c.feed_id}" for c in CONTRACTS}
+    assert dag.max_active_runs == 1, "a burst of deliveries is merged into the next run"
+    build = dag.get_task("build")
+    assert build.pool == "warehouse"
+    assert [a.name for a in build.outlets] == ["marts"]
+
+
+def test_publish_runs_on_marts_in_the_warehouse_pool_and_emits_publications(dagbag):
+    dag = dagbag.dags["publish"]
+    assert [a.name for a in dag.timetable.asset_condition.objects] == ["marts"]
+    task = dag.get_task("publish_tables")
+    assert task.pool == "warehouse"
+    assert [a.name for a in task.outlets] == ["publications"]  # alias: publication.<table> events
+
+
+def test_late_feed_check_runs_daily(dagbag):
+    dag = dagbag.dags["late_feeds"]
+    assert dag.timetable.expression == "0 7 * * *"
+    assert str(dag.timetable.timezone) in {"Europe/London", "Timezone('Europe/London')"}
+
+
+def _plan(dagbag, **context):
+    return dagbag.dags["transform"].get_task("plan").python_callable(**context)
+
+
+class _Event:
+    def __init__(self, extra):
+        self.extra = extra
+
+
+def test_transform_selects_only_the_sources_that_changed(dagbag):
+    from airflow.sdk import Asset
+
+    events = {
+        Asset("raw.rwp_ecds"): [_Event({"batch_id": "b1"}), _Event({"batch_id": "b2"})],
+        Asset("raw.r1a_mhsds"): [_Event({"batch_id": "b3"})],
+    }
+    planned = _plan(dagbag, params={}, triggering_asset_events=events)
+    assert planned == {"select": ["@source:raw.r1a_mhsds", "@source:raw.rwp_ecds"], "batches": ["b1", "b2", "b3"]}
+
+
+def test_transform_run_by_hand_builds_everything_or_the_given_selection(dagbag):
+    assert _plan(dagbag, params={}, triggering_asset_events={}) == {"select": None, "batches": []}
+    manual = _plan(dagbag, params={"select": ["marts"]}, triggering_asset_events={})
+    assert manual["select"] == ["marts"]
+
+
+def test_a_new_contract_adds_its_dag_without_new_code(tmp_path, monkeypatch):
+    from airflow.dag_processing.dagbag import DagBag
+
+    source = (get_settings().contracts_dir / "rwp_ecds.yaml").read_text()
+    (tmp_path / "rwp_ecds.yaml").write_text(source)
+    (tmp_path / "tst_ecds.yaml").write_text(
+        source.replace("organisation: RWP", "organisation: TST").replace("RWP_ECDS_*", "TST_ECDS_*")
+    )
+    (tmp_path / "reference").symlink_to(get_settings().contracts_dir / "reference")
+    monkeypatch.setenv("OUTCOMES_CONTRACTS_DIR", str(tmp_path))
+    bag = DagBag(dag_folder=str(DAGS))
+    assert bag.import_errors == {}
+    assert {"ingest__tst_ecds", "ingest__rwp_ecds"} == {d for d in bag.dag_ids if d.startswith("ingest__")}
+    raw = {a.name for a in bag.dags["transform"].timetable.asset_condition.objects}
+    assert raw == {"raw.tst_ecds", "raw.rwp_ecds"}
+
+
+PARSE_PROBE = """
+import importlib.util, json, sys, time
+import airflow.sdk  # the Airflow import itself (about 1 s) is paid once per parser process, not per file
+path = sys.argv[1]
+start = time.perf_counter()
+spec = importlib.util.spec_from_file_location("probe_dag", path)
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+print(json.dumps({"seconds": time.perf_counter() - start}))
+"""
+
+
+@pytest.mark.parametrize("path", sorted(DAGS.glob("*.py")), ids=lambda p: p.name)
+def test_each_dag_file_parses_in_well_under_a_second(path):
+    out = subprocess.run(
+        [sys.executable, "-c", PARSE_PROBE, str(path)], capture_output=True, text=True, timeout=120, check=True
+    )
+    seconds = json.loads(out.stdout.strip().splitlines()[-1])["seconds"]
+    assert seconds < 1.0, f"{path.name} took {seconds:.2f}s to parse"

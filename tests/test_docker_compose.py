@@ -1,0 +1,104 @@
+"""docker-compose.yml is the production shape: checked by parsing it (there is no Docker engine here) and, when a
+compose program is installed, by ``docker compose config``."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+COMPOSE = REPO / "docker-compose.yml"
+AIRFLOW = ["airflow-init", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"]
+SECRETS = [
+    "OUTCOMES_PSEUDONYM_KEY",
+    "POSTGRES_PASSWORD",
+    "AIRFLOW_FERNET_KEY",
+    "AIRFLOW_JWT_SECRET",
+    "AIRFLOW_API_SECRET_KEY",
+]
+
+
+@pytest.fixture(scope="module")
+def compose():
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+def test_default_services_and_the_celery_profile(compose):
+    services = compose["services"]
+    default = {name for name, s in services.items() if not s.get("profiles")}
+    assert default == {"postgres", *AIRFLOW}
+    celery = {name for name, s in services.items() if "celery" in s.get("profiles", [])}
+    assert celery == {"redis", "airflow-worker"}
+    assert services["airflow-worker"]["command"] == "celery worker"
+    env = services["airflow-scheduler"]["environment"]
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "${AIRFLOW_EXECUTOR:-LocalExecutor}"  # CeleryExecutor by config
+    assert env["AIRFLOW__CELERY__BROKER_URL"] == "redis://redis:6379/0"
+
+
+@pytest.mark.parametrize("name", AIRFLOW[1:] + ["airflow-worker"])
+def test_airflow_components_mount_the_project_and_the_data_volume(compose, name):
+    service = compose["services"][name]
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in service["volumes"]}
+    for folder in ("dags", "dbt_project", "contracts", "expectations", "reference", "outcomes", "ingest", "publish"):
+        assert mounts[f"/opt/outcomes/{folder}"] == f"./{folder}", folder
+    assert mounts["/data/outcomes"] == "outcomes-data"
+    assert "outcomes-data" in compose["volumes"]
+    env = service["environment"]
+    assert env["OUTCOMES_WORK_DIR"] == "/data/outcomes"
+    assert env["AIRFLOW__CORE__DAGS_FOLDER"] == "/opt/outcomes/dags"
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg2://airflow:${POSTGRES_PASSWORD")
+    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow-apiserver:8080/execution/"
+    assert service["depends_on"]["airflow-init"] == {"condition": "service_completed_successfully"}
+    assert service["depends_on"]["postgres"] == {"condition": "service_healthy"}
+
+
+def test_every_long_running_service_has_a_healthcheck(compose):
+    for name, service in compose["services"].items():
+        if name != "airflow-init":
+            assert service["healthcheck"]["test"], name
+
+
+def test_init_migrates_and_creates_the_one_slot_warehouse_pool(compose):
+    script = "\n".join(compose["services"]["airflow-init"]["command"])
+    assert "airflow db migrate" in script
+    assert re.search(r"airflow pools set warehouse 1\b", script)
+
+
+def test_secrets_come_from_the_environment_never_literals(compose):
+    text = COMPOSE.read_text()
+    for name in SECRETS:
+        assert re.search(r"\$\{" + name + r":\?", text), f"{name} must be a required variable"
+    env = compose["services"]["airflow-scheduler"]["environment"]
+    assert env["OUTCOMES_PSEUDONYM_KEY"].startswith("${OUTCOMES_PSEUDONYM_KEY:?")
+    for key, value in env.items():
+        if any(word in key for word in ("KEY", "SECRET", "PASSWORD")) and not key.endswith("_FILE"):
+            assert str(value).startswith("${"), key
+
+
+def _compose_program() -> list[str] | None:
+    if shutil.which("docker"):
+        probe = subprocess.run(["docker", "compose", "version"], capture_output=True, timeout=30)
+        if probe.returncode == 0:
+            return ["docker", "compose"]
+    return ["docker-compose"] if shutil.which("docker-compose") else None
+
+
+def test_docker_compose_config_accepts_the_file():
+    program = _compose_program()
+    if program is None:
+        pytest.skip("no docker compose program installed")
+    env = {"PATH": "/usr/bin:/bin", **{name: "x" * 32 for name in SECRETS}}
+    for profile in ([], ["--profile", "celery"]):
+        proc = subprocess.run(
+            [*program, "-f", str(COMPOSE), *profile, "config", "--quiet"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr

@@ -44,13 +44,18 @@ def generate_extracts(settings: Settings, scale: float, months: int, feeds: list
     return [Path(f) for f in report.files]
 
 
-def deliver(settings: Settings, files: list[Path]) -> dict[str, list[Path]]:
-    """Drop every generated file into its feed's landing folder, then the feed's ``_READY`` marker."""
+def deliver(settings: Settings, files: list[Path], optout: bool) -> dict[str, list[Path]]:
+    """Drop generated files into their feed's landing folder, then the feed's ``_READY`` marker.
+
+    ``optout=True`` delivers only the national data opt-out list, ``False`` every other feed.
+    """
     from ingest.contract import load_contracts
     from outcomes.airflow_local import drop_files
 
     by_feed: dict[str, list[Path]] = {}
     for contract in load_contracts(settings.contracts_dir):
+        if (contract.kind == "optout") != optout:
+            continue
         mine = [f for f in files if f.parent == settings.synth_dir / contract.landing_subdir()
                 and contract.matches(f.name)]
         if mine:
@@ -59,29 +64,46 @@ def deliver(settings: Settings, files: list[Path]) -> dict[str, list[Path]]:
     return by_feed
 
 
-def wait_for_pipeline(settings: Settings, handle, delivered: dict[str, list[Path]], since: datetime,
-                      timeout: float) -> None:
+def new_ledger_entries(settings: Settings, names: set[str], since: datetime) -> list[dict]:
     from ingest.ledger import read_entries
-    from outcomes.airflow_local import asset_events, wait_for
+
+    return [e for e in read_entries(settings) if e["file"] in names and e["received_at"] >= since.isoformat()]
+
+
+def wait_for_ingest(settings: Settings, delivered: dict[str, list[Path]], since: datetime, timeout: float) -> None:
+    """Until every dropped file has a ledger row made after ``since`` (loaded, refused or duplicate)."""
+    from outcomes.airflow_local import wait_for
 
     names = {f.name for files in delivered.values() for f in files}
-    total = len(names)
-    last = {"n": -1}
+    seen = {"n": -1}
 
-    def all_ingested():
-        done = {e["file"] for e in read_entries(settings) if e["file"] in names}
-        if len(done) != last["n"]:
-            last["n"] = len(done)
-            say(f"ingested {len(done)} of {total} delivered files")
-        return len(done) == total
+    def all_ingested() -> bool:
+        done = {e["file"] for e in new_ledger_entries(settings, names, since)}
+        if len(done) != seen["n"]:
+            seen["n"] = len(done)
+            say(f"ingested {len(done)} of {len(names)} delivered files")
+        return len(done) == len(names)
 
     wait_for(all_ingested, timeout, "every delivered file to be ingested", interval=2)
-    finished = max(e["finished_at"] for e in read_entries(settings) if e["file"] in names)
+
+
+def wait_for_pipeline(settings: Settings, handle, delivered: dict[str, list[Path]], since: datetime,
+                      timeout: float) -> None:
+    """Until every dropped file has a new ledger row and, if any loaded, a publication followed the last one."""
+    from outcomes.airflow_local import asset_events, wait_for
+
+    wait_for_ingest(settings, delivered, since, timeout)
+    names = {f.name for files in delivered.values() for f in files}
+    entries = new_ledger_entries(settings, names, since)
+    if not any(e["status"] == "loaded" for e in entries):
+        say("every file was already loaded before (same bytes): nothing to rebuild, the publication is unchanged")
+        return
+    finished = max(e["finished_at"] for e in entries)[:19]
     say("all files ingested; waiting for the transform and publish DAGs")
 
-    def published_after_last_ingest():
+    def published_after_last_ingest() -> list[dict]:
         events = asset_events(handle, f"publication.{PUBLISHED_TABLE}", since)
-        return [e for e in events if e["timestamp"] >= finished[:19]]
+        return [e for e in events if e["timestamp"][:19] >= finished]
 
     wait_for(published_after_last_ingest, timeout, f"the publication asset publication.{PUBLISHED_TABLE}",
              interval=2)
@@ -117,8 +139,10 @@ def print_summary(settings: Settings, handle_url: str, elapsed: float) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", type=float, default=float(os.environ.get("DEMO_SCALE", "1.0")))
-    parser.add_argument("--months", type=int, default=int(os.environ.get("DEMO_MONTHS", "12")))
+    # Defaults keep the demo to a few minutes on 2 cores: a quarter of the system's population for three months
+    # (every feed, every injected defect kind). `make demo DEMO_SCALE=1 DEMO_MONTHS=12` runs the full year.
+    parser.add_argument("--scale", type=float, default=float(os.environ.get("DEMO_SCALE", "0.25")))
+    parser.add_argument("--months", type=int, default=int(os.environ.get("DEMO_MONTHS", "3")))
     parser.add_argument("--feed", action="append", help="only these feed ids")
     parser.add_argument("--timeout", type=float, default=float(os.environ.get("DEMO_TIMEOUT", "1500")))
     args = parser.parse_args(argv)
@@ -141,10 +165,14 @@ def main(argv: list[str] | None = None) -> int:
         airflow_local.wait_for_dags(handle, dag_ids, timeout=180)
         time.sleep(5)  # let the triggerer pick up the asset watchers of freshly unpaused DAGs
         since = datetime.now(UTC)
-        delivered = deliver(settings, files)
+        optouts = deliver(settings, files, optout=True)
+        if optouts:
+            say("dropped the national data opt-out list first, so every other feed is filtered by it")
+            wait_for_ingest(settings, optouts, since, args.timeout)
+        delivered = deliver(settings, files, optout=False)
         say(f"dropped {sum(len(v) for v in delivered.values())} files into {len(delivered)} landing folders; "
             "the asset watchers start the ingest DAGs")
-        wait_for_pipeline(settings, handle, delivered, since, args.timeout)
+        wait_for_pipeline(settings, handle, {**optouts, **delivered}, since, args.timeout)
         print_summary(settings, handle.url, time.monotonic() - started)
     except (TimeoutError, RuntimeError) as exc:
         print(f"\ndemo failed: {exc}\nAirflow logs: {settings.logs_dir}", file=sys.stderr)

@@ -23,8 +23,9 @@ $(STAMP): pyproject.toml requirements.lock
 demo: $(STAMP)  ## synthetic extracts -> Airflow (event-driven) -> dbt -> quality gate -> publication
 	@$(BIN)/python -m outcomes.demo
 
-test: $(STAMP)  ## lint and run every test
+test: $(STAMP)  ## lint (ruff, sqlfluff) and run every test
 	@$(BIN)/ruff check .
+	@$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar 2>&1 | grep -v "^WARNING" ; test $${PIPESTATUS[0]} -eq 0
 	@$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 up: $(STAMP)  ## start Airflow (scheduler, dag-processor, triggerer, api-server + UI) in the foreground
@@ -32,7 +33,7 @@ up: $(STAMP)  ## start Airflow (scheduler, dag-processor, triggerer, api-server 
 
 lint: $(STAMP)  ## ruff on Python, sqlfluff on the dbt models
 	@$(BIN)/ruff check .
-	@$(BIN)/ruff format --check . || true
+	@$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
 
 lock:  ## re-resolve the pinned environment (needs the package index)
 	@rm -rf /tmp/outcomes-lock && $(PYTHON) -m venv /tmp/outcomes-lock

@@ -128,13 +128,16 @@ class Contract(_Strict):
         return Path(self.organisation) / self.feed
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when PyYAML has it
+
+
 class ContractError(ValueError):
     """A contract file is invalid or no contract matches a file."""
 
 
 def load_contract(path: Path) -> Contract:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
         return Contract.model_validate(data)
     except (yaml.YAMLError, ValueError) as exc:
         raise ContractError(f"{path}: invalid contract: {exc}") from exc

@@ -85,7 +85,8 @@ def _connect(settings: Settings) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     tmp = settings.lake_dir / "_duckdb_tmp" / str(os.getpid())  # spill space of this process only
     tmp.mkdir(parents=True, exist_ok=True)
-    con.execute(f"set temp_directory='{tmp}'; set memory_limit='2GB'; set preserve_insertion_order=true;")
+    con.execute(f"set temp_directory='{tmp}'; set memory_limit='2GB'; set preserve_insertion_order=true; "
+                "set enable_progress_bar=false;")
     return con
 
 

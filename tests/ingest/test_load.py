@@ -105,3 +105,15 @@ def test_without_key_ingest_refuses_to_start(settings, tmp_path, monkeypatch):
     with pytest.raises(SettingsError, match="OUTCOMES_PSEUDONYM_KEY"):
         ingest_file(path, settings=settings)
     assert not settings.lake_dir.exists()
+
+
+def test_fast_keyed_hasher_equals_the_standard_hmac():
+    """GIVEN keys shorter and longer than a SHA-256 block WHEN hashing THEN the result equals hmac.new's."""
+    import hashlib
+    import hmac
+
+    from ingest.pseudonymise import _KeyedHasher
+
+    for key in (b"short-key-0123456789", b"k" * 64, b"a-very-long-key-" * 10):
+        for message in (b"9434765919", b"", b"x" * 200):
+            assert _KeyedHasher(key).hexdigest(message) == hmac.new(key, message, hashlib.sha256).hexdigest()

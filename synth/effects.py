@@ -1,0 +1,16 @@
+"""The built-in effect sizes, in one place, as written to truth.json and documented in docs/synthetic-data.md."""
+
+from __future__ import annotations
+
+from synth.calendar import SEASON, WEEKDAY_URGENT
+from synth.feeds import ecds
+
+
+def describe() -> dict:
+    return {
+        "ecds_attendance_rate_ratio_by_imd_quintile": {str(q): float(ecds.IMD_RATE_RATIO[q]) for q in range(1, 6)},
+        "ecds_median_minutes_by_site": dict(zip(ecds.SITES.tolist(), ecds.SITE_MEDIAN_MIN.tolist(), strict=True)),
+        "ecds_worse_site": "RWP50",
+        "seasonality_by_calendar_month": {str(m): float(SEASON[m]) for m in range(1, 13)},
+        "urgent_weekday_pattern_mon_to_sun": WEEKDAY_URGENT.tolist(),
+    }

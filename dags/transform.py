@@ -1,8 +1,9 @@
 """Transform: dbt build of what is downstream of the feeds that changed, then the ``marts`` asset.
 
 Scheduled on any ``raw.<feed_id>`` asset (one per contract). With ``max_active_runs=1`` a burst of deliveries
-is merged: events that arrive while a build runs are queued and consumed together by the next run, so twenty
-files lead to one or two rebuilds, not twenty.
+leads to a few rebuilds, not one per file. What a run builds comes from the ledger, not only from its
+triggering events: every feed with a batch loaded since the last successful build is selected, so an event
+that no run consumed (Airflow closes a queued run's event window when it is created) still gets built.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ DOC = """\
 **Runs when** any feed's raw asset (`raw.<feed_id>`) gets an event, i.e. an ingest loaded a new batch. Events
 that arrive while a build runs are merged into the next run (`max_active_runs=1`).
 
-**Does** `dbt build --select @source:raw.<feed_id>` for the feeds in the triggering events only: the models
+**Does** `dbt build --select @source:raw.<feed_id>` for every feed with a batch loaded since the last successful
+build (from the load ledger, which also covers events that arrived while a run was queued): the models
 and tests downstream of the changed sources, plus the parents those need (`@`, not `+`: with `+` a fresh
 warehouse fails, because the relationship tests read reference models that are not downstream of the source).
 A manual run with no `select` param builds everything; `{"select": ["@source:raw.rwp_ecds"]}` rebuilds one
@@ -67,26 +69,26 @@ scheduled on it. Without Airflow: `outcomes build`.
 def transform():
     @task
     def plan(params=None, triggering_asset_events=None) -> dict:
-        """Which dbt selection to build, and which batches triggered it."""
-        batches = []
-        feeds = set()
+        """Which dbt selection to build: the feeds with batches not yet built (ledger) plus the triggering ones."""
+        from outcomes.build import pending_changes
+
+        pending = pending_changes()
+        feeds = set(pending.feeds)
         for asset in triggering_asset_events or {}:
-            if not asset.name.startswith(RAW_PREFIX):
-                continue
-            feeds.add(asset.name.removeprefix(RAW_PREFIX))
-            batches += [e.extra.get("batch_id") for e in triggering_asset_events[asset] if e.extra]
+            if asset.name.startswith(RAW_PREFIX):
+                feeds.add(asset.name.removeprefix(RAW_PREFIX))
         selected = (params or {}).get("select")
         if not selected and feeds:
             selected = [f"@source:raw.{feed}" for feed in sorted(feeds)]
-        print(f"select={selected or 'everything'} from batches={batches}")
-        return {"select": selected or None, "batches": [b for b in batches if b]}
+        print(f"select={selected or 'everything'} covering batches={pending.batches}")
+        return {"select": selected or None, "batches": pending.batches, "upto": pending.upto}
 
     @task(pool="warehouse", outlets=[MARTS])
     def build(planned: dict):
         """dbt build (models and tests); the only task that writes the warehouse."""
         from outcomes.build import build as dbt_build
 
-        info = dbt_build(select=planned["select"]).to_dict()
+        info = dbt_build(select=planned["select"], upto=planned.get("upto")).to_dict()
         print(f"built: {info}")
         yield Metadata(
             MARTS,

@@ -70,10 +70,60 @@ def run_dbt(settings: Settings, *args: str, stream: bool = False) -> subprocess.
                           capture_output=not stream, check=False)
 
 
-def build(select: list[str] | None = None, settings: Settings | None = None, stream: bool = False) -> BuildResult:
-    """``dbt build`` (models and their tests), optionally limited to a selection such as
-    ``["source:raw.rwp_ecds+"]``. Raises BuildFailed with every failing node named."""
+@dataclass
+class Pending:
+    """Loaded batches the warehouse has not been built from yet (judged by the ledger, not by events)."""
+
+    feeds: list[str]
+    batches: list[str]
+    upto: str | None  # the newest loaded batch id seen; becomes the watermark once a build succeeds
+
+    def selection(self) -> list[str] | None:
+        # @: the changed sources' descendants plus every parent those need (reference models included)
+        return [f"@source:raw.{feed}" for feed in self.feeds] or None
+
+
+def _state_path(settings: Settings) -> Path:
+    return settings.warehouse_path.parent / "build_state.json"
+
+
+def built_upto(settings: Settings) -> str | None:
+    path = _state_path(settings)
+    return json.loads(path.read_text(encoding="utf-8")).get("built_upto") if path.exists() else None
+
+
+def pending_changes(settings: Settings | None = None) -> Pending:
+    from ingest.ledger import read_entries
+
     settings = settings or get_settings()
+    mark = built_upto(settings) or ""
+    loaded = sorted((e for e in read_entries(settings) if e["status"] == "loaded"), key=lambda e: e["batch_id"])
+    new = [e for e in loaded if e["batch_id"] > mark]
+    return Pending(feeds=sorted({e["feed_id"] for e in new}), batches=[e["batch_id"] for e in new],
+                   upto=loaded[-1]["batch_id"] if loaded else None)
+
+
+def record_built(settings: Settings, upto: str | None) -> None:
+    """Move the watermark forward after a successful build (never backwards)."""
+    if not upto or (built_upto(settings) or "") >= upto:
+        return
+    path = _state_path(settings)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({"built_upto": upto}), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def build(select: list[str] | None = None, settings: Settings | None = None, stream: bool = False,
+          upto: str | None = None) -> BuildResult:
+    """``dbt build`` (models and their tests), optionally limited to a selection such as
+    ``["@source:raw.rwp_ecds"]``. Raises BuildFailed with every failing node named.
+
+    A full build (no selection) covers every batch loaded when it starts; a selective build passes ``upto`` (from
+    :func:`pending_changes`) to say which batches it covers. Either way the watermark moves only on success.
+    """
+    settings = settings or get_settings()
+    if select is None and upto is None:
+        upto = pending_changes(settings).upto
     args = ["build"]
     if select:
         args += ["--select", *select]
@@ -83,6 +133,7 @@ def build(select: list[str] | None = None, settings: Settings | None = None, str
         detail = "; ".join(result.failures) or (proc.stdout or "")[-2000:] + (proc.stderr or "")[-1000:]
         raise BuildFailed(f"dbt build failed: {detail}")
     refresh_snapshot(settings)
+    record_built(settings, upto)
     result.snapshot = str(settings.snapshot_path)
     return result
 

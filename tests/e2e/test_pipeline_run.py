@@ -108,3 +108,25 @@ def test_resubmission_supersedes_its_month_and_rerun_changes_nothing(settings, s
     again = run_once(paths=[april, corrected], settings=settings)
     assert [d["status"] for d in again.duplicates] == ["duplicate", "duplicate"]
     assert [p["status"] for p in again.publications] == ["unchanged"]
+
+
+def test_build_watermark_selects_every_feed_loaded_since_the_last_build(settings, synthetic_ecds):
+    """GIVEN a built warehouse WHEN a new batch loads THEN pending_changes names its feed and batch (whatever the
+    Airflow events said), AND after a build covering it nothing is pending."""
+    from ingest.load import ingest_file
+    from outcomes.build import build, pending_changes
+    from outcomes.settings import get_settings
+
+    settings = get_settings()
+    april, may = synthetic_ecds[0], synthetic_ecds[1]
+    first = ingest_file(april, settings=settings)
+    assert pending_changes(settings).batches == [first.batch_id]
+    build(settings=settings)
+    assert pending_changes(settings).feeds == []
+
+    second = ingest_file(may, settings=settings)
+    pending = pending_changes(settings)
+    assert (pending.feeds, pending.batches, pending.selection()) == (
+        ["rwp_ecds"], [second.batch_id], ["@source:raw.rwp_ecds"])
+    build(select=pending.selection(), settings=settings, upto=pending.upto)
+    assert pending_changes(settings).batches == []

@@ -21,7 +21,8 @@ from outcomes import airflow_local as al
 from tests.e2e.conftest import Scheduler, utcnow
 from tests.e2e.test_pipeline_run import expected_four_hour
 
-pytestmark = [pytest.mark.scheduler, pytest.mark.e2e]
+# one Airflow instance for the module, tests in file order: keep them on one xdist worker
+pytestmark = [pytest.mark.scheduler, pytest.mark.e2e, pytest.mark.xdist_group("scheduler")]
 
 TABLE = "ed_four_hour_performance"
 

@@ -23,7 +23,7 @@ from ingest.claim import is_claimed
 from ingest.contract import Contract, contract_for_feed, contract_for_file
 from ingest.errors import FileRejected
 from ingest.ledger import find_loaded, ledger_lock, write_entry
-from ingest.pseudonymise import register_pseudonym_udf
+from ingest.pseudonymise import key_parameters
 from ingest.reference import load_reference_tables
 from ingest.transform_sql import accepted_rows_sql, optout_persons_sql
 from outcomes.settings import Settings, get_pseudonym_key, get_settings
@@ -142,7 +142,8 @@ def ingest_file(path: str | Path, feed_id: str | None = None, settings: Settings
         shutil.rmtree(incoming, ignore_errors=True)
         write_entry(settings, {**base, **counts, "status": "loaded", "reason": None,
                                "finished_at": datetime.now(UTC).isoformat(),
-                               "raw_path": str(raw_target), "quarantine_path": str(quarantine_target)
+                               "raw_path": str(raw_target) if result.rows_accepted else None,
+                               "quarantine_path": str(quarantine_target)
                                if result.rows_rejected else None})
     _archive(path, settings, contract.feed_id, batch_id)
     log.info(result.summary())
@@ -215,22 +216,25 @@ def _validate_and_write(path: Path, contract: Contract, settings: Settings, key:
         load_reference_tables(con, contract, settings.contracts_dir, settings.reference_dir)
         con.execute(row_checks.build_typed(contract))
         con.execute(row_checks.build_violations(contract, settings.allow_test_nhs_numbers))
-        rejected = con.execute("select count(distinct _line) from violations").fetchall()[0][0] + read.rows_unparseable
+        rejected = read.rows_unparseable + con.execute(
+            "select count(distinct _line) from violations").fetchall()[0][0]
         _check_rejection_rate(con, name, contract, received, rejected)
 
-        register_pseudonym_udf(con, key)
         optout_sql = optout_persons_sql(contract, settings)
-        con.execute(accepted_rows_sql(contract, batch_id, name, optout_sql))
-        accepted, opted_out = con.execute(
-            "select count(*) filter (where not _opted_out), count(*) filter (where _opted_out) from accepted"
-        ).fetchall()[0]
+        passed = con.execute(
+            "select count(*) from typed where _line not in (select _line from violations)").fetchall()[0][0]
+        raw_file = incoming / "raw" / "part-0.parquet"
+        (incoming / "raw").mkdir()
+        sql = accepted_rows_sql(contract, batch_id, name, optout_sql)
+        params = key_parameters(key) if "$hmac_" in sql else None  # the key is bound, never in the SQL text
+        con.execute(f"copy ({sql}) to '{raw_file}' (format parquet, compression zstd)", params)
+        accepted = con.execute("select count(*) from read_parquet(?)", [str(raw_file)]).fetchall()[0][0]
+        opted_out = passed - accepted
         periods = [r[0] for r in con.execute(
-            "select distinct strftime(_period, '%Y-%m-%d') from accepted where not _opted_out order by 1"
+            "select distinct strftime(_period, '%Y-%m-%d') from read_parquet(?) order by 1", [str(raw_file)]
         ).fetchall()]
-        if accepted:
-            (incoming / "raw").mkdir()
-            con.execute(f"copy (select * exclude (_opted_out) from accepted where not _opted_out) "
-                        f"to '{incoming / 'raw' / 'part-0.parquet'}' (format parquet, compression zstd)")
+        if not accepted:
+            shutil.rmtree(incoming / "raw")
         if rejected:
             (incoming / "quarantine").mkdir()
             con.execute(_quarantine_sql(batch_id, name, incoming / "quarantine" / "part-0.parquet"))

@@ -65,15 +65,10 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], cont
     parsed = con.execute("select count(*) from _csv").fetchall()[0][0]
     if len(lines) != parsed:  # never guess a line number: fall back to record order, which is exact w/o blanks
         lines = np.arange(2, parsed + 2)
-    con.register("_lines_df", pd.DataFrame({"_line": lines.astype("int64")}))
-    con.execute(
-        f"create or replace temp table {SOURCE_TABLE} as "
-        "select c.*, l._line from (select *, row_number() over () as _rn from _csv) c "
-        "join (select _line, row_number() over () as _rn from _lines_df) l using (_rn)"
-    )
-    con.execute("alter table src drop column _rn")
-    con.unregister("_lines_df")
-    con.execute("drop table _csv")
+    # a view, not a copy: each record joined to its physical line by DuckDB's insertion-ordered rowid
+    con.register("_lines_df", pd.DataFrame({"_rid": np.arange(parsed, dtype="int64"), "_line": lines.astype("int64")}))
+    con.execute(f"create or replace temp view {SOURCE_TABLE} as "
+                "select c.*, l._line from _csv c join _lines_df l on c.rowid = l._rid")
     return ReadResult(rows_parsed=parsed, rows_unparseable=len(rejected_lines))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ingest.contract import Column, Contract
 from ingest.ledger import latest_loaded
-from ingest.pseudonymise import UDF_NAME
+from ingest.pseudonymise import hmac_sql
 from ingest.row_checks import lit, q
 from outcomes.settings import Settings
 
@@ -36,7 +36,7 @@ def treated_columns(contract: Contract) -> list[str]:
             case None:
                 out.append(f"{name}")
             case "pseudonymise":
-                out.append(f"{UDF_NAME}({name}) as {q(output_name(col))}")
+                out.append(f"{hmac_sql(name)} as {q(output_name(col))}")
             case "derive_age":
                 age = age_years_sql(name, f"cast({q(col.age_at)} as date)")
                 out.append(f"{age}::integer as age_years")
@@ -73,14 +73,13 @@ def optout_persons_sql(contract: Contract, settings: Settings) -> str | None:
 
 
 def accepted_rows_sql(contract: Contract, batch_id: str, file_name: str, optout_sql: str | None) -> str:
+    """The rows to write: checked, treated, opted-out people removed, with lineage columns (a query, no copy)."""
     person = next((c for c in contract.columns if c.personal == "pseudonymise" and c.name == "nhs_number"), None)
-    opted = (f"person_id is not null and person_id in ({optout_sql})" if optout_sql and person else "false")
+    keep = f"person_id is null or person_id not in ({optout_sql})" if optout_sql and person else "true"
     cols = ", ".join(treated_columns(contract))
     return (
-        "create or replace temp table accepted as "
-        f"select *, {opted} as _opted_out from ("
-        f"select {cols}, {lit(batch_id)} as _batch_id, {period_sql(contract)} as _period, "
+        f"select * from (select {cols}, {lit(batch_id)} as _batch_id, {period_sql(contract)} as _period, "
         f"{lit(file_name)} as _source_file, _line::bigint as _source_line, "
         "current_timestamp::timestamp as _loaded_at "
-        "from typed where _line not in (select _line from violations) order by _line)"
+        f"from typed where _line not in (select _line from violations)) where {keep} order by _source_line"
     )

@@ -8,29 +8,19 @@ Parse cost: the contracts are read from local YAML; nothing else (no database, n
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
-import pendulum
 from airflow.providers.standard.triggers.file import DirectoryFileDeleteTrigger
 from airflow.sdk import Asset, AssetWatcher, Metadata, Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from ingest.contract import Contract, load_contracts
-from outcomes.alerts import on_failure_callback
+from outcomes.dag_defaults import START_DATE, default_args
 from outcomes.settings import get_settings
 
 READY_MARKER = "_READY"
 POKE_INTERVAL_SECONDS = 2.0
-START_DATE = pendulum.datetime(2025, 1, 1, tz="Europe/London")
-DEFAULT_ARGS = {
-    "owner": "data-engineering",
-    "retries": 2,
-    "retry_delay": timedelta(seconds=20),
-    "retry_exponential_backoff": 2.0,
-    "max_retry_delay": timedelta(minutes=10),
-    "on_failure_callback": on_failure_callback,
-}
+DEFAULT_ARGS = default_args(retry_delay_seconds=20)
 
 DOC_TEMPLATE = """\
 # Ingest: {title}

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pendulum
 from airflow.sdk import dag, task
 
-from outcomes.alerts import on_failure_callback
+from outcomes.dag_defaults import START_DATE, default_args
 
 DOC = """\
 # Late feeds
@@ -26,17 +23,11 @@ partner's, not a pipeline failure. Its return value lists the late feeds.
     dag_id="late_feeds",
     description="Daily check of each feed's delivery deadline",
     schedule="0 7 * * *",
-    start_date=pendulum.datetime(2025, 1, 1, tz="Europe/London"),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     tags=["monitoring", "alerts"],
-    default_args={
-        "owner": "data-engineering",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=1),
-        "retry_exponential_backoff": 2.0,
-        "on_failure_callback": on_failure_callback,
-    },
+    default_args=default_args(retry_delay_seconds=60),
     doc_md=DOC,
 )
 def late_feeds():

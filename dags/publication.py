@@ -10,13 +10,11 @@ Scheduled on the ``marts`` asset. Emits one ``publication.<table>`` asset event 
 from __future__ import annotations
 
 from dataclasses import asdict, is_dataclass
-from datetime import timedelta
 
-import pendulum
 from airflow.sdk import Asset, AssetAlias, Metadata, Param, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
-from outcomes.alerts import on_failure_callback
+from outcomes.dag_defaults import START_DATE, default_args
 
 MARTS = Asset(name="marts")
 PUBLICATIONS = AssetAlias(name="publications")
@@ -41,18 +39,11 @@ path. Without Airflow: `outcomes publish`.
     dag_id="publish",
     description="Quality gate and versioned publication of the partner tables",
     schedule=[MARTS],
-    start_date=pendulum.datetime(2025, 1, 1, tz="Europe/London"),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     tags=["publish", "quality-gate", "warehouse"],
-    default_args={
-        "owner": "data-engineering",
-        "retries": 2,
-        "retry_delay": timedelta(seconds=30),
-        "retry_exponential_backoff": 2.0,
-        "max_retry_delay": timedelta(minutes=10),
-        "on_failure_callback": on_failure_callback,
-    },
+    default_args=default_args(),
     doc_md=DOC,
     params={"tables": Param(None, type=["null", "array"], description="publish only these tables")},
 )

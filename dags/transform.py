@@ -8,13 +8,10 @@ that no run consumed (Airflow closes a queued run's event window when it is crea
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pendulum
 from airflow.sdk import Asset, AssetAny, Metadata, Param, dag, task
 
 from ingest.contract import load_contracts
-from outcomes.alerts import on_failure_callback
+from outcomes.dag_defaults import START_DATE, default_args
 from outcomes.settings import get_settings
 
 MARTS = Asset(name="marts")
@@ -45,18 +42,11 @@ scheduled on it. Without Airflow: `outcomes build`.
     dag_id="transform",
     description="dbt build downstream of the changed raw sources",
     schedule=AssetAny(*RAW_ASSETS) if RAW_ASSETS else None,
-    start_date=pendulum.datetime(2025, 1, 1, tz="Europe/London"),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     tags=["transform", "dbt", "warehouse"],
-    default_args={
-        "owner": "data-engineering",
-        "retries": 2,
-        "retry_delay": timedelta(seconds=30),
-        "retry_exponential_backoff": 2.0,
-        "max_retry_delay": timedelta(minutes=10),
-        "on_failure_callback": on_failure_callback,
-    },
+    default_args=default_args(),
     doc_md=DOC,
     params={
         "select": Param(

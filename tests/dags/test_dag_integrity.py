@@ -106,7 +106,8 @@ class _Event:
         self.extra = extra
 
 
-def test_transform_selects_only_the_sources_that_changed(dagbag):
+def test_transform_selects_the_sources_that_changed(dagbag, settings):
+    """GIVEN raw events for two feeds and an empty ledger WHEN planning THEN exactly those sources are selected."""
     from airflow.sdk import Asset
 
     events = {
@@ -114,11 +115,25 @@ def test_transform_selects_only_the_sources_that_changed(dagbag):
         Asset("raw.r1a_mhsds"): [_Event({"batch_id": "b3"})],
     }
     planned = _plan(dagbag, params={}, triggering_asset_events=events)
-    assert planned == {"select": ["@source:raw.r1a_mhsds", "@source:raw.rwp_ecds"], "batches": ["b1", "b2", "b3"]}
+    assert planned["select"] == ["@source:raw.r1a_mhsds", "@source:raw.rwp_ecds"]
 
 
-def test_transform_run_by_hand_builds_everything_or_the_given_selection(dagbag):
-    assert _plan(dagbag, params={}, triggering_asset_events={}) == {"select": None, "batches": []}
+def test_transform_also_selects_feeds_loaded_since_the_last_build_without_an_event(dagbag, settings):
+    """GIVEN a loaded batch in the ledger that no event announced (Airflow closed the run's event window)
+    WHEN planning on another feed's event THEN both feeds are selected and the batch is listed."""
+    from airflow.sdk import Asset
+
+    from ingest.ledger import write_entry
+
+    write_entry(settings, {"batch_id": "20250101T000000000000Z_aaaa", "feed_id": "rlq_ecds", "status": "loaded",
+                           "sha256": "x", "file": "WVT_ECDS_202501.csv", "periods": ["2025-01-01"]})
+    planned = _plan(dagbag, params={}, triggering_asset_events={Asset("raw.rwp_ecds"): [_Event({"batch_id": "b"})]})
+    assert planned["select"] == ["@source:raw.rlq_ecds", "@source:raw.rwp_ecds"]
+    assert planned["batches"] == ["20250101T000000000000Z_aaaa"] and planned["upto"] == planned["batches"][0]
+
+
+def test_transform_run_by_hand_builds_everything_or_the_given_selection(dagbag, settings):
+    assert _plan(dagbag, params={}, triggering_asset_events={}) == {"select": None, "batches": [], "upto": None}
     manual = _plan(dagbag, params={"select": ["marts"]}, triggering_asset_events={})
     assert manual["select"] == ["marts"]
 

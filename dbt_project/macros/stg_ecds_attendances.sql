@@ -1,0 +1,34 @@
+{#-
+  The body of an ECDS staging model (one row per attendance, current batch only): rename and cast, nothing
+  else. Every trust's ECDS feed has the same contract columns, so each staging model is one call.
+-#}
+{% macro stg_ecds_attendances(feed_id, organisation_code) -%}
+with source as (
+    {{ current_batch_rows(feed_id) }}
+),
+
+renamed as (
+    select
+        attendance_id,
+        '{{ organisation_code }}' as organisation_code,
+        person_id,
+        age_years,
+        age_band,
+        sex as sex_code,
+        ethnic_category as ethnic_category_code,
+        lsoa_code as lsoa11_code,
+        gp_practice_code,
+        site_code,
+        department_type,
+        arrival_mode as arrival_mode_code,
+        acuity,
+        arrival_datetime as arrived_at,
+        departure_datetime as departed_at,
+        discharge_destination as discharge_destination_code,
+        _period as period_month,
+        _batch_id as batch_id
+    from source
+)
+
+select * from renamed
+{%- endmacro %}

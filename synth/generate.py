@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ingest.contract import Contract, load_contracts
 from synth import effects
@@ -175,6 +177,7 @@ def generate(cfg: SynthConfig, progress: Progress = None) -> SynthReport:
                 kind = placements.get((feed.feed_id, month.index)) if i == 0 else None
                 run.write(feed, job, kind)
         ctx.done_with(month.index, keep={"csds": HORIZON_MONTHS, "mhsds": HORIZON_MONTHS})
+        _release_memory()
     run.close()
     truth_path = out_dir / "truth.json"
     truth = {
@@ -191,6 +194,16 @@ def generate(cfg: SynthConfig, progress: Progress = None) -> SynthReport:
     _write_truth(truth, defects_path, truth_path)
     return SynthReport(out_dir, run.files, truth_path, dict(run.rows), dict(run.counts),
                        time.perf_counter() - started)
+
+
+def _release_memory() -> None:
+    """Hand freed memory back to the system between months (Arrow's pool and glibc keep it otherwise), so the
+    peak is one month's working set rather than the high-water mark of fragments."""
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
 
 
 def _write_truth(head: dict, defects_path: Path, truth_path: Path) -> None:

@@ -98,16 +98,16 @@ class Population:
 
 
 def _draw_ages(geo: Geography, lsoa: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Age band from the LSOA's own split (0-15, 16-59, 60+), then an age within the band."""
     t = geo.lsoas
-    bands = np.stack([t.pop_0_15, t.pop_16_59, t.pop_60_plus], axis=1).astype(float)
-    bands /= bands.sum(axis=1, keepdims=True)
-    cum = np.cumsum(bands, axis=1)[lsoa]
-    u = rng.random(len(lsoa))
-    band = (u[:, None] > cum).sum(axis=1)
-    young = rng.integers(0, 16, len(lsoa))
-    middle = rng.integers(16, 60, len(lsoa))
-    old = np.minimum(60 + np.floor(rng.exponential(13.0, len(lsoa))), 104).astype(int)
-    return np.choose(band, [young, middle, old]).astype(np.int16)
+    total = t.pop_total.to_numpy(float)
+    p_young = (t.pop_0_15.to_numpy(float) / total).astype(np.float32)[lsoa]
+    p_not_old = ((t.pop_0_15 + t.pop_16_59).to_numpy(float) / total).astype(np.float32)[lsoa]
+    u = rng.random(len(lsoa), dtype=np.float32)
+    young = rng.integers(0, 16, len(lsoa), dtype=np.int16)
+    middle = rng.integers(16, 60, len(lsoa), dtype=np.int16)
+    old = np.minimum(60 + np.floor(rng.exponential(13.0, len(lsoa))), 104).astype(np.int16)
+    return np.where(u < p_young, young, np.where(u < p_not_old, middle, old))
 
 
 def build_population(n: int, seed: int, geo: Geography, ref_date: np.datetime64) -> Population:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,3 +52,13 @@ def pick(p: dict, n: int, rng: np.random.Generator) -> np.ndarray:
 
 def frame(columns: dict, order: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: columns[c] for c in order})
+
+
+CHUNK_ROWS = 250_000
+
+
+def in_chunks(n: int, render: Callable[[slice], pd.DataFrame], size: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """Render a file's rows a slice at a time: the numbers are drawn for the whole file first (so the output
+    does not depend on the chunk size), the text columns only for the slice being written."""
+    for lo in range(0, max(n, 1), size):
+        yield render(slice(lo, min(lo + size, n)))

@@ -7,10 +7,12 @@ community response (UCR). Built-in effect: rural residents wait longer from UCR 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
-from synth.feeds.base import FeedDef, FileJob, frame, ids, monthly
+from synth.feeds.base import FeedDef, FileJob, frame, ids, in_chunks, monthly
 from synth.feeds.caseload import Service, contacts_in, draw_caseload
 
 RATE_SCALE = 2.75  # calibrates the total to ~1.17 million contacts a year for 800,000 people
@@ -52,7 +54,7 @@ def _draw(ctx):
     return lambda m: draw_caseload(ctx, "csds", m, SERVICES, ctx.pop.frailty.astype(float), _ucr_delay(ctx))
 
 
-def build(ctx, job: FileJob) -> pd.DataFrame:
+def build(ctx, job: FileJob) -> Iterator[pd.DataFrame]:
     c = contacts_in(ctx, "csds", job.month, _draw(ctx))
     rng = ctx.rng("csds-render", job.month)
     n = len(c)
@@ -63,21 +65,27 @@ def build(ctx, job: FileJob) -> pd.DataFrame:
     location = np.where(medium == "01", location, None)
     u = rng.random(n)
     status = np.where(u < 0.05, "3", np.where(u < 0.08, "2", "5"))
-    cols = ctx.pop.person_columns(c["person"].to_numpy())
-    cols.update({
-        "contact_id": ids(f"R1AK{job.month.label.replace('-', '')[2:]}", np.arange(1, n + 1), 7),
-        "referral_id": ids(np.strings.add("R1AR", c["ref_label"].to_numpy().astype("U4")), c["ref_seq"].to_numpy(),
-                           7),
-        "team_type": TEAM_CODES[svc],
-        "referral_received_datetime": c["received"].to_numpy(),
-        "contact_datetime": c["when"].to_numpy(),
-        "first_contact": np.where(c["k"].to_numpy() == 0, "Y", "N").astype(object),
-        "consultation_medium": medium.astype(object),
-        "contact_location": location.astype(object),
-        "attendance_status": status.astype(object),
-        "duration_minutes": np.clip(np.round(rng.gamma(3.0, 12.0, n)), 5, 240).astype(np.int64),
-    })
-    return frame(cols, COLUMNS)
+    duration = np.clip(np.round(rng.gamma(3.0, 12.0, n)), 5, 240).astype(np.int64)
+    label = job.month.label.replace("-", "")[2:]
+
+    def render(s: slice) -> pd.DataFrame:
+        cols = ctx.pop.person_columns(c["person"].to_numpy()[s])
+        cols.update({
+            "contact_id": ids(f"R1AK{label}", np.arange(s.start + 1, s.stop + 1), 7),
+            "referral_id": ids(np.strings.add("R1AR", c["ref_label"].to_numpy()[s].astype("U4")),
+                               c["ref_seq"].to_numpy()[s], 7),
+            "team_type": TEAM_CODES[svc[s]],
+            "referral_received_datetime": c["received"].to_numpy()[s],
+            "contact_datetime": c["when"].to_numpy()[s],
+            "first_contact": np.where(c["k"].to_numpy()[s] == 0, "Y", "N").astype(object),
+            "consultation_medium": medium[s].astype(object),
+            "contact_location": location[s].astype(object),
+            "attendance_status": status[s].astype(object),
+            "duration_minutes": duration[s],
+        })
+        return frame(cols, COLUMNS)
+
+    return in_chunks(n, render)
 
 
 FEEDS = [FeedDef("r1a_community", monthly("R1A_CSDS_{yyyymm}.csv"), build)]

@@ -6,10 +6,12 @@ illness register are referred eight times as often.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
-from synth.feeds.base import FeedDef, FileJob, frame, ids, monthly
+from synth.feeds.base import FeedDef, FileJob, frame, ids, in_chunks, monthly
 from synth.feeds.caseload import Service, contacts_in, draw_caseload
 
 IMD_RATE_RATIO = np.array([np.nan, 1.6, 1.35, 1.15, 1.05, 1.0])
@@ -70,23 +72,31 @@ def build_referrals(ctx, job: FileJob) -> pd.DataFrame:
     return frame(cols, REFERRAL_COLUMNS)
 
 
-def build_contacts(ctx, job: FileJob) -> pd.DataFrame:
+def build_contacts(ctx, job: FileJob) -> Iterator[pd.DataFrame]:
     c = contacts_in(ctx, "mhsds", job.month, _draw(ctx))
     rng = ctx.rng("mhsds-contacts", job.month)
     n = len(c)
     u = rng.random(n)
-    cols = ctx.pop.person_columns(c["person"].to_numpy())
-    cols.update({
-        "contact_id": ids(f"R1AH{job.month.label.replace('-', '')[2:]}", np.arange(1, n + 1), 7),
-        "referral_id": ids(np.strings.add("R1AM", c["ref_label"].to_numpy().astype("U4")), c["ref_seq"].to_numpy(),
-                           7),
-        "service_team_type": TEAM_CODES[c["service"].to_numpy()],
-        "contact_datetime": c["when"].to_numpy(),
-        "consultation_medium": np.where(u < 0.7, "01", np.where(u < 0.9, "02", "03")).astype(object),
-        "attendance_status": np.where(rng.random(n) < 0.09, "3", "5").astype(object),
-        "duration_minutes": np.clip(np.round(rng.gamma(4.0, 12.0, n)), 10, 180).astype(np.int64),
-    })
-    return frame(cols, CONTACT_COLUMNS)
+    medium = np.where(u < 0.7, "01", np.where(u < 0.9, "02", "03")).astype(object)
+    status = np.where(rng.random(n) < 0.09, "3", "5").astype(object)
+    duration = np.clip(np.round(rng.gamma(4.0, 12.0, n)), 10, 180).astype(np.int64)
+    label = job.month.label.replace("-", "")[2:]
+
+    def render(s: slice) -> pd.DataFrame:
+        cols = ctx.pop.person_columns(c["person"].to_numpy()[s])
+        cols.update({
+            "contact_id": ids(f"R1AH{label}", np.arange(s.start + 1, s.stop + 1), 7),
+            "referral_id": ids(np.strings.add("R1AM", c["ref_label"].to_numpy()[s].astype("U4")),
+                               c["ref_seq"].to_numpy()[s], 7),
+            "service_team_type": TEAM_CODES[c["service"].to_numpy()[s]],
+            "contact_datetime": c["when"].to_numpy()[s],
+            "consultation_medium": medium[s],
+            "attendance_status": status[s],
+            "duration_minutes": duration[s],
+        })
+        return frame(cols, CONTACT_COLUMNS)
+
+    return in_chunks(n, render)
 
 
 FEEDS = [

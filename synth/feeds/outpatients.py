@@ -7,11 +7,13 @@ ages 16-34.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
 from synth.calendar import HOUR_PLANNED, WEEKDAY_PLANNED, Month, sample_days, sample_times
-from synth.feeds.base import FeedDef, FileJob, frame, ids, monthly, pick
+from synth.feeds.base import FeedDef, FileJob, frame, ids, in_chunks, monthly, pick
 from synth.feeds.ecds import SITES
 
 AGE_EDGES = np.array([16, 45, 65, 75])
@@ -50,21 +52,27 @@ def opa_events(ctx, month: Month) -> pd.DataFrame:
 
 
 def _build(trust: str):
-    def build(ctx, job: FileJob) -> pd.DataFrame:
+    def build(ctx, job: FileJob) -> Iterator[pd.DataFrame]:
         ev = opa_events(ctx, job.month)
         ev = ev[np.char.startswith(SITES[ev["site"].to_numpy()].astype(str), trust)]
-        cols = ctx.pop.person_columns(ev["person"].to_numpy())
-        cols.update({
-            "appointment_id": ids(f"{trust}O{job.month.label.replace('-', '')[2:]}", np.arange(1, len(ev) + 1), 7),
-            "site_code": SITES[ev["site"].to_numpy()],
-            "treatment_function_code": ev["specialty"].to_numpy(dtype=object),
-            "first_attendance": ev["first"].to_numpy(dtype=object),
-            "consultation_medium": ev["medium"].to_numpy(dtype=object),
-            "priority_type": ev["priority"].to_numpy(dtype=object),
-            "attendance_status": ev["status"].to_numpy(dtype=object),
-            "appointment_datetime": ev["when"].to_numpy(),
-        })
-        return frame(cols, COLUMNS)
+        label = job.month.label.replace("-", "")[2:]
+
+        def render(s: slice) -> pd.DataFrame:
+            part = ev.iloc[s]
+            cols = ctx.pop.person_columns(part["person"].to_numpy())
+            cols.update({
+                "appointment_id": ids(f"{trust}O{label}", np.arange(s.start + 1, s.stop + 1), 7),
+                "site_code": SITES[part["site"].to_numpy()],
+                "treatment_function_code": part["specialty"].to_numpy(dtype=object),
+                "first_attendance": part["first"].to_numpy(dtype=object),
+                "consultation_medium": part["medium"].to_numpy(dtype=object),
+                "priority_type": part["priority"].to_numpy(dtype=object),
+                "attendance_status": part["status"].to_numpy(dtype=object),
+                "appointment_datetime": part["when"].to_numpy(),
+            })
+            return frame(cols, COLUMNS)
+
+        return in_chunks(len(ev), render)
 
     return build
 

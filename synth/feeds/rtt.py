@@ -7,11 +7,13 @@ Herefordshire (RLQ) waits are 15% longer.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
 from synth.calendar import Month
-from synth.feeds.base import FeedDef, FileJob, frame, ids, pick
+from synth.feeds.base import FeedDef, FileJob, frame, ids, in_chunks, pick
 from synth.feeds.ecds import SITES
 from synth.feeds.outpatients import SPECIALTIES
 
@@ -67,24 +69,29 @@ def _files(trust: str, pattern: str):
 
 
 def _build(trust: str):
-    def build(ctx, job: FileJob) -> pd.DataFrame:
+    def build(ctx, job: FileJob) -> Iterator[pd.DataFrame]:
         pw = pathways(ctx)
         census = np.datetime64(job.key, "D")
         open_ = (pw["start"].to_numpy() <= census) & (pw["stop"].to_numpy() > census)
         open_ &= np.char.startswith(SITES[pw["site"].to_numpy()].astype(str), trust)
         pw = pw[open_]
-        start = pw["start"].to_numpy().astype("datetime64[D]")
-        cols = ctx.pop.person_columns(pw["person"].to_numpy())
-        cols.update({
-            "snapshot_date": np.full(len(pw), census),
-            "pathway_id": ids(f"{trust}P", pw["seq"].to_numpy(), 9),
-            "site_code": SITES[pw["site"].to_numpy()],
-            "treatment_function_code": pw["specialty"].to_numpy(dtype=object),
-            "priority_type": pw["priority"].to_numpy(dtype=object),
-            "clock_start_date": start,
-            "weeks_waited": ((census - start).astype(np.int64) // 7),
-        })
-        return frame(cols, COLUMNS)
+
+        def render(s: slice) -> pd.DataFrame:
+            part = pw.iloc[s]
+            start = part["start"].to_numpy().astype("datetime64[D]")
+            cols = ctx.pop.person_columns(part["person"].to_numpy())
+            cols.update({
+                "snapshot_date": np.full(len(part), census),
+                "pathway_id": ids(f"{trust}P", part["seq"].to_numpy(), 9),
+                "site_code": SITES[part["site"].to_numpy()],
+                "treatment_function_code": part["specialty"].to_numpy(dtype=object),
+                "priority_type": part["priority"].to_numpy(dtype=object),
+                "clock_start_date": start,
+                "weeks_waited": ((census - start).astype(np.int64) // 7),
+            })
+            return frame(cols, COLUMNS)
+
+        return in_chunks(len(pw), render)
 
     return build
 

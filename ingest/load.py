@@ -213,7 +213,8 @@ def _validate_and_write(path: Path, contract: Contract, settings: Settings, key:
                                expected="at least one row", found="0 rows")
         file_checks.check_row_count(name, manifest, received)
 
-        load_reference_tables(con, contract, settings.contracts_dir, settings.reference_dir)
+        load_reference_tables(con, contract, settings.contracts_dir, settings.reference_dir,
+                              cache_dir=settings.lake_dir / "_reference")
         con.execute(row_checks.build_typed(contract))
         con.execute(row_checks.build_violations(contract, settings.allow_test_nhs_numbers))
         rejected = read.rows_unparseable + con.execute(
@@ -227,7 +228,7 @@ def _validate_and_write(path: Path, contract: Contract, settings: Settings, key:
         (incoming / "raw").mkdir()
         sql = accepted_rows_sql(contract, batch_id, name, optout_sql)
         params = key_parameters(key) if "$hmac_" in sql else None  # the key is bound, never in the SQL text
-        con.execute(f"copy ({sql}) to '{raw_file}' (format parquet, compression zstd)", params)
+        con.execute(f"copy ({sql}) to '{raw_file}' (format parquet, compression snappy)", params)
         accepted = con.execute("select count(*) from read_parquet(?)", [str(raw_file)]).fetchall()[0][0]
         opted_out = passed - accepted
         periods = [r[0] for r in con.execute(

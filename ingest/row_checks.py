@@ -1,7 +1,8 @@
 """Row-level checks as DuckDB SQL generated from a contract: one set-based query per rule, no Python row loop.
 
-Input: temp table ``src`` (text columns + ``_line``). Output: temp table ``typed`` (contract columns cast to
-their declared types, plus ``_line``) and temp table ``violations`` (``_line``, ``rule_id``, ``column_name``,
+Input: ``src`` (text columns + ``_line``). Output: temp table ``typed`` (contract columns cast to their declared
+types, their trimmed text as ``_t_<column>``, and ``_line``: one table, so no rule needs a join) and temp table
+``violations`` (``_line``, ``rule_id``, ``column_name``,
 ``value``, ``message``), one row per broken rule per row.
 """
 
@@ -60,13 +61,18 @@ def nhs_number_valid(expr: str, allow_test_range: bool = False) -> str:
     )
 
 
+def text_col(name: str) -> str:
+    """The column of ``typed`` holding a contract column's trimmed text."""
+    return q(f"_t_{name}")
+
+
 def _shown(col: Column) -> str:
-    return lit(WITHHELD) if col.personal else f"_t.{q(col.name)}"
+    return lit(WITHHELD) if col.personal else text_col(col.name)
 
 
 def column_rules(col: Column, contract: Contract, allow_test_range: bool = False) -> list[tuple[str, str, str]]:
     """(rule_id, predicate that is true when the rule is BROKEN, message) for one column."""
-    t, v = f"_t.{q(col.name)}", f"_v.{q(col.name)}"
+    t, v = text_col(col.name), q(col.name)
     rules: list[tuple[str, str, str]] = []
     if not col.nullable:
         rules.append((f"{col.name}.not_null", f"{t} is null", "a value is required"))
@@ -108,31 +114,30 @@ def column_rules(col: Column, contract: Contract, allow_test_range: bool = False
 def build_typed(contract: Contract) -> str:
     texts = ", ".join(f"{text_expr(c)} as {q(c.name)}" for c in contract.columns)
     typed = ", ".join(f"{typed_expr(c, contract)} as {q(c.name)}" for c in contract.columns)
+    kept = ", ".join(f"_t.{q(c.name)} as {text_col(c.name)}" for c in contract.columns)
     return (
-        "create or replace temp table _text as "
-        f"select _line, {texts} from src;\n"
         "create or replace temp table typed as "
-        f"select _t._line, {typed} from _text _t;"
+        f"select _t._line, {typed}, {kept} from (select _line, {texts} from src) _t"
     )
 
 
 def build_violations(contract: Contract, allow_test_range: bool = False) -> str:
+    """One set-based query per rule over ``typed`` (measured faster than one wide scan building lists)."""
     selects = []
     for col in contract.columns:
         for rule_id, broken, message in column_rules(col, contract, allow_test_range):
             selects.append(
-                f"select _t._line, {lit(rule_id)} as rule_id, {lit(col.name)} as column_name, "
-                f"{_shown(col)} as value, {lit(message)} as message "
-                f"from _text _t join typed _v using (_line) where {broken}"
+                f"select _line, {lit(rule_id)} as rule_id, {lit(col.name)} as column_name, "
+                f"{_shown(col)} as value, {lit(message)} as message from typed where {broken}"
             )
     for rule in contract.rules:
         shown = " || ' / ' || ".join(
-            f"coalesce(cast(_v.{q(c)} as varchar), '')" if not contract.column(c).personal else lit(WITHHELD)
+            f"coalesce(cast({q(c)} as varchar), '')" if not contract.column(c).personal else lit(WITHHELD)
             for c in rule.columns
         )
         selects.append(
-            f"select _v._line, {lit(rule.id)}, {lit(', '.join(rule.columns))}, {shown}, {lit(rule.description)} "
-            f"from (select * from typed) _v where not coalesce(({rule.sql}), true)"
+            f"select _line, {lit(rule.id)}, {lit(', '.join(rule.columns))}, {shown}, {lit(rule.description)} "
+            f"from typed where not coalesce(({rule.sql}), true)"
         )
     key = ", ".join(q(k) for k in contract.primary_key)
     key_shown = " || ' / ' || ".join(

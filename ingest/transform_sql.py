@@ -81,5 +81,5 @@ def accepted_rows_sql(contract: Contract, batch_id: str, file_name: str, optout_
         f"select * from (select {cols}, {lit(batch_id)} as _batch_id, {period_sql(contract)} as _period, "
         f"{lit(file_name)} as _source_file, _line::bigint as _source_line, "
         "current_timestamp::timestamp as _loaded_at "
-        f"from typed where _line not in (select _line from violations)) where {keep} order by _source_line"
+        f"from typed where _line not in (select _line from violations)) where {keep}"
     )

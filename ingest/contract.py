@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ColumnType = Literal["varchar", "integer", "decimal", "boolean", "date", "timestamp"]
-Treatment = Literal["pseudonymise", "drop", "derive_age"]
+Treatment = Literal["pseudonymise", "drop", "derive_age", "postcode_to_lsoa"]
 
 
 class _Strict(BaseModel):

@@ -226,7 +226,7 @@ def _validate_and_write(path: Path, contract: Contract, settings: Settings, key:
             "select count(*) from typed where _line not in (select _line from violations)").fetchall()[0][0]
         raw_file = incoming / "raw" / "part-0.parquet"
         (incoming / "raw").mkdir()
-        sql = accepted_rows_sql(contract, batch_id, name, optout_sql)
+        sql = accepted_rows_sql(contract, batch_id, name, optout_sql, settings.reference_dir)
         params = key_parameters(key) if "$hmac_" in sql else None  # the key is bound, never in the SQL text
         con.execute(f"copy ({sql}) to '{raw_file}' (format parquet, compression snappy)", params)
         accepted = con.execute("select count(*) from read_parquet(?)", [str(raw_file)]).fetchall()[0][0]

@@ -11,11 +11,32 @@ from outcomes.settings import Settings
 AGE_BANDS = [(lo, f"{lo}-{lo + 4}") for lo in range(0, 90, 5)] + [(90, "90+")]
 
 
+POSTCODE_LOOKUP = "postcodes/postcode_lsoa11.csv.gz"  # under the reference folder: columns postcode, lsoa11_code
+
+
 def output_name(col: Column) -> str:
     """Name of a personal column after treatment (``nhs_number`` becomes ``person_id``)."""
     if col.personal == "pseudonymise":
         return "person_id" if col.name == "nhs_number" else f"{col.name}_pseudonym"
+    if col.personal == "postcode_to_lsoa":
+        return f"{col.name}_lsoa11"
     return col.name
+
+
+def normalised_postcode(expr: str) -> str:
+    return f"upper(replace({expr}, ' ', ''))"
+
+
+def postcode_lookup_sql(reference_dir) -> str:
+    """A relation (postcode_key, lsoa11_code) from the reference postcode lookup (ONS postcode directory subset)."""
+    path = reference_dir / POSTCODE_LOOKUP
+    if not path.exists():
+        raise FileNotFoundError(
+            f"a contract derives LSOAs from postcodes, but the lookup {path} is missing: add the ONS postcode "
+            "directory subset (columns postcode, lsoa11_code) there, or set OUTCOMES_REFERENCE_DIR"
+        )
+    return (f"(select {normalised_postcode('postcode')} as postcode_key, any_value(lsoa11_code) as lsoa11_code "
+            f"from read_csv('{path}', header=true, all_varchar=true) group by all)")
 
 
 def age_years_sql(dob: str, at: str) -> str:
@@ -41,6 +62,10 @@ def treated_columns(contract: Contract) -> list[str]:
                 age = age_years_sql(name, f"cast({q(col.age_at)} as date)")
                 out.append(f"{age}::integer as age_years")
                 out.append(f"{age_band_sql(age)} as age_band")
+            case "postcode_to_lsoa":
+                lookup = f"_pc_{col.name}"
+                out.append(f"(select {lookup}.lsoa11_code from {lookup} "
+                           f"where {lookup}.postcode_key = {normalised_postcode(name)}) as {q(output_name(col))}")
             case "drop":
                 pass
     return out
@@ -72,13 +97,17 @@ def optout_persons_sql(contract: Contract, settings: Settings) -> str | None:
     return f"select person_id from read_parquet([{files}])"
 
 
-def accepted_rows_sql(contract: Contract, batch_id: str, file_name: str, optout_sql: str | None) -> str:
+def accepted_rows_sql(contract: Contract, batch_id: str, file_name: str, optout_sql: str | None,
+                      reference_dir=None) -> str:
     """The rows to write: checked, treated, opted-out people removed, with lineage columns (a query, no copy)."""
+    lookups = [c for c in contract.columns if c.personal == "postcode_to_lsoa"]
+    ctes = ", ".join(f"_pc_{c.name} as {postcode_lookup_sql(reference_dir)}" for c in lookups)
     person = next((c for c in contract.columns if c.personal == "pseudonymise" and c.name == "nhs_number"), None)
     keep = f"person_id is null or person_id not in ({optout_sql})" if optout_sql and person else "true"
     cols = ", ".join(treated_columns(contract))
     return (
-        f"select * from (select {cols}, {lit(batch_id)} as _batch_id, {period_sql(contract)} as _period, "
+        (f"with {ctes} " if ctes else "")
+        + f"select * from (select {cols}, {lit(batch_id)} as _batch_id, {period_sql(contract)} as _period, "
         f"{lit(file_name)} as _source_file, _line::bigint as _source_line, "
         "current_timestamp::timestamp as _loaded_at "
         f"from typed where _line not in (select _line from violations)) where {keep}"

@@ -48,6 +48,10 @@ def raw_columns(contract: Contract) -> list[dict]:
             continue
         name = output_name(col)
         description = col.description
+        if col.personal == "postcode_to_lsoa":
+            columns.append({"name": name, "data_type": "varchar",
+                            "description": f"LSOA (2011) of {col.name}, looked up at ingest; the postcode is not kept"})
+            continue
         if col.personal == "pseudonymise":
             description = f"Keyed pseudonym (HMAC-SHA-256) of {col.name}; the raw value never passes ingest"
         columns.append({"name": name, "data_type": SQL_TYPES[col.type], "description": description})

@@ -97,11 +97,32 @@ def _run_child(kind: str, files_json: Path, target: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _run_parallel_ingest(files: list[tuple[str, Path]], scratch: Path, workers: int) -> dict:
+    """Wall time of ingesting every file with ``workers`` concurrent processes sharing one lake (as the
+    Airflow ingest tasks do): files dealt largest first, round robin; opt-out lists first."""
+    order = sorted(files, key=lambda f: (f[0] != "ndop_optouts", -f[1].stat().st_size))
+    shares = [order[i::workers] for i in range(workers)]
+    work = scratch / "work_parallel"
+    shutil.rmtree(work, ignore_errors=True)
+    started = time.perf_counter()
+    procs = []
+    for i, share in enumerate(shares):
+        listing = scratch / f"files_{i}.json"
+        listing.write_text(json.dumps([(f, str(p)) for f, p in share]))
+        procs.append(subprocess.Popen([sys.executable, __file__, "--child", "ingest", "--files", str(listing),
+                                       "--target", str(work)], stdout=subprocess.PIPE, text=True, cwd=ROOT))
+    outputs = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
+    wall = time.perf_counter() - started
+    return {"workers": workers, "wall_seconds": wall,
+            "peak_rss_mb_per_worker": max(o["peak_rss_mb"] for o in outputs)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--synth-dir", type=Path, help="reuse a generated synthetic year instead of generating")
     parser.add_argument("--work-dir", type=Path, help="scratch folder (default: a temporary folder)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--workers", type=int, default=2, help="concurrent ingest processes for the parallel run")
     parser.add_argument("--child", choices=["ingest", "floor"], help=argparse.SUPPRESS)
     parser.add_argument("--files", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--target", type=Path, help=argparse.SUPPRESS)
@@ -131,6 +152,7 @@ def main() -> None:
         shutil.rmtree(scratch / sub, ignore_errors=True)
     floor = _run_child("floor", files_json, scratch / "floor")
     ingest = _run_child("ingest", files_json, scratch / "work")
+    parallel = _run_parallel_ingest(files, scratch, args.workers)
 
     feeds: dict[str, dict] = defaultdict(lambda: {"files": 0, "bytes": 0, "rows": 0, "ingest_s": 0.0,
                                                    "floor_s": 0.0})
@@ -151,6 +173,7 @@ def main() -> None:
         "ingest_seconds": total_ingest, "floor_seconds": total_floor, "ratio": total_ingest / total_floor,
         "target_ratio": TARGET_RATIO, "meets_target": total_ingest / total_floor <= TARGET_RATIO,
         "ingest_peak_rss_mb": ingest["peak_rss_mb"], "floor_peak_rss_mb": floor["peak_rss_mb"],
+        "parallel": {**parallel, "ratio": parallel["wall_seconds"] / total_floor},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "per_feed": dict(sorted(feeds.items())),
         "per_file": [{**i, "floor_seconds": f["seconds"], "floor_status": f["status"]}
@@ -172,7 +195,14 @@ def _markdown(r: dict) -> str:
         f"- floor (DuckDB `read_csv` -> Parquet): **{r['floor_seconds']:.1f} s**, peak RSS "
         f"{r['floor_peak_rss_mb']:,.0f} MB",
         f"- ratio: **{r['ratio']:.2f}x** (target <= {r['target_ratio']:.0f}x: "
-        f"{'met' if r['meets_target'] else 'NOT met'})", "",
+        f"{'met' if r['meets_target'] else 'NOT met'})",
+        f"- ingest with {r['parallel']['workers']} concurrent processes on one lake (as the Airflow ingest tasks run): "
+        f"**{r['parallel']['wall_seconds']:.1f} s** wall, {r['parallel']['ratio']:.2f}x the sequential floor, peak RSS "
+        f"{r['parallel']['peak_rss_mb_per_worker']:,.0f} MB per process", "",
+        "The sequential ratio is the one the target names. Per file, ingest reads the CSV, casts every column, runs "
+        "every contract rule as a set-based query, pseudonymises (HMAC-SHA-256) and derives ages, and writes the "
+        "batch, quarantine and ledger row; the floor only parses and writes. The fixed cost per file (about 0.1 s "
+        "of Python and DuckDB setup) dominates the many small weekly and monthly files.", "",
         "| feed | files | rows | MB | ingest s | floor s | ratio |", "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for feed, f in r["per_feed"].items():

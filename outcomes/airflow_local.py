@@ -368,6 +368,12 @@ def up(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
     print(f"==> preparing Airflow in {settings.airflow_home}")
     init(settings)
+
+    def _interrupt(signum, frame):  # SIGTERM/SIGHUP stop everything as Ctrl-C does
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
     handle = start(settings, ui=True)
     try:
         wait_until_healthy(handle, timeout=180)

@@ -118,12 +118,17 @@ def build_ingest_dag(contract: Contract, landing: Path):
         @task(outlets=[raw], map_index_template="{{ file_name }}")
         def ingest(path: str):
             """Validate, pseudonymise and load one file; emit a raw asset event for the new batch."""
+            from ingest.claim import locate
             from ingest.errors import FileRejected
             from ingest.load import ingest_file
 
             get_current_context()["file_name"] = Path(path).name  # type: ignore[typeddict-unknown-key]
+            try:  # a rerun after success finds the archived copy and ends as a duplicate
+                delivered = locate(path, feed_id)
+            except FileNotFoundError as exc:
+                raise AirflowFailException(str(exc)) from exc  # retrying cannot bring the file back
             try:
-                result = ingest_file(path, feed_id=feed_id)
+                result = ingest_file(delivered, feed_id=feed_id)
             except FileRejected as exc:
                 raise AirflowFailException(f"{Path(path).name} rejected: {exc}") from exc
             info = result.to_dict()

@@ -49,3 +49,16 @@ def claim_files(feed_id: str, settings: Settings | None = None) -> list[str]:
 
 def is_claimed(path: Path, settings: Settings) -> bool:
     return path.resolve().is_relative_to(settings.inbox_dir.resolve())
+
+
+def locate(path: str | Path, feed_id: str, settings: Settings | None = None) -> Path:
+    """The delivered file at ``path`` or, once ingested, its archived copy: so re-running an ingest task that
+    already succeeded finds the file and ends as a duplicate instead of failing. Raises FileNotFoundError."""
+    settings = settings or get_settings()
+    path = Path(path)
+    if path.is_file():
+        return path
+    archived = sorted((settings.archive_dir / feed_id).glob(f"*/{path.name}"))
+    if archived:
+        return archived[-1]  # batch ids sort by time: the latest delivery of that name
+    raise FileNotFoundError(f"{path}: not in the inbox and not in the archive of {feed_id}")

@@ -121,3 +121,19 @@ def test_sql_hmac_equals_the_standard_hmac():
             assert got == hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
         ((null,),) = con.execute(f"select {hmac_sql('null::varchar')}", key_parameters(key)).fetchall()
         assert null is None
+
+
+def test_a_claimed_file_is_found_in_the_archive_after_ingest(settings):
+    """GIVEN a file claimed from landing and ingested (so moved to the archive)
+    WHEN the same task runs again with the inbox path THEN locate finds the archived copy, which is a duplicate."""
+    from ingest.claim import claim_files, locate
+
+    landing = settings.landing_dir / "RWP" / "ecds"
+    landing.mkdir(parents=True)
+    write_ecds(landing / "RWP_ECDS_2025-04.csv", [row(i) for i in range(3)])
+    (claimed,) = claim_files("rwp_ecds", settings)
+    first = ingest_file(claimed, settings=settings)
+    again = ingest_file(locate(claimed, "rwp_ecds", settings), settings=settings)
+    assert first.status == "loaded" and again.status == "duplicate" and again.duplicate_of == first.batch_id
+    with pytest.raises(FileNotFoundError, match="not in the inbox and not in the archive"):
+        locate(settings.inbox_dir / "x" / "RWP_ECDS_1999-01.csv", "rwp_ecds", settings)

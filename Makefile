@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 demo: $(STAMP)  ## synthetic extracts -> Airflow (event-driven) -> dbt -> quality gate -> publication
-	@$(BIN)/python -m outcomes.demo
+	@$(BIN)/python -m outcomes.demo $(if $(DEMO_SCALE),--scale $(DEMO_SCALE)) $(if $(DEMO_MONTHS),--months $(DEMO_MONTHS))
 
 test: $(STAMP)  ## lint (ruff, sqlfluff) and run every test
 	@$(BIN)/ruff check .

@@ -26,7 +26,7 @@ demo: $(STAMP)  ## synthetic extracts -> Airflow (event-driven) -> dbt -> qualit
 test: $(STAMP)  ## lint (ruff, sqlfluff) and run every test
 	@$(BIN)/ruff check .
 	@$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar 2>&1 | grep -v "^WARNING" ; test $${PIPESTATUS[0]} -eq 0
-	@$(BIN)/python -m pytest -n 2 --dist loadgroup
+	@$(BIN)/python -m pytest -n 2 --dist loadfile
 
 up: $(STAMP)  ## start Airflow (scheduler, dag-processor, triggerer, api-server + UI) in the foreground
 	@$(BIN)/python -m outcomes.airflow_local up

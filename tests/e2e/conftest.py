@@ -12,7 +12,8 @@ import random
 import socket
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,15 +115,12 @@ class Scheduler:
         return al.wait_for(check, timeout, f"ledger rows for {sorted(names)}", interval=1)
 
 
-@pytest.fixture(scope="module")
-def scheduler(tmp_path_factory) -> Iterator[Scheduler]:
-    """GIVEN Airflow (scheduler, dag-processor, triggerer, api-server) running on the embedded default in a fresh
-    working folder, every DAG parsed and unpaused, and clean synthetic extracts (3 months of RWP ECDS, RLQ ECDS
-    and R1A MIU, 20,000 people) generated beside it."""
-    from synth import SynthConfig, generate
-
-    work = tmp_path_factory.mktemp("airflow_work")
-    synth_dir = tmp_path_factory.mktemp("synth")
+@contextmanager
+def running_airflow(work: Path, prepare: Callable[[Settings], None] = lambda settings: None
+                    ) -> Iterator[tuple[al.Handle, Settings, float]]:
+    """Airflow on the embedded default in ``work`` (throwaway key, test NHS range allowed, no alert
+    destinations, a free port block), every DAG parsed and unpaused; ``prepare`` runs first with the settings.
+    Yields (handle, settings, start-up seconds); always stops every component, and prints the logs on failure."""
     handle: al.Handle | None = None
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("OUTCOMES_WORK_DIR", str(work))
@@ -131,8 +129,7 @@ def scheduler(tmp_path_factory) -> Iterator[Scheduler]:
         mp.delenv("OUTCOMES_ALERT_WEBHOOK", raising=False)
         mp.delenv("OUTCOMES_ALERT_EMAIL_TO", raising=False)
         settings = get_settings()
-        generate(SynthConfig(out_dir=synth_dir, population=20_000, months=3, start="2025-04", clean=True, seed=7,
-                             feeds=FEEDS, reference_dir=REPO / "reference"))
+        prepare(settings)
         t0 = time.monotonic()
         try:
             al.init(settings)
@@ -149,7 +146,7 @@ def scheduler(tmp_path_factory) -> Iterator[Scheduler]:
             al.wait_until_healthy(handle, timeout=120)
             al.wait_for_dags(handle, DAG_IDS, timeout=120)
             time.sleep(5)  # the triggerer picks up the watchers of freshly unpaused DAGs
-            yield Scheduler(handle=handle, settings=settings, synth=synth_dir, started_s=time.monotonic() - t0)
+            yield handle, settings, time.monotonic() - t0
         except BaseException:
             print(f"\nAirflow start-up or a test failed; component logs:\n{log_tails(handle)}")
             raise
@@ -158,6 +155,23 @@ def scheduler(tmp_path_factory) -> Iterator[Scheduler]:
                 al.stop(handle)
                 left = [n for n, alive in handle.alive().items() if alive]
                 assert not left, f"components still running after stop: {left}"
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory) -> Iterator[Scheduler]:
+    """GIVEN Airflow (scheduler, dag-processor, triggerer, api-server) running on the embedded default in a fresh
+    working folder, every DAG parsed and unpaused, and clean synthetic extracts (3 months of RWP ECDS, RLQ ECDS
+    and R1A MIU, 20,000 people) generated beside it."""
+    from synth import SynthConfig, generate
+
+    synth_dir = tmp_path_factory.mktemp("synth")
+
+    def prepare(settings: Settings) -> None:
+        generate(SynthConfig(out_dir=synth_dir, population=20_000, months=3, start="2025-04", clean=True, seed=7,
+                             feeds=FEEDS, reference_dir=REPO / "reference"))
+
+    with running_airflow(tmp_path_factory.mktemp("airflow_work"), prepare) as (handle, settings, started_s):
+        yield Scheduler(handle=handle, settings=settings, synth=synth_dir, started_s=started_s)
 
 
 @pytest.hookimpl(hookwrapper=True)

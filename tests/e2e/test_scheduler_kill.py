@@ -30,14 +30,10 @@ import psutil
 import pytest
 
 from outcomes import airflow_local as al
-from outcomes.settings import get_settings
 from tests.e2e.conftest import (
-    DAG_IDS,
     REPO,
-    SCHEDULER_KEY,
     Scheduler,
-    free_port_block,
-    log_tails,
+    running_airflow,
     utcnow,
 )
 from tests.e2e.test_scheduler import raw_batches, wait_for_publication_after_ingest
@@ -72,50 +68,21 @@ def scheduler(tmp_path_factory) -> Iterator[Scheduler]:
     from synth import SynthConfig, generate
 
     module_t0 = time.monotonic()
-    work = tmp_path_factory.mktemp("airflow_kill_work")
     synth_dir = tmp_path_factory.mktemp("synth_kill")
-    handle: al.Handle | None = None
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("OUTCOMES_WORK_DIR", str(work))
-        mp.setenv("OUTCOMES_PSEUDONYM_KEY", SCHEDULER_KEY)
-        mp.setenv("OUTCOMES_ALLOW_TEST_NHS_NUMBERS", "1")
-        mp.delenv("OUTCOMES_ALERT_WEBHOOK", raising=False)
-        mp.delenv("OUTCOMES_ALERT_EMAIL_TO", raising=False)
-        settings = get_settings()
+    notes: dict = {"module_t0": module_t0}
+
+    def prepare(settings) -> None:
         t = time.monotonic()
         generate(SynthConfig(out_dir=synth_dir / "small", population=800_000, months=1, start=MONTH, clean=True,
                              seed=7, feeds=[FEED], reference_dir=REPO / "reference"))
         (small,) = (synth_dir / "small" / "RWP" / "ecds").glob(f"RWP_ECDS_{MONTH}*.csv")
         big = synth_dir / "big" / small.name
         rows = _make_big_file(small, big, COPIES)
-        notes = {"module_t0": module_t0, "file": big, "file_rows": rows, "file_mb": big.stat().st_size / 1e6,
-                 "synth_s": time.monotonic() - t}
-        t0 = time.monotonic()
-        try:
-            al.init(settings)
-            for attempt in range(3):  # a port taken between the check and the bind: pick another block
-                port = free_port_block()
-                mp.setenv(al.PORT_ENV, str(port))
-                try:
-                    handle = al.start(settings, ui=False, port=port)
-                    break
-                except RuntimeError:
-                    if attempt == 2:
-                        raise
-            assert handle is not None
-            al.wait_until_healthy(handle, timeout=120)
-            al.wait_for_dags(handle, DAG_IDS, timeout=120)
-            time.sleep(5)  # the triggerer picks up the watchers of freshly unpaused DAGs
-            yield Scheduler(handle=handle, settings=settings, synth=synth_dir, started_s=time.monotonic() - t0,
-                            notes=notes)
-        except BaseException:
-            print(f"\nAirflow start-up or a test failed; component logs:\n{log_tails(handle)}")
-            raise
-        finally:
-            if handle is not None:
-                al.stop(handle)
-                left = [n for n, alive in handle.alive().items() if alive]
-                assert not left, f"components still running after stop: {left}"
+        notes.update({"file": big, "file_rows": rows, "file_mb": big.stat().st_size / 1e6,
+                      "synth_s": time.monotonic() - t})
+
+    with running_airflow(tmp_path_factory.mktemp("airflow_kill_work"), prepare) as (handle, settings, started_s):
+        yield Scheduler(handle=handle, settings=settings, synth=synth_dir, started_s=started_s, notes=notes)
 
 
 # -- helpers -------------------------------------------------------------------------------------------------

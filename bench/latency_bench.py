@@ -98,22 +98,9 @@ class Bench:
         assert all(e["status"] == "loaded" for e in rows), [(e["file"], e["status"]) for e in rows]
         last_commit = max(ts(e["finished_at"]) for e in rows)
 
-        def build_after_last_commit():
-            return next((r for r in reversed(self.runs("transform")) if r["state"] == "success"
-                         and r["start_date"] and ts(r["start_date"]) > last_commit), None)
-
-        run = al.wait_for(build_after_last_commit, TIMEOUT, "a transform run started after the last ingest", 0.5)
-        # polled: /api/v2/assets/events answers 500 while a run created by an event is queued (Airflow 3.3)
-        marts = al.wait_for(lambda: next((e for e in al.asset_events(self.h, "marts", since)
-                                          if e["source_run_id"] == run["dag_run_id"]), None), 60, "marts event", 0.5)
-
-        def publication_after():
-            events = al.asset_events(self.h, f"publication.{TABLE}", since)
-            return [e for e in events if ts(e["timestamp"]) > ts(marts["timestamp"])] and events
-
-        events = al.wait_for(publication_after, TIMEOUT, "the covering publication", 0.5)
+        covering = al.wait_for_publication_covering(self.h, TABLE, last_commit, since, TIMEOUT, interval=0.5)
         observed = time.monotonic() - t0
-        covering = next(e for e in events if ts(e["timestamp"]) > ts(marts["timestamp"]))
+        events = al.wait_for(lambda: al.asset_events(self.h, f"publication.{TABLE}", since), 60, "events", 0.5)
         runs = self.settled()
         new = {d: [r for r in runs[d] if r["dag_run_id"] not in before[d]] for d in DAGS}
         return {

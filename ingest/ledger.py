@@ -42,11 +42,16 @@ def write_entry(settings: Settings, entry: dict) -> Path:
     return target
 
 
-def read_entries(settings: Settings) -> list[dict]:
+def _stored_entries(settings: Settings) -> list[dict]:
+    """The ledger rows as written (no derived fields), oldest first."""
     if not settings.ledger_dir.exists():
         return []
-    entries = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(settings.ledger_dir.glob("*.json"))]
-    return with_supersession(entries)
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(settings.ledger_dir.glob("*.json"))]
+
+
+def read_entries(settings: Settings) -> list[dict]:
+    """Every ledger row, with the derived ``superseded_by`` / ``superseded_fully``."""
+    return with_supersession(_stored_entries(settings))
 
 
 def with_supersession(entries: list[dict]) -> list[dict]:
@@ -65,12 +70,12 @@ def with_supersession(entries: list[dict]) -> list[dict]:
 
 
 def find_loaded(settings: Settings, sha256: str, feed_id: str) -> dict | None:
-    for entry in read_entries(settings):
+    for entry in _stored_entries(settings):
         if entry["status"] == "loaded" and entry["sha256"] == sha256 and entry["feed_id"] == feed_id:
             return entry
     return None
 
 
 def latest_loaded(settings: Settings, feed_id: str) -> dict | None:
-    loaded = [e for e in read_entries(settings) if e["status"] == "loaded" and e["feed_id"] == feed_id]
+    loaded = [e for e in _stored_entries(settings) if e["status"] == "loaded" and e["feed_id"] == feed_id]
     return max(loaded, key=lambda e: e["batch_id"]) if loaded else None

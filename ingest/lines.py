@@ -47,7 +47,6 @@ def record_start_lines(path: Path, quote: bytes = b'"') -> np.ndarray:
                 parity = 1 - parity
             newline = data == 10
             nl_idx = np.flatnonzero(newline)
-            line_at_nl = line_offset + np.arange(1, nl_idx.size + 1)  # line number ending at each newline
             terminators = newline & (parity == 0)
             # A record starts on the line after a terminator (or at the chunk start after one), if that line is
             # not itself blank. Work on positions: the byte after each terminator.
@@ -66,7 +65,6 @@ def record_start_lines(path: Path, quote: bytes = b'"') -> np.ndarray:
             line_offset += int(nl_idx.size)
             in_quotes = bool(parity[-1]) if data.size else in_quotes
             prev_was_terminator = bool(terminators[-1]) if data.size else prev_was_terminator
-            del line_at_nl
     return np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
 
 

@@ -90,7 +90,7 @@ def wait_for_ingest(settings: Settings, delivered: dict[str, list[Path]], since:
 def wait_for_pipeline(settings: Settings, handle, delivered: dict[str, list[Path]], since: datetime,
                       timeout: float) -> None:
     """Until every dropped file has a new ledger row and, if any loaded, a publication followed the last one."""
-    from outcomes.airflow_local import asset_events, wait_for
+    from outcomes.airflow_local import parse_time, wait_for_publication_covering
 
     wait_for_ingest(settings, delivered, since, timeout)
     names = {f.name for files in delivered.values() for f in files}
@@ -98,15 +98,9 @@ def wait_for_pipeline(settings: Settings, handle, delivered: dict[str, list[Path
     if not any(e["status"] == "loaded" for e in entries):
         say("every file was already loaded before (same bytes): nothing to rebuild, the publication is unchanged")
         return
-    finished = max(e["finished_at"] for e in entries)[:19]
+    last_commit = max(parse_time(e["finished_at"]) for e in entries)
     say("all files ingested; waiting for the transform and publish DAGs")
-
-    def published_after_last_ingest() -> list[dict]:
-        events = asset_events(handle, f"publication.{PUBLISHED_TABLE}", since)
-        return [e for e in events if e["timestamp"][:19] >= finished]
-
-    wait_for(published_after_last_ingest, timeout, f"the publication asset publication.{PUBLISHED_TABLE}",
-             interval=2)
+    wait_for_publication_covering(handle, PUBLISHED_TABLE, last_commit, since, timeout, interval=2)
 
 
 def print_summary(settings: Settings, handle_url: str, elapsed: float) -> None:

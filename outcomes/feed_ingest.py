@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ingest.claim import READY_MARKER
 from ingest.contract import Contract
 
-READY_MARKER = "_READY"
+__all__ = ["READY_MARKER", "AlreadyLoaded", "files_for_run", "ingest_doc", "ingest_one"]
 
 
 class AlreadyLoaded(Exception):

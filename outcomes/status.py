@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ingest.ledger import read_entries
@@ -16,18 +15,16 @@ def ledger_rows(settings: Settings | None = None, feed: str | None = None) -> li
 
 
 def publications(settings: Settings | None = None) -> list[dict]:
-    """The live version of every published table (from ``publications/<table>/LATEST``)."""
+    """The live version of every published table (``publish.run.latest``)."""
+    from publish.run import latest
+
     settings = settings or get_settings()
-    out: list[dict] = []
     root = settings.publications_dir
-    if not root.exists():
-        return out
-    for latest in sorted(root.glob("*/LATEST")):
-        version = latest.read_text(encoding="utf-8").strip()
-        manifest_path = latest.parent / version / "manifest.json"
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
-        out.append({"table": latest.parent.name, "version": version, "path": str(latest.parent / version),
-                    "rows": manifest.get("rows"), "created_at": manifest.get("created_at")})
+    tables = sorted(p.parent.name for p in root.glob("*/LATEST")) if root.exists() else []
+    out: list[dict] = []
+    for live in filter(None, (latest(t, settings) for t in tables)):
+        out.append({"table": live.table, "version": live.version, "path": str(live.path),
+                    "rows": live.manifest.get("rows"), "created_at": live.manifest.get("created_at")})
     return out
 
 

@@ -40,8 +40,7 @@ def raw_batches(sched: Scheduler, feed_id: str) -> list[Path]:
     return sorted((sched.settings.raw_dir / feed_id).glob("batch_id=*"))
 
 
-def ts(value: str | None) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+ts = al.parse_time
 
 
 def published(sched: Scheduler) -> tuple[pd.DataFrame, Path]:
@@ -61,22 +60,7 @@ def wait_for_publication_after_ingest(sched: Scheduler, ledger_rows: list[dict],
     (Waiting on the ``batches`` listed in ``marts`` events instead is not reliable: an event that arrives while
     the next transform run is deferred at max_active_runs is not consumed by it, see the report.)"""
     last_commit = max(ts(e["finished_at"]) for e in ledger_rows)
-
-    def build_after_last_commit():
-        return next((r for r in reversed(sched.runs("transform")) if r["state"] == "success"
-                     and r["start_date"] and ts(r["start_date"]) > last_commit), None)
-
-    run = al.wait_for(build_after_last_commit, timeout, "a transform run started after the last ingest", 2)
-    # asset_events is polled, never called once: /api/v2/assets/events answers 500 while a run an event created is
-    # still queued (Airflow 3.3: AssetEventResponse requires created_dagruns[].start_date)
-    marts = al.wait_for(lambda: next((e for e in al.asset_events(sched.handle, "marts", since)
-                                      if e["source_run_id"] == run["dag_run_id"]), None), 60, "its marts event", 1)
-
-    def publication_after():
-        events = al.asset_events(sched.handle, f"publication.{TABLE}", since)
-        return next((e for e in events if ts(e["timestamp"]) > ts(marts["timestamp"])), None)
-
-    return al.wait_for(publication_after, timeout, f"publication.{TABLE} after that build", 2)
+    return al.wait_for_publication_covering(sched.handle, TABLE, last_commit, since, timeout, interval=2)
 
 
 def warehouse_intervals(sched: Scheduler) -> list[tuple[datetime, datetime, str]]:

@@ -1,0 +1,147 @@
+"""Bounded waits and REST (``/api/v2``) queries against a running embedded Airflow."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from outcomes.airflow_local.processes import Handle
+
+T = TypeVar("T")
+
+
+def wait_for(check: Callable[[], T], timeout: float, what: str, interval: float = 1.0) -> T:
+    """Call ``check`` until it returns something truthy; raise ``TimeoutError`` naming ``what`` after timeout."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while True:
+        try:
+            result = check()
+            if result:
+                return result
+        except Exception as exc:  # not up yet: keep trying until the deadline
+            last_error = exc
+        if time.monotonic() >= deadline:
+            detail = f" (last error: {last_error})" if last_error else ""
+            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}{detail}")
+        time.sleep(interval)
+
+
+def api_get(handle: Handle, path: str, **query: Any) -> Any:
+    """GET a path of the REST API (``/api/v2/...``) and decode the JSON (no login needed locally)."""
+    url = handle.url + path + ("?" + urllib.parse.urlencode(query, doseq=True) if query else "")
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
+        return json.loads(response.read())
+
+
+def wait_until_healthy(handle: Handle, timeout: float = 120) -> dict:
+    """Until the API answers and reports scheduler, triggerer and dag-processor healthy."""
+
+    def check():
+        dead = [n for n, ok in handle.alive().items() if not ok]
+        if dead:
+            raise RuntimeError(f"component(s) exited: {dead}; see {[str(handle.logs[n]) for n in dead]}")
+        health = api_get(handle, "/api/v2/monitor/health")
+        parts = ("metadatabase", "scheduler", "triggerer", "dag_processor")
+        return health if all((health.get(p) or {}).get("status") == "healthy" for p in parts) else None
+
+    try:
+        return wait_for(check, timeout, "Airflow to report healthy", interval=2)
+    except TimeoutError:
+        if any(not ok for ok in handle.alive().values()):
+            return check()  # raise the clearer "component exited" error
+        raise
+
+
+def wait_for_dags(handle: Handle, dag_ids: Iterable[str], timeout: float = 120) -> list[str]:
+    """Until every DAG id is parsed and unpaused."""
+    wanted = set(dag_ids)
+
+    def check():
+        dags = api_get(handle, "/api/v2/dags", limit=1000)["dags"]
+        ready = {d["dag_id"] for d in dags if not d.get("is_paused")}
+        return sorted(wanted) if wanted <= ready else None
+
+    return wait_for(check, timeout, f"DAGs {sorted(wanted)} to be parsed and unpaused", interval=2)
+
+
+def asset_events(handle: Handle, name: str, since: datetime | None = None) -> list[dict]:
+    """Events of the asset named ``name`` (oldest first), optionally only those after ``since``."""
+    # only_active=False: assets created through an alias (publication.<table>) are not "active" (no DAG names them)
+    assets = api_get(handle, "/api/v2/assets", name_pattern=name, only_active="false", limit=1000)["assets"]
+    ids = [a["id"] for a in assets if a["name"] == name]
+    if not ids:
+        return []
+    query: dict[str, Any] = {"asset_id": ids[0], "order_by": "timestamp", "limit": 1000}
+    if since is not None:
+        query["timestamp_gte"] = since.isoformat()
+    return api_get(handle, "/api/v2/assets/events", **query)["asset_events"]
+
+
+def wait_for_asset_event(handle: Handle, name: str, since: datetime, timeout: float = 300) -> list[dict]:
+    return wait_for(lambda: asset_events(handle, name, since), timeout, f"an event on asset {name!r}", 2)
+
+
+def publication_events(handle: Handle, since: datetime | None = None) -> dict[str, list[dict]]:
+    """Events of every ``publication.<table>`` asset (emitted by the publish DAG through its alias)."""
+    assets = api_get(handle, "/api/v2/assets", name_pattern="publication.", only_active="false", limit=1000)
+    names = sorted(a["name"] for a in assets["assets"] if a["name"].startswith("publication."))
+    return {name: events for name in names if (events := asset_events(handle, name, since))}
+
+
+def wait_for_publication(handle: Handle, since: datetime, timeout: float = 300) -> dict[str, list[dict]]:
+    """Until at least one publication event after ``since``; returns them by asset name."""
+    return wait_for(lambda: publication_events(handle, since), timeout, "a publication asset event", 2)
+
+
+def dag_runs(handle: Handle, dag_id: str) -> list[dict]:
+    return api_get(handle, f"/api/v2/dags/{dag_id}/dagRuns", order_by="-run_after", limit=100)["dag_runs"]
+
+
+def wait_for_dag_run(
+    handle: Handle, dag_id: str, states: Iterable[str] = ("success", "failed"), timeout: float = 300
+) -> dict:
+    """Until the newest run of ``dag_id`` is in one of ``states``; returns that run."""
+    states = set(states)
+
+    def check():
+        runs = dag_runs(handle, dag_id)
+        return runs[0] if runs and runs[0]["state"] in states else None
+
+    return wait_for(check, timeout, f"a {dag_id} run in state {sorted(states)}", interval=2)
+
+
+
+def parse_time(value: str) -> datetime:
+    """An API or ledger timestamp (ISO 8601, ``Z`` or offset) as an aware datetime."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def wait_for_publication_covering(handle: Handle, table: str, last_commit: datetime, since: datetime,
+                                  timeout: float = 300, interval: float = 1.0) -> dict:
+    """Until a ``transform`` run that started after ``last_commit`` (the last ingest's ledger commit) succeeded,
+    then the ``publication.<table>`` event that followed its ``marts`` event; returns that event.
+
+    ``build`` reads every committed batch and shares the one-slot ``warehouse`` pool with ``publish_tables``, so
+    that publication covers every file committed by then. Asset events are polled, never fetched once: Airflow 3.3
+    answers 500 on ``/api/v2/assets/events`` while a run an event created is still queued.
+    """
+
+    def build_after_last_commit():
+        return next((r for r in reversed(dag_runs(handle, "transform")) if r["state"] == "success"
+                     and r["start_date"] and parse_time(r["start_date"]) > last_commit), None)
+
+    run = wait_for(build_after_last_commit, timeout, "a transform run started after the last ingest", interval)
+    marts = wait_for(lambda: next((e for e in asset_events(handle, "marts", since)
+                                   if e["source_run_id"] == run["dag_run_id"]), None), 60, "its marts event", interval)
+
+    def publication_after():
+        events = asset_events(handle, f"publication.{table}", since)
+        return next((e for e in events if parse_time(e["timestamp"]) > parse_time(marts["timestamp"])), None)
+
+    return wait_for(publication_after, timeout, f"publication.{table} after that build", interval)

@@ -1,0 +1,85 @@
+"""Configuration of the embedded Airflow: its environment, ports, metadata database and pool."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from outcomes.settings import Settings, get_settings
+
+PORT_ENV = "OUTCOMES_AIRFLOW_PORT"
+HOST_ENV = "OUTCOMES_AIRFLOW_HOST"
+DEFAULT_PORT = 8780  # not 8080 (often taken) and not 8793/8794 (Airflow's own log servers)
+WAREHOUSE_POOL = "warehouse"
+COMPONENTS = ("api-server", "dag-processor", "triggerer", "scheduler")  # started in this order
+SIMPLE_AUTH = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+
+
+def api_port() -> int:
+    return int(os.environ.get(PORT_ENV, DEFAULT_PORT))
+
+
+def airflow_env(settings: Settings | None = None, port: int | None = None) -> dict[str, str]:
+    """The environment every Airflow process of the embedded default runs with."""
+    settings = settings or get_settings()
+    port = port or api_port()
+    home = Path(settings.airflow_home)
+    venv_bin = str(Path(sys.executable).parent)
+    env = dict(os.environ)
+    python_path = [str(settings.project_root)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(settings.project_root / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            # two cores: a few tasks at once (ingest is I/O and DuckDB), one parser
+            "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "4",
+            "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
+            # new or changed DAG files (a new contract) show up within seconds, not minutes
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "10",
+            "AIRFLOW__DAG_PROCESSOR__PRINT_STATS_INTERVAL": "0",
+            "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.5",
+            # api-server: UI + REST + the Execution API that task processes talk to
+            "AIRFLOW__API__HOST": os.environ.get(HOST_ENV, "127.0.0.1"),
+            "AIRFLOW__API__PORT": str(port),
+            "AIRFLOW__API__WORKERS": "1",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(port + 1),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(port + 2),
+            # local use only (bound to 127.0.0.1): no login, everyone is admin
+            "AIRFLOW__CORE__AUTH_MANAGER": SIMPLE_AUTH,
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+            "OUTCOMES_WORK_DIR": str(settings.work_dir),
+            "OUTCOMES_PROJECT_ROOT": str(settings.project_root),
+            "OUTCOMES_CONTRACTS_DIR": str(settings.contracts_dir),
+            "PYTHONPATH": os.pathsep.join(python_path),
+            "PATH": venv_bin + os.pathsep + env.get("PATH", ""),
+        }
+    )
+    return env
+
+
+def _airflow(args: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
+    exe = shutil.which("airflow", path=env["PATH"]) or "airflow"
+    proc = subprocess.run([exe, *args], env=env, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"airflow {' '.join(args)} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return proc
+
+
+def init(settings: Settings | None = None) -> None:
+    """Create or upgrade the metadata database and the ``warehouse`` pool. Safe to run again."""
+    settings = settings or get_settings()
+    Path(settings.airflow_home).mkdir(parents=True, exist_ok=True)
+    env = airflow_env(settings)
+    _airflow(["db", "migrate"], env)
+    _airflow(["pools", "set", WAREHOUSE_POOL, "1", "The only warehouse (DuckDB) writer/reader at a time"], env)
+

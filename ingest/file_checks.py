@@ -7,7 +7,7 @@ import csv
 import hashlib
 import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.contract import Contract
@@ -17,15 +17,17 @@ _BLOCK = 1024 * 1024
 
 
 @dataclass
-class FileFacts:
-    """What the file-level checks learned about a delivered file."""
+class ByteScan:
+    """What one streamed pass over a delivered file's bytes learned (hash, encoding, layout)."""
 
-    path: Path
     sha256: str
     size_bytes: int
-    header: list[str] = field(default_factory=list)
-    extra_columns: list[str] = field(default_factory=list)
-    manifest_row_count: int | None = None
+    one_record_per_line: bool = False  # no quote character and no blank line: line n+1 holds record n
+    problem: FileRejected | None = None  # the first byte-level refusal, raised once the delivery is recorded
+
+    def raise_problem(self) -> None:
+        if self.problem is not None:
+            raise self.problem
 
 
 def check_inside(path: Path, root: Path | None) -> None:
@@ -38,51 +40,63 @@ def check_inside(path: Path, root: Path | None) -> None:
                            expected=f"a file inside {root}", found=str(path))
 
 
-def sha256_of(path: Path) -> str:
+def scan_bytes(path: Path, contract: Contract) -> ByteScan:
+    """One streamed pass: SHA-256, then for text formats non-empty, not binary, decodable in the declared
+    encoding, and whether every line is one record (so line numbers need no second pass)."""
     digest = hashlib.sha256()
+    size = path.stat().st_size
+    problem = _empty_problem(path.name, size)
+    text = contract.file.format == "csv"
+    decoder = codecs.getincrementaldecoder(contract.file.encoding)(errors="strict")
+    consumed = newlines = 0
+    layout_simple, last = True, b"\n"
+    quote = b'"'
     with open(path, "rb") as fh:
         while block := fh.read(_BLOCK):
             digest.update(block)
-    return digest.hexdigest()
-
-
-def check_bytes(path: Path, contract: Contract) -> None:
-    """Non-empty, not binary, and (for text formats) decodable in the declared encoding, streamed."""
-    name = path.name
-    size = path.stat().st_size
-    if size == 0:
-        raise FileRejected(name, "file.empty", "the file is empty (0 bytes)", expected="a header and rows")
-    if contract.file.format != "csv":
-        return
-    with open(path, "rb") as fh:
-        head = fh.read(8192)
-    if b"\x00" in head:
-        raise FileRejected(name, "file.binary", "the file holds binary data, not delimited text",
-                           expected=f"{contract.file.encoding} text", found="NUL bytes in the first 8 KiB")
-    decoder = codecs.getincrementaldecoder(contract.file.encoding)(errors="strict")
-    consumed = 0
-    newlines = 0
-    with open(path, "rb") as fh:
-        while block := fh.read(_BLOCK):
-            pending = decoder.getstate()[0]  # bytes of a character split across the previous block boundary
-            try:
-                decoder.decode(block, final=False)
-            except UnicodeDecodeError as exc:
-                bad_at = exc.start - len(pending)  # exc.start counts from the pending bytes, not this block
-                bad_byte = block[bad_at] if bad_at >= 0 else pending[bad_at]
-                line = newlines + block[:max(bad_at, 0)].count(b"\n") + 1
-                raise FileRejected(
-                    name, "file.encoding", "the bytes do not decode in the declared encoding", line=line,
-                    expected=contract.file.encoding,
-                    found=f"byte 0x{bad_byte:02x} at offset {consumed + bad_at}",
-                ) from None
+            if not text or problem is not None:
+                continue
+            if consumed == 0 and b"\x00" in block[:8192]:
+                problem = FileRejected(path.name, "file.binary", "the file holds binary data, not delimited text",
+                                       expected=f"{contract.file.encoding} text", found="NUL bytes in the first 8 KiB")
+                continue
+            problem = _decode(decoder, block, path.name, contract, consumed, newlines)
+            if layout_simple:
+                joined = last + block[:2]
+                layout_simple = not (quote in block or b"\n\n" in block or b"\n\r\n" in block
+                                     or b"\n\n" in joined or b"\n\r\n" in joined)
+                last = block[-2:]
             consumed += len(block)
             newlines += block.count(b"\n")
+    if text and problem is None:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            raise FileRejected(name, "file.encoding", "the file ends in the middle of a character",
-                               expected=contract.file.encoding, found="a truncated multi-byte sequence") from None
+            problem = FileRejected(path.name, "file.encoding", "the file ends in the middle of a character",
+                                   expected=contract.file.encoding, found="a truncated multi-byte sequence")
+    return ByteScan(sha256=digest.hexdigest(), size_bytes=size, one_record_per_line=text and layout_simple,
+                    problem=problem)
+
+
+def _empty_problem(name: str, size: int) -> FileRejected | None:
+    if size == 0:
+        return FileRejected(name, "file.empty", "the file is empty (0 bytes)", expected="a header and rows")
+    return None
+
+
+def _decode(decoder: codecs.IncrementalDecoder, block: bytes, name: str, contract: Contract, consumed: int,
+            newlines: int) -> FileRejected | None:
+    pending = decoder.getstate()[0]  # bytes of a character split across the previous block boundary
+    try:
+        decoder.decode(block, final=False)
+    except UnicodeDecodeError as exc:
+        bad_at = exc.start - len(pending)  # exc.start counts from the pending bytes, not this block
+        bad_byte = block[bad_at] if bad_at >= 0 else pending[bad_at]
+        line = newlines + block[:max(bad_at, 0)].count(b"\n") + 1
+        return FileRejected(name, "file.encoding", "the bytes do not decode in the declared encoding", line=line,
+                            expected=contract.file.encoding,
+                            found=f"byte 0x{bad_byte:02x} at offset {consumed + bad_at}")
+    return None
 
 
 def read_csv_header(path: Path, contract: Contract) -> list[str]:

@@ -7,9 +7,11 @@ loaded batch is superseded for a period when a later loaded batch of the same fe
 
 from __future__ import annotations
 
+import copy
 import fcntl
 import json
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +19,11 @@ from pathlib import Path
 from outcomes.settings import Settings
 
 STATUSES = ("loaded", "rejected", "duplicate")
+
+# Parsed ledger rows by folder and file name. A row is written once (atomic rename) and never edited, so a
+# process parses each file once; the modification time guards against a file replaced by hand.
+_PARSED: dict[str, dict[str, tuple[int, dict]]] = {}
+_PARSED_LOCK = threading.Lock()
 
 
 @contextmanager
@@ -42,11 +49,29 @@ def write_entry(settings: Settings, entry: dict) -> Path:
     return target
 
 
-def _stored_entries(settings: Settings) -> list[dict]:
-    """The ledger rows as written (no derived fields), oldest first."""
-    if not settings.ledger_dir.exists():
+def _shared_entries(settings: Settings) -> list[dict]:
+    """The ledger rows as written (no derived fields), oldest first. Shared objects: read, never change."""
+    folder = settings.ledger_dir
+    if not folder.exists():
         return []
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(settings.ledger_dir.glob("*.json"))]
+    with os.scandir(folder) as listing:
+        files = sorted((e.name, e.path, e.stat().st_mtime_ns) for e in listing
+                       if e.name.endswith(".json") and e.is_file())
+    with _PARSED_LOCK:
+        known = _PARSED.setdefault(str(folder), {})
+        for name, path, mtime in files:
+            hit = known.get(name)
+            if hit is None or hit[0] != mtime:
+                known[name] = (mtime, json.loads(Path(path).read_text(encoding="utf-8")))
+        current = {name for name, _, _ in files}
+        for gone in set(known) - current:
+            del known[gone]
+        return [known[name][1] for name, _, _ in files]
+
+
+def _stored_entries(settings: Settings) -> list[dict]:
+    """The ledger rows as written, oldest first, as the caller's own copies."""
+    return copy.deepcopy(_shared_entries(settings))
 
 
 def read_entries(settings: Settings) -> list[dict]:
@@ -70,12 +95,12 @@ def with_supersession(entries: list[dict]) -> list[dict]:
 
 
 def find_loaded(settings: Settings, sha256: str, feed_id: str) -> dict | None:
-    for entry in _stored_entries(settings):
+    for entry in _shared_entries(settings):
         if entry["status"] == "loaded" and entry["sha256"] == sha256 and entry["feed_id"] == feed_id:
-            return entry
+            return copy.deepcopy(entry)
     return None
 
 
 def latest_loaded(settings: Settings, feed_id: str) -> dict | None:
-    loaded = [e for e in _stored_entries(settings) if e["status"] == "loaded" and e["feed_id"] == feed_id]
-    return max(loaded, key=lambda e: e["batch_id"]) if loaded else None
+    loaded = [e for e in _shared_entries(settings) if e["status"] == "loaded" and e["feed_id"] == feed_id]
+    return copy.deepcopy(max(loaded, key=lambda e: e["batch_id"])) if loaded else None

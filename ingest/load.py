@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import file_checks, readers, row_checks
+from ingest import engine, file_checks, readers, row_checks
 from ingest.claim import is_claimed
 from ingest.contract import Contract, contract_for_feed, contract_for_file
 from ingest.errors import FileRejected
@@ -81,15 +81,6 @@ def sweep_incoming(settings: Settings, max_age: float = STALE_INCOMING_SECONDS) 
     return removed
 
 
-def _connect(settings: Settings) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(":memory:")
-    tmp = settings.lake_dir / "_duckdb_tmp" / str(os.getpid())  # spill space of this process only
-    tmp.mkdir(parents=True, exist_ok=True)
-    con.execute(f"set temp_directory='{tmp}'; set memory_limit='2GB'; set preserve_insertion_order=true; "
-                "set enable_progress_bar=false;")
-    return con
-
-
 def ingest_file(path: str | Path, feed_id: str | None = None, settings: Settings | None = None,
                 landing_root: Path | None = None) -> IngestResult:
     """Ingest one file. Raises FileRejected (a data error) when the file as a whole is refused."""
@@ -102,12 +93,13 @@ def ingest_file(path: str | Path, feed_id: str | None = None, settings: Settings
     file_checks.check_inside(path, landing_root or _delivery_folder(path, settings))
     contract = (contract_for_feed(settings.contracts_dir, feed_id) if feed_id
                 else _contract_or_reject(settings, name))
-    sha = file_checks.sha256_of(path)
+    scan = file_checks.scan_bytes(path, contract)  # one pass: checksum, encoding, layout (raised after the record)
+    sha = scan.sha256
     batch_id = new_batch_id(sha)
     sweep_incoming(settings)
     received_at = datetime.now(UTC).isoformat()
     base = {"batch_id": batch_id, "feed_id": contract.feed_id, "organisation": contract.organisation,
-            "file": name, "sha256": sha, "size_bytes": path.stat().st_size, "received_at": received_at}
+            "file": name, "sha256": sha, "size_bytes": scan.size_bytes, "received_at": received_at}
 
     with ledger_lock(settings):
         earlier = find_loaded(settings, sha, contract.feed_id)
@@ -116,7 +108,7 @@ def ingest_file(path: str | Path, feed_id: str | None = None, settings: Settings
 
     incoming = settings.staging_tmp_dir / batch_id
     try:
-        result, counts = _validate_and_write(path, contract, settings, key, batch_id, incoming, sha)
+        result, counts = _validate_and_write(path, contract, settings, key, batch_id, incoming, scan)
     except FileRejected as exc:
         shutil.rmtree(incoming, ignore_errors=True)
         write_entry(settings, {**base, "status": "rejected", "reason": exc.describe(), "rule": exc.rule,
@@ -189,33 +181,34 @@ def _archive(path: Path, settings: Settings, feed_id: str, batch_id: str) -> Non
 
 
 def _validate_and_write(path: Path, contract: Contract, settings: Settings, key: bytes, batch_id: str,
-                        incoming: Path, sha: str) -> tuple[IngestResult, dict]:
-    name = path.name
-    file_checks.check_bytes(path, contract)
+                        incoming: Path, scan: file_checks.ByteScan) -> tuple[IngestResult, dict]:
+    name, sha = path.name, scan.sha256
+    scan.raise_problem()
     manifest = file_checks.read_manifest(path, contract)
     file_checks.check_manifest_checksum(name, manifest, sha)
     incoming.mkdir(parents=True, exist_ok=True)
-    con = _connect(settings)
+    load_reference_tables(settings, contract)
+    con = engine.connect(settings)
+
+    def build(source: str, carry_line: bool) -> str:
+        return row_checks.build_typed(contract, source, settings.allow_test_nhs_numbers, carry_line)
+
     try:
         if contract.file.format == "csv":
             header = file_checks.read_csv_header(path, contract)
             extra = file_checks.check_header(name, header, contract)
-            read = readers.read_csv(con, path, header, contract, incoming)
-        elif contract.file.format == "xlsx":
-            header, read = readers.read_xlsx(con, path, contract)
-            extra = file_checks.check_header(name, header, contract)
+            read = readers.read_csv(con, path, header, contract, incoming, build, scan.one_record_per_line)
         else:
-            header, read = readers.read_parquet(con, path)
+            header, read = (readers.read_xlsx(con, path, contract) if contract.file.format == "xlsx"
+                            else readers.read_parquet(con, path))
             extra = file_checks.check_header(name, header, contract)
+            readers.type_source(con, build)
         received = read.rows_parsed + read.rows_unparseable
         if received == 0:
             raise FileRejected(name, "file.no_rows", "the file has a header but no data rows",
                                expected="at least one row", found="0 rows")
         file_checks.check_row_count(name, manifest, received)
 
-        load_reference_tables(con, contract, settings.contracts_dir, settings.reference_dir,
-                              cache_dir=settings.lake_dir / "_reference")
-        con.execute(row_checks.build_typed(contract))
         con.execute(row_checks.build_violations(contract, settings.allow_test_nhs_numbers))
         rejected = read.rows_unparseable + con.execute(
             "select count(distinct _line) from violations").fetchall()[0][0]

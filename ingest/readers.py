@@ -1,15 +1,17 @@
-"""Read a delivered file into a DuckDB table of text columns plus its physical line number (``_line``).
+"""Read a delivered file as text columns into the typed table of the row checks, with physical line numbers.
 
 Everything arrives as text; typing is a row check (rules in ingest.row_checks), so a bad value quarantines
-one row instead of failing the file. CSV parse failures (too few or too many fields, over-long lines) become
-rejected rows with their DuckDB line numbers.
+one row instead of failing the file. Each reader hands a relation of text columns to ``build`` (which returns
+the statement creating ``typed_rows``) and then exposes view ``typed``: ``typed_rows`` plus ``_line``, the
+physical line (CSV) or sheet row (XLSX) of each record. CSV parse failures (too few or too many fields,
+over-long lines) become rejected rows with their physical line numbers.
 """
 
 from __future__ import annotations
 
 import codecs
 import shutil
-import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +25,10 @@ from ingest.lines import accepted_record_lines, lines_at_offsets
 
 SOURCE_TABLE = "src"
 PARSE_REJECTS_TABLE = "parse_rejects"
+TYPED_ROWS = "typed_rows"
+TYPED = "typed"
+
+Build = Callable[[str, bool], str]  # (source relation, carries _line) -> statement creating typed_rows
 
 
 @dataclass
@@ -48,27 +54,39 @@ def _to_utf8(path: Path, encoding: str, tmp_dir: Path) -> Path:
 
 
 def read_csv(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], contract: Contract,
-             tmp_dir: Path) -> ReadResult:
+             tmp_dir: Path, build: Build, one_record_per_line: bool = False) -> ReadResult:
+    """Parse, type and flag the file in one DuckDB pass; number its records by physical line.
+
+    When every line is one record (no quote character, no blank line: known from the byte scan) and the parser
+    rejected nothing, record ``k`` is on line ``k + 2`` and no second pass over the file is needed.
+    """
     text_path = _to_utf8(path, contract.file.encoding, tmp_dir)
     names = [h if h else f"_unnamed_{i}" for i, h in enumerate(header, start=1)]
     columns = "{" + ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names) + "}"
+    relation = (f"read_csv(?, header=true, auto_detect=false, columns={columns}, delim=?, quote='\"', escape='\"', "
+                f"store_rejects=true, ignore_errors=true, rejects_table='{PARSE_REJECTS_TABLE}', "
+                "rejects_scan='_scan_rejects', null_padding=false, strict_mode=true, max_line_size=4000000)")
     try:
-        _read_csv_table(con, text_path, columns, contract)
+        con.execute(build(relation, False), [str(text_path), contract.file.delimiter])
     except duckdb.InvalidInputException as exc:  # the parser gave up on the whole file (e.g. mixed line ends)
         raise FileRejected(path.name, "file.parse", "the CSV parser could not read the file as a whole",
                            expected="RFC 4180 CSV with one line-ending style throughout",
                            found=str(exc).splitlines()[0][:300]) from None
     _physical_reject_lines(con, text_path)
-    rejected = con.execute(f"select distinct line from {PARSE_REJECTS_TABLE}").fetchall()
-    rejected_lines = {int(r[0]) for r in rejected}
+    rejected_lines = {int(r[0]) for r in con.execute(f"select distinct line from {PARSE_REJECTS_TABLE}").fetchall()}
+    parsed = con.execute(f"select count(*) from {TYPED_ROWS}").fetchall()[0][0]
+    if one_record_per_line and not rejected_lines:
+        con.execute(f"create or replace temp view {TYPED} as select *, rowid + 2 as _line from {TYPED_ROWS}")
+        return ReadResult(rows_parsed=parsed, rows_unparseable=0)
     lines = accepted_record_lines(text_path, rejected_lines)
-    parsed = con.execute("select count(*) from _csv").fetchall()[0][0]
     if len(lines) != parsed:  # never guess a line number: fall back to record order, which is exact w/o blanks
         lines = np.arange(2, parsed + 2)
-    # a view, not a copy: each record joined to its physical line by DuckDB's insertion-ordered rowid
+    # each record joined to its physical line by DuckDB's insertion-ordered rowid
     con.register("_lines_df", pd.DataFrame({"_rid": np.arange(parsed, dtype="int64"), "_line": lines.astype("int64")}))
-    con.execute(f"create or replace temp view {SOURCE_TABLE} as "
-                "select c.*, l._line from _csv c join _lines_df l on c.rowid = l._rid")
+    con.execute("create or replace temp table _lines as select * from _lines_df")
+    con.unregister("_lines_df")
+    con.execute(f"create or replace temp view {TYPED} as "
+                f"select r.*, l._line from {TYPED_ROWS} r join _lines l on r.rowid = l._rid")
     return ReadResult(rows_parsed=parsed, rows_unparseable=len(rejected_lines))
 
 
@@ -86,19 +104,6 @@ def _physical_reject_lines(con: duckdb.DuckDBPyConnection, text_path: Path) -> N
     con.unregister("_reject_lines_df")
 
 
-def _read_csv_table(con: duckdb.DuckDBPyConnection, text_path: Path, columns: str, contract: Contract) -> None:
-    con.execute(
-        f"""
-        create or replace temp table _csv as
-        select * from read_csv(?, header=true, auto_detect=false, columns={columns},
-                               delim=?, quote='"', escape='"', store_rejects=true, ignore_errors=true,
-                               rejects_table='{PARSE_REJECTS_TABLE}', rejects_scan='_scan_rejects',
-                               null_padding=false, strict_mode=true, max_line_size=4000000)
-        """,
-        [str(text_path), contract.file.delimiter],
-    )
-
-
 def _cell_text(value: object, contract: Contract) -> object:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
@@ -110,6 +115,18 @@ def _cell_text(value: object, contract: Contract) -> object:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def type_source(con: duckdb.DuckDBPyConnection, build: Build) -> None:
+    """Type and flag the rows of ``src`` (XLSX, Parquet: it carries ``_line``) and expose them as view ``typed``."""
+    con.execute(build(SOURCE_TABLE, True))
+    con.execute(f"create or replace temp view {TYPED} as select * from {TYPED_ROWS}")
+
+
+def _no_parse_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"create or replace temp table {PARSE_REJECTS_TABLE} as "
+                "select 0::bigint as line, 0::ubigint as column_idx, ''::varchar as error_type, "
+                "''::varchar as error_message where false")
 
 
 def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract) -> tuple[list[str], ReadResult]:
@@ -124,9 +141,7 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract) ->
     con.register("_xlsx_df", text)
     con.execute(f"create or replace temp table {SOURCE_TABLE} as select * from _xlsx_df")
     con.unregister("_xlsx_df")
-    con.execute(f"create or replace temp table {PARSE_REJECTS_TABLE} as "
-                "select 0::bigint as line, 0::ubigint as column_idx, ''::varchar as error_type, "
-                "''::varchar as error_message where false")
+    _no_parse_rejects(con)
     return header, ReadResult(rows_parsed=len(text), rows_unparseable=0)
 
 
@@ -136,13 +151,6 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str],
     casts = ", ".join(f"cast({_quote(h)} as varchar) as {_quote(h)}" for h in header)
     con.execute(f"create or replace temp table {SOURCE_TABLE} as "
                 f"select {casts}, (row_number() over ())::bigint + 1 as _line from read_parquet(?)", [str(path)])
-    con.execute(f"create or replace temp table {PARSE_REJECTS_TABLE} as "
-                "select 0::bigint as line, 0::ubigint as column_idx, ''::varchar as error_type, "
-                "''::varchar as error_message where false")
+    _no_parse_rejects(con)
     rows = con.execute(f"select count(*) from {SOURCE_TABLE}").fetchall()[0][0]
     return header, ReadResult(rows_parsed=rows, rows_unparseable=0)
-
-
-def make_tmp_dir(parent: Path) -> Path:
-    parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix="read-", dir=parent))

@@ -1,4 +1,8 @@
-"""Reference lists the row checks use: code lists in contracts/reference/*.csv and the LSOA list."""
+"""Reference lists the row checks use: code lists in contracts/reference/*.csv and the LSOA list.
+
+Each becomes a table ``ref_<code_list>`` / ``ref_lsoa`` (column ``code``) in the process's ingest database,
+loaded once and reloaded when its source file changes (see ingest.engine.shared_table).
+"""
 
 from __future__ import annotations
 
@@ -7,41 +11,46 @@ from pathlib import Path
 
 import duckdb
 
+from ingest import engine
 from ingest.contract import Contract
+from ingest.row_checks import lit
+from outcomes.settings import Settings
 
 IMD_FILE = "geography/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv.gz"
 
 
-def load_reference_tables(con: duckdb.DuckDBPyConnection, contract: Contract, contracts_dir: Path,
-                          reference_dir: Path, cache_dir: Path | None = None) -> None:
-    """Create ``ref_<code_list>`` tables (column ``code``) and ``ref_lsoa`` (column ``code``) on ``con``."""
+def _signature(path: Path) -> tuple:
+    stat = path.stat()
+    return (str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def load_reference_tables(settings: Settings, contract: Contract) -> None:
+    """Make sure every reference table the contract's rules use exists for this process."""
     lists = {c.code_list for c in contract.columns if c.code_list}
     for name in sorted(lists):
-        path = contracts_dir / "reference" / f"{name}.csv"
+        path = settings.contracts_dir / "reference" / f"{name}.csv"
         if not path.exists():
             raise FileNotFoundError(f"contract {contract.feed_id}: code list {name!r} not found at {path}")
-        con.execute(
-            f"create or replace temp table ref_{name} as "
-            f"select distinct trim(code) as code from read_csv(?, header=true, all_varchar=true)",
-            [str(path)],
-        )
+        engine.shared_table(settings, f"ref_{name}", _signature(path),
+                            "select distinct trim(code) as code from read_csv(?, header=true, all_varchar=true)",
+                            [str(path)])
     if any(c.check == "lsoa" for c in contract.columns):
-        source = f"read_csv('{reference_dir / IMD_FILE}', header=true, all_varchar=true)"
-        if cache_dir is not None:
-            source = f"read_parquet('{_cached_lsoa_codes(con, source, cache_dir)}')"
-            con.execute(f"create or replace temp table ref_lsoa as select code from {source}")
-        else:
-            con.execute(f"create or replace temp table ref_lsoa as select distinct \"LSOA code (2011)\" as code "
-                        f"from {source}")
+        source = settings.reference_dir / IMD_FILE
+        if not source.exists():
+            raise FileNotFoundError(f"contract {contract.feed_id}: the LSOA list {source} is missing")
+        cached = _cached_lsoa_codes(source, settings.lake_dir / "_reference")
+        engine.shared_table(settings, "ref_lsoa", _signature(source),
+                            "select code from read_parquet(?)", [str(cached)])
 
 
-def _cached_lsoa_codes(con: duckdb.DuckDBPyConnection, csv_source: str, cache_dir: Path) -> Path:
-    """The LSOA code list as a small Parquet file, made once (atomically) instead of parsing the gzip per file."""
+def _cached_lsoa_codes(source: Path, cache_dir: Path) -> Path:
+    """The LSOA code list as a small Parquet file, made once (atomically) instead of parsing the gzip per process."""
     target = cache_dir / "lsoa11_codes.parquet"
-    if not target.exists():
+    if not target.exists() or target.stat().st_mtime_ns < source.stat().st_mtime_ns:
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = cache_dir / f".lsoa11_codes.{os.getpid()}.parquet"
-        query = f"select distinct \"LSOA code (2011)\" as code from {csv_source}"
-        con.execute(f"copy ({query}) to '{tmp}' (format parquet)")
+        with duckdb.connect() as con:
+            con.execute(f"copy (select distinct \"LSOA code (2011)\" as code from read_csv({lit(str(source))}, "
+                        f"header=true, all_varchar=true)) to {lit(str(tmp))} (format parquet)")
         os.replace(tmp, target)
     return target

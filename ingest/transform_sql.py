@@ -59,7 +59,7 @@ def treated_columns(contract: Contract) -> list[str]:
             case "pseudonymise":
                 out.append(f"{hmac_sql(name)} as {q(output_name(col))}")
             case "derive_age":
-                age = age_years_sql(name, f"cast({q(col.age_at)} as date)")
+                age = _age_column(col)  # computed once, in the inner query of accepted_rows_sql
                 out.append(f"{age}::integer as age_years")
                 out.append(f"{age_band_sql(age)} as age_band")
             case "postcode_to_lsoa":
@@ -69,6 +69,16 @@ def treated_columns(contract: Contract) -> list[str]:
             case "drop":
                 pass
     return out
+
+
+def _age_column(col: Column) -> str:
+    return q(f"_age_{col.name}")
+
+
+def _ages(contract: Contract) -> str:
+    """Inner-query columns holding each derived age, so the band's many comparisons reuse one computation."""
+    return "".join(f", {age_years_sql(q(c.name), f'cast({q(c.age_at)} as date)')} as {_age_column(c)}"
+                   for c in contract.columns if c.personal == "derive_age")
 
 
 def period_sql(contract: Contract) -> str:
@@ -110,5 +120,6 @@ def accepted_rows_sql(contract: Contract, batch_id: str, file_name: str, optout_
         + f"select * from (select {cols}, {lit(batch_id)} as _batch_id, {period_sql(contract)} as _period, "
         f"{lit(file_name)} as _source_file, _line::bigint as _source_line, "
         "current_timestamp::timestamp as _loaded_at "
-        f"from typed where _line not in (select _line from violations)) where {keep}"
+        f"from (select *{_ages(contract)} from typed where _line not in (select _line from violations))) "
+        f"where {keep}"
     )

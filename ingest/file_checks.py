@@ -23,7 +23,13 @@ class ByteScan:
     sha256: str
     size_bytes: int
     one_record_per_line: bool = False  # no quote character and no blank line: line n+1 holds record n
+    lines: int = 0  # physical lines (a last line without a newline counts)
     problem: FileRejected | None = None  # the first byte-level refusal, raised once the delivery is recorded
+
+    @property
+    def data_lines(self) -> int | None:
+        """Records after the header when every line is one record, else None (not known without parsing)."""
+        return self.lines - 1 if self.one_record_per_line and self.lines else None
 
     def raise_problem(self) -> None:
         if self.problem is not None:
@@ -49,7 +55,7 @@ def scan_bytes(path: Path, contract: Contract) -> ByteScan:
     text = contract.file.format == "csv"
     decoder = codecs.getincrementaldecoder(contract.file.encoding)(errors="strict")
     consumed = newlines = 0
-    layout_simple, last = True, b"\n"
+    layout_simple, last, final = True, b"\n", b"\n"
     quote = b'"'
     with open(path, "rb") as fh:
         while block := fh.read(_BLOCK):
@@ -68,6 +74,7 @@ def scan_bytes(path: Path, contract: Contract) -> ByteScan:
                 last = block[-2:]
             consumed += len(block)
             newlines += block.count(b"\n")
+            final = block[-1:]
     if text and problem is None:
         try:
             decoder.decode(b"", final=True)
@@ -75,7 +82,7 @@ def scan_bytes(path: Path, contract: Contract) -> ByteScan:
             problem = FileRejected(path.name, "file.encoding", "the file ends in the middle of a character",
                                    expected=contract.file.encoding, found="a truncated multi-byte sequence")
     return ByteScan(sha256=digest.hexdigest(), size_bytes=size, one_record_per_line=text and layout_simple,
-                    problem=problem)
+                    lines=newlines + (final != b"\n"), problem=problem)
 
 
 def _empty_problem(name: str, size: int) -> FileRejected | None:

@@ -20,9 +20,9 @@ from outcomes.settings import Settings
 
 STATUSES = ("loaded", "rejected", "duplicate")
 
-# Parsed ledger rows by folder and file name. A row is written once (atomic rename) and never edited, so a
-# process parses each file once; the modification time guards against a file replaced by hand.
-_PARSED: dict[str, dict[str, tuple[int, dict]]] = {}
+# Parsed ledger rows by folder and file name. A row is written once (atomic rename, unique batch id) and never
+# edited, so a process parses each file once and later lookups only list the folder.
+_PARSED: dict[str, dict[str, dict]] = {}
 _PARSED_LOCK = threading.Lock()
 
 
@@ -55,18 +55,16 @@ def _shared_entries(settings: Settings) -> list[dict]:
     if not folder.exists():
         return []
     with os.scandir(folder) as listing:
-        files = sorted((e.name, e.path, e.stat().st_mtime_ns) for e in listing
-                       if e.name.endswith(".json") and e.is_file())
+        files = sorted((e.name, e.path) for e in listing if e.name.endswith(".json"))
     with _PARSED_LOCK:
         known = _PARSED.setdefault(str(folder), {})
-        for name, path, mtime in files:
-            hit = known.get(name)
-            if hit is None or hit[0] != mtime:
-                known[name] = (mtime, json.loads(Path(path).read_text(encoding="utf-8")))
-        current = {name for name, _, _ in files}
+        for name, path in files:
+            if name not in known:
+                known[name] = json.loads(Path(path).read_text(encoding="utf-8"))
+        current = {name for name, _ in files}
         for gone in set(known) - current:
             del known[gone]
-        return [known[name][1] for name, _, _ in files]
+        return [known[name] for name, _ in files]
 
 
 def _stored_entries(settings: Settings) -> list[dict]:

@@ -197,7 +197,7 @@ def _validate_and_write(path: Path, contract: Contract, settings: Settings, key:
         if contract.file.format == "csv":
             header = file_checks.read_csv_header(path, contract)
             extra = file_checks.check_header(name, header, contract)
-            read = readers.read_csv(con, path, header, contract, incoming, build, scan.one_record_per_line)
+            read = readers.read_csv(con, path, header, contract, incoming, build, scan.data_lines)
         else:
             header, read = (readers.read_xlsx(con, path, contract) if contract.file.format == "xlsx"
                             else readers.read_parquet(con, path))

@@ -27,6 +27,15 @@ SOURCE_TABLE = "src"
 PARSE_REJECTS_TABLE = "parse_rejects"
 TYPED_ROWS = "typed_rows"
 TYPED = "typed"
+# A record longer than this is a parse reject (csv.line_size_over_maximum).
+MAX_LINE_BYTES = 4_000_000
+# Files with one record per line are first parsed in small buffers, so a file of a few MB is already split
+# between both cores (DuckDB's default buffer is larger than most monthly extracts, which then parse on one
+# thread). A record longer than a small buffer can vanish without a reject there, so that parse is kept only when
+# it accepted every data line of the file and rejected none; otherwise the file is parsed again with the default
+# buffer, which reports every over-long line, so the outcome never depends on which parse ran.
+FAST_MAX_LINE_BYTES = 1024 * 1024
+FAST_BUFFER_BYTES = 2 * FAST_MAX_LINE_BYTES
 
 Build = Callable[[str, bool], str]  # (source relation, carries _line) -> statement creating typed_rows
 
@@ -53,29 +62,47 @@ def _to_utf8(path: Path, encoding: str, tmp_dir: Path) -> Path:
     return target
 
 
-def read_csv(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], contract: Contract,
-             tmp_dir: Path, build: Build, one_record_per_line: bool = False) -> ReadResult:
-    """Parse, type and flag the file in one DuckDB pass; number its records by physical line.
+def _relation(columns: str, fast: bool) -> str:
+    """The read_csv call: every column as text, parse failures kept in the rejects table."""
+    sizes = (f"max_line_size={FAST_MAX_LINE_BYTES}, buffer_size={FAST_BUFFER_BYTES}" if fast
+             else f"max_line_size={MAX_LINE_BYTES}")
+    return (f"read_csv(?, header=true, auto_detect=false, columns={columns}, delim=?, quote='\"', escape='\"', "
+            f"store_rejects=true, ignore_errors=true, rejects_table='{PARSE_REJECTS_TABLE}', "
+            f"rejects_scan='_scan_rejects', null_padding=false, strict_mode=true, {sizes})")
 
-    When every line is one record (no quote character, no blank line: known from the byte scan) and the parser
-    rejected nothing, record ``k`` is on line ``k + 2`` and no second pass over the file is needed.
-    """
-    text_path = _to_utf8(path, contract.file.encoding, tmp_dir)
-    names = [h if h else f"_unnamed_{i}" for i, h in enumerate(header, start=1)]
-    columns = "{" + ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names) + "}"
-    relation = (f"read_csv(?, header=true, auto_detect=false, columns={columns}, delim=?, quote='\"', escape='\"', "
-                f"store_rejects=true, ignore_errors=true, rejects_table='{PARSE_REJECTS_TABLE}', "
-                "rejects_scan='_scan_rejects', null_padding=false, strict_mode=true, max_line_size=4000000)")
+
+def _parse(con: duckdb.DuckDBPyConnection, path: Path, text_path: Path, columns: str, contract: Contract,
+           build: Build, fast: bool) -> tuple[int, set[int]]:
+    """Parse, type and flag the file; return the records accepted and the physical lines rejected."""
+    con.execute(f"drop table if exists {PARSE_REJECTS_TABLE}; drop table if exists _scan_rejects")
     try:
-        con.execute(build(relation, False), [str(text_path), contract.file.delimiter])
+        con.execute(build(_relation(columns, fast), False), [str(text_path), contract.file.delimiter])
     except duckdb.InvalidInputException as exc:  # the parser gave up on the whole file (e.g. mixed line ends)
         raise FileRejected(path.name, "file.parse", "the CSV parser could not read the file as a whole",
                            expected="RFC 4180 CSV with one line-ending style throughout",
                            found=str(exc).splitlines()[0][:300]) from None
     _physical_reject_lines(con, text_path)
-    rejected_lines = {int(r[0]) for r in con.execute(f"select distinct line from {PARSE_REJECTS_TABLE}").fetchall()}
+    rejected = {int(r[0]) for r in con.execute(f"select distinct line from {PARSE_REJECTS_TABLE}").fetchall()}
     parsed = con.execute(f"select count(*) from {TYPED_ROWS}").fetchall()[0][0]
-    if one_record_per_line and not rejected_lines:
+    return parsed, rejected
+
+
+def read_csv(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], contract: Contract,
+             tmp_dir: Path, build: Build, data_lines: int | None = None) -> ReadResult:
+    """Parse, type and flag the file in one DuckDB pass; number its records by physical line.
+
+    ``data_lines`` is the number of lines after the header when every line is one record (no quote character,
+    no blank line: known from the byte scan), else None. Then, if a parse in small buffers accepted every data
+    line, record ``k`` is on line ``k + 2`` and no pass over the file is needed to number lines.
+    """
+    text_path = _to_utf8(path, contract.file.encoding, tmp_dir)
+    names = [h if h else f"_unnamed_{i}" for i, h in enumerate(header, start=1)]
+    columns = "{" + ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names) + "}"
+    fast = data_lines is not None
+    parsed, rejected_lines = _parse(con, path, text_path, columns, contract, build, fast)
+    if fast and (rejected_lines or parsed != data_lines):  # parse again with the default buffer
+        parsed, rejected_lines = _parse(con, path, text_path, columns, contract, build, fast=False)
+    elif fast:
         con.execute(f"create or replace temp view {TYPED} as select *, rowid + 2 as _line from {TYPED_ROWS}")
         return ReadResult(rows_parsed=parsed, rows_unparseable=0)
     lines = accepted_record_lines(text_path, rejected_lines)

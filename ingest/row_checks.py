@@ -129,49 +129,68 @@ def column_rules(col: Column, contract: Contract, allow_test_range: bool = False
     return rules
 
 
-def _broken_any(contract: Contract, allow_test_range: bool) -> str:
-    """True when a row breaks any column rule or row rule (duplicate keys are found across rows, later)."""
-    broken = [b for col in contract.columns for _, b, _ in column_rules(col, contract, allow_test_range)]
-    broken += [f"not coalesce(({rule.sql}), true)" for rule in contract.rules]
-    return " or ".join(f"coalesce({b}, false)" for b in broken) or "false"
+BITS_PER_MASK = 62  # rule verdicts packed into bigint masks ``_broken_0``, ``_broken_1``, ...
+
+
+def verdicts(contract: Contract, allow_test_range: bool = False) -> list[tuple[str, str, str, str, str]]:
+    """(rule_id, column name(s), value shown in the quarantine, message, predicate true when BROKEN), in bit order:
+    every column rule, then every row rule. Duplicate primary keys are found across rows, separately."""
+    out = [(rule_id, col.name, _shown(col), message, broken)
+           for col in contract.columns for rule_id, broken, message in column_rules(col, contract, allow_test_range)]
+    for rule in contract.rules:
+        shown = " || ' / ' || ".join(
+            f"coalesce(cast({q(c)} as varchar), '')" if not contract.column(c).personal else lit(WITHHELD)
+            for c in rule.columns
+        )
+        out.append((rule.id, ", ".join(rule.columns), shown, rule.description, f"not coalesce(({rule.sql}), true)"))
+    return out
+
+
+def _masks(contract: Contract, allow_test_range: bool) -> list[str]:
+    """One bigint per 62 rules: bit ``i`` is set when the row breaks rule ``i`` (a null verdict is not broken)."""
+    found = verdicts(contract, allow_test_range)
+    chunks = [found[i:i + BITS_PER_MASK] for i in range(0, len(found), BITS_PER_MASK)] or [[]]
+    return [" | ".join(f"(case when {v[4]} then {1 << i} else 0 end)::bigint" for i, v in enumerate(chunk))
+            or "0::bigint" for chunk in chunks]
 
 
 def build_typed(contract: Contract, source: str, allow_test_range: bool = False, carry_line: bool = False) -> str:
-    """CREATE ``typed_rows`` from ``source`` (text columns, plus ``_line`` when ``carry_line``) in one pass."""
+    """CREATE ``typed_rows`` from ``source`` (text columns, plus ``_line`` when ``carry_line``) in one pass:
+    typed values, the text of non-text columns, the rule masks and ``_bad`` (any rule broken)."""
     line = "_line, " if carry_line else ""
     texts = ", ".join(f"{text_expr(c)} as {q(c.name)}" for c in contract.columns)
     typed = ", ".join(f"{typed_expr(c, contract)} as {q(c.name)}" for c in contract.columns)
     kept = "".join(f", _t.{q(c.name)} as {text_col(c)}" for c in contract.columns if c.type != "varchar")
     kept += "".join(f", {nhs_number_as_integer(f'_t.{q(c.name)}')} as {number_col(c)}"
                     for c in contract.columns if c.check == "nhs_number")
+    masks = _masks(contract, allow_test_range)
+    bad = " or ".join(f"_broken_{k} <> 0" for k in range(len(masks)))
     return (
         "create or replace temp table typed_rows as "
-        f"select *, {_broken_any(contract, allow_test_range)} as _bad from ("
-        f"select {line}{typed}{kept} from (select {line}{texts} from {source}) _t) _v"
+        f"select *, ({bad}) as _bad from ("
+        f"select *, {', '.join(f'{m} as _broken_{k}' for k, m in enumerate(masks))} from ("
+        f"select {line}{typed}{kept} from (select {line}{texts} from {source}) _t) _v) _m"
     )
 
 
 def build_violations(contract: Contract, allow_test_range: bool = False) -> str:
-    """Explain the flagged rows of ``typed`` (one scan: a list of every rule's verdict per row, unnested to the
-    broken ones), plus duplicate primary keys over all rows."""
-    verdicts = []
-    for col in contract.columns:
-        for rule_id, broken, message in column_rules(col, contract, allow_test_range):
-            verdicts.append((rule_id, col.name, _shown(col), message, broken))
-    for rule in contract.rules:
-        shown = " || ' / ' || ".join(
-            f"coalesce(cast({q(c)} as varchar), '')" if not contract.column(c).personal else lit(WITHHELD)
-            for c in rule.columns
+    """Explain the flagged rows of ``typed`` from their rule masks (no predicate is evaluated twice), plus
+    duplicate primary keys over all rows."""
+    found = verdicts(contract, allow_test_range)
+    if found:
+        rules = ", ".join(f"({n}, {n // BITS_PER_MASK}, {n % BITS_PER_MASK}, {lit(rule_id)}, {lit(column)}, "
+                          f"{lit(message)})" for n, (rule_id, column, _, message, _) in enumerate(found))
+        groups = len(range(0, len(found), BITS_PER_MASK))
+        mask = ("f._broken_0" if groups == 1 else
+                "case r.grp " + " ".join(f"when {k} then f._broken_{k}" for k in range(groups)) + " end")
+        shown = "case r.n " + " ".join(f"when {n} then ({v[2]})::varchar" for n, v in enumerate(found)) + " end"
+        explained = (
+            f"select f._line, r.rule_id, r.column_name, {shown} as value, r.message "
+            f"from flagged f join (values {rules}) r(n, grp, bit, rule_id, column_name, message) "
+            f"on (({mask}) >> r.bit) & 1 = 1"
         )
-        verdicts.append((rule.id, ", ".join(rule.columns), shown, rule.description,
-                         f"not coalesce(({rule.sql}), true)"))
-    structs = ", ".join(
-        f"{{'rule_id': {lit(rule_id)}, 'column_name': {lit(column)}, 'value': ({shown})::varchar, "
-        f"'message': {lit(message)}, 'broken': coalesce({broken}, false)}}"
-        for rule_id, column, shown, message, broken in verdicts
-    )
-    explained = (f"select _line, v.rule_id, v.column_name, v.value, v.message from (select _line, "
-                 f"unnest(list_filter([{structs}], lambda v: v.broken)) as v from flagged)")
+    else:
+        explained = "select null::bigint, null, null, null, null where false"
     return (
         # the few rows with a broken rule, copied once so the explanation scans only them
         "create or replace temp table flagged as select * from typed where _bad; "

@@ -131,6 +131,13 @@ def _huge_field(d: Path) -> Path:
     return write_ecds(d / NAME, rows)
 
 
+def _long_field_1_5mb(d: Path) -> Path:
+    # Longer than the small parse buffer of a one-record-per-line file, shorter than the maximum line: the
+    # record must parse (and fail only its code list), exactly as it would in any other file.
+    rows = good_rows() + [row(100, discharge_destination="3" * 1_500_000)]
+    return write_ecds(d / NAME, rows)
+
+
 def _thousands_separator(d: Path) -> Path:
     return write_ecds(d / NAME, good_rows() + [row(100, acuity="1,234")])  # csv writer quotes it: "1,234"
 
@@ -214,6 +221,7 @@ LOADS = [
     Loads("quoted_newlines_keep_physical_lines", _quoted_newlines, 41, 40, [(45, "nhs_number.nhs_number")],
           source_lines=[2, 4] + list(range(7, 45))),
     Loads("huge_field_5mb", _huge_field, 41, 40, [(42, "csv.line_size_over_maximum")]),
+    Loads("long_field_1_5mb_parses", _long_field_1_5mb, 41, 40, [(42, "discharge_destination.code_list")]),
     Loads("thousands_separator_in_integer", _thousands_separator, 41, 40, [(42, "acuity.type")]),
     Loads("excel_serial_date", _with(row(100, arrival_datetime="45748")), 41, 40,
           [(42, "arrival_datetime.type")]),

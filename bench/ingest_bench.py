@@ -71,6 +71,8 @@ def child_floor(files: list[tuple[str, Path]], out_dir: Path) -> dict:
 
     per_file = []
     out_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute("set enable_progress_bar=false")
     for i, (feed_id, path) in enumerate(files):
         contract = contract_for_feed(ROOT / "contracts", feed_id)
         started = time.perf_counter()
@@ -78,14 +80,13 @@ def child_floor(files: list[tuple[str, Path]], out_dir: Path) -> dict:
         if contract.file.encoding != "utf-8":  # DuckDB reads UTF-8; the floor pays the same transcoding
             src = out_dir / f"{i}.utf8.csv"
             src.write_bytes(path.read_bytes().decode(contract.file.encoding, errors="replace").encode("utf-8"))
-        with duckdb.connect() as con:
-            try:
-                con.execute(f"copy (select * from read_csv(?, header=true, delim=?, all_varchar=true, "
-                            f"ignore_errors=true, strict_mode=false)) to '{out_dir / f'{i}.parquet'}' "
-                            "(format parquet, compression zstd)", [str(src), contract.file.delimiter])
-                status = "ok"
-            except duckdb.Error as exc:
-                status = f"error: {str(exc).splitlines()[0][:80]}"
+        try:
+            con.execute(f"copy (select * from read_csv(?, header=true, delim=?, all_varchar=true, "
+                        f"ignore_errors=true, strict_mode=false)) to '{out_dir / f'{i}.parquet'}' "
+                        "(format parquet, compression zstd)", [str(src), contract.file.delimiter])
+            status = "ok"
+        except duckdb.Error as exc:
+            status = f"error: {str(exc).splitlines()[0][:80]}"
         per_file.append({"feed": feed_id, "file": path.name, "status": status,
                          "seconds": time.perf_counter() - started})
     return {"files": per_file, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}

@@ -193,16 +193,19 @@ def _validate_and_write(path: Path, contract: Contract, settings: Settings, key:
     def build(source: str, carry_line: bool) -> str:
         return row_checks.build_typed(contract, source, settings.allow_test_nhs_numbers, carry_line)
 
+    # the typing pass computes the pseudonyms: the key reaches DuckDB only as bound parameters
+    params = key_parameters(key) if any(c.personal == "pseudonymise" for c in contract.columns) else None
+
     try:
         if contract.file.format == "csv":
             header = file_checks.read_csv_header(path, contract)
             extra = file_checks.check_header(name, header, contract)
-            read = readers.read_csv(con, path, header, contract, incoming, build, scan.data_lines)
+            read = readers.read_csv(con, path, header, contract, incoming, build, scan.data_lines, params)
         else:
             header, read = (readers.read_xlsx(con, path, contract) if contract.file.format == "xlsx"
                             else readers.read_parquet(con, path))
             extra = file_checks.check_header(name, header, contract)
-            readers.type_source(con, build)
+            readers.type_source(con, build, params)
         received = read.rows_parsed + read.rows_unparseable
         if received == 0:
             raise FileRejected(name, "file.no_rows", "the file has a header but no data rows",
@@ -220,8 +223,7 @@ def _validate_and_write(path: Path, contract: Contract, settings: Settings, key:
         raw_file = incoming / "raw" / "part-0.parquet"
         (incoming / "raw").mkdir()
         sql = accepted_rows_sql(contract, batch_id, name, optout_sql, settings.reference_dir)
-        params = key_parameters(key) if "$hmac_" in sql else None  # the key is bound, never in the SQL text
-        con.execute(f"copy ({sql}) to '{raw_file}' (format parquet, compression snappy)", params)
+        con.execute(f"copy ({sql}) to '{raw_file}' (format parquet, compression snappy)")
         accepted = con.execute("select count(*) from read_parquet(?)", [str(raw_file)]).fetchall()[0][0]
         opted_out = passed - accepted
         periods = [r[0] for r in con.execute(

@@ -22,6 +22,7 @@ import pandas as pd
 from ingest.contract import Contract
 from ingest.errors import FileRejected
 from ingest.lines import accepted_record_lines, lines_at_offsets
+from ingest.row_checks import lit
 
 SOURCE_TABLE = "src"
 PARSE_REJECTS_TABLE = "parse_rejects"
@@ -38,6 +39,7 @@ FAST_MAX_LINE_BYTES = 1024 * 1024
 FAST_BUFFER_BYTES = 2 * FAST_MAX_LINE_BYTES
 
 Build = Callable[[str, bool], str]  # (source relation, carries _line) -> statement creating typed_rows
+Params = dict[str, bytes] | None  # named parameters of that statement (the pseudonymisation key blocks)
 
 
 @dataclass
@@ -62,21 +64,22 @@ def _to_utf8(path: Path, encoding: str, tmp_dir: Path) -> Path:
     return target
 
 
-def _relation(columns: str, fast: bool) -> str:
+def _relation(text_path: Path, columns: str, delimiter: str, fast: bool) -> str:
     """The read_csv call: every column as text, parse failures kept in the rejects table."""
     sizes = (f"max_line_size={FAST_MAX_LINE_BYTES}, buffer_size={FAST_BUFFER_BYTES}" if fast
              else f"max_line_size={MAX_LINE_BYTES}")
-    return (f"read_csv(?, header=true, auto_detect=false, columns={columns}, delim=?, quote='\"', escape='\"', "
+    return (f"read_csv({lit(str(text_path))}, header=true, auto_detect=false, columns={columns}, "
+            f"delim={lit(delimiter)}, quote='\"', escape='\"', "
             f"store_rejects=true, ignore_errors=true, rejects_table='{PARSE_REJECTS_TABLE}', "
             f"rejects_scan='_scan_rejects', null_padding=false, strict_mode=true, {sizes})")
 
 
 def _parse(con: duckdb.DuckDBPyConnection, path: Path, text_path: Path, columns: str, contract: Contract,
-           build: Build, fast: bool) -> tuple[int, set[int]]:
+           build: Build, params: Params, fast: bool) -> tuple[int, set[int]]:
     """Parse, type and flag the file; return the records accepted and the physical lines rejected."""
     con.execute(f"drop table if exists {PARSE_REJECTS_TABLE}; drop table if exists _scan_rejects")
     try:
-        con.execute(build(_relation(columns, fast), False), [str(text_path), contract.file.delimiter])
+        con.execute(build(_relation(text_path, columns, contract.file.delimiter, fast), False), params)
     except duckdb.InvalidInputException as exc:  # the parser gave up on the whole file (e.g. mixed line ends)
         raise FileRejected(path.name, "file.parse", "the CSV parser could not read the file as a whole",
                            expected="RFC 4180 CSV with one line-ending style throughout",
@@ -88,7 +91,7 @@ def _parse(con: duckdb.DuckDBPyConnection, path: Path, text_path: Path, columns:
 
 
 def read_csv(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], contract: Contract,
-             tmp_dir: Path, build: Build, data_lines: int | None = None) -> ReadResult:
+             tmp_dir: Path, build: Build, data_lines: int | None = None, params: Params = None) -> ReadResult:
     """Parse, type and flag the file in one DuckDB pass; number its records by physical line.
 
     ``data_lines`` is the number of lines after the header when every line is one record (no quote character,
@@ -99,9 +102,9 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], cont
     names = [h if h else f"_unnamed_{i}" for i, h in enumerate(header, start=1)]
     columns = "{" + ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names) + "}"
     fast = data_lines is not None
-    parsed, rejected_lines = _parse(con, path, text_path, columns, contract, build, fast)
+    parsed, rejected_lines = _parse(con, path, text_path, columns, contract, build, params, fast)
     if fast and (rejected_lines or parsed != data_lines):  # parse again with the default buffer
-        parsed, rejected_lines = _parse(con, path, text_path, columns, contract, build, fast=False)
+        parsed, rejected_lines = _parse(con, path, text_path, columns, contract, build, params, fast=False)
     elif fast:
         con.execute(f"create or replace temp view {TYPED} as select *, rowid + 2 as _line from {TYPED_ROWS}")
         return ReadResult(rows_parsed=parsed, rows_unparseable=0)
@@ -144,9 +147,9 @@ def _cell_text(value: object, contract: Contract) -> object:
     return str(value)
 
 
-def type_source(con: duckdb.DuckDBPyConnection, build: Build) -> None:
+def type_source(con: duckdb.DuckDBPyConnection, build: Build, params: Params = None) -> None:
     """Type and flag the rows of ``src`` (XLSX, Parquet: it carries ``_line``) and expose them as view ``typed``."""
-    con.execute(build(SOURCE_TABLE, True))
+    con.execute(build(SOURCE_TABLE, True), params)
     con.execute(f"create or replace temp view {TYPED} as select * from {TYPED_ROWS}")
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from ingest.contract import Column, Contract
 from ingest.ledger import latest_loaded
-from ingest.pseudonymise import hmac_sql
-from ingest.row_checks import lit, q
+from ingest.row_checks import lit, pseudonym_col, q
 from outcomes.settings import Settings
 
 AGE_BANDS = [(lo, f"{lo}-{lo + 4}") for lo in range(0, 90, 5)] + [(90, "90+")]
@@ -57,7 +56,7 @@ def treated_columns(contract: Contract) -> list[str]:
             case None:
                 out.append(f"{name}")
             case "pseudonymise":
-                out.append(f"{hmac_sql(name)} as {q(output_name(col))}")
+                out.append(f"{pseudonym_col(col)} as {q(output_name(col))}")
             case "derive_age":
                 age = _age_column(col)  # computed once, in the inner query of accepted_rows_sql
                 out.append(f"{age}::integer as age_years")

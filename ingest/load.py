@@ -23,7 +23,7 @@ from ingest.claim import is_claimed
 from ingest.contract import Contract, contract_for_feed, contract_for_file
 from ingest.errors import FileRejected
 from ingest.ledger import find_loaded, ledger_lock, write_entry
-from ingest.pseudonymise import key_parameters
+from ingest.pseudonymise import register_pseudonyms
 from ingest.reference import load_reference_tables
 from ingest.transform_sql import accepted_rows_sql, optout_persons_sql
 from outcomes.settings import Settings, get_pseudonym_key, get_settings
@@ -193,19 +193,16 @@ def _validate_and_write(path: Path, contract: Contract, settings: Settings, key:
     def build(source: str, carry_line: bool) -> str:
         return row_checks.build_typed(contract, source, settings.allow_test_nhs_numbers, carry_line)
 
-    # the typing pass computes the pseudonyms: the key reaches DuckDB only as bound parameters
-    params = key_parameters(key) if any(c.personal == "pseudonymise" for c in contract.columns) else None
-
     try:
         if contract.file.format == "csv":
             header = file_checks.read_csv_header(path, contract)
             extra = file_checks.check_header(name, header, contract)
-            read = readers.read_csv(con, path, header, contract, incoming, build, scan.data_lines, params)
+            read = readers.read_csv(con, path, header, contract, incoming, build, scan.data_lines)
         else:
             header, read = (readers.read_xlsx(con, path, contract) if contract.file.format == "xlsx"
                             else readers.read_parquet(con, path))
             extra = file_checks.check_header(name, header, contract)
-            readers.type_source(con, build, params)
+            readers.type_source(con, build)
         received = read.rows_parsed + read.rows_unparseable
         if received == 0:
             raise FileRejected(name, "file.no_rows", "the file has a header but no data rows",
@@ -220,11 +217,15 @@ def _validate_and_write(path: Path, contract: Contract, settings: Settings, key:
         optout_sql = optout_persons_sql(contract, settings)
         passed = con.execute(
             "select count(*) from typed where _line not in (select _line from violations)").fetchall()[0][0]
+        personal = {row_checks.pseudonym_col(c).strip('"'): row_checks.text_col(c)
+                    for c in contract.columns if c.personal == "pseudonymise"}
+        if personal:
+            register_pseudonyms(con, readers.TYPED_ROWS, personal, key)
         raw_file = incoming / "raw" / "part-0.parquet"
         (incoming / "raw").mkdir()
         sql = accepted_rows_sql(contract, batch_id, name, optout_sql, settings.reference_dir)
-        con.execute(f"copy ({sql}) to '{raw_file}' (format parquet, compression snappy)")
-        accepted = con.execute("select count(*) from read_parquet(?)", [str(raw_file)]).fetchall()[0][0]
+        ((accepted,),) = con.execute(  # COPY answers with the number of rows it wrote
+            f"copy ({sql}) to '{raw_file}' (format parquet, compression snappy)").fetchall()
         opted_out = passed - accepted
         periods = [r[0] for r in con.execute(
             "select distinct strftime(_period, '%Y-%m-%d') from read_parquet(?) order by 1", [str(raw_file)]

@@ -2,9 +2,9 @@
 
 Everything arrives as text; typing is a row check (rules in ingest.row_checks), so a bad value quarantines
 one row instead of failing the file. Each reader hands a relation of text columns to ``build`` (which returns
-the statement creating ``typed_rows``) and then exposes view ``typed``: ``typed_rows`` plus ``_line``, the
-physical line (CSV) or sheet row (XLSX) of each record. CSV parse failures (too few or too many fields,
-over-long lines) become rejected rows with their physical line numbers.
+the statement creating ``typed_rows``) and then exposes view ``typed``: ``typed_rows`` plus ``_rid`` (its
+rowid) and ``_line``, the physical line (CSV) or sheet row (XLSX) of each record. CSV parse failures (too few or
+too many fields, over-long lines) become rejected rows with their physical line numbers.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ FAST_MAX_LINE_BYTES = 1024 * 1024
 FAST_BUFFER_BYTES = 2 * FAST_MAX_LINE_BYTES
 
 Build = Callable[[str, bool], str]  # (source relation, carries _line) -> statement creating typed_rows
-Params = dict[str, bytes] | None  # named parameters of that statement (the pseudonymisation key blocks)
 
 
 @dataclass
@@ -75,11 +74,11 @@ def _relation(text_path: Path, columns: str, delimiter: str, fast: bool) -> str:
 
 
 def _parse(con: duckdb.DuckDBPyConnection, path: Path, text_path: Path, columns: str, contract: Contract,
-           build: Build, params: Params, fast: bool) -> tuple[int, set[int]]:
+           build: Build, fast: bool) -> tuple[int, set[int]]:
     """Parse, type and flag the file; return the records accepted and the physical lines rejected."""
     con.execute(f"drop table if exists {PARSE_REJECTS_TABLE}; drop table if exists _scan_rejects")
     try:
-        con.execute(build(_relation(text_path, columns, contract.file.delimiter, fast), False), params)
+        con.execute(build(_relation(text_path, columns, contract.file.delimiter, fast), False))
     except duckdb.InvalidInputException as exc:  # the parser gave up on the whole file (e.g. mixed line ends)
         raise FileRejected(path.name, "file.parse", "the CSV parser could not read the file as a whole",
                            expected="RFC 4180 CSV with one line-ending style throughout",
@@ -91,7 +90,7 @@ def _parse(con: duckdb.DuckDBPyConnection, path: Path, text_path: Path, columns:
 
 
 def read_csv(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], contract: Contract,
-             tmp_dir: Path, build: Build, data_lines: int | None = None, params: Params = None) -> ReadResult:
+             tmp_dir: Path, build: Build, data_lines: int | None = None) -> ReadResult:
     """Parse, type and flag the file in one DuckDB pass; number its records by physical line.
 
     ``data_lines`` is the number of lines after the header when every line is one record (no quote character,
@@ -102,11 +101,12 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], cont
     names = [h if h else f"_unnamed_{i}" for i, h in enumerate(header, start=1)]
     columns = "{" + ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names) + "}"
     fast = data_lines is not None
-    parsed, rejected_lines = _parse(con, path, text_path, columns, contract, build, params, fast)
+    parsed, rejected_lines = _parse(con, path, text_path, columns, contract, build, fast)
     if fast and (rejected_lines or parsed != data_lines):  # parse again with the default buffer
-        parsed, rejected_lines = _parse(con, path, text_path, columns, contract, build, params, fast=False)
+        parsed, rejected_lines = _parse(con, path, text_path, columns, contract, build, fast=False)
     elif fast:
-        con.execute(f"create or replace temp view {TYPED} as select *, rowid + 2 as _line from {TYPED_ROWS}")
+        con.execute(f"create or replace temp view {TYPED} as "
+                    f"select *, rowid as _rid, rowid + 2 as _line from {TYPED_ROWS}")
         return ReadResult(rows_parsed=parsed, rows_unparseable=0)
     lines = accepted_record_lines(text_path, rejected_lines)
     if len(lines) != parsed:  # never guess a line number: fall back to record order, which is exact w/o blanks
@@ -116,7 +116,7 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], cont
     con.execute("create or replace temp table _lines as select * from _lines_df")
     con.unregister("_lines_df")
     con.execute(f"create or replace temp view {TYPED} as "
-                f"select r.*, l._line from {TYPED_ROWS} r join _lines l on r.rowid = l._rid")
+                f"select r.*, r.rowid as _rid, l._line from {TYPED_ROWS} r join _lines l on r.rowid = l._rid")
     return ReadResult(rows_parsed=parsed, rows_unparseable=len(rejected_lines))
 
 
@@ -147,10 +147,10 @@ def _cell_text(value: object, contract: Contract) -> object:
     return str(value)
 
 
-def type_source(con: duckdb.DuckDBPyConnection, build: Build, params: Params = None) -> None:
+def type_source(con: duckdb.DuckDBPyConnection, build: Build) -> None:
     """Type and flag the rows of ``src`` (XLSX, Parquet: it carries ``_line``) and expose them as view ``typed``."""
-    con.execute(build(SOURCE_TABLE, True), params)
-    con.execute(f"create or replace temp view {TYPED} as select * from {TYPED_ROWS}")
+    con.execute(build(SOURCE_TABLE, True))
+    con.execute(f"create or replace temp view {TYPED} as select *, rowid as _rid from {TYPED_ROWS}")
 
 
 def _no_parse_rejects(con: duckdb.DuckDBPyConnection) -> None:

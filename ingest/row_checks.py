@@ -11,7 +11,6 @@ only the flagged rows, one query per rule, plus duplicate primary keys, into tem
 from __future__ import annotations
 
 from ingest.contract import Column, Contract
-from ingest.pseudonymise import hmac_sql
 
 # Values of personal fields never leave ingest, not even in the quarantine.
 WITHHELD = "<withheld: personal field>"
@@ -75,8 +74,7 @@ def nhs_number_valid(number: str, allow_test_range: bool = False) -> str:
 
 
 def pseudonym_col(col: Column) -> str:
-    """The column of ``typed`` holding a pseudonymised column's keyed pseudonym (computed in the typing pass,
-    which runs on every core; the key is a bound parameter of that statement)."""
+    """The column of ``_pseudonyms`` (ingest.pseudonymise) holding a pseudonymised column's keyed pseudonym."""
     return q(f"_p_{col.name}")
 
 
@@ -170,8 +168,6 @@ def build_typed(contract: Contract, source: str, allow_test_range: bool = False,
     kept = "".join(f", _t.{q(c.name)} as {text_col(c)}" for c in contract.columns if c.type != "varchar")
     kept += "".join(f", {nhs_number_as_integer(f'_t.{q(c.name)}')} as {number_col(c)}"
                     for c in contract.columns if c.check == "nhs_number")
-    kept += "".join(f", {hmac_sql(f'_t.{q(c.name)}')} as {pseudonym_col(c)}"
-                    for c in contract.columns if c.personal == "pseudonymise")
     masks = _masks(contract, allow_test_range)
     bad = " or ".join(f"_broken_{k} <> 0" for k in range(len(masks)))
     return (

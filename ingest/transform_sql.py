@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ingest.contract import Column, Contract
 from ingest.ledger import latest_loaded
+from ingest.pseudonymise import PSEUDONYMS
 from ingest.row_checks import lit, pseudonym_col, q
 from outcomes.settings import Settings
 
@@ -80,6 +81,14 @@ def _ages(contract: Contract) -> str:
                    for c in contract.columns if c.personal == "derive_age")
 
 
+def _joined(contract: Contract) -> str:
+    """The join to the pseudonyms of the file's rows (ingest.pseudonymise), when the contract has any. A left
+    join: a row can never be lost here (every row of ``typed`` has its ``_rid`` in ``_pseudonyms``)."""
+    if not any(c.personal == "pseudonymise" for c in contract.columns):
+        return ""
+    return f" _a left join {PSEUDONYMS} _ps on _ps._rid = _a._rid"
+
+
 def period_sql(contract: Contract) -> str:
     col = q(contract.period.column)
     if contract.period.grain == "snapshot":
@@ -119,6 +128,6 @@ def accepted_rows_sql(contract: Contract, batch_id: str, file_name: str, optout_
         + f"select * from (select {cols}, {lit(batch_id)} as _batch_id, {period_sql(contract)} as _period, "
         f"{lit(file_name)} as _source_file, _line::bigint as _source_line, "
         "current_timestamp::timestamp as _loaded_at "
-        f"from (select *{_ages(contract)} from typed where _line not in (select _line from violations))) "
-        f"where {keep}"
+        f"from (select *{_ages(contract)} from typed where _line not in (select _line from violations))"
+        f"{_joined(contract)}) where {keep}"
     )

@@ -45,8 +45,10 @@ def age_years_sql(dob: str, at: str) -> str:
 
 
 def age_band_sql(age: str) -> str:
-    whens = " ".join(f"when {age} < {lo + 5} then '{label}'" for lo, label in AGE_BANDS[:-1])
-    return f"case when {age} is null or {age} < 0 then null {whens} else '90+' end"
+    """The five-year band of AGE_BANDS (0-4, ..., 85-89, 90+) by arithmetic: one expression, not 19 branches."""
+    low = f"({age} // 5 * 5)"
+    return (f"case when {age} is null or {age} < 0 then null when {age} >= 90 then '90+' "
+            f"else {low}::varchar || '-' || ({low} + 4)::varchar end")
 
 
 def treated_columns(contract: Contract) -> list[str]:

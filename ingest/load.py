@@ -23,7 +23,7 @@ from ingest.claim import is_claimed
 from ingest.contract import Contract, contract_for_feed, contract_for_file
 from ingest.errors import FileRejected
 from ingest.ledger import find_loaded, ledger_lock, write_entry
-from ingest.pseudonymise import register_pseudonyms
+from ingest.pseudonymise import PendingPseudonyms
 from ingest.reference import load_reference_tables
 from ingest.transform_sql import accepted_rows_sql, optout_persons_sql
 from outcomes.settings import Settings, get_pseudonym_key, get_settings
@@ -209,17 +209,23 @@ def _validate_and_write(path: Path, contract: Contract, settings: Settings, key:
                                expected="at least one row", found="0 rows")
         file_checks.check_row_count(name, manifest, received)
 
+        personal = {row_checks.pseudonym_col(c).strip('"'): row_checks.text_col(c)
+                    for c in contract.columns if c.personal == "pseudonymise"}
+        pseudonyms = PendingPseudonyms(con, readers.TYPED_ROWS, personal, key) if personal else None
         con.execute(row_checks.build_violations(contract, settings.allow_test_nhs_numbers))
         rejected = read.rows_unparseable + con.execute(
             "select count(distinct _line) from violations").fetchall()[0][0]
-        _check_rejection_rate(con, name, contract, received, rejected)
+        try:
+            _check_rejection_rate(con, name, contract, received, rejected)
+        except FileRejected:
+            if pseudonyms:
+                pseudonyms.discard()
+            raise
 
         optout_sql = optout_persons_sql(contract, settings)
         passed = received - rejected  # every violation is on a parsed row: no second count needed
-        personal = {row_checks.pseudonym_col(c).strip('"'): row_checks.text_col(c)
-                    for c in contract.columns if c.personal == "pseudonymise"}
-        if personal:
-            register_pseudonyms(con, readers.TYPED_ROWS, personal, key)
+        if pseudonyms:
+            pseudonyms.register(con)
         raw_file = incoming / "raw" / "part-0.parquet"
         (incoming / "raw").mkdir()
         sql = accepted_rows_sql(contract, batch_id, name, optout_sql, settings.reference_dir)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 
@@ -30,12 +31,35 @@ def hmac_hex(values, key: bytes):
     return series.to_frame().select(pl.col("v").chash.hmac_sha256(key=key.decode("utf-8")))["v"].to_arrow()
 
 
-def register_pseudonyms(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], key: bytes) -> None:
-    """Register ``_pseudonyms``: one row per row of ``table`` (``_rid`` = its rowid) with the pseudonym of each
-    text expression in ``columns`` (output column name -> SQL expression over ``table``)."""
+class PendingPseudonyms:
+    """Pseudonyms of every row of ``table``, hashed on a worker thread while DuckDB checks the rows.
+
+    ``columns`` maps each output column name to a text expression over ``table``. The texts are fetched at once
+    (one Arrow table, ``_rid`` = the rowid); ``register`` waits for the hashes and registers ``_pseudonyms``
+    (``_rid``, one column per output name) on the connection. Polars releases the GIL while it hashes, so the
+    checks and the hashing share the two cores.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], key: bytes) -> None:
+        exprs = ", ".join(f"{expr} as \"_v{i}\"" for i, expr in enumerate(columns.values()))
+        source = con.sql(f"select rowid as _rid, {exprs} from {table}").to_arrow_table()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pseudonyms")
+        self._future = self._pool.submit(_hash_columns, source, list(columns), key)
+
+    def register(self, con: duckdb.DuckDBPyConnection) -> None:
+        try:
+            con.register(PSEUDONYMS, self._future.result())
+        finally:
+            self._pool.shutdown(wait=False)
+
+    def discard(self) -> None:
+        """Drop the work of a file that will not be written (the thread finishes and its result is freed)."""
+        self._future.cancel()
+        self._pool.shutdown(wait=False)
+
+
+def _hash_columns(source, names: list[str], key: bytes):
     import pyarrow as pa
 
-    exprs = ", ".join(f"{expr} as \"_v{i}\"" for i, expr in enumerate(columns.values()))
-    source = con.sql(f"select rowid as _rid, {exprs} from {table}").to_arrow_table()
-    hashed = {name: hmac_hex(source.column(f"_v{i}"), key) for i, name in enumerate(columns)}
-    con.register(PSEUDONYMS, pa.table({"_rid": source.column("_rid"), **hashed}))
+    hashed = {name: hmac_hex(source.column(f"_v{i}"), key) for i, name in enumerate(names)}
+    return pa.table({"_rid": source.column("_rid"), **hashed})

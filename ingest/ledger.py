@@ -100,5 +100,9 @@ def find_loaded(settings: Settings, sha256: str, feed_id: str) -> dict | None:
 
 
 def latest_loaded(settings: Settings, feed_id: str) -> dict | None:
+    """The loaded batch of ``feed_id`` for the latest period (a resubmission of that period wins by load time),
+    so a list delivered late for an earlier period never replaces a newer one."""
     loaded = [e for e in _shared_entries(settings) if e["status"] == "loaded" and e["feed_id"] == feed_id]
-    return copy.deepcopy(max(loaded, key=lambda e: e["batch_id"])) if loaded else None
+    if not loaded:
+        return None
+    return copy.deepcopy(max(loaded, key=lambda e: (e.get("period_end") or "", e["batch_id"])))

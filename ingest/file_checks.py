@@ -24,6 +24,7 @@ class ByteScan:
     size_bytes: int
     one_record_per_line: bool = False  # no quote character and no blank line: line n+1 holds record n
     lines: int = 0  # physical lines (a last line without a newline counts)
+    padded_cells: bool = True  # some cell may start or end with a space (only ruled out for one-record-per-line)
     problem: FileRejected | None = None  # the first byte-level refusal, raised once the delivery is recorded
 
     @property
@@ -55,8 +56,9 @@ def scan_bytes(path: Path, contract: Contract) -> ByteScan:
     text = contract.file.format == "csv"
     decoder = codecs.getincrementaldecoder(contract.file.encoding)(errors="strict")
     consumed = newlines = 0
-    layout_simple, last, final = True, b"\n", b"\n"
+    layout_simple, padded, last, final = True, False, b"\n", b"\n"
     quote = b'"'
+    spaced = _space_patterns(contract.file.delimiter.encode("ascii"))
     with open(path, "rb") as fh:
         while block := fh.read(_BLOCK):
             digest.update(block)
@@ -71,6 +73,7 @@ def scan_bytes(path: Path, contract: Contract) -> ByteScan:
                 joined = last + block[:2]
                 layout_simple = not (quote in block or b"\n\n" in block or b"\n\r\n" in block
                                      or b"\n\n" in joined or b"\n\r\n" in joined)
+                padded = padded or any(p in block or p in joined for p in spaced)
                 last = block[-2:]
             consumed += len(block)
             newlines += block.count(b"\n")
@@ -81,8 +84,16 @@ def scan_bytes(path: Path, contract: Contract) -> ByteScan:
         except UnicodeDecodeError:
             problem = FileRejected(path.name, "file.encoding", "the file ends in the middle of a character",
                                    expected=contract.file.encoding, found="a truncated multi-byte sequence")
-    return ByteScan(sha256=digest.hexdigest(), size_bytes=size, one_record_per_line=text and layout_simple,
-                    lines=newlines + (final != b"\n"), problem=problem)
+    simple = text and layout_simple
+    return ByteScan(sha256=digest.hexdigest(), size_bytes=size, one_record_per_line=simple,
+                    lines=newlines + (final != b"\n"), padded_cells=not simple or padded or final == b" ",
+                    problem=problem)
+
+
+def _space_patterns(delimiter: bytes) -> tuple[bytes, ...]:
+    """Bytes that appear wherever a cell of an unquoted file starts or ends with a space (the file's first byte
+    is covered by the line-start pattern, as the scan starts after a virtual newline)."""
+    return (delimiter + b" ", b" " + delimiter, b"\n ", b" \n", b" \r")
 
 
 def _empty_problem(name: str, size: int) -> FileRejected | None:

@@ -191,7 +191,8 @@ def _validate_and_write(path: Path, contract: Contract, settings: Settings, key:
     con = engine.connect(settings)
 
     def build(source: str, carry_line: bool) -> str:
-        return row_checks.build_typed(contract, source, settings.allow_test_nhs_numbers, carry_line)
+        trim = scan.padded_cells or contract.file.format != "csv"
+        return row_checks.build_typed(contract, source, settings.allow_test_nhs_numbers, carry_line, trim)
 
     try:
         if contract.file.format == "csv":

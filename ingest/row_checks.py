@@ -24,9 +24,10 @@ def lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def text_expr(col: Column) -> str:
-    """The trimmed text of a cell; empty text is null."""
-    expr = f"nullif(trim({q(col.name)}), '')"
+def text_expr(col: Column, trim: bool = True) -> str:
+    """The trimmed text of a cell; empty text is null. ``trim=False`` when no cell can start or end with a space
+    (known from the byte scan), which saves a fifth of the typing pass."""
+    expr = f"nullif(trim({q(col.name)}), '')" if trim else f"nullif({q(col.name)}, '')"
     if col.check == "nhs_number":
         expr = f"regexp_replace({expr}, '[ -]', '', 'g')"
     return expr
@@ -159,11 +160,12 @@ def _masks(contract: Contract, allow_test_range: bool) -> list[str]:
             or "0::bigint" for chunk in chunks]
 
 
-def build_typed(contract: Contract, source: str, allow_test_range: bool = False, carry_line: bool = False) -> str:
+def build_typed(contract: Contract, source: str, allow_test_range: bool = False, carry_line: bool = False,
+                trim: bool = True) -> str:
     """CREATE ``typed_rows`` from ``source`` (text columns, plus ``_line`` when ``carry_line``) in one pass:
     typed values, the text of non-text columns, the rule masks and ``_bad`` (any rule broken)."""
     line = "_line, " if carry_line else ""
-    texts = ", ".join(f"{text_expr(c)} as {q(c.name)}" for c in contract.columns)
+    texts = ", ".join(f"{text_expr(c, trim)} as {q(c.name)}" for c in contract.columns)
     typed = ", ".join(f"{typed_expr(c, contract)} as {q(c.name)}" for c in contract.columns)
     kept = "".join(f", _t.{q(c.name)} as {text_col(c)}" for c in contract.columns if c.type != "varchar")
     kept += "".join(f", {nhs_number_as_integer(f'_t.{q(c.name)}')} as {number_col(c)}"

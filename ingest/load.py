@@ -230,12 +230,10 @@ def _validate_and_write(path: Path, contract: Contract, settings: Settings, key:
         raw_file = incoming / "raw" / "part-0.parquet"
         (incoming / "raw").mkdir()
         sql = accepted_rows_sql(contract, batch_id, name, optout_sql, settings.reference_dir)
-        ((accepted,),) = con.execute(  # COPY answers with the number of rows it wrote
-            f"copy ({sql}) to '{raw_file}' (format parquet, compression snappy)").fetchall()
+        ((_, accepted, _, _, stats, *_),) = con.execute(  # COPY answers with the rows and statistics it wrote
+            f"copy ({sql}) to '{raw_file}' (format parquet, compression snappy, return_stats true)").fetchall()
         opted_out = passed - accepted
-        periods = [r[0] for r in con.execute(
-            "select distinct strftime(_period, '%Y-%m-%d') from read_parquet(?) order by 1", [str(raw_file)]
-        ).fetchall()]
+        periods = _periods(con, raw_file, accepted, stats)
         if not accepted:
             shutil.rmtree(incoming / "raw")
         if rejected:
@@ -252,6 +250,19 @@ def _validate_and_write(path: Path, contract: Contract, settings: Settings, key:
     counts = {k: getattr(result, k) for k in ("rows_received", "rows_accepted", "rows_rejected", "rows_opted_out",
                                               "period_start", "period_end", "periods", "warnings")}
     return result, counts
+
+
+def _periods(con: duckdb.DuckDBPyConnection, raw_file: Path, accepted: int, stats: dict) -> list[str]:
+    """The periods (YYYY-MM-DD) the written batch covers: from the writer's exact min and max when they agree
+    (one period, the usual delivery), else read back from the batch."""
+    if not accepted:
+        return []
+    period = stats.get('"_period"') or {}
+    exact = period.get("min_is_exact") == "true" and period.get("max_is_exact") == "true"
+    if exact and period.get("null_count") == "0" and period.get("min") == period.get("max") is not None:
+        return [period["min"]]
+    return [r[0] for r in con.execute(
+        "select distinct strftime(_period, '%Y-%m-%d') from read_parquet(?) order by 1", [str(raw_file)]).fetchall()]
 
 
 def _check_rejection_rate(con: duckdb.DuckDBPyConnection, name: str, contract: Contract, received: int,

@@ -76,16 +76,18 @@ def _relation(text_path: Path, columns: str, delimiter: str, fast: bool) -> str:
 def _parse(con: duckdb.DuckDBPyConnection, path: Path, text_path: Path, columns: str, contract: Contract,
            build: Build, fast: bool) -> tuple[int, set[int]]:
     """Parse, type and flag the file; return the records accepted and the physical lines rejected."""
-    con.execute(f"drop table if exists {PARSE_REJECTS_TABLE}; drop table if exists _scan_rejects")
+    if not fast:  # a second parse on this connection replaces the first one's rejects
+        con.execute(f"drop table if exists {PARSE_REJECTS_TABLE}; drop table if exists _scan_rejects")
     try:
-        con.execute(build(_relation(text_path, columns, contract.file.delimiter, fast), False))
+        ((parsed,),) = con.execute(build(_relation(text_path, columns, contract.file.delimiter, fast),
+                                         False)).fetchall()
     except duckdb.InvalidInputException as exc:  # the parser gave up on the whole file (e.g. mixed line ends)
         raise FileRejected(path.name, "file.parse", "the CSV parser could not read the file as a whole",
                            expected="RFC 4180 CSV with one line-ending style throughout",
                            found=str(exc).splitlines()[0][:300]) from None
-    _physical_reject_lines(con, text_path)
+    if not _physical_reject_lines(con, text_path):
+        return parsed, set()
     rejected = {int(r[0]) for r in con.execute(f"select distinct line from {PARSE_REJECTS_TABLE}").fetchall()}
-    parsed = con.execute(f"select count(*) from {TYPED_ROWS}").fetchall()[0][0]
     return parsed, rejected
 
 
@@ -120,18 +122,20 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], cont
     return ReadResult(rows_parsed=parsed, rows_unparseable=len(rejected_lines))
 
 
-def _physical_reject_lines(con: duckdb.DuckDBPyConnection, text_path: Path) -> None:
-    """Replace DuckDB's record-counting ``line`` in the rejects table by the physical line (quoted newlines count)."""
+def _physical_reject_lines(con: duckdb.DuckDBPyConnection, text_path: Path) -> bool:
+    """Replace DuckDB's record-counting ``line`` in the rejects table by the physical line (quoted newlines
+    count). False when the parser rejected nothing."""
     positions = [r[0] for r in con.execute(
         f"select distinct line_byte_position from {PARSE_REJECTS_TABLE}").fetchall()]
     if not positions:
-        return
+        return False
     physical = lines_at_offsets(text_path, np.array(positions, dtype=np.int64))
     con.register("_reject_lines_df", pd.DataFrame({"pos": np.array(positions, dtype="int64"), "physical": physical}))
     con.execute(f"create or replace temp table {PARSE_REJECTS_TABLE} as "
                 f"select r.* replace (m.physical::ubigint as line) from {PARSE_REJECTS_TABLE} r "
                 "join _reject_lines_df m on r.line_byte_position = m.pos")
     con.unregister("_reject_lines_df")
+    return True
 
 
 def _cell_text(value: object, contract: Contract) -> object:

@@ -138,6 +138,13 @@ def _long_field_1_5mb(d: Path) -> Path:
     return write_ecds(d / NAME, rows)
 
 
+def _two_months(d: Path) -> Path:
+    # A delivery spanning April and May: the batch covers both periods (read back, not from min = max).
+    rows = good_rows(20) + [row(i, arrival_datetime=f"2025-05-{i % 28 + 1:02d} 10:00:00",
+                                departure_datetime=f"2025-05-{i % 28 + 1:02d} 12:00:00") for i in range(20, GOOD)]
+    return write_ecds(d / NAME, rows)
+
+
 def _thousands_separator(d: Path) -> Path:
     return write_ecds(d / NAME, good_rows() + [row(100, acuity="1,234")])  # csv writer quotes it: "1,234"
 
@@ -216,6 +223,7 @@ LOADS = [
     Loads("extra_column_loads_with_warning", _extra_column, 40, 40, [],
           warnings=["extra column 'notes' not in the contract was ignored"]),
     Loads("late_file_loads", _late_file, 40, 40, [], periods=["2024-04-01"]),
+    Loads("rows_of_two_months", _two_months, 40, 40, [], periods=["2025-04-01", "2025-05-01"]),
     Loads("truncated_last_line", _truncated_last_line, 41, 40, [(42, "csv.missing_columns")]),
     Loads("utf8_byte_order_mark", _bom, 40, 40, [], source_lines=list(range(2, 42))),
     Loads("quoted_newlines_keep_physical_lines", _quoted_newlines, 41, 40, [(45, "nhs_number.nhs_number")],

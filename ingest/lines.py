@@ -13,27 +13,13 @@ import numpy as np
 _CHUNK = 64 * 1024 * 1024
 
 
-def _simple_line_count(path: Path, quote: bytes) -> int | None:
-    """Number of lines when every line is one record (no quote character, no blank line), else None.
+def record_start_lines(path: Path, quote: bytes = b'"', known_lines: int | None = None) -> np.ndarray:
+    """1-based physical line number where each non-blank record starts (header included as the first).
 
-    The common case, decided with C-speed byte searches, so numpy's per-byte work is only paid when needed.
-    """
-    lines, last = 0, b"\n"
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            joined = last + chunk
-            if quote in chunk or b"\n\n" in joined or b"\n\r\n" in joined:
-                return None
-            lines += chunk.count(b"\n")
-            last = chunk[-2:]
-    return lines + (0 if last.endswith(b"\n") else 1)
-
-
-def record_start_lines(path: Path, quote: bytes = b'"') -> np.ndarray:
-    """1-based physical line number where each non-blank record starts (header included as the first)."""
-    simple = _simple_line_count(path, quote)
-    if simple is not None:
-        return np.arange(1, simple + 1, dtype=np.int64)
+    ``known_lines``: the file's line count when the byte scan found every line to be one record (no quote
+    character, no blank line); then no pass over the file is needed."""
+    if known_lines is not None:
+        return np.arange(1, known_lines + 1, dtype=np.int64)
     starts: list[np.ndarray] = []
     line_offset = 0  # newlines seen before this chunk
     in_quotes = False
@@ -68,9 +54,10 @@ def record_start_lines(path: Path, quote: bytes = b'"') -> np.ndarray:
     return np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
 
 
-def accepted_record_lines(path: Path, rejected_lines: set[int] | list[int]) -> np.ndarray:
+def accepted_record_lines(path: Path, rejected_lines: set[int] | list[int],
+                          known_lines: int | None = None) -> np.ndarray:
     """Line numbers of the data records DuckDB accepted, in order (header and rejected records removed)."""
-    lines = record_start_lines(path)[1:]
+    lines = record_start_lines(path, known_lines=known_lines)[1:]
     if len(rejected_lines):
         lines = lines[~np.isin(lines, np.fromiter(rejected_lines, dtype=np.int64))]
     return lines

@@ -191,9 +191,10 @@ def _validate_and_write(path: Path, contract: Contract, settings: Settings, key:
     con = engine.connect(settings)
 
     def build(source: str, carry_line: bool) -> str:
-        trim = scan.padded_cells or contract.file.format != "csv"
-        return row_checks.build_typed(contract, source, settings.allow_test_nhs_numbers, carry_line, trim)
+        return row_checks.build_typed(contract, source, settings.allow_test_nhs_numbers, carry_line,
+                                      trim=scan.padded_cells)
 
+    pseudonyms = None
     try:
         if contract.file.format == "csv":
             header = file_checks.read_csv_header(path, contract)
@@ -210,18 +211,13 @@ def _validate_and_write(path: Path, contract: Contract, settings: Settings, key:
                                expected="at least one row", found="0 rows")
         file_checks.check_row_count(name, manifest, received)
 
-        personal = {row_checks.pseudonym_col(c).strip('"'): row_checks.text_col(c)
+        personal = {row_checks.pseudonym_name(c): row_checks.text_col(c)
                     for c in contract.columns if c.personal == "pseudonymise"}
         pseudonyms = PendingPseudonyms(con, readers.TYPED_ROWS, personal, key) if personal else None
         con.execute(row_checks.build_violations(contract, settings.allow_test_nhs_numbers))
         rejected = read.rows_unparseable + con.execute(
             "select count(distinct _line) from violations").fetchall()[0][0]
-        try:
-            _check_rejection_rate(con, name, contract, received, rejected)
-        except FileRejected:
-            if pseudonyms:
-                pseudonyms.discard()
-            raise
+        _check_rejection_rate(con, name, contract, received, rejected)
 
         optout_sql = optout_persons_sql(contract, settings)
         passed = received - rejected  # every violation is on a parsed row: no second count needed
@@ -240,6 +236,8 @@ def _validate_and_write(path: Path, contract: Contract, settings: Settings, key:
             (incoming / "quarantine").mkdir()
             con.execute(_quarantine_sql(batch_id, name, incoming / "quarantine" / "part-0.parquet"))
     finally:
+        if pseudonyms:
+            pseudonyms.close()
         con.close()
     period_end = _period_end(periods[-1], contract.period.grain) if periods else None
     result = IngestResult(batch_id=batch_id, feed_id=contract.feed_id, file=name, sha256=sha, status="loaded",
@@ -259,7 +257,8 @@ def _periods(con: duckdb.DuckDBPyConnection, raw_file: Path, accepted: int, stat
         return []
     period = stats.get('"_period"') or {}
     exact = period.get("min_is_exact") == "true" and period.get("max_is_exact") == "true"
-    if exact and period.get("null_count") == "0" and period.get("min") == period.get("max") is not None:
+    single = period.get("min") is not None and period.get("min") == period.get("max")
+    if exact and single and period.get("null_count") == "0":
         return [period["min"]]
     return [r[0] for r in con.execute(
         "select distinct strftime(_period, '%Y-%m-%d') from read_parquet(?) order by 1", [str(raw_file)]).fetchall()]

@@ -47,13 +47,11 @@ class PendingPseudonyms:
         self._future = self._pool.submit(_hash_columns, source, list(columns), key)
 
     def register(self, con: duckdb.DuckDBPyConnection) -> None:
-        try:
-            con.register(PSEUDONYMS, self._future.result())
-        finally:
-            self._pool.shutdown(wait=False)
+        con.register(PSEUDONYMS, self._future.result())
 
-    def discard(self) -> None:
-        """Drop the work of a file that will not be written (the thread finishes and its result is freed)."""
+    def close(self) -> None:
+        """Release the worker; unneeded hashing (a file refused before its batch is written) is cancelled or
+        left to finish, its result freed."""
         self._future.cancel()
         self._pool.shutdown(wait=False)
 

@@ -110,7 +110,7 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], cont
         con.execute(f"create or replace temp view {TYPED} as "
                     f"select *, rowid as _rid, rowid + 2 as _line from {TYPED_ROWS}")
         return ReadResult(rows_parsed=parsed, rows_unparseable=0)
-    lines = accepted_record_lines(text_path, rejected_lines)
+    lines = accepted_record_lines(text_path, rejected_lines, None if data_lines is None else data_lines + 1)
     if len(lines) != parsed:  # never guess a line number: fall back to record order, which is exact w/o blanks
         lines = np.arange(2, parsed + 2)
     # each record joined to its physical line by DuckDB's insertion-ordered rowid

@@ -74,9 +74,13 @@ def nhs_number_valid(number: str, allow_test_range: bool = False) -> str:
     )
 
 
-def pseudonym_col(col: Column) -> str:
+def pseudonym_name(col: Column) -> str:
     """The column of ``_pseudonyms`` (ingest.pseudonymise) holding a pseudonymised column's keyed pseudonym."""
-    return q(f"_p_{col.name}")
+    return f"_p_{col.name}"
+
+
+def pseudonym_col(col: Column) -> str:
+    return q(pseudonym_name(col))
 
 
 def number_col(col: Column) -> str:

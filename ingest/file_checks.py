@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ingest.contract import Contract
 from ingest.errors import FileRejected
 
@@ -55,10 +57,8 @@ def scan_bytes(path: Path, contract: Contract) -> ByteScan:
     problem = _empty_problem(path.name, size)
     text = contract.file.format == "csv"
     decoder = codecs.getincrementaldecoder(contract.file.encoding)(errors="strict")
-    consumed = newlines = 0
-    layout_simple, padded, last, final = True, False, b"\n", b"\n"
-    quote = b'"'
-    spaced = _space_patterns(contract.file.delimiter.encode("ascii"))
+    consumed = 0
+    layout = _Layout(contract.file.delimiter.encode("ascii"))
     with open(path, "rb") as fh:
         while block := fh.read(_BLOCK):
             digest.update(block)
@@ -68,32 +68,62 @@ def scan_bytes(path: Path, contract: Contract) -> ByteScan:
                 problem = FileRejected(path.name, "file.binary", "the file holds binary data, not delimited text",
                                        expected=f"{contract.file.encoding} text", found="NUL bytes in the first 8 KiB")
                 continue
-            problem = _decode(decoder, block, path.name, contract, consumed, newlines)
-            if layout_simple:
-                joined = last + block[:2]
-                layout_simple = not (quote in block or b"\n\n" in block or b"\n\r\n" in block
-                                     or b"\n\n" in joined or b"\n\r\n" in joined)
-                padded = padded or any(p in block or p in joined for p in spaced)
-                last = block[-2:]
+            problem = _decode(decoder, block, path.name, contract, consumed, layout.newlines)
+            layout.add(block)
             consumed += len(block)
-            newlines += block.count(b"\n")
-            final = block[-1:]
     if text and problem is None:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             problem = FileRejected(path.name, "file.encoding", "the file ends in the middle of a character",
                                    expected=contract.file.encoding, found="a truncated multi-byte sequence")
-    simple = text and layout_simple
+    simple = text and layout.simple
     return ByteScan(sha256=digest.hexdigest(), size_bytes=size, one_record_per_line=simple,
-                    lines=newlines + (final != b"\n"), padded_cells=not simple or padded or final == b" ",
-                    problem=problem)
+                    lines=layout.lines(), padded_cells=not simple or layout.padded_cells(), problem=problem)
 
 
-def _space_patterns(delimiter: bytes) -> tuple[bytes, ...]:
-    """Bytes that appear wherever a cell of an unquoted file starts or ends with a space (the file's first byte
-    is covered by the line-start pattern, as the scan starts after a virtual newline)."""
-    return (delimiter + b" ", b" " + delimiter, b"\n ", b" \n", b" \r")
+_NL, _CR, _SPACE = 10, 13, 32
+
+
+class _Layout:
+    """The line layout of a text file fed block by block, judged with numpy on the byte positions (a byte-string
+    search per pattern costs about 1 ms per MB; this, all patterns together, about a third of that).
+
+    ``simple``: no quote character and no blank line (``\n\n`` or ``\n\r\n``), so line n+1 holds record n.
+    Padded cells: a space next to a delimiter or a line end. Each block is judged with the two bytes before it
+    (a virtual blank line before the file), so a pattern split across blocks is seen.
+    """
+
+    def __init__(self, delimiter: bytes) -> None:
+        self.delimiter = delimiter[0]
+        self.simple, self.padded, self.newlines = True, False, 0
+        self._tail, self._last = b"\n\n", b"\n"
+
+    def add(self, block: bytes) -> None:
+        joined = self._tail + block
+        window = np.frombuffer(joined, dtype=np.uint8)
+        ends = np.flatnonzero(window == _NL)
+        ends = ends[ends >= 2]  # the newlines of this block (the first two bytes were judged before)
+        self.newlines += len(ends)
+        if self.simple:
+            before, two_before = window[ends - 1], window[ends - 2]
+            blank = (before == _NL) | ((before == _CR) & (two_before == _NL))
+            self.simple = not (b'"' in block or blank.any())
+        if self.simple and not self.padded and b" " in joined:
+            # a space at index 1 (the previous block's last byte) is judged now, with the byte after it
+            spaces = np.flatnonzero(window[1:-1] == _SPACE) + 1
+            before, after = window[spaces - 1], window[spaces + 1]
+            self.padded = bool(((before == self.delimiter) | (before == _NL)).any()
+                               or ((after == self.delimiter) | (after == _NL) | (after == _CR)).any())
+        self._tail = joined[-2:]
+        self._last = block[-1:]
+
+    def lines(self) -> int:
+        """Physical lines (a last line without a newline counts)."""
+        return self.newlines + (self._last != b"\n")
+
+    def padded_cells(self) -> bool:
+        return self.padded or self._last == b" "  # a space at the very end has no byte after it
 
 
 def _empty_problem(name: str, size: int) -> FileRejected | None:

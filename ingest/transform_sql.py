@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ingest import engine
 from ingest.contract import Column, Contract
 from ingest.ledger import latest_loaded
 from ingest.pseudonymise import PSEUDONYMS
@@ -98,8 +99,14 @@ def period_sql(contract: Contract) -> str:
     return f"cast(date_trunc('{contract.period.grain}', {col}) as date)"
 
 
+OPTOUT_TABLE = "optout_persons"  # shared table of the ingest database (ingest.engine.shared_table)
+
+
 def optout_persons_sql(contract: Contract, settings: Settings) -> str | None:
-    """A subquery of opted-out person ids (latest loaded opt-out list), or None when nothing applies."""
+    """A subquery of opted-out person ids (latest loaded opt-out list), or None when nothing applies.
+
+    The list is read from its batches once per process into a shared in-memory table, and read again only when
+    a newer list is loaded (batches are immutable, so their paths identify their content)."""
     if contract.kind == "optout" or not any(c.personal == "pseudonymise" for c in contract.columns):
         return None
     from ingest.contract import load_contracts  # local import: contracts are cached per folder
@@ -114,7 +121,9 @@ def optout_persons_sql(contract: Contract, settings: Settings) -> str | None:
     if not paths:
         return None
     files = ", ".join(lit(p) for p in paths)
-    return f"select person_id from read_parquet([{files}])"
+    engine.shared_table(settings, OPTOUT_TABLE, tuple(paths),
+                        f"select distinct person_id from read_parquet([{files}]) where person_id is not null")
+    return f"select person_id from main.{OPTOUT_TABLE}"
 
 
 def accepted_rows_sql(contract: Contract, batch_id: str, file_name: str, optout_sql: str | None,

@@ -10,9 +10,12 @@ file is never judged free of them.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from ingest.contract import contract_for_feed
-from ingest.file_checks import _BLOCK, scan_bytes
+from ingest.file_checks import _BLOCK, _Layout, scan_bytes
 
 CASES = {
     "no spaces": (b"a,b\n1,2\n3,4\n", False),
@@ -50,3 +53,26 @@ def test_a_space_next_to_a_delimiter_at_the_read_boundary_is_seen(offset, settin
     scan = scan_bytes(path, contract_for_feed(settings.contracts_dir, "rwp_ecds"))
     assert scan.padded_cells is True
     assert scan.one_record_per_line is True
+
+
+def _reference_layout(data: bytes) -> tuple[bool, bool, int]:
+    """The layout judged on the whole file at once: (one record per line, padded cells, physical lines)."""
+    text = b"\n" + data  # the virtual line end before the file
+    simple = b'"' not in data and b"\n\n" not in text and b"\n\r\n" not in text
+    padded = any(p in text for p in (b", ", b" ,", b"\n ", b" \n", b" \r")) or data.endswith(b" ")
+    return simple, padded, data.count(b"\n") + (not data.endswith(b"\n"))
+
+
+@given(data=st.binary(min_size=1, max_size=60).map(lambda b: bytes(b"a, \n\r\""[x % 6] for x in b)),
+       block=st.integers(min_value=1, max_value=7))
+@hypothesis_settings(max_examples=400, deadline=None)
+def test_layout_fed_in_any_blocks_matches_the_whole_file_judgement(data, block):
+    """Whatever the read size, the streamed judgement equals the one made on the whole file."""
+    layout = _Layout(b",")
+    for start in range(0, len(data), block):
+        layout.add(data[start:start + block])
+    simple, padded, lines = _reference_layout(data)
+    assert layout.simple is simple
+    assert layout.lines() == lines
+    if simple:  # padded cells are only judged while the layout is simple
+        assert layout.padded_cells() is padded

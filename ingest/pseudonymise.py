@@ -10,11 +10,26 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 
 PSEUDONYMS = "_pseudonyms"  # the relation (_rid, _p_<column>...) registered on the file's connection
+
+# One hashing worker per process, started on first use (starting a thread per file cost about 4 ms a file).
+_POOL: ThreadPoolExecutor | None = None
+_POOL_PID: int | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL, _POOL_PID
+    with _POOL_LOCK:
+        if _POOL is None or _POOL_PID != os.getpid():  # a forked child starts its own worker
+            _POOL, _POOL_PID = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pseudonyms"), os.getpid()
+        return _POOL
 
 
 def pseudonym(key: bytes, nhs_number: str) -> str:
@@ -43,17 +58,15 @@ class PendingPseudonyms:
     def __init__(self, con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], key: bytes) -> None:
         exprs = ", ".join(f"{expr} as \"_v{i}\"" for i, expr in enumerate(columns.values()))
         source = con.sql(f"select rowid as _rid, {exprs} from {table}").to_arrow_table()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pseudonyms")
-        self._future = self._pool.submit(_hash_columns, source, list(columns), key)
+        self._future = _pool().submit(_hash_columns, source, list(columns), key)
 
     def register(self, con: duckdb.DuckDBPyConnection) -> None:
         con.register(PSEUDONYMS, self._future.result())
 
     def close(self) -> None:
-        """Release the worker; unneeded hashing (a file refused before its batch is written) is cancelled or
-        left to finish, its result freed."""
+        """Unneeded hashing (a file refused before its batch is written) is cancelled, or left to finish and its
+        result freed."""
         self._future.cancel()
-        self._pool.shutdown(wait=False)
 
 
 def _hash_columns(source, names: list[str], key: bytes):

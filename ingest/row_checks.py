@@ -1,11 +1,12 @@
 """Row-level checks as DuckDB SQL generated from a contract: set-based queries, no Python row loop.
 
 Two steps. ``build_typed`` reads a source relation of text columns once into temp table ``typed_rows``: the
-contract columns cast to their declared types, the trimmed text of every non-text column as ``_t_<column>``, and
-``_bad``, true when the row breaks any column or row rule (all rules evaluated in that one parallel scan). The
-reader then exposes it as view ``typed`` with the physical line number ``_line``. ``build_violations`` explains
-only the flagged rows, one query per rule, plus duplicate primary keys, into temp table ``violations``
-(``_line``, ``rule_id``, ``column_name``, ``value``, ``message``): one row per broken rule per row.
+contract columns cast to their declared types, ``_bad``, true when the row breaks any column or row rule (all
+rules evaluated in that one parallel scan), and for flagged rows the trimmed text of every non-text column as
+``_t_<column>``. The reader then exposes it as view ``typed`` with the physical line number
+``_line``. ``build_violations`` explains only the flagged rows from their masks, plus duplicate primary keys,
+into temp table ``violations`` (``_line``, ``rule_id``, ``column_name``, ``value``, ``message``): one row per
+broken rule per row.
 """
 
 from __future__ import annotations
@@ -167,7 +168,9 @@ def _masks(contract: Contract, allow_test_range: bool) -> list[str]:
 def build_typed(contract: Contract, source: str, allow_test_range: bool = False, carry_line: bool = False,
                 trim: bool = True) -> str:
     """CREATE ``typed_rows`` from ``source`` (text columns, plus ``_line`` when ``carry_line``) in one pass:
-    typed values, the text of non-text columns, the rule masks and ``_bad`` (any rule broken)."""
+    typed values, the rule masks, ``_bad`` (any rule broken) and the text of non-text columns. That text is
+    only needed to show a broken value in the quarantine, so it is kept for flagged rows alone (and for a
+    pseudonymised column, whose text is hashed); the others store a null, which costs next to nothing."""
     line = "_line, " if carry_line else ""
     texts = ", ".join(f"{text_expr(c, trim)} as {q(c.name)}" for c in contract.columns)
     typed = ", ".join(f"{typed_expr(c, contract)} as {q(c.name)}" for c in contract.columns)
@@ -176,17 +179,23 @@ def build_typed(contract: Contract, source: str, allow_test_range: bool = False,
                     for c in contract.columns if c.check == "nhs_number")
     masks = _masks(contract, allow_test_range)
     bad = " or ".join(f"_broken_{k} <> 0" for k in range(len(masks)))
+    stored = [q(c.name) for c in contract.columns]
+    stored += [text_col(c) if c.personal == "pseudonymise"
+               else f"case when _bad then {text_col(c)} end as {text_col(c)}"
+               for c in contract.columns if c.type != "varchar"]
+    stored += [f"_broken_{k}" for k in range(len(masks))] + ["_bad"]
     return (
         "create or replace temp table typed_rows as "
+        f"select {line}{', '.join(stored)} from ("
         f"select *, ({bad}) as _bad from ("
         f"select *, {', '.join(f'{m} as _broken_{k}' for k, m in enumerate(masks))} from ("
-        f"select {line}{typed}{kept} from (select {line}{texts} from {source}) _t) _v) _m"
+        f"select {line}{typed}{kept} from (select {line}{texts} from {source}) _t) _v) _m) _b"
     )
 
 
 def build_violations(contract: Contract, allow_test_range: bool = False) -> str:
-    """Explain the flagged rows of ``typed`` from their rule masks (no predicate is evaluated twice), plus
-    duplicate primary keys over all rows."""
+    """Explain the flagged rows of ``typed`` (``_bad``) from their rule masks (no predicate is evaluated twice),
+    plus duplicate primary keys over all rows, in one statement."""
     found = verdicts(contract, allow_test_range)
     if found:
         rules = ", ".join(f"({n}, {n // BITS_PER_MASK}, {n % BITS_PER_MASK}, {lit(rule_id)}, {lit(column)}, "
@@ -197,14 +206,13 @@ def build_violations(contract: Contract, allow_test_range: bool = False) -> str:
         shown = "case r.n " + " ".join(f"when {n} then ({v[2]})::varchar" for n, v in enumerate(found)) + " end"
         explained = (
             f"select f._line, r.rule_id, r.column_name, {shown} as value, r.message "
-            f"from flagged f join (values {rules}) r(n, grp, bit, rule_id, column_name, message) "
+            f"from (select * from typed where _bad) f "
+            f"join (values {rules}) r(n, grp, bit, rule_id, column_name, message) "
             f"on (({mask}) >> r.bit) & 1 = 1"
         )
     else:
         explained = "select null::bigint, null, null, null, null where false"
     return (
-        # the few rows with a broken rule, copied once so the explanation scans only them
-        "create or replace temp table flagged as select * from typed where _bad; "
         "create or replace temp table violations as "
         "select _line::bigint as _line, rule_id::varchar as rule_id, column_name::varchar as column_name, "
         f"value::varchar as value, message::varchar as message from (\n{explained}\nunion all\n"

@@ -47,6 +47,20 @@ def test_valid_rows_load_and_broken_rows_are_quarantined_with_line_and_rule(sett
     assert [(e["status"], e["rows_accepted"], e["rows_rejected"]) for e in ledger] == [("loaded", 40, 2)]
 
 
+
+def test_quarantine_shows_the_delivered_text_of_a_cell_that_is_not_its_type(settings, tmp_path):
+    """GIVEN rows whose acuity is '3x' and whose arrival is '2025-13-01 10:00:00' (neither parses)
+    WHEN the file is ingested
+    THEN each is quarantined under its type rule with the text as delivered, and the good rows load."""
+    rows = [row(i) for i in range(60)] + [row(60, acuity="3x"), row(61, arrival_datetime="2025-13-01 10:00:00")]
+    path = write_ecds(tmp_path / "RWP_ECDS_2025-04.csv", rows)
+
+    result = ingest_file(path, settings=settings)
+
+    assert (result.rows_accepted, result.rows_rejected) == (60, 2)
+    assert quarantine(settings) == [(62, "acuity.type", "acuity", "3x"),
+                                    (63, "arrival_datetime.type", "arrival_datetime", "2025-13-01 10:00:00")]
+
 def test_nhs_number_becomes_keyed_pseudonym_and_dob_becomes_age(settings, tmp_path):
     """GIVEN one row WHEN ingested THEN person_id is HMAC-SHA-256 under the key, no NHS Number or DOB is kept."""
     path = write_ecds(tmp_path / "RWP_ECDS_2025-04.csv", [row(1, date_of_birth="1970-05-17",

@@ -18,7 +18,11 @@ import duckdb
 
 PSEUDONYMS = "_pseudonyms"  # the relation (_rid, _p_<column>...) registered on the file's connection
 
-# One hashing worker per process, started on first use (starting a thread per file cost about 4 ms a file).
+# Hashing workers, one per core, started once per process (starting a thread per file cost about 4 ms a file).
+# A large file is hashed in slices on all of them: the hashing outlasts the violation checks on lists of a few
+# hundred thousand rows, and then the cores would otherwise wait for one worker.
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+SLICE_ROWS = 200_000
 _POOL: ThreadPoolExecutor | None = None
 _POOL_PID: int | None = None
 _POOL_LOCK = threading.Lock()
@@ -28,7 +32,7 @@ def _pool() -> ThreadPoolExecutor:
     global _POOL, _POOL_PID
     with _POOL_LOCK:
         if _POOL is None or _POOL_PID != os.getpid():  # a forked child starts its own worker
-            _POOL, _POOL_PID = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pseudonyms"), os.getpid()
+            _POOL, _POOL_PID = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="pseudonyms"), os.getpid()
         return _POOL
 
 
@@ -47,7 +51,7 @@ def hmac_hex(values, key: bytes):
 
 
 class PendingPseudonyms:
-    """Pseudonyms of every row of ``table``, hashed on a worker thread while DuckDB checks the rows.
+    """Pseudonyms of every row of ``table``, hashed on worker threads while DuckDB checks the rows.
 
     ``columns`` maps each output column name to a text expression over ``table``. The texts are fetched at once
     (one Arrow table, ``_rid`` = the rowid); ``register`` waits for the hashes and registers ``_pseudonyms``
@@ -58,15 +62,21 @@ class PendingPseudonyms:
     def __init__(self, con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], key: bytes) -> None:
         exprs = ", ".join(f"{expr} as \"_v{i}\"" for i, expr in enumerate(columns.values()))
         source = con.sql(f"select rowid as _rid, {exprs} from {table}").to_arrow_table()
-        self._future = _pool().submit(_hash_columns, source, list(columns), key)
+        parts = max(1, min(WORKERS, -(-source.num_rows // SLICE_ROWS)))
+        step = -(-source.num_rows // parts) or 1
+        slices = [source.slice(start, step) for start in range(0, source.num_rows, step)] or [source]
+        self._futures = [_pool().submit(_hash_columns, part, list(columns), key) for part in slices]
 
     def register(self, con: duckdb.DuckDBPyConnection) -> None:
-        con.register(PSEUDONYMS, self._future.result())
+        import pyarrow as pa
+
+        con.register(PSEUDONYMS, pa.concat_tables([future.result() for future in self._futures]))
 
     def close(self) -> None:
         """Unneeded hashing (a file refused before its batch is written) is cancelled, or left to finish and its
         result freed."""
-        self._future.cancel()
+        for future in self._futures:
+            future.cancel()
 
 
 def _hash_columns(source, names: list[str], key: bytes):

@@ -1,8 +1,9 @@
-"""Ingest one delivered file: file checks -> row checks -> opt-outs -> pseudonyms -> raw batch -> ledger row.
+"""Ingest delivered files: file checks -> row checks -> opt-outs -> pseudonyms -> raw batch -> ledger row.
 
 Nothing partial is ever visible: batches are written under ``lake/_incoming`` and renamed into the lake, and
 the ledger row (the commit point) is written last. The same bytes delivered twice are skipped by checksum.
-Ingest never opens the warehouse.
+Ingest never opens the warehouse. Several files of one feed are checked and written together
+(ingest.group_rows); each still gets its own batch, quarantine, ledger row and outcome.
 """
 
 from __future__ import annotations
@@ -12,20 +13,17 @@ import os
 import secrets
 import shutil
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
-
-from ingest import engine, file_checks, readers, row_checks
+from ingest import file_checks
 from ingest.claim import is_claimed
 from ingest.contract import Contract, contract_for_feed, contract_for_file
 from ingest.errors import FileRejected
+from ingest.group_rows import Delivery, Written, check_and_write
 from ingest.ledger import find_loaded, ledger_lock, write_entry
-from ingest.pseudonymise import PendingPseudonyms
-from ingest.reference import load_reference_tables
-from ingest.transform_sql import accepted_rows_sql, optout_persons_sql
 from outcomes.settings import Settings, get_pseudonym_key, get_settings
 
 log = logging.getLogger(__name__)
@@ -81,12 +79,87 @@ def sweep_incoming(settings: Settings, max_age: float = STALE_INCOMING_SECONDS) 
     return removed
 
 
+Outcome = IngestResult | Exception
+OnResult = Callable[[Path, Outcome], None]
+
+# A group of files checked together holds at most this many CSV bytes (its rows are in memory at once) and files.
+GROUP_MAX_BYTES = 64 * 1024 * 1024
+GROUP_MAX_FILES = 64
+
+
 def ingest_file(path: str | Path, feed_id: str | None = None, settings: Settings | None = None,
                 landing_root: Path | None = None) -> IngestResult:
     """Ingest one file. Raises FileRejected (a data error) when the file as a whole is refused."""
+    (outcome,) = ingest_files([path], feed_id=feed_id, settings=settings, landing_root=landing_root)
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def ingest_files(paths: Sequence[str | Path], feed_id: str | None = None, settings: Settings | None = None,
+                 landing_root: Path | None = None, on_result: OnResult | None = None) -> list[Outcome]:
+    """Ingest files; one outcome per path, in the order given: an IngestResult, or the exception that refused
+    the file (FileRejected for a data error; FileNotFoundError for a missing file, ...). ``on_result`` is called
+    as each file finishes.
+
+    Opt-out lists go first, so every other file is filtered by the latest list; the others follow feed by feed,
+    each feed's files in the order given (so a resubmission still supersedes what it follows). Consecutive files
+    of a feed with the same layout are checked in groups (ingest.group_rows), each group as soon as it is
+    gathered; the outcome of each file is as if it were ingested alone.
+    """
     settings = settings or get_settings()
     key = get_pseudonym_key()  # refuse to start without a key, before touching anything
-    path = Path(path)
+    sweep_incoming(settings)
+    paths = [Path(p) for p in paths]
+    outcomes: dict[int, Outcome] = {}
+
+    def finish(i: int, outcome: Outcome) -> None:
+        outcomes[i] = outcome
+        if on_result:
+            on_result(paths[i], outcome)
+
+    group: list[tuple[int, Delivery]] = []
+    for i in _delivery_order(paths, feed_id, settings):
+        try:
+            received = _receive(paths[i], feed_id, settings, landing_root)
+        except Exception as exc:  # noqa: BLE001 - the file's outcome; the other files go on
+            finish(i, exc)
+            continue
+        if isinstance(received, IngestResult):
+            finish(i, received)
+            continue
+        if group and not _joins(group, received):
+            for j, outcome in _ingest_group(group, settings, key):
+                finish(j, outcome)
+            group = []
+        group.append((i, received))
+    if group:
+        for j, outcome in _ingest_group(group, settings, key):
+            finish(j, outcome)
+    return [outcomes[i] for i in range(len(paths))]
+
+
+def _delivery_order(paths: list[Path], feed_id: str | None, settings: Settings) -> list[int]:
+    """Opt-out lists first, then feed by feed in order of first appearance, each feed's files in the order
+    given (a file whose feed cannot be told keeps its place, to be refused when it is received)."""
+    feeds: list[Contract | None] = []
+    for path in paths:
+        try:
+            feeds.append(contract_for_feed(settings.contracts_dir, feed_id) if feed_id
+                         else contract_for_file(settings.contracts_dir, path.name))
+        except ValueError:
+            feeds.append(None)
+    names = [c.feed_id if c else f"?{i}" for i, c in enumerate(feeds)]
+    first = {}
+    for i, name in enumerate(names):
+        first.setdefault(name, i)
+    return sorted(range(len(paths)), key=lambda i: (not (feeds[i] and feeds[i].kind == "optout"),
+                                                    first[names[i]], i))
+
+
+def _receive(path: Path, feed_id: str | None, settings: Settings, landing_root: Path | None) -> Delivery | IngestResult:
+    """The file-level checks. A duplicate is recorded and returned as its result; a refusal is recorded and
+    raised; anything else is a Delivery whose rows are to be checked."""
     name = path.name
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
@@ -94,37 +167,117 @@ def ingest_file(path: str | Path, feed_id: str | None = None, settings: Settings
     contract = (contract_for_feed(settings.contracts_dir, feed_id) if feed_id
                 else _contract_or_reject(settings, name))
     scan = file_checks.scan_bytes(path, contract)  # one pass: checksum, encoding, layout (raised after the record)
-    sha = scan.sha256
-    batch_id = new_batch_id(sha)
-    sweep_incoming(settings)
-    received_at = datetime.now(UTC).isoformat()
-    base = {"batch_id": batch_id, "feed_id": contract.feed_id, "organisation": contract.organisation,
-            "file": name, "sha256": sha, "size_bytes": scan.size_bytes, "received_at": received_at}
-
+    batch_id = new_batch_id(scan.sha256)
     with ledger_lock(settings):
-        earlier = find_loaded(settings, sha, contract.feed_id)
+        earlier = find_loaded(settings, scan.sha256, contract.feed_id)
+    delivery = Delivery(path=path, contract=contract, scan=scan, batch_id=batch_id,
+                        incoming=settings.staging_tmp_dir / batch_id)
     if earlier:
-        return _record_duplicate(settings, base, earlier, path)
-
-    incoming = settings.staging_tmp_dir / batch_id
+        return _record_duplicate(settings, _base(delivery), earlier, path)
     try:
-        result, counts = _validate_and_write(path, contract, settings, key, batch_id, incoming, scan)
+        scan.raise_problem()
+        delivery.manifest = file_checks.read_manifest(path, contract)
+        file_checks.check_manifest_checksum(name, delivery.manifest, scan.sha256)
+        if contract.file.format == "csv":
+            delivery.header = file_checks.read_csv_header(path, contract)
+            delivery.extra = file_checks.check_header(name, delivery.header, contract)
     except FileRejected as exc:
-        shutil.rmtree(incoming, ignore_errors=True)
-        write_entry(settings, {**base, "status": "rejected", "reason": exc.describe(), "rule": exc.rule,
-                               "line": exc.line, "finished_at": datetime.now(UTC).isoformat(),
-                               "periods": [], "rows_received": getattr(exc, "rows_received", None)})
-        _archive(path, settings, contract.feed_id, batch_id)
+        _record_refusal(settings, delivery, exc)
         raise
-    except BaseException:  # an unexpected failure leaves no partial batch behind (and no ledger row)
-        shutil.rmtree(incoming, ignore_errors=True)
-        raise
+    return delivery
 
+
+def _base(delivery: Delivery) -> dict:
+    contract = delivery.contract
+    return {"batch_id": delivery.batch_id, "feed_id": contract.feed_id, "organisation": contract.organisation,
+            "file": delivery.name, "sha256": delivery.scan.sha256, "size_bytes": delivery.scan.size_bytes,
+            "received_at": delivery.received_at}
+
+
+def _joins(group: list[tuple[int, Delivery]], delivery: Delivery) -> bool:
+    """Whether a file can join the group being gathered: same parse key, within GROUP_MAX_BYTES / _FILES."""
+    key = _group_key(delivery)
+    size = sum(d.scan.size_bytes for _, d in group) + delivery.scan.size_bytes
+    return (key is not None and key == _group_key(group[0][1]) and size <= GROUP_MAX_BYTES
+            and len(group) < GROUP_MAX_FILES)
+
+
+def _group_key(delivery: Delivery) -> tuple | None:
+    """Files with equal keys can be parsed by one statement: UTF-8 CSV of one record per line, same feed and
+    header, same need to trim cells. None: the file is read alone."""
+    file = delivery.contract.file
+    if file.format != "csv" or file.encoding != "utf-8" or delivery.scan.data_lines is None:
+        return None
+    return delivery.contract.feed_id, tuple(delivery.header or ()), delivery.scan.padded_cells
+
+
+def _ingest_group(group: list[tuple[int, Delivery]], settings: Settings, key: bytes) -> list[tuple[int, Outcome]]:
+    """Check and write a group's rows, then commit or record each file. A group that fails as a whole (the
+    parser gave up on one of its files, say) is done again one file at a time."""
+    deliveries = [d for _, d in group]
+    try:
+        checked = check_and_write(deliveries, settings, key)
+    except Exception as exc:  # noqa: BLE001 - a file alone gets the exception as its outcome
+        _discard(deliveries)
+        if len(group) == 1:
+            return [(group[0][0], exc)]
+        log.info("a group of %d %s files failed as a whole (%s): checking them one by one",
+                 len(group), deliveries[0].contract.feed_id, str(exc).splitlines()[0][:200])
+        return [outcome for item in group for outcome in _ingest_group([item], settings, key)]
+    except BaseException:
+        _discard(deliveries)
+        raise
+    outcomes: list[tuple[int, Outcome]] = []
+    for k, (i, delivery) in enumerate(group):
+        if k in checked.alone:
+            outcomes += _ingest_group([(i, delivery)], settings, key)
+            continue
+        found = checked.outcomes[k]
+        try:
+            if isinstance(found, FileRejected):
+                _record_refusal(settings, delivery, found)
+                outcomes.append((i, found))
+            else:
+                outcomes.append((i, _commit(settings, delivery, found)))
+        except BaseException:
+            _discard(deliveries[k:])
+            raise
+    return outcomes
+
+
+def _discard(deliveries: list[Delivery]) -> None:
+    """An unexpected failure leaves no partial batch behind (and no ledger row)."""
+    for delivery in deliveries:
+        shutil.rmtree(delivery.incoming, ignore_errors=True)
+
+
+def _record_refusal(settings: Settings, delivery: Delivery, exc: FileRejected) -> None:
+    shutil.rmtree(delivery.incoming, ignore_errors=True)
+    write_entry(settings, {**_base(delivery), "status": "rejected", "reason": exc.describe(), "rule": exc.rule,
+                           "line": exc.line, "finished_at": datetime.now(UTC).isoformat(),
+                           "periods": [], "rows_received": getattr(exc, "rows_received", None)})
+    _archive(delivery.path, settings, delivery.contract.feed_id, delivery.batch_id)
+
+
+def _commit(settings: Settings, delivery: Delivery, written: Written) -> IngestResult:
+    """Rename the file's batch and quarantine into the lake and write its ledger row (the commit point)."""
+    contract, batch_id, incoming = delivery.contract, delivery.batch_id, delivery.incoming
+    periods = written.periods
+    result = IngestResult(batch_id=batch_id, feed_id=contract.feed_id, file=delivery.name,
+                          sha256=delivery.scan.sha256, status="loaded", rows_received=written.received,
+                          rows_accepted=written.accepted, rows_rejected=written.rejected,
+                          rows_opted_out=written.opted_out, period_start=periods[0] if periods else None,
+                          period_end=_period_end(periods[-1], contract.period.grain) if periods else None,
+                          periods=periods,
+                          warnings=[f"extra column {c!r} not in the contract was ignored" for c in written.extra])
+    counts = {k: getattr(result, k) for k in ("rows_received", "rows_accepted", "rows_rejected", "rows_opted_out",
+                                              "period_start", "period_end", "periods", "warnings")}
+    base = _base(delivery)
     with ledger_lock(settings):
-        earlier = find_loaded(settings, sha, contract.feed_id)  # a twin delivery may have won the race
+        earlier = find_loaded(settings, delivery.scan.sha256, contract.feed_id)  # a twin may have won the race
         if earlier:
             shutil.rmtree(incoming, ignore_errors=True)
-            return _record_duplicate(settings, base, earlier, path)
+            return _record_duplicate(settings, base, earlier, delivery.path)
         raw_target = settings.raw_dir / contract.feed_id / f"batch_id={batch_id}"
         quarantine_target = settings.quarantine_dir / contract.feed_id / f"batch_id={batch_id}"
         for sub, target in (("raw", raw_target), ("quarantine", quarantine_target)):
@@ -135,9 +288,8 @@ def ingest_file(path: str | Path, feed_id: str | None = None, settings: Settings
         write_entry(settings, {**base, **counts, "status": "loaded", "reason": None,
                                "finished_at": datetime.now(UTC).isoformat(),
                                "raw_path": str(raw_target) if result.rows_accepted else None,
-                               "quarantine_path": str(quarantine_target)
-                               if result.rows_rejected else None})
-    _archive(path, settings, contract.feed_id, batch_id)
+                               "quarantine_path": str(quarantine_target) if result.rows_rejected else None})
+    _archive(delivery.path, settings, contract.feed_id, batch_id)
     log.info(result.summary())
     return result
 
@@ -178,125 +330,6 @@ def _archive(path: Path, settings: Settings, feed_id: str, batch_id: str) -> Non
     target.mkdir(parents=True, exist_ok=True)
     for item in path.parent.glob(path.name + "*"):
         os.replace(item, target / item.name)
-
-
-def _validate_and_write(path: Path, contract: Contract, settings: Settings, key: bytes, batch_id: str,
-                        incoming: Path, scan: file_checks.ByteScan) -> tuple[IngestResult, dict]:
-    name, sha = path.name, scan.sha256
-    scan.raise_problem()
-    manifest = file_checks.read_manifest(path, contract)
-    file_checks.check_manifest_checksum(name, manifest, sha)
-    incoming.mkdir(parents=True, exist_ok=True)
-    load_reference_tables(settings, contract)
-    con = engine.connect(settings)
-
-    def build(source: str, carry_line: bool) -> str:
-        return row_checks.build_typed(contract, source, settings.allow_test_nhs_numbers, carry_line,
-                                      trim=scan.padded_cells)
-
-    pseudonyms = None
-    try:
-        if contract.file.format == "csv":
-            header = file_checks.read_csv_header(path, contract)
-            extra = file_checks.check_header(name, header, contract)
-            read = readers.read_csv(con, path, header, contract, incoming, build, scan.data_lines)
-        else:
-            header, read = (readers.read_xlsx(con, path, contract) if contract.file.format == "xlsx"
-                            else readers.read_parquet(con, path))
-            extra = file_checks.check_header(name, header, contract)
-            readers.type_source(con, build)
-        received = read.rows_parsed + read.rows_unparseable
-        if received == 0:
-            raise FileRejected(name, "file.no_rows", "the file has a header but no data rows",
-                               expected="at least one row", found="0 rows")
-        file_checks.check_row_count(name, manifest, received)
-
-        personal = {row_checks.pseudonym_name(c): row_checks.text_col(c)
-                    for c in contract.columns if c.personal == "pseudonymise"}
-        pseudonyms = PendingPseudonyms(con, readers.TYPED_ROWS, personal, key) if personal else None
-        con.execute(row_checks.build_violations(contract, settings.allow_test_nhs_numbers))
-        rejected = read.rows_unparseable + con.execute(
-            "select count(distinct _line) from violations").fetchall()[0][0]
-        _check_rejection_rate(con, name, contract, received, rejected)
-
-        optout_sql = optout_persons_sql(contract, settings)
-        passed = received - rejected  # every violation is on a parsed row: no second count needed
-        if pseudonyms:
-            pseudonyms.register(con)
-        raw_file = incoming / "raw" / "part-0.parquet"
-        (incoming / "raw").mkdir()
-        sql = accepted_rows_sql(contract, batch_id, name, optout_sql, settings.reference_dir)
-        ((_, accepted, _, _, stats, *_),) = con.execute(  # COPY answers with the rows and statistics it wrote
-            f"copy ({sql}) to '{raw_file}' (format parquet, compression snappy, return_stats true)").fetchall()
-        opted_out = passed - accepted
-        periods = _periods(con, raw_file, accepted, stats)
-        if not accepted:
-            shutil.rmtree(incoming / "raw")
-        if rejected:
-            (incoming / "quarantine").mkdir()
-            con.execute(_quarantine_sql(batch_id, name, incoming / "quarantine" / "part-0.parquet"))
-    finally:
-        if pseudonyms:
-            pseudonyms.close()
-        con.close()
-    period_end = _period_end(periods[-1], contract.period.grain) if periods else None
-    result = IngestResult(batch_id=batch_id, feed_id=contract.feed_id, file=name, sha256=sha, status="loaded",
-                          rows_received=received, rows_accepted=accepted, rows_rejected=rejected,
-                          rows_opted_out=opted_out, period_start=periods[0] if periods else None,
-                          period_end=period_end, periods=periods,
-                          warnings=[f"extra column {c!r} not in the contract was ignored" for c in extra])
-    counts = {k: getattr(result, k) for k in ("rows_received", "rows_accepted", "rows_rejected", "rows_opted_out",
-                                              "period_start", "period_end", "periods", "warnings")}
-    return result, counts
-
-
-def _periods(con: duckdb.DuckDBPyConnection, raw_file: Path, accepted: int, stats: dict) -> list[str]:
-    """The periods (YYYY-MM-DD) the written batch covers: from the writer's exact min and max when they agree
-    (one period, the usual delivery), else read back from the batch."""
-    if not accepted:
-        return []
-    period = stats.get('"_period"') or {}
-    exact = period.get("min_is_exact") == "true" and period.get("max_is_exact") == "true"
-    single = period.get("min") is not None and period.get("min") == period.get("max")
-    if exact and single and period.get("null_count") == "0":
-        return [period["min"]]
-    return [r[0] for r in con.execute(
-        "select distinct strftime(_period, '%Y-%m-%d') from read_parquet(?) order by 1", [str(raw_file)]).fetchall()]
-
-
-def _check_rejection_rate(con: duckdb.DuckDBPyConnection, name: str, contract: Contract, received: int,
-                          rejected: int) -> None:
-    rate = rejected / received
-    if rate <= contract.max_rejection_rate:
-        return
-    top = con.execute(
-        "select rule_id, count(*) as n, min(_line) as first_line, any_value(value) from violations "
-        "group by rule_id order by n desc limit 1"
-    ).fetchall()[0]
-    parse = con.execute(f"select count(*), min(line), any_value(error_message) "
-                        f"from {readers.PARSE_REJECTS_TABLE}").fetchall()[0]
-    if top is None or (parse[0] and parse[0] >= top[1]):
-        rule, line, detail = "csv.parse", parse[1], f"{parse[0]:,} rows could not be parsed ({parse[2]})"
-    else:
-        rule, line, detail = top[0], top[2], f"{top[1]:,} rows broke rule {top[0]} (value {top[3]!r})"
-    exc = FileRejected(name, "file.rejection_rate",
-                       f"{rejected:,} of {received:,} rows ({rate:.1%}) failed row checks, over the contract's "
-                       f"threshold of {contract.max_rejection_rate:.1%}; nothing was loaded. Most common: {detail}, "
-                       f"first at line {line}", line=line, expected=f"at most {contract.max_rejection_rate:.1%}",
-                       found=f"{rate:.1%} (rule {rule})")
-    exc.rows_received = received
-    raise exc
-
-
-def _quarantine_sql(batch_id: str, name: str, target: Path) -> str:
-    return (
-        "copy (select _line::bigint as line, rule_id, column_name, value, message, "
-        f"'{batch_id}' as batch_id, {row_checks.lit(name)} as file from violations "
-        "union all select line::bigint, 'csv.' || lower(replace(error_type, ' ', '_')), null, null, "
-        f"arg_min(error_message, column_idx), '{batch_id}', {row_checks.lit(name)} "
-        f"from {readers.PARSE_REJECTS_TABLE} group by line, error_type "  # one row per line and parse error
-        f"order by line, rule_id) to '{target}' (format parquet, compression zstd)"
-    )
 
 
 def _period_end(period_start: str, grain: str) -> str:

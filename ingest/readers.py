@@ -3,8 +3,9 @@
 Everything arrives as text; typing is a row check (rules in ingest.row_checks), so a bad value quarantines
 one row instead of failing the file. Each reader hands a relation of text columns to ``build`` (which returns
 the statement creating ``typed_rows``) and then exposes view ``typed``: ``typed_rows`` plus ``_rid`` (its
-rowid) and ``_line``, the physical line (CSV) or sheet row (XLSX) of each record. CSV parse failures (too few or
-too many fields, over-long lines) become rejected rows with their physical line numbers.
+rowid), ``_file`` (the file's index in its group: several CSV files of one feed can be read by one statement)
+and ``_line``, the physical line (CSV) or sheet row (XLSX) of each record. CSV parse failures (too few or too
+many fields, over-long lines) become rejected rows with their physical line numbers.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import codecs
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -26,6 +27,7 @@ from ingest.row_checks import lit
 
 SOURCE_TABLE = "src"
 PARSE_REJECTS_TABLE = "parse_rejects"
+SCAN_REJECTS_TABLE = "_scan_rejects"
 TYPED_ROWS = "typed_rows"
 TYPED = "typed"
 # A record longer than this is a parse reject (csv.line_size_over_maximum).
@@ -38,13 +40,17 @@ MAX_LINE_BYTES = 4_000_000
 FAST_MAX_LINE_BYTES = 1024 * 1024
 FAST_BUFFER_BYTES = 2 * FAST_MAX_LINE_BYTES
 
-Build = Callable[[str, bool], str]  # (source relation, carries _line) -> statement creating typed_rows
+Build = Callable[[str, tuple[str, ...]], str]  # (source relation, columns it carries) -> CREATE typed_rows
 
 
 @dataclass
 class ReadResult:
-    rows_parsed: int
-    rows_unparseable: int
+    """Per file of the group, in order: records parsed and records the parser rejected; and the files of a
+    group left out (their rows removed) because they need a parse of their own."""
+
+    rows_parsed: list[int]
+    rows_unparseable: list[int]
+    excluded: list[int] = field(default_factory=list)
 
 
 def _quote(name: str) -> str:
@@ -63,24 +69,26 @@ def _to_utf8(path: Path, encoding: str, tmp_dir: Path) -> Path:
     return target
 
 
-def _relation(text_path: Path, columns: str, delimiter: str, fast: bool) -> str:
-    """The read_csv call: every column as text, parse failures kept in the rejects table."""
+def _relation(text_paths: list[Path], columns: str, delimiter: str, fast: bool) -> str:
+    """The read_csv call over one or more files: every column as text plus ``_file`` (the file's index in the
+    list), parse failures kept in the rejects table."""
     sizes = (f"max_line_size={FAST_MAX_LINE_BYTES}, buffer_size={FAST_BUFFER_BYTES}" if fast
              else f"max_line_size={MAX_LINE_BYTES}")
-    return (f"read_csv({lit(str(text_path))}, header=true, auto_detect=false, columns={columns}, "
-            f"delim={lit(delimiter)}, quote='\"', escape='\"', "
+    files = "[" + ", ".join(lit(str(p)) for p in text_paths) + "]"
+    return (f"(select *, file_index as _file from read_csv({files}, header=true, auto_detect=false, "
+            f"columns={columns}, delim={lit(delimiter)}, quote='\"', escape='\"', "
             f"store_rejects=true, ignore_errors=true, rejects_table='{PARSE_REJECTS_TABLE}', "
-            f"rejects_scan='_scan_rejects', null_padding=false, strict_mode=true, {sizes})")
+            f"rejects_scan='{SCAN_REJECTS_TABLE}', null_padding=false, strict_mode=true, {sizes}))")
 
 
 def _parse(con: duckdb.DuckDBPyConnection, path: Path, text_path: Path, columns: str, contract: Contract,
            build: Build, fast: bool) -> tuple[int, set[int]]:
     """Parse, type and flag the file; return the records accepted and the physical lines rejected."""
     if not fast:  # a second parse on this connection replaces the first one's rejects
-        con.execute(f"drop table if exists {PARSE_REJECTS_TABLE}; drop table if exists _scan_rejects")
+        con.execute(f"drop table if exists {PARSE_REJECTS_TABLE}; drop table if exists {SCAN_REJECTS_TABLE}")
     try:
-        ((parsed,),) = con.execute(build(_relation(text_path, columns, contract.file.delimiter, fast),
-                                         False)).fetchall()
+        ((parsed,),) = con.execute(build(_relation([text_path], columns, contract.file.delimiter, fast),
+                                         ("_file",))).fetchall()
     except duckdb.InvalidInputException as exc:  # the parser gave up on the whole file (e.g. mixed line ends)
         raise FileRejected(path.name, "file.parse", "the CSV parser could not read the file as a whole",
                            expected="RFC 4180 CSV with one line-ending style throughout",
@@ -91,17 +99,21 @@ def _parse(con: duckdb.DuckDBPyConnection, path: Path, text_path: Path, columns:
     return parsed, rejected
 
 
+def _columns(header: list[str]) -> str:
+    names = [h if h else f"_unnamed_{i}" for i, h in enumerate(header, start=1)]
+    return "{" + ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names) + "}"
+
+
 def read_csv(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], contract: Contract,
              tmp_dir: Path, build: Build, data_lines: int | None = None) -> ReadResult:
-    """Parse, type and flag the file in one DuckDB pass; number its records by physical line.
+    """Parse, type and flag one file in one DuckDB pass; number its records by physical line.
 
     ``data_lines`` is the number of lines after the header when every line is one record (no quote character,
     no blank line: known from the byte scan), else None. Then, if a parse in small buffers accepted every data
     line, record ``k`` is on line ``k + 2`` and no pass over the file is needed to number lines.
     """
     text_path = _to_utf8(path, contract.file.encoding, tmp_dir)
-    names = [h if h else f"_unnamed_{i}" for i, h in enumerate(header, start=1)]
-    columns = "{" + ", ".join(f"'{n.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for n in names) + "}"
+    columns = _columns(header)
     fast = data_lines is not None
     parsed, rejected_lines = _parse(con, path, text_path, columns, contract, build, fast)
     if fast and (rejected_lines or parsed != data_lines):  # parse again with the default buffer
@@ -109,7 +121,7 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], cont
     elif fast:
         con.execute(f"create or replace temp view {TYPED} as "
                     f"select *, rowid as _rid, rowid + 2 as _line from {TYPED_ROWS}")
-        return ReadResult(rows_parsed=parsed, rows_unparseable=0)
+        return ReadResult(rows_parsed=[parsed], rows_unparseable=[0])
     lines = accepted_record_lines(text_path, rejected_lines, None if data_lines is None else data_lines + 1)
     if len(lines) != parsed:  # never guess a line number: fall back to record order, which is exact w/o blanks
         lines = np.arange(2, parsed + 2)
@@ -119,7 +131,42 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], cont
     con.unregister("_lines_df")
     con.execute(f"create or replace temp view {TYPED} as "
                 f"select r.*, r.rowid as _rid, l._line from {TYPED_ROWS} r join _lines l on r.rowid = l._rid")
-    return ReadResult(rows_parsed=parsed, rows_unparseable=len(rejected_lines))
+    return ReadResult(rows_parsed=[parsed], rows_unparseable=[len(rejected_lines)])
+
+
+def read_csv_group(con: duckdb.DuckDBPyConnection, paths: list[Path], header: list[str], contract: Contract,
+                   build: Build, data_lines: list[int]) -> ReadResult:
+    """Parse, type and flag several UTF-8 files of one feed with the same header in one DuckDB pass.
+
+    Every file has one record per line (``data_lines`` known from the byte scan), so record ``k`` of a file is on
+    line ``k + 2``. DuckDB keeps each file's records in order (as for one file, by its buffers' batch order) but
+    may place whole files in any order, so a file's line is its rowid less its first rowid, provided its records
+    are consecutive rowids (checked). A file the parser rejected anything in, that parsed to another number of
+    records, or whose records are not consecutive is left out (its rows removed) and reported in ``excluded``,
+    to be read alone with the full line accounting. Planning and starting one statement
+    costs tens of milliseconds, most of the cost of a small file: a group pays it once.
+    """
+    con.execute(f"drop table if exists {PARSE_REJECTS_TABLE}; drop table if exists {SCAN_REJECTS_TABLE}")
+    con.execute(build(_relation(paths, _columns(header), contract.file.delimiter, fast=True), ("_file",)))
+    found = {k: (n, first, last) for k, n, first, last in con.execute(
+        f"select _file, count(*), min(rowid), max(rowid) from {TYPED_ROWS} group by _file").fetchall()}
+    index = {str(p): k for k, p in enumerate(paths)}
+    rejected = {index[r[0]] for r in con.execute(
+        f"select distinct s.file_path from {PARSE_REJECTS_TABLE} e join {SCAN_REJECTS_TABLE} s "
+        "using (scan_id, file_id)").fetchall()}
+
+    def numbered(k: int) -> bool:  # every data line parsed, and the file's records are consecutive rowids
+        n, first, last = found.get(k, (0, 0, -1))
+        return k not in rejected and n == data_lines[k] and (n == 0 or last - first + 1 == n)
+
+    excluded = [k for k in range(len(paths)) if not numbered(k)]
+    if excluded:
+        con.execute(f"delete from {TYPED_ROWS} where _file in ({', '.join(map(str, excluded))})")
+    offsets = "[" + ", ".join(str(found.get(k, (0, 0, 0))[1]) for k in range(len(paths))) + "]::bigint[]"
+    con.execute(f"create or replace temp view {TYPED} as select *, rowid as _rid, "
+                f"rowid - list_extract({offsets}, (_file + 1)::bigint) + 2 as _line from {TYPED_ROWS}")
+    parsed = [0 if k in excluded else found.get(k, (0, 0, 0))[0] for k in range(len(paths))]
+    return ReadResult(rows_parsed=parsed, rows_unparseable=[0] * len(paths), excluded=excluded)
 
 
 def _physical_reject_lines(con: duckdb.DuckDBPyConnection, text_path: Path) -> bool:
@@ -153,8 +200,9 @@ def _cell_text(value: object, contract: Contract) -> object:
 
 def type_source(con: duckdb.DuckDBPyConnection, build: Build) -> None:
     """Type and flag the rows of ``src`` (XLSX, Parquet: it carries ``_line``) and expose them as view ``typed``."""
-    con.execute(build(SOURCE_TABLE, True))
-    con.execute(f"create or replace temp view {TYPED} as select *, rowid as _rid from {TYPED_ROWS}")
+    con.execute(build(SOURCE_TABLE, ("_line",)))
+    con.execute(f"create or replace temp view {TYPED} as select *, rowid as _rid, 0::bigint as _file "
+                f"from {TYPED_ROWS}")
 
 
 def _no_parse_rejects(con: duckdb.DuckDBPyConnection) -> None:
@@ -176,7 +224,7 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract) ->
     con.execute(f"create or replace temp table {SOURCE_TABLE} as select * from _xlsx_df")
     con.unregister("_xlsx_df")
     _no_parse_rejects(con)
-    return header, ReadResult(rows_parsed=len(text), rows_unparseable=0)
+    return header, ReadResult(rows_parsed=[len(text)], rows_unparseable=[0])
 
 
 def read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], ReadResult]:
@@ -187,4 +235,4 @@ def read_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str],
                 f"select {casts}, (row_number() over ())::bigint + 1 as _line from read_parquet(?)", [str(path)])
     _no_parse_rejects(con)
     rows = con.execute(f"select count(*) from {SOURCE_TABLE}").fetchall()[0][0]
-    return header, ReadResult(rows_parsed=rows, rows_unparseable=0)
+    return header, ReadResult(rows_parsed=[rows], rows_unparseable=[0])

@@ -5,7 +5,7 @@ contract columns cast to their declared types, ``_bad``, true when the row break
 rules evaluated in that one parallel scan), and for flagged rows the trimmed text of every non-text column as
 ``_t_<column>``. The reader then exposes it as view ``typed`` with the physical line number
 ``_line``. ``build_violations`` explains only the flagged rows from their masks, plus duplicate primary keys,
-into temp table ``violations`` (``_line``, ``rule_id``, ``column_name``, ``value``, ``message``): one row per
+into temp table ``violations`` (``_file``, ``_line``, ``rule_id``, ``column_name``, ``value``, ``message``): one row per
 broken rule per row.
 """
 
@@ -165,13 +165,14 @@ def _masks(contract: Contract, allow_test_range: bool) -> list[str]:
             or "0::bigint" for chunk in chunks]
 
 
-def build_typed(contract: Contract, source: str, allow_test_range: bool = False, carry_line: bool = False,
+def build_typed(contract: Contract, source: str, allow_test_range: bool = False, carry: tuple[str, ...] = (),
                 trim: bool = True) -> str:
-    """CREATE ``typed_rows`` from ``source`` (text columns, plus ``_line`` when ``carry_line``) in one pass:
+    """CREATE ``typed_rows`` from ``source`` (text columns, plus the ``carry`` columns passed through as they are:
+    ``_file``, the file's index in its group, and ``_line`` where the source knows it) in one pass:
     typed values, the rule masks, ``_bad`` (any rule broken) and the text of non-text columns. That text is
     only needed to show a broken value in the quarantine, so it is kept for flagged rows alone (and for a
     pseudonymised column, whose text is hashed); the others store a null, which costs next to nothing."""
-    line = "_line, " if carry_line else ""
+    line = "".join(f"{q(c)}, " for c in carry)
     texts = ", ".join(f"{text_expr(c, trim)} as {q(c.name)}" for c in contract.columns)
     typed = ", ".join(f"{typed_expr(c, contract)} as {q(c.name)}" for c in contract.columns)
     kept = "".join(f", _t.{q(c.name)} as {text_col(c)}" for c in contract.columns if c.type != "varchar")
@@ -205,33 +206,34 @@ def build_violations(contract: Contract, allow_test_range: bool = False) -> str:
                 "case r.grp " + " ".join(f"when {k} then f._broken_{k}" for k in range(groups)) + " end")
         shown = "case r.n " + " ".join(f"when {n} then ({v[2]})::varchar" for n, v in enumerate(found)) + " end"
         explained = (
-            f"select f._line, r.rule_id, r.column_name, {shown} as value, r.message "
+            f"select f._file, f._line, r.rule_id, r.column_name, {shown} as value, r.message "
             f"from (select * from typed where _bad) f "
             f"join (values {rules}) r(n, grp, bit, rule_id, column_name, message) "
             f"on (({mask}) >> r.bit) & 1 = 1"
         )
     else:
-        explained = "select null::bigint, null, null, null, null where false"
+        explained = "select null::bigint, null::bigint, null, null, null, null where false"
     return (
         "create or replace temp table violations as "
-        "select _line::bigint as _line, rule_id::varchar as rule_id, column_name::varchar as column_name, "
+        "select _file::bigint as _file, _line::bigint as _line, rule_id::varchar as rule_id, "
+        "column_name::varchar as column_name, "
         f"value::varchar as value, message::varchar as message from (\n{explained}\nunion all\n"
         f"{_duplicate_keys(contract)}\n)"
     )
 
 
 def _duplicate_keys(contract: Contract) -> str:
-    """Every row after the first with the same primary key (nulls equal). The window runs only over the rows
-    whose key repeats, found by one hash aggregate."""
-    key = ", ".join(q(k) for k in contract.primary_key)
-    same = " and ".join(f"t.{q(k)} is not distinct from d.{q(k)}" for k in contract.primary_key)
+    """Every row after the first with the same primary key in the same file (nulls equal). The window runs only
+    over the rows whose key repeats, found by one hash aggregate."""
+    key = ", ".join(["_file"] + [q(k) for k in contract.primary_key])
+    same = " and ".join(f"t.{q(k)} is not distinct from d.{q(k)}" for k in ["_file", *contract.primary_key])
     key_shown = " || ' / ' || ".join(
         f"coalesce(cast({q(k)} as varchar), '')" if not contract.column(k).personal else lit(WITHHELD)
         for k in contract.primary_key
     )
-    repeated = f"(select {key} from typed_rows group by {key} having count(*) > 1)"
+    repeated = f"(select {key} from typed group by {key} having count(*) > 1)"
     return (
-        f"select _line, 'primary_key.duplicate', {lit(', '.join(contract.primary_key))}, {key_shown}, "
+        f"select _file, _line, 'primary_key.duplicate', {lit(', '.join(contract.primary_key))}, {key_shown}, "
         "'the primary key repeats an earlier row (first at line ' || first_line || ')' from ("
         f"select t.*, min(_line) over (partition by {key}) as first_line, "
         f"row_number() over (partition by {key} order by _line) as n "

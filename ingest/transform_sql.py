@@ -85,11 +85,11 @@ def _ages(contract: Contract) -> str:
 
 
 def _joined(contract: Contract) -> str:
-    """The join to the pseudonyms of the file's rows (ingest.pseudonymise), when the contract has any. A left
-    join: a row can never be lost here (every row of ``typed`` has its ``_rid`` in ``_pseudonyms``)."""
+    """The join to the pseudonyms of the rows (ingest.pseudonymise), when the contract has any. A left join: a
+    row can never be lost here (every row of ``typed`` has its ``_rid`` in ``_pseudonyms``)."""
     if not any(c.personal == "pseudonymise" for c in contract.columns):
         return ""
-    return f" _a left join {PSEUDONYMS} _ps on _ps._rid = _a._rid"
+    return f" left join {PSEUDONYMS} _ps on _ps._rid = _a._rid"
 
 
 def period_sql(contract: Contract) -> str:
@@ -126,9 +126,13 @@ def optout_persons_sql(contract: Contract, settings: Settings) -> str | None:
     return f"select person_id from main.{OPTOUT_TABLE}"
 
 
-def accepted_rows_sql(contract: Contract, batch_id: str, file_name: str, optout_sql: str | None,
-                      reference_dir=None) -> str:
-    """The rows to write: checked, treated, opted-out people removed, with lineage columns (a query, no copy)."""
+FILES_TABLE = "_files"  # (_file, _batch, _name): the files of the group whose rows are written
+
+
+def accepted_rows_sql(contract: Contract, optout_sql: str | None, reference_dir=None) -> str:
+    """The rows to write: checked, treated, opted-out people removed, with lineage columns and ``_file`` (a
+    query, no copy). Only the files listed in ``_files`` are written; each row takes its batch id and file name
+    from there."""
     lookups = [c for c in contract.columns if c.personal == "postcode_to_lsoa"]
     ctes = ", ".join(f"_pc_{c.name} as {postcode_lookup_sql(reference_dir)}" for c in lookups)
     person = next((c for c in contract.columns if c.personal == "pseudonymise" and c.name == "nhs_number"), None)
@@ -136,9 +140,10 @@ def accepted_rows_sql(contract: Contract, batch_id: str, file_name: str, optout_
     cols = ", ".join(treated_columns(contract))
     return (
         (f"with {ctes} " if ctes else "")
-        + f"select * from (select {cols}, {lit(batch_id)} as _batch_id, {period_sql(contract)} as _period, "
-        f"{lit(file_name)} as _source_file, _line::bigint as _source_line, "
-        "current_timestamp::timestamp as _loaded_at "
-        f"from (select *{_ages(contract)} from typed where _line not in (select _line from violations))"
-        f"{_joined(contract)}) where {keep}"
+        + f"select * from (select {cols}, _fl._batch as _batch_id, {period_sql(contract)} as _period, "
+        "_fl._name as _source_file, _line::bigint as _source_line, current_timestamp::timestamp as _loaded_at, "
+        "_a._file as _file "
+        f"from (select *{_ages(contract)} from typed _t anti join violations _v "
+        "on _v._file = _t._file and _v._line = _t._line) _a "
+        f"join {FILES_TABLE} _fl on _fl._file = _a._file{_joined(contract)}) where {keep}"
     )

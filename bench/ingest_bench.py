@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/ingest_bench.py [--synth-dir DIR] [--work-dir DIR] [--out bench/results]
 
-Ingest: ``ingest.load.ingest_files`` on every CSV file in one call (as ``outcomes ingest`` runs it), in a child
-process (so its peak RSS is its own). Floor: DuckDB's own ``read_csv`` of the same files written straight to Parquet (``COPY ... TO``), also
-in a child process, on one connection (ingest keeps one database per process too), run before and after ingest
-and averaged per file. Refused files still count (they are read and checked). Target: ingest within 2x the floor.
+Ingest: ``ingest.load.ingest_files`` on every CSV file in one call (as ``outcomes ingest`` runs it: files of a
+feed checked in groups), in a child process (so its peak RSS is its own). Floor: DuckDB's own ``read_csv`` of
+each file written straight to Parquet (``COPY ... TO``), file after file, also in a child process, on one
+connection (ingest keeps one database per process too), run before and after ingest and averaged per file.
+Refused files still count (they are read and checked). Target: ingest within 2x the floor.
 Writes ``ingest.json`` and ``ingest.md`` into the output folder.
 """
 

@@ -11,6 +11,7 @@ read alone, with the full line accounting.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -162,17 +163,31 @@ def _check_counts(delivery: Delivery, received: int) -> None:
 
 def _write_accepted(con: duckdb.DuckDBPyConnection, contract: Contract, settings: Settings,
                     group: list[Delivery]) -> tuple[dict[int, int], dict[int, list[str]]]:
-    """COPY the accepted rows of the live files, one folder per file, and move each file's parts into its own
-    incoming ``raw/``; the rows written and the periods covered, per file."""
+    """COPY the accepted rows of the live files into each file's incoming ``raw/``; the rows written and the
+    periods covered, per file. A group writes one folder per file (partitioned) and moves each file's parts to
+    its own incoming; a file alone is streamed straight to its batch (a partitioned COPY holds its rows in
+    memory until it writes them)."""
     sql = accepted_rows_sql(contract, optout_persons_sql(contract, settings), settings.reference_dir)
-    target = group[0].incoming / "raw"  # written under the group's first file; each file's parts move out
+    if len(group) == 1:
+        (group[0].incoming / "raw").mkdir()
+        target = group[0].incoming / "raw" / "part-0.parquet"
+        sql, options = f"select * exclude (_file) from ({sql})", ""
+    else:
+        target = group[0].incoming / "raw"  # under the group's first file; each file's parts move out
+        options = ", partition_by (_file)"
     written = con.execute(  # COPY answers with a row per file written: its rows and column statistics
-        f"copy ({sql}) to {lit(str(target))} (format parquet, compression snappy, partition_by (_file), "
+        f"copy ({sql}) to {lit(str(target))} (format parquet, compression snappy{options}, "
         "return_stats true)").fetchall()
     parts: dict[int, list[tuple[str, int, dict]]] = {}
     for filename, count, _size, _footer, stats, *_ in written:
-        parts.setdefault(_partition(filename), []).append((filename, count, stats))
-    moved = _spread(target, "raw", group)
+        if count:
+            parts.setdefault(0 if len(group) == 1 else _partition(filename), []).append((filename, count, stats))
+    if len(group) == 1:
+        moved = {0: [target]} if parts else {}
+        if not parts:
+            shutil.rmtree(target.parent)
+    else:
+        moved = _spread(target, "raw", group)
     accepted = {k: sum(count for _, count, _ in files) for k, files in parts.items()}
     periods = {k: _periods(con, moved[k], [stats for _, _, stats in parts[k]]) for k in moved}
     return accepted, periods

@@ -83,7 +83,9 @@ Outcome = IngestResult | Exception
 OnResult = Callable[[Path, Outcome], None]
 
 # A group of files checked together holds at most this many CSV bytes (its rows are in memory at once) and files.
-GROUP_MAX_BYTES = 64 * 1024 * 1024
+# Measured on the synthetic year: 24 MB keeps the peak memory where a single large file puts it (about 780 MB);
+# 64 MB took 1.2 GB for about 10% less time.
+GROUP_MAX_BYTES = 24 * 1024 * 1024
 GROUP_MAX_FILES = 64
 
 

@@ -64,25 +64,33 @@ def ingest(
     feed: Annotated[str | None, typer.Option(help="Feed id; inferred from the file name when omitted.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON lines.")] = False,
 ) -> None:
-    """Validate files against their contracts and load them into the lake. Exit 1 if any file was refused."""
+    """Validate files against their contracts and load them into the lake, a line per file as each finishes
+    (opt-out lists first, then feed by feed). Exit 1 if any file was refused."""
     from ingest.errors import FileRejected
-    from ingest.load import ingest_file
+    from ingest.load import ingest_files
 
     settings = get_settings()
     refused = 0
-    for path in paths:
-        try:
-            result = ingest_file(path, feed_id=feed, settings=settings)
-        except FileRejected as exc:
+    unexpected: list[Exception] = []
+
+    def report(path: Path, outcome) -> None:  # printed as each file finishes
+        nonlocal refused
+        if isinstance(outcome, FileRejected):
             refused += 1
-            _emit(as_json, {"file": str(path), "status": "rejected", **exc.to_dict(), "reason": exc.describe()},
-                  f"[red]refused[/] {exc.describe()}")
-        except (FileNotFoundError, SettingsError, ValueError) as exc:
+            _emit(as_json, {"file": str(path), "status": "rejected", **outcome.to_dict(),
+                            "reason": outcome.describe()}, f"[red]refused[/] {outcome.describe()}")
+        elif isinstance(outcome, Exception):
             refused += 1
-            _emit(as_json, {"file": str(path), "status": "error", "reason": str(exc)}, f"[red]error[/] {exc}")
+            if not isinstance(outcome, FileNotFoundError | SettingsError | ValueError):
+                unexpected.append(outcome)
+            _emit(as_json, {"file": str(path), "status": "error", "reason": str(outcome)}, f"[red]error[/] {outcome}")
         else:
-            colour = "green" if result.status == "loaded" else "yellow"
-            _emit(as_json, result.to_dict(), f"[{colour}]{result.status}[/] {result.summary()}")
+            colour = "green" if outcome.status == "loaded" else "yellow"
+            _emit(as_json, outcome.to_dict(), f"[{colour}]{outcome.status}[/] {outcome.summary()}")
+
+    ingest_files(paths, feed_id=feed, settings=settings, on_result=report)
+    if unexpected:  # a fault, not a data error: show where it came from once every other file is done
+        raise unexpected[0]
     if refused:
         raise typer.Exit(1)
 

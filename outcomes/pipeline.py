@@ -38,16 +38,16 @@ class RunSummary:
 
 def ingest_many(paths: list[Path], settings: Settings, summary: RunSummary) -> None:
     from ingest.errors import FileRejected
-    from ingest.load import ingest_file
+    from ingest.load import ingest_files
 
-    for path in paths:
-        try:
-            result = ingest_file(path, settings=settings)
-        except FileRejected as exc:
-            log.warning("%s", exc.describe())
-            summary.refused.append({"file": str(path), "reason": exc.describe()})
-            continue
-        (summary.loaded if result.status == "loaded" else summary.duplicates).append(result.to_dict())
+    for path, outcome in zip(paths, ingest_files(paths, settings=settings), strict=True):
+        if isinstance(outcome, FileRejected):
+            log.warning("%s", outcome.describe())
+            summary.refused.append({"file": str(path), "reason": outcome.describe()})
+        elif isinstance(outcome, Exception):
+            raise outcome
+        else:
+            (summary.loaded if outcome.status == "loaded" else summary.duplicates).append(outcome.to_dict())
 
 
 def claim_landing(settings: Settings) -> list[Path]:

@@ -26,7 +26,8 @@ def test_every_command_has_help(command):
 
 
 def test_ingest_exit_codes_and_json(settings, tmp_path):
-    """GIVEN one good and one refused file WHEN ingested together THEN exit 1, one JSON line each, with reasons."""
+    """GIVEN one good and one refused file WHEN ingested together THEN exit 1, one JSON line each as each file
+    finishes (the refusal first: it is refused by the file checks, before any row is read), with reasons."""
     import os
 
     good = write_ecds(tmp_path / "RWP_ECDS_2025-04.csv", [row(i) for i in range(3)])
@@ -35,8 +36,9 @@ def test_ingest_exit_codes_and_json(settings, tmp_path):
     result = cli("ingest", str(good), str(empty), "--json", env=dict(os.environ))
     assert result.returncode == 1, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [line["status"] for line in lines] == ["loaded", "rejected"]
-    assert lines[1]["rule"] == "file.empty" and "RWP_ECDS_2025-05.csv" in lines[1]["reason"]
+    assert [(line["file"].rsplit("/", 1)[-1], line["status"]) for line in lines] == [
+        ("RWP_ECDS_2025-05.csv", "rejected"), ("RWP_ECDS_2025-04.csv", "loaded")]
+    assert lines[0]["rule"] == "file.empty" and "RWP_ECDS_2025-05.csv" in lines[0]["reason"]
 
 
 def test_ingest_without_key_says_what_to_set(settings, tmp_path):

@@ -12,6 +12,7 @@ read alone, with the full line accounting.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,6 +69,8 @@ class GroupOutcome:
 
 
 def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> GroupOutcome:
+    """Check the rows of the group's files and write each live file's batch and quarantine under its incoming
+    folder; the outcome of every file (written, or refused as a whole) and the files to read again alone."""
     contract = group[0].contract
     for delivery in group:
         delivery.incoming.mkdir(parents=True, exist_ok=True)
@@ -79,36 +82,20 @@ def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> Gr
             outcome, received = _read(con, group, settings)
         except FileRejected as exc:  # only a file read alone is refused while it is read
             return GroupOutcome(outcomes={0: exc})
-        live = [k for k in range(len(group)) if k not in outcome.alone and k not in outcome.outcomes]
-        for k in list(live):
-            try:
-                _check_counts(group[k], received[k])
-            except FileRejected as exc:
-                exc.rows_received = received[k]
-                outcome.outcomes[k] = exc
-                live.remove(k)
+        live = [k for k in range(len(group)) if k not in outcome.alone]
+        live = _passing(outcome, live, lambda k: _check_counts(group[k], received[k]))
         if not live:
             return outcome
-        personal = {row_checks.pseudonym_name(c): row_checks.text_col(c)
-                    for c in contract.columns if c.personal == "pseudonymise"}
-        pseudonyms = PendingPseudonyms(con, readers.TYPED_ROWS, personal, key) if personal else None
+        pseudonyms = _start_pseudonyms(con, contract, key)
         con.execute(row_checks.build_violations(contract, settings.allow_test_nhs_numbers))
         flagged = dict(con.execute("select _file, count(distinct _line) from violations group by _file").fetchall())
-        parse_rejects = len(group) == 1  # a group's parse rejects belong to files read again alone
         rejected = {k: outcome.unparseable.get(k, 0) + flagged.get(k, 0) for k in live}
-        for k in list(live):
-            try:
-                _check_rejection_rate(con, group[k].name, contract, received[k], rejected[k], k, parse_rejects)
-            except FileRejected as exc:
-                outcome.outcomes[k] = exc
-                live.remove(k)
+        parse_rejects = len(group) == 1  # a group's parse rejects belong to files read again alone
+        live = _passing(outcome, live, lambda k: _check_rejection_rate(con, group[k].name, contract, received[k],
+                                                                       rejected[k], k, parse_rejects))
         if not live:
             return outcome
-        files = pd.DataFrame({"_file": live, "_batch": [group[k].batch_id for k in live],
-                              "_name": [group[k].name for k in live]})
-        con.register("_files_df", files)
-        con.execute(f"create or replace temp table {FILES_TABLE} as select * from _files_df")
-        con.unregister("_files_df")
+        _register_files(con, group, live)
         if pseudonyms:
             pseudonyms.register(con)
         accepted, periods = _write_accepted(con, contract, settings, group)
@@ -124,6 +111,34 @@ def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> Gr
         if pseudonyms:
             pseudonyms.close()
         con.close()
+
+
+def _passing(outcome: GroupOutcome, live: list[int], check: Callable[[int], None]) -> list[int]:
+    """The files that pass ``check``; each one it refuses gets its refusal as its outcome."""
+    passing = []
+    for k in live:
+        try:
+            check(k)
+        except FileRejected as exc:
+            outcome.outcomes[k] = exc
+        else:
+            passing.append(k)
+    return passing
+
+
+def _start_pseudonyms(con: duckdb.DuckDBPyConnection, contract: Contract, key: bytes) -> PendingPseudonyms | None:
+    personal = {row_checks.pseudonym_name(c): row_checks.text_col(c)
+                for c in contract.columns if c.personal == "pseudonymise"}
+    return PendingPseudonyms(con, readers.TYPED_ROWS, personal, key) if personal else None
+
+
+def _register_files(con: duckdb.DuckDBPyConnection, group: list[Delivery], live: list[int]) -> None:
+    """Temp table ``_files``: the files whose rows are written, with their batch ids and names."""
+    files = pd.DataFrame({"_file": live, "_batch": [group[k].batch_id for k in live],
+                          "_name": [group[k].name for k in live]})
+    con.register("_files_df", files)
+    con.execute(f"create or replace temp table {FILES_TABLE} as select * from _files_df")
+    con.unregister("_files_df")
 
 
 def _build(contract: Contract, settings: Settings, trim: bool):
@@ -155,10 +170,14 @@ def _read(con: duckdb.DuckDBPyConnection, group: list[Delivery],
 
 
 def _check_counts(delivery: Delivery, received: int) -> None:
-    if received == 0:
-        raise FileRejected(delivery.name, "file.no_rows", "the file has a header but no data rows",
-                           expected="at least one row", found="0 rows")
-    file_checks.check_row_count(delivery.name, delivery.manifest, received)
+    try:
+        if received == 0:
+            raise FileRejected(delivery.name, "file.no_rows", "the file has a header but no data rows",
+                               expected="at least one row", found="0 rows")
+        file_checks.check_row_count(delivery.name, delivery.manifest, received)
+    except FileRejected as exc:
+        exc.rows_received = received
+        raise
 
 
 def _write_accepted(con: duckdb.DuckDBPyConnection, contract: Contract, settings: Settings,

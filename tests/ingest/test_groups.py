@@ -1,8 +1,9 @@
 """Files of one feed checked together in groups: each file's outcome is exactly as if it were ingested alone.
 
-GIVEN an opt-out list and a dozen ECDS files of one layout with everything a delivery can go wrong with:
+GIVEN an opt-out list and fifteen ECDS files with everything a delivery can go wrong with:
 clean months, a broken row, a repeated primary key, a line with too many fields (the parser's reject), a file
-over its rejection threshold, a header-only file, a quoted file (another layout), twin bytes, a resubmission
+over its rejection threshold, a header-only file, a quoted file (another layout), twin bytes, a resubmission,
+Windows and Unix line ends side by side, a byte-order mark, a last record without a line end
 WHEN they are ingested by one ``ingest_files`` call into one lake, and one by one with ``ingest_file`` into another
 THEN every file has the same status, refusal rule and line, counts and periods in both, and the same raw rows
 (pseudonyms included) and quarantine rows, and the grouped run parsed its clean files by fewer statements.
@@ -57,6 +58,13 @@ def deliveries(folder) -> list:
     paths.append(write_ecds(folder / "RWP_ECDS_2025-01_v2.csv", month("2025-01", 45, 0)))  # resubmits January
     paths.append(write_ecds(folder / "RWP_ECDS_2025-09.csv", month("2025-09", 30, 7000),
                             header=[h for h in reversed(HEADER)]))  # another column order: another group
+    crlf = write_ecds(folder / "RWP_ECDS_2025-10.csv", month("2025-10", 30, 8000))
+    crlf.write_bytes(crlf.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))  # Windows line ends
+    bom = write_ecds(folder / "RWP_ECDS_2025-11.csv", month("2025-11", 30, 9000))
+    bom.write_bytes(b"\xef\xbb\xbf" + bom.read_bytes().replace(b"\r\n", b"\n"))  # byte-order mark, Unix ends
+    unterminated = write_ecds(folder / "RWP_ECDS_2025-12.csv", month("2025-12", 30, 9500))
+    unterminated.write_bytes(unterminated.read_bytes().rstrip(b"\r\n"))  # no line end after the last record
+    paths += [crlf, bom, unterminated]
     return [optouts, *paths]
 
 
@@ -121,7 +129,8 @@ def test_grouped_ingest_gives_every_file_the_outcome_it_has_alone(two_lakes, tmp
     assert groups_together == [["NDOP_OPTOUTS_202505.csv"], [f"RWP_ECDS_2025-0{m}.csv" for m in range(1, 7)],
                       ["RWP_ECDS_2025-04.csv"], ["RWP_ECDS_2025-07.csv"],
                       ["RWP_ECDS_2025-08.csv", "RWP_ECDS_2025-08_resent.csv", "RWP_ECDS_2025-01_v2.csv"],
-                      ["RWP_ECDS_2025-09.csv"]]
+                      ["RWP_ECDS_2025-09.csv"],
+                      ["RWP_ECDS_2025-10.csv", "RWP_ECDS_2025-11.csv", "RWP_ECDS_2025-12.csv"]]
 
 
 def test_a_group_that_fails_as_a_whole_is_done_again_file_by_file(two_lakes, tmp_path, monkeypatch):

@@ -200,7 +200,8 @@ def _write_accepted(con: duckdb.DuckDBPyConnection, contract: Contract, settings
     parts: dict[int, list[tuple[str, int, dict]]] = {}
     for filename, count, _size, _footer, stats, *_ in written:
         if count:
-            parts.setdefault(0 if len(group) == 1 else _partition(filename), []).append((filename, count, stats))
+            k = 0 if len(group) == 1 else _partition(Path(filename).parent)
+            parts.setdefault(k, []).append((filename, count, stats))
     if len(group) == 1:
         moved = {0: [target]} if parts else {}
         if not parts:
@@ -217,7 +218,7 @@ def _spread(target: Path, sub: str, group: list[Delivery]) -> dict[int, list[Pat
     leave ``target`` only where it holds parts of its own file."""
     moved: dict[int, list[Path]] = {}
     for folder in sorted(target.iterdir()) if target.exists() else []:
-        k = _partition(str(folder / "x"))
+        k = _partition(folder)
         files = sorted(folder.glob("*.parquet"))
         if not files:
             continue
@@ -232,9 +233,9 @@ def _spread(target: Path, sub: str, group: list[Delivery]) -> dict[int, list[Pat
     return moved
 
 
-def _partition(filename: str) -> int:
-    """The file index of a partitioned COPY's output file (its folder is ``_file=<k>``)."""
-    return int(Path(filename).parent.name.split("=", 1)[1])
+def _partition(folder: Path) -> int:
+    """The file index of a partitioned COPY's output folder, ``_file=<k>``."""
+    return int(folder.name.split("=", 1)[1])
 
 
 def _periods(con: duckdb.DuckDBPyConnection, files: list[Path], stats: list[dict]) -> list[str]:

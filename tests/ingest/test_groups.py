@@ -149,3 +149,22 @@ def test_a_group_that_fails_as_a_whole_is_done_again_file_by_file(two_lakes, tmp
     outcomes = ingest_files(paths, settings=grouped)
     assert [(o.status, o.rows_accepted) for o in outcomes] == [("loaded", 20)] * 3
     assert not list(grouped.staging_tmp_dir.iterdir())
+
+
+def test_a_group_whose_first_file_is_refused_still_writes_the_others(two_lakes, tmp_path):
+    """GIVEN a group whose first file has no rows and whose last is over its rejection threshold (the group's
+    batches are written under its first file's incoming folder) WHEN ingested together
+    THEN the middle file's batch and quarantine are in the lake, the others are refused, nothing is left over."""
+    grouped, _ = two_lakes
+    broken = month("2025-02", 40, 100)
+    broken[3]["acuity"] = "9"
+    paths = [write_ecds(tmp_path / "RWP_ECDS_2025-01.csv", []), write_ecds(tmp_path / "RWP_ECDS_2025-02.csv", broken),
+             write_ecds(tmp_path / "RWP_ECDS_2025-03.csv", month("2025-03", 30, 200, acuity="x"))]
+
+    first, middle, last = ingest_files(paths, settings=grouped)
+
+    assert (first.rule, last.rule) == ("file.no_rows", "file.rejection_rate")
+    assert (middle.status, middle.rows_accepted, middle.rows_rejected) == ("loaded", 39, 1)
+    assert lake_rows(grouped, "quarantine").keys() == {"RWP_ECDS_2025-02.csv"}
+    assert [len(rows) for rows in lake_rows(grouped, "raw").values()] == [39]
+    assert not list(grouped.staging_tmp_dir.iterdir())

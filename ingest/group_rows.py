@@ -152,7 +152,7 @@ def _read(con: duckdb.DuckDBPyConnection, group: list[Delivery],
     """Parse and type the group into view ``typed``; the records received per file (parsed + unparseable)."""
     first = group[0]
     contract = first.contract
-    build = _build(contract, settings, trim=any(d.scan.padded_cells for d in group))
+    build = _build(contract, settings, trim=first.scan.padded_cells)  # one value in a group (its key)
     outcome = GroupOutcome(outcomes={})
     if len(group) > 1:
         read = readers.read_csv_group(con, [d.path for d in group], first.header, contract, build,

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import codecs
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,21 +83,27 @@ def _relation(text_paths: list[Path], columns: str, delimiter: str, fast: bool) 
 
 
 def _parse(con: duckdb.DuckDBPyConnection, path: Path, text_path: Path, columns: str, contract: Contract,
-           build: Build, fast: bool) -> tuple[int, set[int]]:
-    """Parse, type and flag the file; return the records accepted and the physical lines rejected."""
-    if not fast:  # a second parse on this connection replaces the first one's rejects
-        con.execute(f"drop table if exists {PARSE_REJECTS_TABLE}; drop table if exists {SCAN_REJECTS_TABLE}")
-    try:
-        ((parsed,),) = con.execute(build(_relation([text_path], columns, contract.file.delimiter, fast),
+           build: Build) -> tuple[int, set[int]]:
+    """Parse, type and flag the file with the default buffer (which reports every over-long line); return the
+    records accepted and the physical lines rejected."""
+    con.execute(f"drop table if exists {PARSE_REJECTS_TABLE}; drop table if exists {SCAN_REJECTS_TABLE}")
+    with _whole_file_refusal(path):
+        ((parsed,),) = con.execute(build(_relation([text_path], columns, contract.file.delimiter, fast=False),
                                          ("_file",))).fetchall()
-    except duckdb.InvalidInputException as exc:  # the parser gave up on the whole file (e.g. mixed line ends)
-        raise FileRejected(path.name, "file.parse", "the CSV parser could not read the file as a whole",
-                           expected="RFC 4180 CSV with one line-ending style throughout",
-                           found=str(exc).splitlines()[0][:300]) from None
     if not _physical_reject_lines(con, text_path):
         return parsed, set()
     rejected = {int(r[0]) for r in con.execute(f"select distinct line from {PARSE_REJECTS_TABLE}").fetchall()}
     return parsed, rejected
+
+
+@contextmanager
+def _whole_file_refusal(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except duckdb.InvalidInputException as exc:  # the parser gave up on the whole file (e.g. mixed line ends)
+        raise FileRejected(path.name, "file.parse", "the CSV parser could not read the file as a whole",
+                           expected="RFC 4180 CSV with one line-ending style throughout",
+                           found=str(exc).splitlines()[0][:300]) from None
 
 
 def _columns(header: list[str]) -> str:
@@ -109,19 +116,18 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], cont
     """Parse, type and flag one file in one DuckDB pass; number its records by physical line.
 
     ``data_lines`` is the number of lines after the header when every line is one record (no quote character,
-    no blank line: known from the byte scan), else None. Then, if a parse in small buffers accepted every data
-    line, record ``k`` is on line ``k + 2`` and no pass over the file is needed to number lines.
+    no blank line: known from the byte scan), else None. Then the file is first read as a group of one (small
+    buffers, record ``k`` on line ``k + 2``); if that parse rejected anything or missed a line, the file is
+    parsed again with the default buffer and its lines are numbered from the file.
     """
     text_path = _to_utf8(path, contract.file.encoding, tmp_dir)
     columns = _columns(header)
-    fast = data_lines is not None
-    parsed, rejected_lines = _parse(con, path, text_path, columns, contract, build, fast)
-    if fast and (rejected_lines or parsed != data_lines):  # parse again with the default buffer
-        parsed, rejected_lines = _parse(con, path, text_path, columns, contract, build, fast=False)
-    elif fast:
-        con.execute(f"create or replace temp view {TYPED} as "
-                    f"select *, rowid as _rid, rowid + 2 as _line from {TYPED_ROWS}")
-        return ReadResult(rows_parsed=[parsed], rows_unparseable=[0])
+    if data_lines is not None:
+        with _whole_file_refusal(path):
+            read = read_csv_group(con, [text_path], header, contract, build, [data_lines])
+        if not read.excluded:
+            return read
+    parsed, rejected_lines = _parse(con, path, text_path, columns, contract, build)
     lines = accepted_record_lines(text_path, rejected_lines, None if data_lines is None else data_lines + 1)
     if len(lines) != parsed:  # never guess a line number: fall back to record order, which is exact w/o blanks
         lines = np.arange(2, parsed + 2)

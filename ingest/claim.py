@@ -1,50 +1,210 @@
-"""Claim delivered files from a feed's landing folder, atomically, so each file is ingested by one run only."""
+"""Claim delivered files from a feed's landing folder, atomically, so each file is ingested by one run only; and
+re-take the claims a killed run left behind, so no delivered file stays stranded in the inbox.
+
+A claim is a folder ``inbox/<feed_id>/<claim_id>/`` holding the files one run took from landing (a rename each)
+and a lock file. The run holds an exclusive ``flock`` on that file while it works on the claim, and the kernel
+drops the lock when the process ends, however it ends (SIGKILL included). A claim folder that still holds files
+while nobody holds its lock is stranded: its run died before ingesting and archiving them. The next claim of the
+feed re-takes it in place (the files keep their folder, so their claim order is kept) before claiming landing.
+Files the dead run had already committed are recognised by checksum at ingest and recorded as duplicates: they
+are never loaded twice. The ingest DAG's mapped tasks hold a shared lock on the claim folder of the file they
+ingest (:func:`reading`), so a claim handed from the DAG's claim task to its ingest tasks is not re-taken while
+one of them works on it.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import logging
 import os
+import time
 import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from ingest.contract import contract_for_feed
 from outcomes.settings import Settings, get_settings
 
+log = logging.getLogger(__name__)
+
 READY_MARKER = "_READY"
 PARTIAL_SUFFIXES = (".tmp", ".part", ".partial")
+CLAIM_LOCK = ".claim.lock"
+_NEW = ".claiming-"  # a claim folder being created (holds only its lock until renamed to its claim id)
+NEW_CLAIM_GRACE_SECONDS = 60  # a folder still ".claiming-" after this was left by a run killed while creating it
+
+
+@dataclass
+class Claim:
+    """A claim folder held by this process (its lock is held until :meth:`release`)."""
+
+    feed_id: str
+    folder: Path
+    files: list[Path]
+    retaken: bool  # left stranded by a run that died, re-taken by this one
+    _lock: BinaryIO = field(repr=False)
+
+    def release(self) -> None:
+        """Give the claim up; its folder is removed when nothing is left in it but the lock (all archived)."""
+        try:
+            if self.folder.is_dir() and [p.name for p in self.folder.iterdir()] == [CLAIM_LOCK]:
+                os.unlink(self.folder / CLAIM_LOCK)
+                with suppress(OSError):  # another run opened (so re-created) the lock meanwhile: it removes it
+                    os.rmdir(self.folder)
+        finally:
+            self._lock.close()
+
+
+def take_claims(feed_id: str, settings: Settings) -> list[Claim]:
+    """The feed's stranded claims (oldest first), then a new claim of the files waiting in landing. Every claim
+    returned holds files and is locked by this process: call :meth:`Claim.release` on each when done."""
+    claims = _retake_stranded(feed_id, settings)
+    new = _claim_landing(feed_id, settings)
+    return [*claims, new] if new else claims
+
+
+@contextmanager
+def holding_claims(feed_ids: Iterable[str], settings: Settings) -> Iterator[list[Claim]]:
+    """Take the claims of every feed (:func:`take_claims`, in the order given) and release them on exit."""
+    claims: list[Claim] = []
+    try:
+        for feed_id in feed_ids:
+            claims += take_claims(feed_id, settings)
+        yield claims
+    finally:
+        for claim in claims:
+            claim.release()
 
 
 def claim_files(feed_id: str, settings: Settings | None = None) -> list[str]:
-    """Move every waiting file of ``feed_id`` (with its manifest sidecar) into a fresh inbox folder.
-
-    A rename is atomic on one filesystem, so two runs racing for the same file cannot both get it.
-    Markers, sidecars and files still being written (``.tmp``/``.part``) are left alone.
-    """
+    """Claim every waiting file of ``feed_id`` (with its manifest sidecar), after re-taking stranded claims, and
+    return their paths. The locks are released on return, for a caller that hands the files on to other
+    processes (the ingest DAG's mapped tasks, which take :func:`reading` locks)."""
     settings = settings or get_settings()
+    claims = take_claims(feed_id, settings)
+    for claim in claims:
+        claim.release()
+    return [str(p) for claim in claims for p in claim.files]
+
+
+@contextmanager
+def reading(path: str | Path, settings: Settings) -> Iterator[None]:
+    """Hold a shared lock on the claim folder of ``path`` (waiting for a run that re-took it to finish), so no
+    run re-takes the claim while this process ingests the file. A path outside the inbox needs no lock."""
+    lock = Path(path).parent / CLAIM_LOCK
+    if not is_claimed(Path(path), settings) or not lock.is_file():
+        yield
+        return
+    with open(lock, "rb") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        yield
+
+
+def _claim_landing(feed_id: str, settings: Settings) -> Claim | None:
+    """Move every waiting file of the feed (with its sidecar) into a new claim folder, created locked; None when
+    there was nothing to claim.
+
+    A rename is atomic on one filesystem, so two runs racing for the same file cannot both get it. Markers,
+    sidecars and files still being written (``.tmp``/``.part``) are left alone.
+    """
     contract = contract_for_feed(settings.contracts_dir, feed_id)
     landing = settings.landing_dir / contract.landing_subdir()
-    if not landing.exists():
-        return []
-    claim_dir = settings.inbox_dir / feed_id / uuid.uuid4().hex[:12]
-    claimed: list[str] = []
     sidecar = contract.file.manifest_suffix
-    for path in sorted(landing.iterdir()):
-        name = path.name
-        if (not path.is_file() or name == READY_MARKER or name.startswith(".") or name.endswith(sidecar)
-                or name.endswith(PARTIAL_SUFFIXES)):
-            continue
-        claim_dir.mkdir(parents=True, exist_ok=True)
+    waiting = sorted(p for p in landing.iterdir() if _is_delivery(p, sidecar)) if landing.is_dir() else []
+    if not waiting:
+        return None
+    claim = _new_claim(feed_id, settings)
+    for path in waiting:
         try:
-            os.rename(path, claim_dir / name)
+            os.rename(path, claim.folder / path.name)
         except FileNotFoundError:  # another run claimed it first
             continue
-        manifest = path.with_name(name + sidecar)
-        if manifest.exists():
-            try:
-                os.rename(manifest, claim_dir / manifest.name)
-            except FileNotFoundError:
-                pass
-        claimed.append(str(claim_dir / name))
-    return claimed
+        _take_sidecar(landing, claim.folder, path.name + sidecar)
+        claim.files.append(claim.folder / path.name)
+    if not claim.files:
+        claim.release()
+        return None
+    return claim
+
+
+def _new_claim(feed_id: str, settings: Settings) -> Claim:
+    """An empty claim folder, locked by this process before any other run can see it."""
+    root = settings.inbox_dir / feed_id
+    claim_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}_{uuid.uuid4().hex[:8]}"  # sorts by claim time
+    making = root / f"{_NEW}{claim_id}"
+    making.mkdir(parents=True)
+    lock = open(making / CLAIM_LOCK, "ab")  # noqa: SIM115 - held until Claim.release
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    os.rename(making, root / claim_id)
+    return Claim(feed_id, root / claim_id, [], retaken=False, _lock=lock)
+
+
+def _retake_stranded(feed_id: str, settings: Settings) -> list[Claim]:
+    """Lock every claim folder of the feed that nobody holds: re-take those with files, remove the empty ones."""
+    root = settings.inbox_dir / feed_id
+    if not root.is_dir():
+        return []
+    contract = contract_for_feed(settings.contracts_dir, feed_id)
+    landing = settings.landing_dir / contract.landing_subdir()
+    sidecar = contract.file.manifest_suffix
+    claims: list[Claim] = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        if folder.name.startswith(_NEW) and time.time() - folder.stat().st_mtime < NEW_CLAIM_GRACE_SECONDS:
+            continue  # being created: its maker may not hold the lock yet
+        lock = _lock_unheld(folder)
+        if lock is None:
+            continue
+        files = sorted(p for p in folder.iterdir() if _is_delivery(p, sidecar))
+        for path in files:  # a claim killed between a file and its sidecar left the sidecar in landing
+            _take_sidecar(landing, folder, path.name + sidecar)
+        claim = Claim(feed_id, folder, files, retaken=True, _lock=lock)
+        if files:
+            log.warning("re-taking %d file(s) of %s left claimed in %s by a run that did not finish",
+                        len(files), feed_id, folder)
+            claims.append(claim)
+        else:
+            _remove_if_empty(claim)
+    return claims
+
+
+def _lock_unheld(folder: Path) -> BinaryIO | None:
+    """This process's exclusive lock on a claim folder nobody else holds, or None (held, or gone meanwhile)."""
+    try:
+        handle = open(folder / CLAIM_LOCK, "ab")  # noqa: SIM115 - returned to the caller, who keeps it
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if os.fstat(handle.fileno()).st_ino != os.stat(folder / CLAIM_LOCK).st_ino:
+            raise FileNotFoundError(folder)  # released and removed by its holder between our open and lock
+    except (BlockingIOError, FileNotFoundError):
+        handle.close()
+        return None
+    return handle
+
+
+def _remove_if_empty(claim: Claim) -> None:
+    """A stranded folder with no delivery in it: removed if it holds nothing else, else left (and said)."""
+    leftovers = [p.name for p in claim.folder.iterdir() if p.name != CLAIM_LOCK]
+    if leftovers:
+        log.warning("claim folder %s holds no delivered file but %s: left for an engineer", claim.folder, leftovers)
+    claim.release()
+
+
+def _take_sidecar(landing: Path, folder: Path, name: str) -> None:
+    if (landing / name).exists() and not (folder / name).exists():
+        with suppress(FileNotFoundError):  # another run took it with its file
+            os.rename(landing / name, folder / name)
+
+
+def _is_delivery(path: Path, sidecar: str) -> bool:
+    name = path.name
+    return (path.is_file() and name != READY_MARKER and not name.startswith(".") and not name.endswith(sidecar)
+            and not name.endswith(PARTIAL_SUFFIXES))
 
 
 def is_claimed(path: Path, settings: Settings) -> bool:

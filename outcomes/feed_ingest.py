@@ -96,12 +96,16 @@ def ingest_one(path: str, feed_id: str) -> dict:
     """Ingest one claimed file and return the raw asset event's extra for its batch.
 
     Raises FileRejected (a data error), FileNotFoundError (the file is gone: retrying cannot help) or
-    AlreadyLoaded (a duplicate delivery). A rerun after success finds the archived copy and is a duplicate.
+    AlreadyLoaded (a duplicate delivery). A rerun after success finds the archived copy and is a duplicate, and
+    so does a task whose claim a run re-took (see ingest.claim) and ingested first.
     """
-    from ingest.claim import locate
+    from ingest.claim import locate, reading
     from ingest.load import ingest_file
+    from outcomes.settings import get_settings
 
-    result = ingest_file(locate(path, feed_id), feed_id=feed_id)
+    settings = get_settings()
+    with reading(path, settings):  # no run re-takes this file's claim while it is ingested here
+        result = ingest_file(locate(path, feed_id, settings), feed_id=feed_id, settings=settings)
     info = result.to_dict()
     print(f"{Path(path).name}: {info}")
     if result.status == "duplicate":

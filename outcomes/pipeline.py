@@ -18,10 +18,14 @@ class RunSummary:
     refused: list[dict] = field(default_factory=list)
     build: dict | None = None
     publications: list[dict] = field(default_factory=list)
+    retaken: int = 0  # files a run that did not finish had claimed, re-taken from the inbox
 
     def text(self) -> str:
         lines = [f"ingest: {len(self.loaded)} files loaded, {len(self.duplicates)} duplicates skipped, "
                  f"{len(self.refused)} refused"]
+        if self.retaken:
+            lines.append(f"  {self.retaken} of them re-taken from the inbox, left claimed by a run that did not "
+                         "finish")
         received = sum(r["rows_received"] for r in self.loaded)
         accepted = sum(r["rows_accepted"] for r in self.loaded)
         quarantined = sum(r["rows_rejected"] for r in self.loaded)
@@ -50,16 +54,23 @@ def ingest_many(paths: list[Path], settings: Settings, summary: RunSummary) -> N
             (summary.loaded if outcome.status == "loaded" else summary.duplicates).append(outcome.to_dict())
 
 
-def claim_landing(settings: Settings) -> list[Path]:
-    from ingest.claim import claim_files
+def feeds_in_claim_order(settings: Settings) -> list[str]:
+    """Every feed id, the national data opt-out list first, so the other feeds of a run are filtered by it."""
     from ingest.contract import load_contracts
 
-    claimed: list[Path] = []
-    # the national data opt-out list first, so the other feeds of the same run are filtered by it
-    ordered = sorted(load_contracts(settings.contracts_dir), key=lambda c: c.kind != "optout")
-    for contract in ordered:
-        claimed += [Path(p) for p in claim_files(contract.feed_id, settings)]
-    return claimed
+    return [c.feed_id for c in sorted(load_contracts(settings.contracts_dir), key=lambda c: c.kind != "optout")]
+
+
+def ingest_landing(settings: Settings, summary: RunSummary) -> None:
+    """Re-take the files a killed run left claimed in the inbox, claim what waits in landing, and ingest them all,
+    holding the claims until every file is loaded, refused or recorded as a duplicate (then archived)."""
+    from ingest.claim import holding_claims
+
+    with holding_claims(feeds_in_claim_order(settings), settings) as claims:
+        summary.retaken = sum(len(c.files) for c in claims if c.retaken)
+        todo = [path for claim in claims for path in claim.files]
+        log.info("claimed %d files (%d re-taken from runs that did not finish)", len(todo), summary.retaken)
+        ingest_many(todo, settings, summary)
 
 
 def run_once(paths: list[Path] | None = None, from_landing: bool = True,
@@ -69,10 +80,16 @@ def run_once(paths: list[Path] | None = None, from_landing: bool = True,
 
     settings = settings or get_settings()
     summary = RunSummary()
-    todo = list(paths) if paths else (claim_landing(settings) if from_landing else [])
-    ingest_many(todo, settings, summary)
+    log.info("run: ingest")
+    if paths:
+        ingest_many(list(paths), settings, summary)
+    elif from_landing:
+        ingest_landing(settings, summary)
+    log.info("run: build")
     summary.build = build(settings=settings).to_dict()
+    log.info("run: publish")
     summary.publications = [_as_dict(p) for p in publish(settings=settings)]
+    log.info("run: done")
     return summary
 
 

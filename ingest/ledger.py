@@ -92,6 +92,11 @@ def with_supersession(entries: list[dict]) -> list[dict]:
     return entries
 
 
+def batch_ids(settings: Settings) -> set[str]:
+    """The batch id of every ledger row, whatever its status."""
+    return {entry["batch_id"] for entry in _shared_entries(settings)}
+
+
 def find_loaded(settings: Settings, sha256: str, feed_id: str) -> dict | None:
     for entry in _shared_entries(settings):
         if entry["status"] == "loaded" and entry["sha256"] == sha256 and entry["feed_id"] == feed_id:

@@ -8,6 +8,7 @@ Ingest never opens the warehouse. Several files of one feed are checked and writ
 
 from __future__ import annotations
 
+import glob
 import logging
 import os
 import secrets
@@ -23,7 +24,7 @@ from ingest.claim import is_claimed
 from ingest.contract import Contract, contract_for_feed, contract_for_file
 from ingest.errors import FileRejected
 from ingest.group_rows import Delivery, Written, check_and_write
-from ingest.ledger import find_loaded, ledger_lock, write_entry
+from ingest.ledger import batch_ids, find_loaded, ledger_lock, write_entry
 from outcomes.settings import Settings, get_pseudonym_key, get_settings
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,23 @@ def sweep_incoming(settings: Settings, max_age: float = STALE_INCOMING_SECONDS) 
     return removed
 
 
+def sweep_uncommitted(settings: Settings) -> list[Path]:
+    """Remove raw and quarantine batch folders that have no ledger row: a run killed inside :func:`_commit`,
+    after renaming its batch into the lake and before writing the row, left them. The ledger lock is held, and a
+    commit holds it from its first rename to its ledger row, so no batch being committed is ever removed."""
+    removed: list[Path] = []
+    with ledger_lock(settings):
+        committed = batch_ids(settings)
+        for root in (settings.raw_dir, settings.quarantine_dir):
+            for folder in root.glob("*/batch_id=*") if root.is_dir() else []:
+                if folder.name.removeprefix("batch_id=") not in committed:
+                    log.warning("removing %s: a batch without a ledger row, left by an ingest that was killed",
+                                folder)
+                    shutil.rmtree(folder, ignore_errors=True)
+                    removed.append(folder)
+    return removed
+
+
 Outcome = IngestResult | Exception
 OnResult = Callable[[Path, Outcome], None]
 
@@ -112,6 +130,7 @@ def ingest_files(paths: Sequence[str | Path], feed_id: str | None = None, settin
     settings = settings or get_settings()
     key = get_pseudonym_key()  # refuse to start without a key, before touching anything
     sweep_incoming(settings)
+    sweep_uncommitted(settings)
     paths = [Path(p) for p in paths]
     outcomes: dict[int, Outcome] = {}
 
@@ -325,12 +344,13 @@ def _record_duplicate(settings: Settings, base: dict, earlier: dict, path: Path)
 
 
 def _archive(path: Path, settings: Settings, feed_id: str, batch_id: str) -> None:
-    """Files claimed from landing move to the archive; files ingested from elsewhere are left alone."""
+    """Files claimed from landing move to the archive; files ingested from elsewhere are left alone. The file
+    itself moves last, so a run killed half-way leaves it in its claim (to be re-taken) with what was not moved."""
     if not is_claimed(path, settings) or not path.exists():
         return
     target = settings.archive_dir / feed_id / batch_id
     target.mkdir(parents=True, exist_ok=True)
-    for item in path.parent.glob(path.name + "*"):
+    for item in sorted(path.parent.glob(glob.escape(path.name) + "*"), key=lambda p: p.name == path.name):
         os.replace(item, target / item.name)
 
 

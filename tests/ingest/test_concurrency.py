@@ -130,3 +130,28 @@ def test_process_killed_mid_ingest_leaves_no_visible_batch_and_reingest_loads_on
     assert raw_rows_by_batch(settings) == {result.batch_id: n}
     # The killed run's half-written folder stays under _incoming (never read); only it is left there.
     assert [p.name for p in settings.staging_tmp_dir.iterdir()] == [writing.name]
+
+
+def test_a_batch_renamed_into_the_lake_without_its_ledger_row_is_removed_by_the_next_ingest(settings, tmp_path):
+    """GIVEN a committed April batch, and a batch (raw and quarantine) that a run killed inside its commit renamed
+    into the lake without writing its ledger row, and a batch still being written under lake/_incoming
+    WHEN May is ingested THEN the uncommitted batch is gone, April's and May's stay, and the batch under
+    _incoming is left alone (never visible; removed only once stale)."""
+    april = ingest_file(write_ecds(tmp_path / "RWP_ECDS_2025-04.csv", month_rows("2025-04", 5, 0)),
+                        settings=settings)
+    orphan = "20250101T000000000000Z_deadbeef0000_0000"
+    for root in (settings.raw_dir, settings.quarantine_dir):
+        target = root / "rwp_ecds" / f"batch_id={orphan}"
+        target.mkdir(parents=True)
+        shutil.copyfile(next((settings.raw_dir / "rwp_ecds").glob("*/part-0.parquet")), target / "part-0.parquet")
+    writing = settings.staging_tmp_dir / "20250101T000000000001Z_feedbeef0000_0000" / "raw"
+    writing.mkdir(parents=True)
+
+    may = ingest_file(write_ecds(tmp_path / "RWP_ECDS_2025-05.csv", month_rows("2025-05", 4, 100)),
+                      settings=settings)
+
+    assert sorted(p.name for p in (settings.raw_dir / "rwp_ecds").iterdir()) == sorted(
+        f"batch_id={b}" for b in (april.batch_id, may.batch_id))
+    assert not (settings.quarantine_dir / "rwp_ecds" / f"batch_id={orphan}").exists()
+    assert raw_rows_by_batch(settings) == {april.batch_id: 5, may.batch_id: 4}
+    assert writing.is_dir()

@@ -81,6 +81,7 @@ def publish_table(spec: TableSpec, settings: Settings, source_batch_ids: list[st
     log.info("publishing %s from %s", spec.name, spec.source)
     source = read_source(settings.warehouse_path, spec)
     disclosed = apply_disclosure(source, spec)
+    store.sweep_incoming(publications, spec.name)
     incoming = store.new_incoming(publications, spec.name)
     try:
         csv_path, parquet_path = _write(disclosed, spec, incoming)
@@ -95,6 +96,12 @@ def publish_table(spec: TableSpec, settings: Settings, source_batch_ids: list[st
             if current and current.manifest["files"][csv_path.name]["sha256"] == csv_sha:
                 log.info("%s unchanged: candidate CSV is identical to live %s", spec.name, current.version)
                 return _result(spec, current.version, "unchanged", current.path, disclosed)
+            stranded = store.unpointed(publications, spec.name)
+            if stranded and stranded.manifest["files"][csv_path.name]["sha256"] == csv_sha:
+                log.warning("%s: %s was promoted by a run killed before it switched LATEST; the candidate is "
+                            "identical, so LATEST now points at it", spec.name, stranded.version)
+                store.point_latest(publications, spec.name, stranded.version)
+                return _result(spec, stranded.version, "published", stranded.path, disclosed)
             version = store.next_version(publications, spec.name)
             manifest = _manifest(spec, version, disclosed, gate, incoming, len(source), source_batch_ids)
             store.write_json(incoming / store.MANIFEST, manifest)

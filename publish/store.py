@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +32,7 @@ from typing import Any
 _VERSION = re.compile(r"^v(\d{4,})$")
 LATEST = "LATEST"
 MANIFEST = "manifest.json"
+STALE_CANDIDATE_SECONDS = 6 * 3600
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,17 @@ def new_incoming(publications: Path, table: str) -> Path:
     path = table_dir(publications, table) / "_incoming" / uuid.uuid4().hex
     path.mkdir(parents=True)
     return path
+
+
+def sweep_incoming(publications: Path, table: str, max_age: float = STALE_CANDIDATE_SECONDS) -> list[Path]:
+    """Remove candidates older than ``max_age`` seconds: left by a publish that was killed (never read; a live
+    candidate is written, audited and promoted within minutes)."""
+    folder = table_dir(publications, table) / "_incoming"
+    cutoff = time.time() - max_age
+    stale = [p for p in folder.iterdir() if p.stat().st_mtime < cutoff] if folder.is_dir() else []
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    return stale
 
 
 def audit_dir(publications: Path, table: str) -> Path:
@@ -90,7 +103,7 @@ def versions(publications: Path, table: str) -> list[str]:
 
 def next_version(publications: Path, table: str) -> str:
     existing = versions(publications, table)
-    number = int(_VERSION.match(existing[-1]).group(1)) + 1 if existing else 1
+    number = _number(existing[-1]) + 1 if existing else 1
     return f"v{number:04d}"
 
 
@@ -105,19 +118,28 @@ def live(publications: Path, table: str) -> LiveVersion | None:
 
 
 def write_json(path: Path, data: Any) -> None:
-    """Write JSON and flush it to disk (the caller renames the folder or file into place)."""
-    with open(path, "w", encoding="utf-8") as handle:
+    """Write JSON, flushed to disk, under a temporary name renamed into place: a process killed while writing
+    leaves no half-written file (a temporary one at most)."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
         json.dump(data, handle, indent=2, sort_keys=False, default=str)
         handle.write("\n")
         handle.flush()
         os.fsync(handle.fileno())
+    os.replace(tmp, path)
 
 
 def promote(incoming: Path, publications: Path, table: str, version: str) -> Path:
     """Rename a complete candidate folder to ``version`` and point LATEST at it. Call under ``table_lock``."""
-    folder = table_dir(publications, table)
-    target = folder / version
+    target = table_dir(publications, table) / version
     os.rename(incoming, target)  # atomic on one filesystem; fails if the version already exists
+    point_latest(publications, table, version)
+    return target
+
+
+def point_latest(publications: Path, table: str, version: str) -> None:
+    """Make ``version`` the live one (one ``os.replace`` of LATEST). Call under ``table_lock``."""
+    folder = table_dir(publications, table)
     pointer_tmp = folder / f".{LATEST}.{uuid.uuid4().hex}.tmp"
     with open(pointer_tmp, "w", encoding="utf-8") as handle:
         handle.write(version + "\n")
@@ -125,7 +147,25 @@ def promote(incoming: Path, publications: Path, table: str, version: str) -> Pat
         os.fsync(handle.fileno())
     os.replace(pointer_tmp, folder / LATEST)
     _fsync_dir(folder)
-    return target
+
+
+def unpointed(publications: Path, table: str) -> LiveVersion | None:
+    """The newest version folder when LATEST does not point at it or a later one: a run promoted it and was
+    killed before repointing LATEST. (Complete by construction: a version folder appears in one rename.)"""
+    names = versions(publications, table)
+    if not names:
+        return None
+    pointer = table_dir(publications, table) / LATEST
+    live_name = pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else None
+    if live_name and _number(live_name) >= _number(names[-1]):
+        return None
+    path = table_dir(publications, table) / names[-1]
+    manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    return LiveVersion(table=table, version=names[-1], path=path, manifest=manifest)
+
+
+def _number(version: str) -> int:
+    return int(_VERSION.match(version).group(1))
 
 
 def discard(incoming: Path) -> None:

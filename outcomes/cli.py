@@ -34,6 +34,7 @@ def fail(message: str, code: int = 1) -> None:
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress in detail.")] = False) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # GX logs its internals at INFO
 
 
 @app.command()

@@ -2,6 +2,8 @@
     Constants behind the row-wise confidence limits, for the two levels every measure carries: 0.95 and 0.998.
     Digits are Python's shortest round-trip form of scipy's values; tests/stats/test_sql_macros.py checks them.
     Every stats macro returns a SQL expression; confidence is a literal known when the model compiles.
+    Constants are cast to double precision: a bare literal is a decimal in DuckDB and Postgres, and decimal
+    arithmetic would not round as R's (and numpy's) doubles do.
 -#}
 
 {%- macro stats_check_level(confidence, what) -%}
@@ -14,7 +16,7 @@
 {#- z = qnorm(c + (1 - c) / 2) -#}
 {%- macro confidence_z(confidence=0.95) -%}
     {{- stats_check_level(confidence, 'normal quantiles') -}}
-    {{- {0.95: '1.959963984540054', 0.998: '3.090232306167813'}[confidence] -}}
+    {{- stats_double({0.95: '1.959963984540054', 0.998: '3.090232306167813'}[confidence]) -}}
 {%- endmacro -%}
 
 {#- a value as a double-precision number, so integer counts never divide as integers -#}

@@ -40,7 +40,7 @@
                     '14.79414922253721', '16.454745203680105', '18.061636840199064', '19.626177395384232',
                     '21.15619816583998', '22.65737330906293']}} -%}
     case {{ stats_double(events) }}
-    {%- for limit in table[side][confidence] %} when {{ loop.index0 }} then {{ limit }}{% endfor %} end
+    {%- for limit in table[side][confidence] %} when {{ loop.index0 }} then {{ stats_double(limit) }}{% endfor %} end
 {%- endmacro -%}
 
 {%- macro exact_poisson_lower(events, confidence=0.95) -%}

@@ -21,7 +21,12 @@ def refuse_where(bad: np.ndarray, values: np.ndarray, rule: str) -> None:
     if np.any(bad):
         where = tuple(int(i) for i in np.argwhere(bad)[0])
         position = where[0] if len(where) == 1 else where
-        raise StatsInputError(f"{rule}; row {position} has {values[where]!r}")
+        raise StatsInputError(f"{rule}; row {position} has {shown(values[where])}")
+
+
+def shown(value: object) -> str:
+    """A value as an error message shows it: -200.0, not np.float64(-200.0)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def nonnegative(values: ArrayLike, what: str) -> np.ndarray:

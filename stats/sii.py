@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
-from stats.arrays import as_float, refuse_where
+from stats.arrays import as_float, refuse_where, shown
 from stats.confidence import LEVELS, z_value
 from stats.errors import StatsInputError
 from stats.frames import grouped, require_columns
@@ -72,7 +72,7 @@ class QuantileTable:
     def refuse(self, bad: np.ndarray, values: np.ndarray, rule: str) -> None:
         if np.any(bad):
             group, quantile = (int(i) for i in np.argwhere(bad)[0])
-            raise StatsInputError(f"{rule}; {self.where(group, quantile)} has {values[group, quantile]!r}")
+            raise StatsInputError(f"{rule}; {self.where(group, quantile)} has {shown(values[group, quantile])}")
 
 
 def slope_index_of_inequality(

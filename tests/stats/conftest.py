@@ -1,4 +1,4 @@
-"""Counts the golden-table rows each test module matched, and prints the tally at the end of the run."""
+"""Counts the golden-table rows each test function matched, and prints the tally at the end of the run."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ _tally: dict[str, Counter] = {}
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when != "call" or "[testdata_" not in report.nodeid:
         return
-    module = report.nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py")
+    test = report.nodeid.split("[", 1)[0].rsplit("/", 1)[-1].replace(".py::", "::")
     golden = report.nodeid.split("[", 1)[1].rstrip("]")
     table = ":".join(golden.split(":")[:2])
-    counts = _tally.setdefault(f"{module} {table}", Counter())
+    counts = _tally.setdefault(f"{test} {table}", Counter())
     counts["matched" if report.passed else "failed"] += 1
 
 

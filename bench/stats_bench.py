@@ -120,7 +120,7 @@ def write(results: dict) -> None:
               "|---|---:|---:|---:|"]
     for name, row in mc.items():
         if isinstance(row, dict):
-            lines.append(f"| {name} | {row['sd_over_seeds']:.4f} | {row['stated_mc_se']:.4f} | "
+            lines.append(f"| {name} | {row['sd_over_seeds']:.3g} | {row['stated_mc_se']:.3g} | "
                          f"{row['sd_share_of_width_95']:.2%} |")
     (RESULTS / "stats.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 

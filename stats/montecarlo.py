@@ -53,14 +53,14 @@ Statistics = Callable[[np.ndarray, np.ndarray], Sequence[np.ndarray]]
 
 
 def simulated_order_statistics(centre: np.ndarray, se: np.ndarray, c0: np.ndarray, c1: np.ndarray, *,
-                               back: Callable[[np.ndarray], np.ndarray] | None, statistics: Statistics,
+                               back: np.ufunc | None, statistics: Statistics,
                                ranks: Sequence[int], draws: int, seed: int) -> list[np.ndarray]:
     """Order statistics at `ranks` of statistics of the simulated regression, for G groups of Q quantiles.
 
     Each quantile's value is drawn as centre + se Z (Z standard normal), mapped by `back` (the inverse of the
-    log or logit transform, or nothing), and the weighted regression gives an intercept sum(c0 y) and a slope
-    sum(c1 y) per draw; `statistics(slope, intercept)` turns those (groups x draws) into the statistics wanted.
-    Returns one (G x len(ranks)) array per statistic.
+    log or logit transform as a numpy ufunc, or nothing), and the weighted regression gives an intercept
+    sum(c0 y) and a slope sum(c1 y) per draw; `statistics(slope, intercept)` turns those (groups x draws) into
+    the statistics wanted. Returns one (G x len(ranks)) array per statistic.
 
     One matrix Z (draws x Q) from numpy.random.default_rng(seed) serves every group (common random numbers):
     a group's limits depend only on its own data, the seed and the number of draws, never on which other
@@ -77,7 +77,9 @@ def simulated_order_statistics(centre: np.ndarray, se: np.ndarray, c0: np.ndarra
             slope = (centre[part] * c1[part]).sum(axis=1)[:, None] + (se[part] * c1[part]) @ z.T
             intercept = (centre[part] * c0[part]).sum(axis=1)[:, None] + (se[part] * c0[part]) @ z.T
         else:
-            y = back(centre[part, None, :] + se[part, None, :] * z[None, :, :])
+            y = se[part, None, :] * z[None, :, :]  # groups x draws x quantiles, transformed back in place
+            y += centre[part, None, :]
+            back(y, out=y)
             slope = np.einsum("grq,gq->gr", y, c1[part])
             intercept = np.einsum("grq,gq->gr", y, c0[part])
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -44,7 +44,7 @@ class Scale:
     """How a value type is transformed for its standard error and draws; no `back` for values used as they are."""
 
     forward: Callable[[np.ndarray], np.ndarray]
-    back: Callable[[np.ndarray], np.ndarray] | None
+    back: np.ufunc | None  # a ufunc: the draws are transformed back in place
 
 
 SCALES: dict[str, Scale] = {

@@ -69,7 +69,7 @@ def statistic_columns(confidence: Sequence[float], mc_error: bool) -> list[str]:
 
 
 def sii_statistics(population: np.ndarray, value: np.ndarray, centre: np.ndarray, spread: np.ndarray, *,
-                   back: Mapping | None, transform: bool, multiplier: float, confidence: Sequence[float], draws: int,
+                   back: np.ufunc | None, transform: bool, multiplier: float, confidence: Sequence[float], draws: int,
                    seed: int, mc_error: bool) -> dict[str, np.ndarray]:
     """sii, rii, intercept and their limits (and Monte-Carlo errors) for G groups x Q quantiles."""
     c0, c1 = regression_coefficients(population)
@@ -88,7 +88,7 @@ def sii_statistics(population: np.ndarray, value: np.ndarray, centre: np.ndarray
     return {**points, **limits}
 
 
-def _limits(centre: np.ndarray, spread: np.ndarray, c0: np.ndarray, c1: np.ndarray, *, back: Mapping | None,
+def _limits(centre: np.ndarray, spread: np.ndarray, c0: np.ndarray, c1: np.ndarray, *, back: np.ufunc | None,
             reading: Reading, confidence: Sequence[float], draws: int, seed: int, mc_error: bool
             ) -> dict[str, np.ndarray]:
     ranks = {level: limit_ranks(draws, level) for level in confidence}

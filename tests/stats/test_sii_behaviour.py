@@ -126,3 +126,12 @@ def test_without_grouping_columns_the_whole_data_is_one_group() -> None:
     data = deciles("E1", 100, 2)
     alone = slope_index_of_inequality(data.drop(columns="area"), draws=20_000, seed=7)
     pd.testing.assert_frame_equal(alone, sii(data).drop(columns="area"))
+
+
+@pytest.mark.parametrize(("draws", "confidence", "ranks"), [
+    (100_000, 0.95, (2_499, 97_499)), (100_000, 0.998, (99, 99_899)), (10_000, 0.95, (249, 9_749)),
+    (1_000, 0.99, (4, 994)),
+])
+def test_limits_are_the_order_statistics_the_package_reports(draws, confidence, ranks) -> None:
+    # the round(R (1 - c')) th and round(R c') th of R sorted draws (1-based), c' = c + (1 - c) / 2
+    assert stats.montecarlo.limit_ranks(draws, confidence) == ranks

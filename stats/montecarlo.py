@@ -20,8 +20,8 @@ from stats.errors import StatsInputError
 #: The package's default number of draws; at least MIN_DRAWS are required (as in the package).
 DEFAULT_DRAWS = 100_000
 MIN_DRAWS = 1_000
-#: How many simulated values one chunk of groups may hold (about 64 MB of float64), so memory stays bounded.
-CHUNK_VALUES = 8_000_000
+#: How many simulated values one chunk of groups may hold (32 MB of float64), so memory stays bounded.
+CHUNK_VALUES = 4_000_000
 
 
 def limit_ranks(draws: int, confidence: float) -> tuple[int, int]:

@@ -30,6 +30,7 @@ LEDGER_COLUMNS = {
     "sha256": "VARCHAR", "status": "VARCHAR", "reason": "VARCHAR", "periods": "VARCHAR[]",
     "period_start": "VARCHAR", "period_end": "VARCHAR", "rows_received": "BIGINT", "rows_accepted": "BIGINT",
     "rows_rejected": "BIGINT", "rows_opted_out": "BIGINT", "received_at": "VARCHAR", "finished_at": "VARCHAR",
+    "redactions": "MAP(VARCHAR, BIGINT)",
 }
 
 SOURCES_FILE = Path("models/staging/lake/_lake__sources.yml")
@@ -38,7 +39,7 @@ SOURCES_FILE = Path("models/staging/lake/_lake__sources.yml")
 def raw_columns(contract: Contract) -> list[dict]:
     columns: list[dict] = []
     for col in contract.columns:
-        if col.personal == "drop":
+        if col.dropped:
             continue
         if col.personal == "derive_age":
             columns.append({"name": "age_years", "data_type": "integer",
@@ -54,6 +55,10 @@ def raw_columns(contract: Contract) -> list[dict]:
             continue
         if col.personal == "pseudonymise":
             description = f"Keyed pseudonym (HMAC-SHA-256) of {col.name}; the raw value never passes ingest"
+        if col.free_text == "redact":
+            description = (f"{col.description}; NHS Numbers, postcodes, telephone numbers, e-mail addresses and "
+                           "dates typed into it are replaced by placeholders ([NHS_NUMBER], ...) at ingest; names "
+                           "are not found")
         columns.append({"name": name, "data_type": SQL_TYPES[col.type], "description": description})
     columns += [{"name": n, "data_type": t, "description": d} for n, t, d in LINEAGE]
     return columns

@@ -19,7 +19,7 @@ CONTRACT = {
     "primary_key": ["record_id"],
     "max_rejection_rate": 0.5,
     "columns": [
-        {"name": "record_id", "type": "varchar", "nullable": False},
+        {"name": "record_id", "type": "varchar", "nullable": False, "free_text": "none"},
         {"name": "postcode", "type": "varchar", "personal": "postcode_to_lsoa"},
         {"name": "event_date", "type": "date", "nullable": False},
     ],

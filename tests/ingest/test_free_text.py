@@ -7,7 +7,6 @@ import csv
 
 import duckdb
 import pytest
-import yaml
 
 from ingest import load
 from ingest.contract import load_contract
@@ -16,6 +15,7 @@ from ingest.load import ingest_file, ingest_files
 from ingest.row_checks import WITHHELD
 from outcomes.dbt_sources import raw_columns
 from outcomes.settings import get_settings
+from tests.ingest.small_contracts import small_contract, use_contracts
 
 HEADER = ["feedback_id", "received_date", "organisation_code", "service_type", "theme", "rating", "sentiment",
           "channel", "comment"]
@@ -66,30 +66,19 @@ def test_identifiers_in_comments_are_redacted_and_counted_per_file_in_the_ledger
         assert raw not in lake
 
 
-TEST_CONTRACT = {
-    "organisation": "TST", "feed": "notes", "title": "Test feed with free text",
-    "file": {"pattern": "TST_NOTES_*.csv", "format": "csv"},
-    "period": {"column": "event_date", "grain": "month"},
-    "cadence": {"frequency": "monthly", "deadline_days": 5},
-    "primary_key": ["record_id"],
-    "max_rejection_rate": 0.5,
-    "columns": [
-        {"name": "record_id", "type": "varchar", "nullable": False, "free_text": "none"},
-        {"name": "event_date", "type": "date", "nullable": False},
-        {"name": "comment", "type": "varchar", "free_text": "redact"},
-        {"name": "staff_note", "type": "varchar", "free_text": "drop"},
-    ],
-    "rules": [{"id": "comment_short", "description": "a comment of at most 40 characters",
-               "sql": "length(comment) <= 40", "columns": ["comment"]}],
-}
+NOTES = small_contract("notes", [
+    {"name": "record_id", "type": "varchar", "nullable": False, "free_text": "none"},
+    {"name": "event_date", "type": "date", "nullable": False},
+    {"name": "comment", "type": "varchar", "free_text": "redact"},
+    {"name": "staff_note", "type": "varchar", "free_text": "drop"},
+], primary_key="record_id", period_column="event_date", rules=[
+    {"id": "comment_short", "description": "a comment of at most 40 characters", "sql": "length(comment) <= 40",
+     "columns": ["comment"]}])
 
 
 @pytest.fixture
 def notes_settings(tmp_path, monkeypatch, settings):
-    contracts = tmp_path / "contracts"
-    contracts.mkdir()
-    (contracts / "tst_notes.yaml").write_text(yaml.safe_dump(TEST_CONTRACT))
-    monkeypatch.setenv("OUTCOMES_CONTRACTS_DIR", str(contracts))
+    use_contracts(tmp_path / "contracts", monkeypatch, NOTES)
     return get_settings()
 
 

@@ -96,3 +96,9 @@ def test_names_and_dates_in_words_are_not_found():
     installed here to find them (docs/contracts.md says so)."""
     comment = "Dr Ann Smith saw me on 3 March 2024"
     assert redact(comment) == (comment, {})
+
+
+def test_a_score_written_like_a_month_and_year_reads_as_a_date():
+    """GIVEN a score written 3/10 WHEN redacted THEN the library's month/year pattern takes it for a date (stated in
+    docs/contracts.md: over-redaction, never a leak)."""
+    assert redact("I would give them 3/10") == ("I would give them [DATE]", {"DATE": 1})

@@ -7,8 +7,8 @@ numbers (Google's libphonenumber, UK numbering plan, valid numbers only), e-mail
 settles overlaps. Names, and dates written in words ("3 March 2024"), are NOT found: finding them needs a
 language model (see docs/contracts.md).
 
-Only feeds with a ``redact`` column pay for this: the libraries are imported on first use (about a second), and
-each distinct text is analysed once per file group (about 0.3 ms a comment).
+Only feeds with a ``redact`` column pay for this: the libraries are imported on first use (1 s on a quiet machine,
+more on a busy one), and each distinct text is analysed once per file group (0.3-1 ms a comment).
 """
 
 from __future__ import annotations

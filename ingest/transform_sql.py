@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ingest import engine
 from ingest.contract import Column, Contract
-from ingest.ledger import latest_loaded
+from ingest.ledger import list_in_force
 from ingest.pseudonymise import PSEUDONYMS
 from ingest.row_checks import lit, pseudonym_col, q
 from outcomes.settings import Settings
@@ -115,7 +115,7 @@ def optout_persons_sql(contract: Contract, settings: Settings) -> str | None:
     for other in load_contracts(settings.contracts_dir):
         if other.kind != "optout":
             continue
-        latest = latest_loaded(settings, other.feed_id)
+        latest = list_in_force(settings, other.feed_id)
         if latest and latest.get("raw_path"):
             paths.append(f"{latest['raw_path']}/*.parquet")
     if not paths:

@@ -112,5 +112,5 @@ def list_in_force(settings: Settings, feed_id: str) -> dict | None:
     current = current_deliveries(entries, _replaces(entries)) if entries else []
     if not current:
         return None
-    latest = max(current, key=lambda e: (e.get("declared_period") or e.get("period_end") or "", order_key(e)))
+    latest = max(current, key=lambda e: (e.get("declared_period") or "", order_key(e)))
     return copy.deepcopy(latest)

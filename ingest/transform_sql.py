@@ -7,21 +7,13 @@ from ingest.contract import Column, Contract
 from ingest.ledger import list_in_force
 from ingest.pseudonymise import PSEUDONYMS
 from ingest.row_checks import lit, pseudonym_col, q
+from lake.schema import output_name
 from outcomes.settings import Settings
 
 AGE_BANDS = [(lo, f"{lo}-{lo + 4}") for lo in range(0, 90, 5)] + [(90, "90+")]
 
 
 POSTCODE_LOOKUP = "postcodes/postcode_lsoa11.csv.gz"  # under the reference folder: columns postcode, lsoa11_code
-
-
-def output_name(col: Column) -> str:
-    """Name of a personal column after treatment (``nhs_number`` becomes ``person_id``)."""
-    if col.personal == "pseudonymise":
-        return "person_id" if col.name == "nhs_number" else f"{col.name}_pseudonym"
-    if col.personal == "postcode_to_lsoa":
-        return f"{col.name}_lsoa11"
-    return col.name
 
 
 def normalised_postcode(expr: str) -> str:

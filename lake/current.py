@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ingest.contract import Contract
+from lake.schema import key_columns
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # claimed_at in the ledger: fixed width, so text order is time order
 
@@ -72,7 +73,7 @@ def deliveries_sql(contract: Contract, ledger: str) -> str:
             "\n    qualify row_number() over (\n"
             "        partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc\n"
             "    ) = 1")
-    return f"""select batch_id, delivery_order
+    return f"""select batch_id, declared_period, delivery_order
     from (
         select
             batch_id,
@@ -88,8 +89,8 @@ def deliveries_sql(contract: Contract, ledger: str) -> str:
 def current_rows_sql(contract: Contract, raw: str, ledger: str, optouts: str | None = None) -> str:
     """SQL: the current rows of ``contract``'s feed (the raw batch columns, unchanged), from the raw batches and
     the ledger. With ``optouts`` (a relation of ``person_id``), people on the opt-out list in force are left out."""
-    key = ", ".join(f"src.{_q(c)}" for c in contract.primary_key)
-    keep = ("\n    where person_id is null\n        or person_id not in (select person_id from " + optouts + ")"
+    key = ", ".join(f"src.{_q(c)}" for c in key_columns(contract))
+    keep = ("\n    where\n        person_id is null\n        or person_id not in (select person_id from " + optouts + ")"
             if optouts else "")
     return f"""with current_deliveries as (
     {deliveries_sql(contract, ledger)}
@@ -99,7 +100,10 @@ latest_per_key as (
     select src.*
     from {raw} as src
     inner join current_deliveries as cd on src._batch_id = cd.batch_id
-    qualify row_number() over (partition by {key} order by cd.delivery_order desc, src._source_line desc) = 1
+    qualify row_number() over (
+        partition by {key}
+        order by cd.delivery_order desc, src._source_line desc
+    ) = 1
 ),
 
 final as (
@@ -110,9 +114,33 @@ final as (
 select * from final"""
 
 
+def list_in_force_sql(contract: Contract, raw: str, ledger: str) -> str:
+    """SQL: the people (``person_id``) on the opt-out list in force: the current list with the latest declared
+    period (as ``ingest.ledger.list_in_force`` picks it)."""
+    return f"""with current_lists as (
+    {deliveries_sql(contract, ledger)}
+),
+
+list_in_force as (
+    select batch_id
+    from current_lists
+    order by declared_period desc nulls last, delivery_order desc
+    limit 1
+),
+
+final as (
+    select distinct src.person_id
+    from {raw} as src
+    inner join list_in_force as lif on src._batch_id = lif.batch_id
+    where src.person_id is not null
+)
+
+select * from final"""
+
+
 def superseded_keys_sql(contract: Contract, raw: str, ledger: str) -> str:
     """SQL: one row, the number of primary keys that arrived in more than one current delivery of the feed."""
-    key = ", ".join(f"src.{_q(c)}" for c in contract.primary_key)
+    key = ", ".join(f"src.{_q(c)}" for c in key_columns(contract))
     return f"""select '{contract.feed_id}' as feed_id, count(*) as superseded_keys
 from (
     select {key}

@@ -149,3 +149,18 @@ from (
     group by {key}
     having count(distinct src._batch_id) > 1
 )"""
+
+
+def current_rows(entries: Iterable[dict], rows: Iterable[dict], key: list[str], replaces: str) -> list[dict]:
+    """The Python form of ``current_rows_sql`` (without the opt-out list): of ``rows`` (accepted rows carrying
+    ``_batch_id`` and ``_source_line``), those of current deliveries, one per key, the later delivery's."""
+    position = {e["batch_id"]: i for i, e in enumerate(current_deliveries(entries, replaces))}
+    best: dict[tuple, tuple[tuple, dict]] = {}
+    for row in rows:
+        if row["_batch_id"] not in position:
+            continue
+        rank = (position[row["_batch_id"]], row["_source_line"])
+        k = tuple(row[c] for c in key)
+        if k not in best or rank > best[k][0]:
+            best[k] = (rank, row)
+    return [row for _, row in best.values()]

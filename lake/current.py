@@ -90,8 +90,9 @@ def current_rows_sql(contract: Contract, raw: str, ledger: str, optouts: str | N
     """SQL: the current rows of ``contract``'s feed (the raw batch columns, unchanged), from the raw batches and
     the ledger. With ``optouts`` (a relation of ``person_id``), people on the opt-out list in force are left out."""
     key = ", ".join(f"src.{_q(c)}" for c in key_columns(contract))
-    keep = ("\n    where\n        person_id is null\n        or person_id not in (select person_id from " + optouts + ")"
-            if optouts else "")
+    keep = ""
+    if optouts:
+        keep = f"\n    where\n        person_id is null\n        or person_id not in (select person_id from {optouts})"
     return f"""with current_deliveries as (
     {deliveries_sql(contract, ledger)}
 ),

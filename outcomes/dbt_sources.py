@@ -12,8 +12,8 @@ import yaml
 
 from ingest.contract import Contract, load_contracts
 from lake.schema import LEDGER_COLUMNS, LINEAGE, output_name
-from transform import lake_models
 from outcomes.settings import Settings, get_settings
+from transform import lake_models
 
 SQL_TYPES = {"varchar": "varchar", "integer": "bigint", "decimal": "double", "boolean": "boolean",
              "date": "date", "timestamp": "timestamp"}

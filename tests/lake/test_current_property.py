@@ -16,8 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest.contract import Contract
-from lake.current import (TIME_FORMAT, current_deliveries, current_rows, current_rows_sql, deliveries_sql,
-                          superseded_keys_sql)
+from lake.current import (
+    TIME_FORMAT,
+    current_deliveries,
+    current_rows,
+    current_rows_sql,
+    deliveries_sql,
+    superseded_keys_sql,
+)
 from lake.schema import LEDGER_COLUMNS
 
 MONTHS = ["2025-04-01", "2025-05-01", "2025-06-01"]

@@ -8,11 +8,13 @@ import yaml
 
 
 def small_contract(feed: str, columns: list[dict], primary_key: str, period_column: str, **extra) -> dict:
-    """A monthly CSV feed ``TST_<FEED>_*.csv`` with these columns, tolerant of rejections (threshold 50%)."""
+    """A monthly CSV feed ``TST_<FEED>_<YYYY-MM>.csv`` with these columns, each file the complete statement of the
+    month in its name, tolerant of rejections (threshold 50%)."""
     return {
         "organisation": "TST", "feed": feed, "title": f"Test feed {feed}",
         "file": {"pattern": f"TST_{feed.upper()}_*.csv", "format": "csv"},
         "period": {"column": period_column, "grain": "month"},
+        "delivery": {"replaces": "declared_period", "period_in_name": "%Y-%m"},
         "cadence": {"frequency": "monthly", "deadline_days": 5},
         "primary_key": [primary_key], "max_rejection_rate": 0.5, "columns": columns, **extra,
     }

@@ -18,7 +18,7 @@ from functools import cache
 
 import duckdb
 
-from ingest.contract import Column, Contract
+from config.contracts import Column, Contract
 from ingest.row_checks import q
 
 REDACTED = "_redacted"  # the relation (_rid, _r_<column>...) registered on the file's connection

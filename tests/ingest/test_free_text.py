@@ -8,14 +8,14 @@ import csv
 import duckdb
 import pytest
 
+from config.contracts import load_contract
+from config.settings import get_settings
 from ingest import load
-from ingest.contract import load_contract
-from ingest.ledger import read_entries
 from ingest.load import ingest_file, ingest_files
 from ingest.row_checks import WITHHELD
-from outcomes.dbt_sources import raw_columns
-from outcomes.settings import get_settings
+from lake.ledger import read_entries
 from tests.ingest.small_contracts import small_contract, use_contracts
+from transform.sources import raw_columns
 
 HEADER = ["feedback_id", "received_date", "organisation_code", "service_type", "theme", "rating", "sentiment",
           "channel", "comment"]

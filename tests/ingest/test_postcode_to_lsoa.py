@@ -7,8 +7,8 @@ import gzip
 import duckdb
 import pytest
 
+from config.settings import get_settings
 from ingest.load import ingest_file
-from outcomes.settings import get_settings
 from tests.ingest.small_contracts import small_contract, use_contracts
 
 CONTRACT = small_contract("pc", [

@@ -42,6 +42,7 @@ class Delivery:
     manifest: dict | None = None
     header: list[str] | None = None  # CSV: read with the file checks; XLSX/Parquet: read with the rows
     extra: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # besides extra columns: header case, line ends, ...
     received_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
 
     @property
@@ -59,6 +60,7 @@ class Written:
     opted_out: int
     periods: list[str]
     extra: list[str]
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -105,7 +107,7 @@ def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> Gr
             passed = received[k] - rejected[k]  # every violation is on a parsed row: no second count needed
             outcome.outcomes[k] = Written(received=received[k], rejected=rejected[k], accepted=accepted.get(k, 0),
                                           opted_out=passed - accepted.get(k, 0), periods=periods.get(k, []),
-                                          extra=group[k].extra)
+                                          extra=group[k].extra, warnings=group[k].warnings)
         return outcome
     finally:
         if pseudonyms:
@@ -163,7 +165,9 @@ def _read(con: duckdb.DuckDBPyConnection, group: list[Delivery],
     else:
         header, read = (readers.read_xlsx(con, first.path, contract) if contract.file.format == "xlsx"
                         else readers.read_parquet(con, first.path))
-        first.extra = file_checks.check_header(first.name, header, contract)
+        match = file_checks.check_header(first.name, header, contract)
+        first.extra, first.warnings = match.extra, first.warnings + match.warnings
+        readers.name_source_columns(con, header, match.header)
         readers.type_source(con, build)
     outcome.unparseable = dict(enumerate(read.rows_unparseable))
     return outcome, [p + u for p, u in zip(read.rows_parsed, read.rows_unparseable, strict=True)]

@@ -181,8 +181,8 @@ def _receive(path: Path, feed_id: str | None, settings: Settings, landing_root: 
         delivery.manifest = file_checks.read_manifest(path, contract)
         file_checks.check_manifest_checksum(name, delivery.manifest, scan.sha256)
         if contract.file.format == "csv":
-            delivery.header = file_checks.read_csv_header(path, contract)
-            delivery.extra = file_checks.check_header(name, delivery.header, contract)
+            match = file_checks.check_header(name, file_checks.read_csv_header(path, contract), contract)
+            delivery.header, delivery.extra, delivery.warnings = match.header, match.extra, match.warnings
     except FileRejected as exc:
         _record_refusal(settings, delivery, exc)
         raise
@@ -271,7 +271,8 @@ def _commit(settings: Settings, delivery: Delivery, written: Written) -> IngestR
                           rows_opted_out=written.opted_out, period_start=periods[0] if periods else None,
                           period_end=_period_end(periods[-1], contract.period.grain) if periods else None,
                           periods=periods,
-                          warnings=[f"extra column {c!r} not in the contract was ignored" for c in written.extra])
+                          warnings=[f"extra column {c!r} not in the contract was ignored" for c in written.extra]
+                          + written.warnings)
     counts = {k: getattr(result, k) for k in ("rows_received", "rows_accepted", "rows_rejected", "rows_opted_out",
                                               "period_start", "period_end", "periods", "warnings")}
     base = _base(delivery)

@@ -204,6 +204,13 @@ def _cell_text(value: object, contract: Contract) -> object:
     return str(value)
 
 
+def name_source_columns(con: duckdb.DuckDBPyConnection, delivered: list[str], matched: list[str]) -> None:
+    """Give the columns of ``src`` the contract's names where the delivered header spelled them in another case."""
+    for old, new in zip(delivered, matched, strict=False):
+        if old != new:
+            con.execute(f"alter table {SOURCE_TABLE} rename column {_quote(old)} to {_quote(new)}")
+
+
 def type_source(con: duckdb.DuckDBPyConnection, build: Build) -> None:
     """Type and flag the rows of ``src`` (XLSX, Parquet: it carries ``_line``) and expose them as view ``typed``."""
     con.execute(build(SOURCE_TABLE, ("_line",)))

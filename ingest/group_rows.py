@@ -169,6 +169,7 @@ def _read(con: duckdb.DuckDBPyConnection, group: list[Delivery],
         first.extra, first.warnings = match.extra, first.warnings + match.warnings
         readers.name_source_columns(con, header, match.header)
         readers.type_source(con, build)
+    first.warnings = first.warnings + read.warnings
     outcome.unparseable = dict(enumerate(read.rows_unparseable))
     return outcome, [p + u for p, u in zip(read.rows_parsed, read.rows_unparseable, strict=True)]
 

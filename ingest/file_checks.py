@@ -7,6 +7,8 @@ import csv
 import hashlib
 import io
 import json
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +49,19 @@ def check_inside(path: Path, root: Path | None) -> None:
     if not resolved.is_relative_to(root.resolve()):
         raise FileRejected(path.name, "file.path", "the file name leaves the landing folder",
                            expected=f"a file inside {root}", found=str(path))
+
+
+def check_link(path: Path, allowed: Sequence[Path]) -> None:
+    """Refuse, by its name alone (the target is never opened), a symbolic link that leads out of its own folder
+    and out of every ``allowed`` folder (the working folder and the identifiable zone)."""
+    if not path.is_symlink():
+        return
+    target = Path(os.path.realpath(path))
+    folders = [Path(os.path.realpath(path.parent)), *(Path(os.path.realpath(a)) for a in allowed)]
+    if not any(target.is_relative_to(folder) for folder in folders):
+        raise FileRejected(path.name, "file.path", "the file is a symbolic link to a file outside its own folder",
+                           expected=f"a file, or a link to one inside {', '.join(map(str, folders))}",
+                           found=f"a link to {target}")
 
 
 def scan_bytes(path: Path, contract: Contract) -> ByteScan:

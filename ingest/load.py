@@ -166,6 +166,7 @@ def _receive(path: Path, feed_id: str | None, settings: Settings, landing_root: 
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     file_checks.check_inside(path, landing_root or _delivery_folder(path, settings))
+    file_checks.check_link(path, (settings.work_dir, settings.landing_dir, settings.inbox_dir))
     contract = (contract_for_feed(settings.contracts_dir, feed_id) if feed_id
                 else _contract_or_reject(settings, name))
     scan = file_checks.scan_bytes(path, contract)  # one pass: checksum, encoding, layout (raised after the record)

@@ -24,6 +24,7 @@ from ingest.contract import Contract, contract_for_feed, contract_for_file
 from ingest.errors import FileRejected
 from ingest.group_rows import Delivery, Written, check_and_write
 from ingest.ledger import find_loaded, ledger_lock, write_entry
+from ingest.workbook_checks import check_workbook
 from outcomes.settings import Settings, get_pseudonym_key, get_settings
 
 log = logging.getLogger(__name__)
@@ -184,6 +185,8 @@ def _receive(path: Path, feed_id: str | None, settings: Settings, landing_root: 
         if contract.file.format == "csv":
             match = file_checks.check_header(name, file_checks.read_csv_header(path, contract), contract)
             delivery.header, delivery.extra, delivery.warnings = match.header, match.extra, match.warnings
+        elif contract.file.format == "xlsx":
+            check_workbook(path, contract)
     except FileRejected as exc:
         _record_refusal(settings, delivery, exc)
         raise

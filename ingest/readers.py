@@ -20,12 +20,14 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+from python_calamine import CalamineError
 
 from ingest.contract import Contract
 from ingest.errors import FileRejected
 from ingest.line_ends import copy_with_lf_ends
 from ingest.lines import accepted_record_lines, lines_at_offsets
 from ingest.row_checks import lit
+from ingest.workbook_checks import unreadable_sheet
 
 SOURCE_TABLE = "src"
 PARSE_REJECTS_TABLE = "parse_rejects"
@@ -246,7 +248,10 @@ def _no_parse_rejects(con: duckdb.DuckDBPyConnection) -> None:
 
 def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract) -> tuple[list[str], ReadResult]:
     sheet = contract.file.sheet if contract.file.sheet else 0
-    frame = pd.read_excel(path, sheet_name=sheet, engine="calamine", dtype=object, header=0)
+    try:
+        frame = pd.read_excel(path, sheet_name=sheet, engine="calamine", dtype=object, header=0)
+    except CalamineError as exc:  # the workbook opened in the file checks; its sheet's XML is damaged
+        raise unreadable_sheet(path.name, sheet, exc) from None
     header = [str(c).strip() for c in frame.columns]
     frame.columns = header
     frame = frame.dropna(how="all")

@@ -6,10 +6,15 @@ header in capitals, a truncated or damaged workbook, CSV bytes in a file named `
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import date
+from pathlib import Path
 
 import duckdb
+import pytest
 
+from ingest.errors import FileRejected
 from ingest.ledger import read_entries
 from ingest.load import ingest_file
 from tests.ingest.reablement_rows import HEADER, NAME, as_text, episode, write_workbook
@@ -27,6 +32,10 @@ def quarantine(settings) -> list[tuple]:
     if not files:
         return []
     return duckdb.sql(f"select line::int, rule_id, value from read_parquet({files}) order by line, rule_id").fetchall()
+
+
+def nothing_in_lake(settings) -> bool:
+    return not list(settings.raw_dir.rglob("*.parquet")) and not list(settings.quarantine_dir.rglob("*.parquet"))
 
 
 def expected_discharges() -> list[tuple]:
@@ -84,3 +93,64 @@ def test_header_in_capitals_loads_with_a_warning(settings, tmp_path):
     assert len(raw(settings, "episode_id")) == GOOD
     (entry,) = read_entries(settings)
     assert entry["warnings"] == [warning]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Workbooks refused as a whole: a named rule, the file, what was expected and found; nothing in the lake.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _truncated(d: Path) -> Path:
+    path = write_workbook(d / NAME, [episode(i) for i in range(GOOD)])
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) * 2 // 3])
+    return path
+
+
+def _csv_bytes(d: Path) -> Path:
+    (d / NAME).write_text(",".join(HEADER) + "\n" + "EP00001,9434765919\n")
+    return d / NAME
+
+
+def _renamed_sheet(d: Path) -> Path:
+    return write_workbook(d / NAME, [episode(i) for i in range(GOOD)], sheet="Sheet1")
+
+
+def _broken_sheet_xml(d: Path) -> Path:
+    """A sound zip archive whose sheet's XML stops half way (the workbook opens; its rows cannot be read)."""
+    path = write_workbook(d / NAME, [episode(i) for i in range(GOOD)])
+    members = {}
+    with zipfile.ZipFile(path) as src:
+        for info in src.infolist():
+            members[info.filename] = src.read(info.filename)
+    sheet = next(n for n in members if n.startswith("xl/worksheets/sheet"))
+    members[sheet] = members[sheet][: len(members[sheet]) // 2]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as out:
+        for name, body in members.items():
+            out.writestr(name, body)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+@pytest.mark.parametrize(("build", "rule", "expected", "found_has"), [
+    (_truncated, "file.format", "an Excel workbook (XLSX)", "a damaged or truncated zip archive"),
+    (_csv_bytes, "file.format", "an Excel workbook (XLSX)", "text, not a workbook"),
+    (_broken_sheet_xml, "file.format", "an Excel workbook (XLSX)", "the sheet Reablement cannot be read"),
+    (_renamed_sheet, "file.sheet", "a sheet named Reablement", "sheets: Sheet1"),
+], ids=["truncated_workbook", "csv_bytes_named_xlsx", "sheet_xml_cut_short", "sheet_renamed"])
+def test_workbook_refused_with_a_named_rule(settings, tmp_path, build, rule, expected, found_has):
+    """GIVEN a workbook that cannot be read as the contract's (truncated, CSV bytes, damaged sheet, renamed sheet)
+    WHEN it is ingested
+    THEN it is refused by the named rule, naming the file, what was expected and what was found; nothing reaches
+    the lake and the ledger records the refusal."""
+    path = build(tmp_path)
+
+    with pytest.raises(FileRejected) as caught:
+        ingest_file(path, settings=settings)
+
+    exc = caught.value
+    assert (exc.rule, exc.file, exc.expected) == (rule, NAME, expected)
+    assert found_has in exc.found and NAME in exc.describe()
+    assert nothing_in_lake(settings)
+    assert [(e["status"], e["rule"]) for e in read_entries(settings)] == [("rejected", rule)]

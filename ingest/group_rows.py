@@ -25,6 +25,7 @@ from ingest.contract import Contract
 from ingest.errors import FileRejected
 from ingest.pseudonymise import PendingPseudonyms
 from ingest.reference import load_reference_tables
+from ingest.repeated_rows import collapse_repeated_rows, collapsed_warning
 from ingest.row_checks import lit
 from ingest.transform_sql import FILES_TABLE, accepted_rows_sql, optout_persons_sql
 from outcomes.settings import Settings
@@ -61,6 +62,7 @@ class Written:
     periods: list[str]
     extra: list[str]
     warnings: list[str] = field(default_factory=list)
+    collapsed: int = 0  # rows repeating an earlier row in every column (contract duplicate_rows: collapse)
 
 
 @dataclass
@@ -88,6 +90,7 @@ def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> Gr
         live = _passing(outcome, live, lambda k: _check_counts(group[k], received[k]))
         if not live:
             return outcome
+        collapsed = collapse_repeated_rows(con, contract)
         pseudonyms = _start_pseudonyms(con, contract, key)
         con.execute(row_checks.build_violations(contract, settings.allow_test_nhs_numbers))
         flagged = dict(con.execute("select _file, count(distinct _line) from violations group by _file").fetchall())
@@ -104,10 +107,11 @@ def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> Gr
         if any(rejected[k] for k in live):
             _write_quarantine(con, group, parse_rejects)
         for k in live:
-            passed = received[k] - rejected[k]  # every violation is on a parsed row: no second count needed
+            passed = received[k] - rejected[k] - collapsed.get(k, 0)  # violations are on parsed, kept rows
+            warnings = group[k].warnings + ([collapsed_warning(collapsed[k])] if collapsed.get(k) else [])
             outcome.outcomes[k] = Written(received=received[k], rejected=rejected[k], accepted=accepted.get(k, 0),
                                           opted_out=passed - accepted.get(k, 0), periods=periods.get(k, []),
-                                          extra=group[k].extra, warnings=group[k].warnings)
+                                          extra=group[k].extra, warnings=warnings, collapsed=collapsed.get(k, 0))
         return outcome
     finally:
         if pseudonyms:

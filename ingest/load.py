@@ -24,6 +24,7 @@ from ingest.contract import Contract, contract_for_feed, contract_for_file
 from ingest.errors import FileRejected
 from ingest.group_rows import Delivery, Written, check_and_write
 from ingest.ledger import find_loaded, ledger_lock, write_entry
+from ingest.optout_alerts import alert_refused_list
 from ingest.workbook_checks import check_workbook
 from outcomes.settings import Settings, get_pseudonym_key, get_settings
 
@@ -41,6 +42,7 @@ class IngestResult:
     rows_accepted: int = 0
     rows_rejected: int = 0
     rows_opted_out: int = 0
+    rows_collapsed: int = 0  # repeats of an earlier row, where the contract collapses them (opt-out lists)
     period_start: str | None = None
     period_end: str | None = None
     periods: list[str] = field(default_factory=list)
@@ -114,15 +116,18 @@ def ingest_files(paths: Sequence[str | Path], feed_id: str | None = None, settin
     key = get_pseudonym_key()  # refuse to start without a key, before touching anything
     sweep_incoming(settings)
     paths = [Path(p) for p in paths]
+    contracts = _contracts(paths, feed_id, settings)
     outcomes: dict[int, Outcome] = {}
 
     def finish(i: int, outcome: Outcome) -> None:
         outcomes[i] = outcome
+        if isinstance(outcome, FileRejected) and contracts[i] and contracts[i].kind == "optout":
+            alert_refused_list(settings, contracts[i], outcome)  # the previous list stays in force: say so
         if on_result:
             on_result(paths[i], outcome)
 
     group: list[tuple[int, Delivery]] = []
-    for i in _delivery_order(paths, feed_id, settings):
+    for i in _delivery_order(contracts):
         try:
             received = _receive(paths[i], feed_id, settings, landing_root)
         except Exception as exc:  # noqa: BLE001 - the file's outcome; the other files go on
@@ -142,9 +147,8 @@ def ingest_files(paths: Sequence[str | Path], feed_id: str | None = None, settin
     return [outcomes[i] for i in range(len(paths))]
 
 
-def _delivery_order(paths: list[Path], feed_id: str | None, settings: Settings) -> list[int]:
-    """Opt-out lists first, then feed by feed in order of first appearance, each feed's files in the order
-    given (a file whose feed cannot be told keeps its place, to be refused when it is received)."""
+def _contracts(paths: list[Path], feed_id: str | None, settings: Settings) -> list[Contract | None]:
+    """Each file's contract, from ``feed_id`` or its name; None where it cannot be told (refused when received)."""
     feeds: list[Contract | None] = []
     for path in paths:
         try:
@@ -152,11 +156,17 @@ def _delivery_order(paths: list[Path], feed_id: str | None, settings: Settings) 
                          else contract_for_file(settings.contracts_dir, path.name))
         except ValueError:
             feeds.append(None)
+    return feeds
+
+
+def _delivery_order(feeds: list[Contract | None]) -> list[int]:
+    """Opt-out lists first, then feed by feed in order of first appearance, each feed's files in the order
+    given (a file whose feed cannot be told keeps its place, to be refused when it is received)."""
     names = [c.feed_id if c else f"?{i}" for i, c in enumerate(feeds)]
     first = {}
     for i, name in enumerate(names):
         first.setdefault(name, i)
-    return sorted(range(len(paths)), key=lambda i: (not (feeds[i] and feeds[i].kind == "optout"),
+    return sorted(range(len(feeds)), key=lambda i: (not (feeds[i] and feeds[i].kind == "optout"),
                                                     first[names[i]], i))
 
 
@@ -272,13 +282,14 @@ def _commit(settings: Settings, delivery: Delivery, written: Written) -> IngestR
     result = IngestResult(batch_id=batch_id, feed_id=contract.feed_id, file=delivery.name,
                           sha256=delivery.scan.sha256, status="loaded", rows_received=written.received,
                           rows_accepted=written.accepted, rows_rejected=written.rejected,
-                          rows_opted_out=written.opted_out, period_start=periods[0] if periods else None,
+                          rows_opted_out=written.opted_out, rows_collapsed=written.collapsed,
+                          period_start=periods[0] if periods else None,
                           period_end=_period_end(periods[-1], contract.period.grain) if periods else None,
                           periods=periods,
                           warnings=[f"extra column {c!r} not in the contract was ignored" for c in written.extra]
                           + written.warnings)
     counts = {k: getattr(result, k) for k in ("rows_received", "rows_accepted", "rows_rejected", "rows_opted_out",
-                                              "period_start", "period_end", "periods", "warnings")}
+                                              "rows_collapsed", "period_start", "period_end", "periods", "warnings")}
     base = _base(delivery)
     with ledger_lock(settings):
         earlier = find_loaded(settings, delivery.scan.sha256, contract.feed_id)  # a twin may have won the race

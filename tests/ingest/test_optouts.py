@@ -8,9 +8,12 @@ from __future__ import annotations
 import json
 
 import duckdb
+import pytest
 
-from ingest.load import ingest_file
+from ingest.errors import FileRejected
+from ingest.load import ingest_file, ingest_files
 from ingest.pseudonymise import pseudonym
+from outcomes.alerts import read_alerts
 from tests.conftest import TEST_KEY
 from tests.ingest.ecds_rows import nhs_number, row, write_ecds
 
@@ -63,3 +66,100 @@ def test_the_list_for_the_latest_period_applies_even_when_an_older_one_arrives_l
 
     assert (result.rows_accepted, result.rows_opted_out) == (38, 2)
     assert pseudonym(TEST_KEY.encode(), nhs_number(5)) not in raw_person_ids(settings, "rwp_ecds")
+
+
+def ledger_entry(settings, batch_id: str) -> dict:
+    return json.loads((settings.ledger_dir / f"{batch_id}.json").read_text())
+
+
+def test_an_opt_out_list_naming_someone_twice_loads_with_the_repeat_collapsed(settings, tmp_path):
+    """GIVEN an opt-out list of two rows naming the same person (refused before as 50% duplicate keys)
+    WHEN the list, then an ECDS file of 40 people, are ingested
+    THEN the list loads: 2 received, 1 accepted, 1 collapsed, nothing quarantined, a warning in the result and
+    the ledger; and that person's rows are removed from the ECDS file."""
+    listed = ingest_file(write_optouts(tmp_path / "NDOP_OPTOUTS_202504.csv", "2025-04-30", [3, 3]), settings=settings)
+    result = ingest_file(write_ecds(tmp_path / "RWP_ECDS_2025-04.csv", [row(i) for i in range(40)]),
+                         settings=settings)
+
+    warning = "1 row repeating an earlier row in every column collapsed into it (contract duplicate_rows: collapse)"
+    assert (listed.status, listed.rows_received, listed.rows_accepted, listed.rows_rejected) == ("loaded", 2, 1, 0)
+    assert (listed.rows_collapsed, listed.rows_opted_out, listed.warnings) == (1, 0, [warning])
+    entry = ledger_entry(settings, listed.batch_id)
+    assert (entry["rows_collapsed"], entry["warnings"]) == (1, [warning])
+    assert not list(settings.quarantine_dir.rglob("*.parquet"))
+    assert (result.rows_accepted, result.rows_opted_out) == (39, 1)
+    assert pseudonym(TEST_KEY.encode(), nhs_number(3)) not in raw_person_ids(settings, "rwp_ecds")
+
+
+def test_repeats_written_differently_collapse_and_a_broken_row_is_still_quarantined(settings, tmp_path):
+    """GIVEN a list naming person 17 twice (once written with spaces), person 29 three times, and one number
+    with a bad check digit written twice
+    WHEN it is ingested
+    THEN 3 repeats collapse; both copies of the bad number are quarantined at their lines (the second as a
+    repeated key too: only rows that pass their checks collapse); the 3 people load once."""
+    n17, bad = nhs_number(17), nhs_number(40)[:9] + str((int(nhs_number(40)[9]) + 1) % 10)
+    numbers = [nhs_number(3), n17, nhs_number(29), f"{n17[:3]} {n17[3:6]} {n17[6:]}", nhs_number(29), bad,
+               nhs_number(29)] + [nhs_number(s) for s in range(50, 90)] + [bad]
+    path = tmp_path / "NDOP_OPTOUTS_202504.csv"
+    path.write_text("list_date,nhs_number\n" + "".join(f"2025-04-30,{n}\n" for n in numbers))
+
+    listed = ingest_file(path, settings=settings)
+
+    assert (listed.rows_received, listed.rows_accepted, listed.rows_rejected, listed.rows_collapsed) == (48, 43, 2, 3)
+    lines = duckdb.sql(f"select line, rule_id from read_parquet('{settings.quarantine_dir}/*/*/*.parquet') "
+                       "order by line, rule_id").fetchall()
+    assert lines == [(7, "nhs_number.nhs_number"), (49, "nhs_number.nhs_number"), (49, "primary_key.duplicate")]
+    assert len(raw_person_ids(settings, "ndop_optouts")) == 43
+
+
+def test_an_ecds_file_with_a_repeated_row_still_quarantines_it(settings, tmp_path):
+    """GIVEN an activity contract (duplicate_rows not set) and a file with an exact copy of a row
+    WHEN ingested THEN the copy is quarantined as primary_key.duplicate, not collapsed."""
+    rows = [row(i) for i in range(40)] + [row(7)]
+    result = ingest_file(write_ecds(tmp_path / "RWP_ECDS_2025-04.csv", rows), settings=settings)
+    assert (result.rows_accepted, result.rows_rejected, result.rows_collapsed, result.warnings) == (40, 1, 0, [])
+
+
+@pytest.fixture
+def alert_log(settings, monkeypatch):
+    """GIVEN no webhook or mail server configured: alerts go to the log file only."""
+    for var in ("OUTCOMES_ALERT_WEBHOOK", "OUTCOMES_ALERT_EMAIL_TO", "OUTCOMES_SMTP_HOST"):
+        monkeypatch.delenv(var, raising=False)
+    return lambda: read_alerts(settings)
+
+
+def test_a_refused_opt_out_list_raises_an_alert_naming_the_list_still_in_force(settings, tmp_path, alert_log):
+    """GIVEN May's opt-out list loaded
+    WHEN June's list is refused (its header misnames the NHS Number column), and an ECDS file is refused too
+    THEN one alert (the list's) names June's file and its rule, and says May's list (its file and list date) is
+    still in force, so opt-outs registered since are not applied; the ECDS refusal raises none."""
+    may = ingest_file(write_optouts(tmp_path / "NDOP_OPTOUTS_202505.csv", "2025-05-31", [3, 5]), settings=settings)
+    june = tmp_path / "NDOP_OPTOUTS_202506.csv"
+    june.write_text(f"list_date,nhs_no\n2025-06-30,{nhs_number(3)}\n")
+    empty = tmp_path / "RWP_ECDS_2025-06.csv"
+    empty.write_bytes(b"")
+
+    outcomes = ingest_files([june, empty], settings=settings)
+
+    assert [o.rule for o in outcomes] == ["file.header", "file.empty"]
+    (alert,) = alert_log()
+    assert alert["kind"] == "optout_list_refused"
+    assert "NDOP_OPTOUTS_202506.csv" in alert["reason"] and "file.header" in alert["reason"]
+    assert ("the list still in force is NDOP_OPTOUTS_202505.csv (list date 2025-05-31" in alert["reason"]
+            and "opt-outs registered since are not applied" in alert["reason"])
+    assert alert["details"]["in_force"] == {"file": "NDOP_OPTOUTS_202505.csv", "batch_id": may.batch_id,
+                                            "list_date": "2025-05-31"}
+
+
+def test_a_refused_first_opt_out_list_says_no_list_is_in_force(settings, tmp_path, alert_log):
+    """GIVEN no opt-out list loaded yet WHEN the first list is refused (empty file)
+    THEN the alert says no opt-out list is in force."""
+    first = tmp_path / "NDOP_OPTOUTS_202504.csv"
+    first.write_bytes(b"")
+
+    with pytest.raises(FileRejected):
+        ingest_file(first, settings=settings)
+
+    (alert,) = alert_log()
+    assert alert["kind"] == "optout_list_refused" and "NDOP_OPTOUTS_202504.csv" in alert["reason"]
+    assert "no opt-out list is in force" in alert["reason"] and alert["details"]["in_force"] is None

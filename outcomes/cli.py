@@ -199,14 +199,15 @@ def _n(value: object) -> str:
 
 @app.command()
 def alerts(limit: Annotated[int, typer.Option(help="Show the latest N alerts.")] = 20) -> None:
-    """Failure and late-feed alerts recorded by the DAGs."""
+    """Alerts: failed tasks, late feeds and refused opt-out lists."""
     from outcomes.alerts import read_alerts
 
     rows = read_alerts()[-limit:]
     if not rows:
         out.print("no alerts")
     for a in rows:
-        out.print(f"{a.get('time')} {a.get('kind')} {a.get('dag_id')}.{a.get('task_id')}: {a.get('reason')}",
+        where = ".".join(p for p in (a.get("dag_id"), a.get("task_id")) if p)
+        out.print(f"{a.get('when')} {a.get('kind')} {where + ': ' if where else ''}{a.get('reason')}",
                   highlight=False, soft_wrap=True)
 
 

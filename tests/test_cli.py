@@ -118,3 +118,25 @@ def test_ingest_reports_an_unexpected_fault_in_one_line(settings, tmp_path):
     assert "Traceback" not in result.stderr + result.stdout
     (line,) = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
     assert line.startswith("error") and "RWP_ECDS_2025-04.csv" in line
+
+
+def test_a_refused_opt_out_list_shows_in_outcomes_alerts(settings, tmp_path, monkeypatch):
+    """GIVEN `outcomes ingest` refuses an opt-out list (empty file) while none is in force
+    WHEN `outcomes alerts` runs
+    THEN it prints the alert in one line: when, kind and the reason naming the file and that no list is in force."""
+    import os
+
+    for var in ("OUTCOMES_ALERT_WEBHOOK", "OUTCOMES_ALERT_EMAIL_TO", "OUTCOMES_SMTP_HOST"):
+        monkeypatch.delenv(var, raising=False)
+    empty = tmp_path / "NDOP_OPTOUTS_202504.csv"
+    empty.write_bytes(b"")
+    assert cli("ingest", str(empty), env=dict(os.environ)).returncode == 1
+
+    result = cli("alerts", env=dict(os.environ))
+
+    assert result.returncode == 0
+    (line,) = result.stdout.splitlines()
+    when, kind, reason = line.split(" ", 2)
+    assert when[:4].isdigit() and kind == "optout_list_refused"
+    assert reason.startswith("opt-out list refused: NDOP_OPTOUTS_202504.csv: rejected by rule file.empty")
+    assert "no opt-out list is in force" in reason and "None" not in line

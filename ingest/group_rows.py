@@ -45,6 +45,8 @@ class Delivery:
     extra: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # besides extra columns: header case, line ends, ...
     received_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    claimed_at: str | None = None  # when the file was claimed from landing (delivery order); see lake.current
+    declared: dict = field(default_factory=dict)  # declared_period and version (lake.declared)
 
     @property
     def name(self) -> str:

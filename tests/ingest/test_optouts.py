@@ -145,10 +145,11 @@ def test_a_refused_opt_out_list_raises_an_alert_naming_the_list_still_in_force(s
     (alert,) = alert_log()
     assert alert["kind"] == "optout_list_refused"
     assert "NDOP_OPTOUTS_202506.csv" in alert["reason"] and "file.header" in alert["reason"]
-    assert ("the list still in force is NDOP_OPTOUTS_202505.csv (list date 2025-05-31" in alert["reason"]
+    assert ("the list still in force is NDOP_OPTOUTS_202505.csv (declared period 2025-05-01, list date 2025-05-31"
+            in alert["reason"]
             and "opt-outs registered since are not applied" in alert["reason"])
     assert alert["details"]["in_force"] == {"file": "NDOP_OPTOUTS_202505.csv", "batch_id": may.batch_id,
-                                            "list_date": "2025-05-31"}
+                                            "declared_period": "2025-05-01", "list_date": "2025-05-31"}
 
 
 def test_a_refused_first_opt_out_list_says_no_list_is_in_force(settings, tmp_path, alert_log):

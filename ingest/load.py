@@ -18,17 +18,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from config import names
+from config.contracts import Contract, contract_for_feed, contract_for_file
+from config.settings import Settings, get_pseudonym_key, get_settings
 from ingest import file_checks
 from ingest.claim import claimed_at, is_claimed
-from ingest.contract import Contract, contract_for_feed, contract_for_file
 from ingest.errors import FileRejected
 from ingest.group_rows import Delivery, Written, check_and_write
-from ingest.ledger import find_loaded, ledger_lock, write_entry
-from ingest.optout_alerts import alert_refused_list
 from ingest.workbook_checks import check_workbook
 from lake.current import TIME_FORMAT
 from lake.declared import DeclarationError, declared
-from outcomes.settings import Settings, get_pseudonym_key, get_settings
+from lake.ledger import find_loaded, ledger_lock, write_entry
 
 log = logging.getLogger(__name__)
 
@@ -118,18 +118,15 @@ def ingest_files(paths: Sequence[str | Path], feed_id: str | None = None, settin
     key = get_pseudonym_key()  # refuse to start without a key, before touching anything
     sweep_incoming(settings)
     paths = [Path(p) for p in paths]
-    contracts = _contracts(paths, feed_id, settings)
     outcomes: dict[int, Outcome] = {}
 
     def finish(i: int, outcome: Outcome) -> None:
         outcomes[i] = outcome
-        if isinstance(outcome, FileRejected) and contracts[i] and contracts[i].kind == "optout":
-            alert_refused_list(settings, contracts[i], outcome)  # the previous list stays in force: say so
         if on_result:
             on_result(paths[i], outcome)
 
     group: list[tuple[int, Delivery]] = []
-    for i in _delivery_order(contracts):
+    for i in _delivery_order(paths, feed_id, settings):
         try:
             received = _receive(paths[i], feed_id, settings, landing_root)
         except Exception as exc:  # noqa: BLE001 - the file's outcome; the other files go on
@@ -149,8 +146,9 @@ def ingest_files(paths: Sequence[str | Path], feed_id: str | None = None, settin
     return [outcomes[i] for i in range(len(paths))]
 
 
-def _contracts(paths: list[Path], feed_id: str | None, settings: Settings) -> list[Contract | None]:
-    """Each file's contract, from ``feed_id`` or its name; None where it cannot be told (refused when received)."""
+def _delivery_order(paths: list[Path], feed_id: str | None, settings: Settings) -> list[int]:
+    """Opt-out lists first, then feed by feed in order of first appearance, each feed's files in the order
+    given (a file whose feed cannot be told keeps its place, to be refused when it is received)."""
     feeds: list[Contract | None] = []
     for path in paths:
         try:
@@ -158,17 +156,11 @@ def _contracts(paths: list[Path], feed_id: str | None, settings: Settings) -> li
                          else contract_for_file(settings.contracts_dir, path.name))
         except ValueError:
             feeds.append(None)
-    return feeds
-
-
-def _delivery_order(feeds: list[Contract | None]) -> list[int]:
-    """Opt-out lists first, then feed by feed in order of first appearance, each feed's files in the order
-    given (a file whose feed cannot be told keeps its place, to be refused when it is received)."""
     names = [c.feed_id if c else f"?{i}" for i, c in enumerate(feeds)]
     first = {}
     for i, name in enumerate(names):
         first.setdefault(name, i)
-    return sorted(range(len(feeds)), key=lambda i: (not (feeds[i] and feeds[i].kind == "optout"),
+    return sorted(range(len(paths)), key=lambda i: (not (feeds[i] and feeds[i].kind == "optout"),
                                                     first[names[i]], i))
 
 
@@ -309,8 +301,8 @@ def _commit(settings: Settings, delivery: Delivery, written: Written) -> IngestR
         if earlier:
             shutil.rmtree(incoming, ignore_errors=True)
             return _record_duplicate(settings, base, earlier, delivery.path)
-        raw_target = settings.raw_dir / contract.feed_id / f"batch_id={batch_id}"
-        quarantine_target = settings.quarantine_dir / contract.feed_id / f"batch_id={batch_id}"
+        raw_target = names.raw_batch_folder(settings, contract.feed_id, batch_id)
+        quarantine_target = names.quarantine_batch_folder(settings, contract.feed_id, batch_id)
         for sub, target in (("raw", raw_target), ("quarantine", quarantine_target)):
             if (incoming / sub).exists():
                 target.parent.mkdir(parents=True, exist_ok=True)

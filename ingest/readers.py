@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineError
 
-from ingest.contract import Contract
+from config.contracts import Contract
 from ingest.errors import FileRejected
 from ingest.line_ends import copy_with_lf_ends
 from ingest.lines import accepted_record_lines, lines_at_offsets

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import duckdb
 
-from ingest.contract import Contract
+from config.contracts import Contract
 from ingest.readers import TYPED, TYPED_ROWS
 from ingest.row_checks import q
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook
 
-from ingest.contract import Contract
+from config.contracts import Contract
 from ingest.errors import FileRejected
 
 WORKBOOK = "an Excel workbook (XLSX)"

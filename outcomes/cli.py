@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from outcomes.settings import SettingsError, get_settings
+from config.settings import SettingsError, get_settings
 
 app = typer.Typer(help="Shared outcomes pipeline for an integrated care system.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -69,12 +69,14 @@ def ingest(
     error) is one line too, its traceback logged with --verbose."""
     from ingest.errors import FileRejected
     from ingest.load import ingest_files
+    from outcomes.optout_alerts import alert_if_refused_list
 
     settings = get_settings()
     refused = 0
 
     def report(path: Path, outcome) -> None:  # printed as each file finishes
         nonlocal refused
+        alert_if_refused_list(settings, path, outcome, feed)
         if isinstance(outcome, FileRejected):
             refused += 1
             _emit(as_json, {"file": str(path), "status": "rejected", **outcome.to_dict(),
@@ -115,8 +117,8 @@ def build(
     = None,
 ) -> None:
     """Build the warehouse with dbt (models and their tests) and refresh the analysts' snapshot."""
-    from outcomes.build import BuildFailed
-    from outcomes.build import build as run_build
+    from transform.build import BuildFailed
+    from transform.build import build as run_build
 
     try:
         result = run_build(select=select or None)
@@ -223,8 +225,8 @@ def alerts(limit: Annotated[int, typer.Option(help="Show the latest N alerts.")]
 @contracts_app.command("check")
 def contracts_check() -> None:
     """Validate every contract and check the generated dbt sources are current."""
-    from ingest.contract import ContractError, load_contracts
-    from outcomes.dbt_sources import sync
+    from config.contracts import ContractError, load_contracts
+    from transform.sources import sync
 
     settings = get_settings()
     try:
@@ -239,7 +241,7 @@ def contracts_check() -> None:
 @contracts_app.command("sync")
 def contracts_sync() -> None:
     """Regenerate the dbt sources from the contracts."""
-    from outcomes.dbt_sources import sync
+    from transform.sources import sync
 
     sync(get_settings())
     out.print("dbt sources regenerated from contracts")
@@ -247,7 +249,7 @@ def contracts_sync() -> None:
 
 def entrypoint() -> None:
     """Console entry point: known operational errors become one line and exit code 1."""
-    from ingest.contract import ContractError
+    from config.contracts import ContractError
 
     try:
         app()

@@ -15,8 +15,8 @@ import duckdb
 import pytest
 
 from ingest.errors import FileRejected
-from ingest.ledger import read_entries
 from ingest.load import ingest_file
+from lake.ledger import read_entries
 from tests.ingest.reablement_rows import HEADER, NAME, as_text, episode, write_workbook
 
 GOOD = 40

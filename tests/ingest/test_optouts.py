@@ -8,12 +8,9 @@ from __future__ import annotations
 import json
 
 import duckdb
-import pytest
 
-from ingest.errors import FileRejected
-from ingest.load import ingest_file, ingest_files
+from ingest.load import ingest_file
 from ingest.pseudonymise import pseudonym
-from outcomes.alerts import read_alerts
 from tests.conftest import TEST_KEY
 from tests.ingest.ecds_rows import nhs_number, row, write_ecds
 
@@ -118,49 +115,3 @@ def test_an_ecds_file_with_a_repeated_row_still_quarantines_it(settings, tmp_pat
     rows = [row(i) for i in range(40)] + [row(7)]
     result = ingest_file(write_ecds(tmp_path / "RWP_ECDS_2025-04.csv", rows), settings=settings)
     assert (result.rows_accepted, result.rows_rejected, result.rows_collapsed, result.warnings) == (40, 1, 0, [])
-
-
-@pytest.fixture
-def alert_log(settings, monkeypatch):
-    """GIVEN no webhook or mail server configured: alerts go to the log file only."""
-    for var in ("OUTCOMES_ALERT_WEBHOOK", "OUTCOMES_ALERT_EMAIL_TO", "OUTCOMES_SMTP_HOST"):
-        monkeypatch.delenv(var, raising=False)
-    return lambda: read_alerts(settings)
-
-
-def test_a_refused_opt_out_list_raises_an_alert_naming_the_list_still_in_force(settings, tmp_path, alert_log):
-    """GIVEN May's opt-out list loaded
-    WHEN June's list is refused (its header misnames the NHS Number column), and an ECDS file is refused too
-    THEN one alert (the list's) names June's file and its rule, and says May's list (its file and list date) is
-    still in force, so opt-outs registered since are not applied; the ECDS refusal raises none."""
-    may = ingest_file(write_optouts(tmp_path / "NDOP_OPTOUTS_202505.csv", "2025-05-31", [3, 5]), settings=settings)
-    june = tmp_path / "NDOP_OPTOUTS_202506.csv"
-    june.write_text(f"list_date,nhs_no\n2025-06-30,{nhs_number(3)}\n")
-    empty = tmp_path / "RWP_ECDS_2025-06.csv"
-    empty.write_bytes(b"")
-
-    outcomes = ingest_files([june, empty], settings=settings)
-
-    assert [o.rule for o in outcomes] == ["file.header", "file.empty"]
-    (alert,) = alert_log()
-    assert alert["kind"] == "optout_list_refused"
-    assert "NDOP_OPTOUTS_202506.csv" in alert["reason"] and "file.header" in alert["reason"]
-    assert ("the list still in force is NDOP_OPTOUTS_202505.csv (declared period 2025-05-01, list date 2025-05-31"
-            in alert["reason"]
-            and "opt-outs registered since are not applied" in alert["reason"])
-    assert alert["details"]["in_force"] == {"file": "NDOP_OPTOUTS_202505.csv", "batch_id": may.batch_id,
-                                            "declared_period": "2025-05-01", "list_date": "2025-05-31"}
-
-
-def test_a_refused_first_opt_out_list_says_no_list_is_in_force(settings, tmp_path, alert_log):
-    """GIVEN no opt-out list loaded yet WHEN the first list is refused (empty file)
-    THEN the alert says no opt-out list is in force."""
-    first = tmp_path / "NDOP_OPTOUTS_202504.csv"
-    first.write_bytes(b"")
-
-    with pytest.raises(FileRejected):
-        ingest_file(first, settings=settings)
-
-    (alert,) = alert_log()
-    assert alert["kind"] == "optout_list_refused" and "NDOP_OPTOUTS_202504.csv" in alert["reason"]
-    assert "no opt-out list is in force" in alert["reason"] and alert["details"]["in_force"] is None

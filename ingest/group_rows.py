@@ -22,7 +22,7 @@ import pandas as pd
 
 from config.contracts import Contract
 from config.settings import Settings
-from ingest import engine, file_checks, readers, row_checks
+from ingest import engine, file_checks, readers, redact, row_checks
 from ingest.errors import FileRejected
 from ingest.pseudonymise import PendingPseudonyms
 from ingest.reference import load_reference_tables
@@ -65,6 +65,7 @@ class Written:
     extra: list[str]
     warnings: list[str] = field(default_factory=list)
     collapsed: int = 0  # rows repeating an earlier row in every column (contract duplicate_rows: collapse)
+    redactions: dict[str, int] = field(default_factory=dict)  # identifiers replaced in free text, by placeholder
 
 
 @dataclass
@@ -105,6 +106,7 @@ def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> Gr
         _register_files(con, group, live)
         if pseudonyms:
             pseudonyms.register(con)
+        redactions = redact.register_redacted(con, contract, live) if redact.redacted_columns(contract) else {}
         accepted, periods = _write_accepted(con, contract, settings, group)
         if any(rejected[k] for k in live):
             _write_quarantine(con, group, parse_rejects)
@@ -113,7 +115,8 @@ def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> Gr
             warnings = group[k].warnings + ([collapsed_warning(collapsed[k])] if collapsed.get(k) else [])
             outcome.outcomes[k] = Written(received=received[k], rejected=rejected[k], accepted=accepted.get(k, 0),
                                           opted_out=passed - accepted.get(k, 0), periods=periods.get(k, []),
-                                          extra=group[k].extra, warnings=warnings, collapsed=collapsed.get(k, 0))
+                                          extra=group[k].extra, warnings=warnings, collapsed=collapsed.get(k, 0),
+                                          redactions=redactions.get(k, {}))
         return outcome
     finally:
         if pseudonyms:

@@ -25,6 +25,7 @@ from ingest import file_checks
 from ingest.claim import claimed_at, is_claimed
 from ingest.errors import FileRejected
 from ingest.group_rows import Delivery, Written, check_and_write
+from ingest.workbook_checks import check_workbook
 from lake.current import TIME_FORMAT
 from lake.declared import DeclarationError, declared
 from lake.ledger import find_loaded, ledger_lock, write_entry
@@ -43,6 +44,7 @@ class IngestResult:
     rows_accepted: int = 0
     rows_rejected: int = 0
     rows_opted_out: int = 0
+    rows_collapsed: int = 0  # repeats of an earlier row, where the contract collapses them (opt-out lists)
     period_start: str | None = None
     period_end: str | None = None
     periods: list[str] = field(default_factory=list)
@@ -173,6 +175,7 @@ def _receive(path: Path, feed_id: str | None, settings: Settings, landing_root: 
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     file_checks.check_inside(path, landing_root or _delivery_folder(path, settings))
+    file_checks.check_link(path, (settings.work_dir, settings.landing_dir, settings.inbox_dir))
     contract = (contract_for_feed(settings.contracts_dir, feed_id) if feed_id
                 else _contract_or_reject(settings, name))
     scan = file_checks.scan_bytes(path, contract)  # one pass: checksum, encoding, layout (raised after the record)
@@ -190,8 +193,10 @@ def _receive(path: Path, feed_id: str | None, settings: Settings, landing_root: 
         file_checks.check_manifest_checksum(name, delivery.manifest, scan.sha256)
         delivery.declared = _declaration(contract, name, delivery.manifest)
         if contract.file.format == "csv":
-            delivery.header = file_checks.read_csv_header(path, contract)
-            delivery.extra = file_checks.check_header(name, delivery.header, contract)
+            match = file_checks.check_header(name, file_checks.read_csv_header(path, contract), contract)
+            delivery.header, delivery.extra, delivery.warnings = match.header, match.extra, match.warnings
+        elif contract.file.format == "xlsx":
+            check_workbook(path, contract)
     except FileRejected as exc:
         _record_refusal(settings, delivery, exc)
         raise
@@ -286,12 +291,15 @@ def _commit(settings: Settings, delivery: Delivery, written: Written) -> IngestR
     result = IngestResult(batch_id=batch_id, feed_id=contract.feed_id, file=delivery.name,
                           sha256=delivery.scan.sha256, status="loaded", rows_received=written.received,
                           rows_accepted=written.accepted, rows_rejected=written.rejected,
-                          rows_opted_out=written.opted_out, period_start=periods[0] if periods else None,
+                          rows_opted_out=written.opted_out, rows_collapsed=written.collapsed,
+                          period_start=periods[0] if periods else None,
                           period_end=_period_end(periods[-1], contract.period.grain) if periods else None,
                           periods=periods, redactions=written.redactions,
-                          warnings=[f"extra column {c!r} not in the contract was ignored" for c in written.extra])
+                          warnings=[f"extra column {c!r} not in the contract was ignored" for c in written.extra]
+                          + written.warnings)
     counts = {k: getattr(result, k) for k in ("rows_received", "rows_accepted", "rows_rejected", "rows_opted_out",
-                                              "period_start", "period_end", "periods", "warnings", "redactions")}
+                                              "rows_collapsed", "period_start", "period_end", "periods", "warnings",
+                                              "redactions")}
     base = _base(delivery)
     with ledger_lock(settings):
         earlier = find_loaded(settings, delivery.scan.sha256, contract.feed_id)  # a twin may have won the race

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 
-from outcomes.build import run_dbt
+from transform.build import run_dbt
 from tests.stats.sql_render import render
 
 CALLS = [

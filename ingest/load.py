@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ingest import file_checks
+from ingest.archive import archive_delivery
 from ingest.claim import is_claimed
 from ingest.contract import Contract, contract_for_feed, contract_for_file
 from ingest.errors import FileRejected
@@ -328,10 +329,7 @@ def _archive(path: Path, settings: Settings, feed_id: str, batch_id: str) -> Non
     """Files claimed from landing move to the archive; files ingested from elsewhere are left alone."""
     if not is_claimed(path, settings) or not path.exists():
         return
-    target = settings.archive_dir / feed_id / batch_id
-    target.mkdir(parents=True, exist_ok=True)
-    for item in path.parent.glob(path.name + "*"):
-        os.replace(item, target / item.name)
+    archive_delivery(path, settings, feed_id, batch_id)
 
 
 def _period_end(period_start: str, grain: str) -> str:

@@ -70,9 +70,9 @@ class PurgeResult:
 
     def summary(self) -> str:
         verb = "would remove" if self.dry_run else "removed"
-        size = sum(d.size_bytes for d in self.expired)
-        text = (f"{verb} {len(self.expired)} archived deliveries ({size:,} bytes) archived {self.retention_days} "
-                f"or more days ago (at or before {self.cutoff}); kept {self.kept}")
+        size, n = sum(d.size_bytes for d in self.expired), len(self.expired)
+        text = (f"{verb} {n} archived {'delivery' if n == 1 else 'deliveries'} ({size:,} bytes) archived "
+                f"{self.retention_days} or more days ago (at or before {self.cutoff[:16]} UTC); kept {self.kept}")
         if self.undated:
             text += (f"; {len(self.undated)} without an archive time "
                      f"{'would be' if self.dry_run else 'were'} dated now and kept")

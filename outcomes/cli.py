@@ -218,11 +218,11 @@ def purge(
         print(json.dumps(result.to_dict(), indent=2))
         return
     table = Table(title=f"Archive {settings.archive_dir} ({'dry run' if dry_run else 'purged'})")
-    for col in ("feed", "batch", "archived at", "age (days)", "files", "bytes"):
+    for col in ("feed", "batch", "archived at (UTC)", "age (days)", "files", "bytes"):
         table.add_column(col, overflow="fold")
     for d in result.expired:
-        table.add_row(d.feed_id, d.batch_id, d.archived_at, f"{d.age_days:.1f}", ", ".join(d.files),
-                      f"{d.size_bytes:,}")
+        table.add_row(d.feed_id, d.batch_id, d.archived_at[:16].replace("T", " "), f"{d.age_days:.1f}",
+                      "\n".join(d.files), f"{d.size_bytes:,}")
     if result.expired:
         out.print(table)
     out.print(result.summary(), highlight=False)

@@ -54,7 +54,8 @@ def test_a_dry_run_lists_what_is_expired_and_removes_nothing(aged):
     assert old.files == ["RWP_ECDS_2025-01.csv", "RWP_ECDS_2025-01.csv.manifest.json"] and old.size_bytes == 2 * 22
     assert result.kept == 2 and result.dry_run
     assert folders(aged) == before
-    assert "would remove 2 archived deliveries" in result.summary()
+    assert result.summary() == ("would remove 2 archived deliveries (66 bytes) archived 30 or more days ago "
+                                "(at or before 2026-01-30T02:30 UTC); kept 2")
 
 
 def test_a_run_removes_only_the_expired_and_never_the_lake(aged):

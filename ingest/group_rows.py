@@ -43,6 +43,8 @@ class Delivery:
     header: list[str] | None = None  # CSV: read with the file checks; XLSX/Parquet: read with the rows
     extra: list[str] = field(default_factory=list)
     received_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    claimed_at: str | None = None  # when the file was claimed from landing (delivery order); see lake.current
+    declared: dict = field(default_factory=dict)  # declared_period and version (lake.declared)
 
     @property
     def name(self) -> str:

@@ -176,6 +176,15 @@ def status(
                       (r.get("reason") or ("superseded by " + r["superseded_by"][:22] if r.get("superseded_by")
                                            else "")))
     out.print(table)
+    feeds = Table(title="Feeds (current = the deliveries the warehouse uses; superseded keys as of the last build)")
+    for col in ("feed", "files", "loaded", "rejected", "current", "current rows", "latest period", "superseded keys"):
+        feeds.add_column(col, overflow="fold")
+    for f in report["feeds"]:
+        if feed and f["feed_id"] != feed:
+            continue
+        feeds.add_row(f["feed_id"], _n(f["files"]), _n(f["loaded"]), _n(f["rejected"]), _n(f["current_deliveries"]),
+                      _n(f["current_rows_accepted"]), f["latest_declared_period"] or "", _n(f["superseded_keys"]))
+    out.print(feeds)
     t = report["totals"]
     out.print(f"{t['files']} files: {t['loaded']} loaded, {t['rejected']} rejected, {t['duplicate']} duplicate; "
               f"rows received {t['rows_received']:,}, accepted {t['rows_accepted']:,}, "

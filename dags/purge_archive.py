@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from airflow.sdk import dag, task
 
+from config import names
 from outcomes.dag_defaults import START_DATE, default_args
 
 DOC = """\
@@ -21,7 +22,7 @@ as `outcomes purge` (`--dry-run` lists what would go). Its return value lists wh
 
 
 @dag(
-    dag_id="purge_archive",
+    dag_id=names.PURGE_ARCHIVE_DAG,
     description="Daily removal of archived deliveries past the retention period",
     schedule="30 2 * * *",
     start_date=START_DATE,
@@ -34,8 +35,8 @@ as `outcomes purge` (`--dry-run` lists what would go). Its return value lists wh
 def purge_archive():
     @task
     def purge() -> dict:
+        from config.settings import get_settings
         from ingest.archive import purge_archive as purge_expired
-        from outcomes.settings import get_settings
 
         result = purge_expired(get_settings())
         print(result.summary())

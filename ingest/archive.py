@@ -14,15 +14,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from config import names
+from config.settings import Settings
 from ingest.zone import private_dir, private_file, write_private_text
-from outcomes.settings import Settings
 
 ARCHIVED_RECORD = "_ARCHIVED_AT"
 
 
 def archive_delivery(path: Path, settings: Settings, feed_id: str, batch_id: str) -> Path:
     """Move ``path`` and its sidecars (``<name>*``) into the batch's archive folder, owner-only."""
-    target = private_dir(settings.archive_dir / feed_id / batch_id, settings.identifiable_dir)
+    target = private_dir(names.archive_batch_folder(settings, feed_id, batch_id), settings.identifiable_dir)
     if not (target / ARCHIVED_RECORD).exists():
         mark_archived(target, datetime.now(UTC))
     for item in path.parent.glob(path.name + "*"):

@@ -8,9 +8,10 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.contract import contract_for_feed
+from config import names
+from config.contracts import contract_for_feed
+from config.settings import Settings, get_settings
 from ingest.zone import private_dir, private_file
-from outcomes.settings import Settings, get_settings
 
 READY_MARKER = "_READY"
 CLAIM_STAMP = "%Y%m%dT%H%M%S%fZ"  # an inbox folder is named <claim time>-<random>: the claim time is recorded
@@ -27,7 +28,7 @@ def claim_files(feed_id: str, settings: Settings | None = None) -> list[str]:
     """
     settings = settings or get_settings()
     contract = contract_for_feed(settings.contracts_dir, feed_id)
-    landing = settings.landing_dir / contract.landing_subdir()
+    landing = names.landing_folder(settings, contract)
     if not landing.exists():
         return []
     claim_dir = settings.inbox_dir / feed_id / f"{datetime.now(UTC):{CLAIM_STAMP}}-{uuid.uuid4().hex[:12]}"

@@ -20,14 +20,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from config.contracts import Contract
+from config.settings import Settings
 from ingest import engine, file_checks, readers, row_checks
-from ingest.contract import Contract
 from ingest.errors import FileRejected
 from ingest.pseudonymise import PendingPseudonyms
 from ingest.reference import load_reference_tables
 from ingest.row_checks import lit
 from ingest.transform_sql import FILES_TABLE, accepted_rows_sql, optout_persons_sql
-from outcomes.settings import Settings
 
 
 @dataclass

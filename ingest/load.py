@@ -18,16 +18,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from config import names
+from config.contracts import Contract, contract_for_feed, contract_for_file
+from config.settings import Settings, get_pseudonym_key, get_settings
 from ingest import file_checks
 from ingest.archive import archive_delivery
 from ingest.claim import claimed_at, is_claimed
-from ingest.contract import Contract, contract_for_feed, contract_for_file
 from ingest.errors import FileRejected
 from ingest.group_rows import Delivery, Written, check_and_write
-from ingest.ledger import find_loaded, ledger_lock, write_entry
 from lake.current import TIME_FORMAT
 from lake.declared import DeclarationError, declared
-from outcomes.settings import Settings, get_pseudonym_key, get_settings
+from lake.ledger import find_loaded, ledger_lock, write_entry
 
 log = logging.getLogger(__name__)
 
@@ -294,8 +295,8 @@ def _commit(settings: Settings, delivery: Delivery, written: Written) -> IngestR
         if earlier:
             shutil.rmtree(incoming, ignore_errors=True)
             return _record_duplicate(settings, base, earlier, delivery.path)
-        raw_target = settings.raw_dir / contract.feed_id / f"batch_id={batch_id}"
-        quarantine_target = settings.quarantine_dir / contract.feed_id / f"batch_id={batch_id}"
+        raw_target = names.raw_batch_folder(settings, contract.feed_id, batch_id)
+        quarantine_target = names.quarantine_batch_folder(settings, contract.feed_id, batch_id)
         for sub, target in (("raw", raw_target), ("quarantine", quarantine_target)):
             if (incoming / sub).exists():
                 target.parent.mkdir(parents=True, exist_ok=True)

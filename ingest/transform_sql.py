@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from config.contracts import Column, Contract
+from config.settings import Settings
 from ingest import engine
-from ingest.contract import Column, Contract
-from ingest.ledger import list_in_force
 from ingest.pseudonymise import PSEUDONYMS
 from ingest.row_checks import lit, pseudonym_col, q
+from lake.ledger import list_in_force
 from lake.schema import output_name
-from outcomes.settings import Settings
 
 AGE_BANDS = [(lo, f"{lo}-{lo + 4}") for lo in range(0, 90, 5)] + [(90, "90+")]
 
@@ -101,7 +101,7 @@ def optout_persons_sql(contract: Contract, settings: Settings) -> str | None:
     a newer list is loaded (batches are immutable, so their paths identify their content)."""
     if contract.kind == "optout" or not any(c.personal == "pseudonymise" for c in contract.columns):
         return None
-    from ingest.contract import load_contracts  # local import: contracts are cached per folder
+    from config.contracts import load_contracts  # local import: contracts are cached per folder
 
     paths = []
     for other in load_contracts(settings.contracts_dir):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ingest.contract import Contract
+from config.contracts import Contract
 from lake.schema import key_columns
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # claimed_at in the ledger: fixed width, so text order is time order
@@ -117,7 +117,7 @@ select * from final"""
 
 def list_in_force_sql(contract: Contract, raw: str, ledger: str) -> str:
     """SQL: the people (``person_id``) on the opt-out list in force: the current list with the latest declared
-    period (as ``ingest.ledger.list_in_force`` picks it)."""
+    period (as ``lake.ledger.list_in_force`` picks it)."""
     return f"""with current_lists as (
     {deliveries_sql(contract, ledger)}
 ),

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ingest.contract import Contract
+from config.contracts import Contract
 
 VERSION_SUFFIX = re.compile(r"(?P<stem>.+?)(?:[_-]v(?P<version>\d+))?", re.IGNORECASE)
 

@@ -3,7 +3,7 @@ the dbt sources) and the columns of a ledger row (written by ingest, read by dbt
 
 from __future__ import annotations
 
-from ingest.contract import Column, Contract
+from config.contracts import Column, Contract
 
 # (name, DuckDB type, description): the columns ingest appends to every accepted row, in this order.
 LINEAGE = [

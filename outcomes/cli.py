@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from outcomes.settings import SettingsError, get_settings
+from config.settings import SettingsError, get_settings
 
 app = typer.Typer(help="Shared outcomes pipeline for an integrated care system.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -108,8 +108,8 @@ def build(
     = None,
 ) -> None:
     """Build the warehouse with dbt (models and their tests) and refresh the analysts' snapshot."""
-    from outcomes.build import BuildFailed
-    from outcomes.build import build as run_build
+    from transform.build import BuildFailed
+    from transform.build import build as run_build
 
     try:
         result = run_build(select=select or None)
@@ -240,8 +240,8 @@ def purge(
 @contracts_app.command("check")
 def contracts_check() -> None:
     """Validate every contract and check the generated dbt sources are current."""
-    from ingest.contract import ContractError, load_contracts
-    from outcomes.dbt_sources import sync
+    from config.contracts import ContractError, load_contracts
+    from transform.sources import sync
 
     settings = get_settings()
     try:
@@ -256,7 +256,7 @@ def contracts_check() -> None:
 @contracts_app.command("sync")
 def contracts_sync() -> None:
     """Regenerate the dbt sources from the contracts."""
-    from outcomes.dbt_sources import sync
+    from transform.sources import sync
 
     sync(get_settings())
     out.print("dbt sources regenerated from contracts")
@@ -264,7 +264,7 @@ def contracts_sync() -> None:
 
 def entrypoint() -> None:
     """Console entry point: known operational errors become one line and exit code 1."""
-    from ingest.contract import ContractError
+    from config.contracts import ContractError
 
     try:
         app()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.ledger import read_entries
-from outcomes.settings import Settings, get_settings
+from config.settings import Settings, get_settings
+from lake.ledger import read_entries
 
 
 def ledger_rows(settings: Settings | None = None, feed: str | None = None) -> list[dict]:

@@ -12,7 +12,7 @@ def test_airflow_env_points_everything_at_the_working_folder(tmp_path, monkeypat
     monkeypatch.setenv("OUTCOMES_WORK_DIR", str(tmp_path))
     monkeypatch.delenv("OUTCOMES_IDENTIFIABLE_DIR", raising=False)
     monkeypatch.setenv("OUTCOMES_ARCHIVE_RETENTION_DAYS", "9")
-    from outcomes.settings import get_settings
+    from config.settings import get_settings
 
     settings = get_settings()
     env = airflow_local.airflow_env(settings, port=8799)

@@ -24,7 +24,7 @@ def work(tmp_path, monkeypatch):
     for var in ("OUTCOMES_ALERT_WEBHOOK", "OUTCOMES_ALERT_EMAIL_TO", "OUTCOMES_SMTP_HOST",
                 "OUTCOMES_IDENTIFIABLE_DIR", "OUTCOMES_ARCHIVE_RETENTION_DAYS"):
         monkeypatch.delenv(var, raising=False)
-    from outcomes.settings import get_settings
+    from config.settings import get_settings
 
     return get_settings()
 

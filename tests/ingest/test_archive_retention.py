@@ -130,7 +130,7 @@ def test_a_symbolic_link_in_the_archive_is_never_followed(settings):
 
 def test_retention_follows_the_setting(settings, monkeypatch):
     """GIVEN OUTCOMES_ARCHIVE_RETENTION_DAYS=7 WHEN purged THEN a delivery 8 days old goes, one 6 days old stays."""
-    from outcomes.settings import get_settings
+    from config.settings import get_settings
 
     monkeypatch.setenv("OUTCOMES_ARCHIVE_RETENTION_DAYS", "7")
     week = get_settings()

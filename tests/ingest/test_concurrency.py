@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.ledger import read_entries
 from ingest.load import ingest_file
+from lake.ledger import read_entries
 from tests.conftest import TEST_KEY
 from tests.ingest.ecds_rows import row, write_ecds
 

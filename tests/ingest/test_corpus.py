@@ -18,12 +18,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from config.settings import get_settings
 from ingest.claim import claim_files
 from ingest.errors import FileRejected
-from ingest.ledger import read_entries
 from ingest.load import ingest_file
 from ingest.pseudonymise import pseudonym
-from outcomes.settings import get_settings
+from lake.ledger import read_entries
 from tests.conftest import TEST_KEY
 from tests.ingest.ecds_rows import HEADER, nhs_number, row, write_ecds
 

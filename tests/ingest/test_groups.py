@@ -16,10 +16,10 @@ import shutil
 import duckdb
 import pytest
 
+from config.settings import get_settings
 from ingest import load
 from ingest.errors import FileRejected
 from ingest.load import ingest_file, ingest_files
-from outcomes.settings import get_settings
 from tests.conftest import TEST_KEY
 from tests.ingest.ecds_rows import HEADER, row, write_ecds
 

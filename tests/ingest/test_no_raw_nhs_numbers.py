@@ -18,12 +18,12 @@ import duckdb
 import pandas as pd
 import pytest
 
+from config.contracts import Contract, contract_for_file, load_contracts
+from config.settings import Settings, get_settings
 from ingest.claim import claim_files
-from ingest.contract import Contract, contract_for_file, load_contracts
 from ingest.errors import FileRejected
 from ingest.load import ingest_files
 from outcomes.airflow_local import drop_files
-from outcomes.settings import Settings, get_settings
 
 _DIGITS = re.compile(rb"[0-9]{10,}")
 

@@ -8,8 +8,8 @@ import duckdb
 import pytest
 import yaml
 
+from config.settings import get_settings
 from ingest.load import ingest_file
-from outcomes.settings import get_settings
 
 CONTRACT = {
     "organisation": "TST", "feed": "pc", "title": "Test feed with postcodes",

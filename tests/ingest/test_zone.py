@@ -80,7 +80,7 @@ def test_a_zone_folder_made_by_hand_is_narrowed_and_folders_outside_are_refused(
 def test_the_zone_can_live_apart_from_the_working_folder(settings, tmp_path, monkeypatch):
     """GIVEN OUTCOMES_IDENTIFIABLE_DIR on another volume WHEN a file is dropped, claimed and ingested THEN the
     delivered file is only ever under that root, and the working folder holds no landing, inbox or archive."""
-    from outcomes.settings import get_settings
+    from config.settings import get_settings
 
     monkeypatch.setenv("OUTCOMES_IDENTIFIABLE_DIR", str(tmp_path / "restricted"))
     moved = get_settings()

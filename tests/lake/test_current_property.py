@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.contract import Contract
+from config.contracts import Contract
 from lake.current import (
     TIME_FORMAT,
     current_deliveries,

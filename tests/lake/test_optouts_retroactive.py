@@ -7,10 +7,10 @@ import duckdb
 
 from ingest.load import ingest_file
 from ingest.pseudonymise import pseudonym
-from outcomes.build import build
 from tests.conftest import TEST_KEY
 from tests.ingest.ecds_rows import nhs_number, row, write_ecds
 from tests.ingest.test_optouts import write_optouts
+from transform.build import build
 
 
 def lake_people(settings) -> set[str]:

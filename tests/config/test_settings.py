@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from outcomes.settings import KEY_AIRFLOW_ID, SettingsError, get_pseudonym_key, get_settings
+from config.settings import KEY_AIRFLOW_ID, SettingsError, get_pseudonym_key, get_settings
 
 KEY_VARS = ("OUTCOMES_PSEUDONYM_KEY", "AIRFLOW_VAR_OUTCOMES_PSEUDONYM_KEY", "AIRFLOW_CONN_OUTCOMES_PSEUDONYM_KEY")
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from ingest.contract import Contract, load_contracts
+from config.contracts import Contract, load_contracts
+from config.settings import Settings, get_settings
 from lake.schema import LEDGER_COLUMNS, LINEAGE, output_name
-from outcomes.settings import Settings, get_settings
 from transform import lake_models
 
 SQL_TYPES = {"varchar": "varchar", "integer": "bigint", "decimal": "double", "boolean": "boolean",

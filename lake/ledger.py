@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from config.settings import Settings
 from lake.current import current_deliveries, order_key, superseding
-from outcomes.settings import Settings
 
 STATUSES = ("loaded", "rejected", "duplicate")
 

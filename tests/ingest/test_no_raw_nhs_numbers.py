@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from config import names
 from config.contracts import Contract, contract_for_file, load_contracts
 from config.settings import Settings, get_settings
 from ingest.claim import claim_files
@@ -110,7 +111,7 @@ def deliver_claim_and_ingest(settings: Settings, files: list[Path]) -> dict[str,
         by_contract.setdefault(contract.feed_id, (contract, []))[1].append(path)
     claimed: list[str] = []
     for feed_id, (contract, paths) in by_contract.items():
-        drop_files(paths, settings.landing_dir / contract.landing_subdir(), zone_root=settings.identifiable_dir)
+        drop_files(paths, names.landing_folder(settings, contract), zone_root=settings.identifiable_dir)
         claimed += claim_files(feed_id, settings)
     outcomes = {"loaded": 0, "duplicate": 0, "rejected": 0}
     for outcome in ingest_files(claimed, settings=settings):

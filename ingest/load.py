@@ -49,6 +49,7 @@ class IngestResult:
     periods: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     duplicate_of: str | None = None
+    redactions: dict[str, int] = field(default_factory=dict)  # identifiers replaced in free text, by placeholder
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -59,6 +60,9 @@ class IngestResult:
         text = (f"{self.file}: loaded {self.rows_accepted:,} of {self.rows_received:,} rows into {self.feed_id} "
                 f"(quarantined {self.rows_rejected:,}, opted out {self.rows_opted_out:,}; "
                 f"periods {self.period_start} to {self.period_end})")
+        if self.redactions:
+            found = ", ".join(f"{kind} {n:,}" for kind, n in self.redactions.items())
+            text += f"; redacted {sum(self.redactions.values()):,} identifiers in free text ({found})"
         return text + "".join(f"; warning: {w}" for w in self.warnings)
 
 
@@ -285,10 +289,10 @@ def _commit(settings: Settings, delivery: Delivery, written: Written) -> IngestR
                           rows_accepted=written.accepted, rows_rejected=written.rejected,
                           rows_opted_out=written.opted_out, period_start=periods[0] if periods else None,
                           period_end=_period_end(periods[-1], contract.period.grain) if periods else None,
-                          periods=periods,
+                          periods=periods, redactions=written.redactions,
                           warnings=[f"extra column {c!r} not in the contract was ignored" for c in written.extra])
     counts = {k: getattr(result, k) for k in ("rows_received", "rows_accepted", "rows_rejected", "rows_opted_out",
-                                              "period_start", "period_end", "periods", "warnings")}
+                                              "period_start", "period_end", "periods", "warnings", "redactions")}
     base = _base(delivery)
     with ledger_lock(settings):
         earlier = find_loaded(settings, delivery.scan.sha256, contract.feed_id)  # a twin may have won the race

@@ -21,6 +21,7 @@ LEDGER_COLUMNS = {
     "period_start": "VARCHAR", "period_end": "VARCHAR", "rows_received": "BIGINT", "rows_accepted": "BIGINT",
     "rows_rejected": "BIGINT", "rows_opted_out": "BIGINT", "received_at": "VARCHAR", "finished_at": "VARCHAR",
     "claimed_at": "VARCHAR", "declared_period": "VARCHAR", "version": "BIGINT", "replaces": "VARCHAR",
+    "redactions": "MAP(VARCHAR, BIGINT)",  # identifiers replaced in free text, by placeholder (ingest.redact)
 }
 
 

@@ -20,14 +20,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ingest import engine, file_checks, readers, row_checks
-from ingest.contract import Contract
+from config.contracts import Contract
+from config.settings import Settings
+from ingest import engine, file_checks, readers, redact, row_checks
 from ingest.errors import FileRejected
 from ingest.pseudonymise import PendingPseudonyms
 from ingest.reference import load_reference_tables
 from ingest.row_checks import lit
 from ingest.transform_sql import FILES_TABLE, accepted_rows_sql, optout_persons_sql
-from outcomes.settings import Settings
 
 
 @dataclass
@@ -43,6 +43,8 @@ class Delivery:
     header: list[str] | None = None  # CSV: read with the file checks; XLSX/Parquet: read with the rows
     extra: list[str] = field(default_factory=list)
     received_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    claimed_at: str | None = None  # when the file was claimed from landing (delivery order); see lake.current
+    declared: dict = field(default_factory=dict)  # declared_period and version (lake.declared)
 
     @property
     def name(self) -> str:
@@ -59,6 +61,7 @@ class Written:
     opted_out: int
     periods: list[str]
     extra: list[str]
+    redactions: dict[str, int] = field(default_factory=dict)  # identifiers replaced in free text, by placeholder
 
 
 @dataclass
@@ -98,6 +101,7 @@ def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> Gr
         _register_files(con, group, live)
         if pseudonyms:
             pseudonyms.register(con)
+        redactions = redact.register_redacted(con, contract, live) if redact.redacted_columns(contract) else {}
         accepted, periods = _write_accepted(con, contract, settings, group)
         if any(rejected[k] for k in live):
             _write_quarantine(con, group, parse_rejects)
@@ -105,7 +109,7 @@ def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> Gr
             passed = received[k] - rejected[k]  # every violation is on a parsed row: no second count needed
             outcome.outcomes[k] = Written(received=received[k], rejected=rejected[k], accepted=accepted.get(k, 0),
                                           opted_out=passed - accepted.get(k, 0), periods=periods.get(k, []),
-                                          extra=group[k].extra)
+                                          extra=group[k].extra, redactions=redactions.get(k, {}))
         return outcome
     finally:
         if pseudonyms:

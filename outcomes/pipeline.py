@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from outcomes.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +26,9 @@ class RunSummary:
         accepted = sum(r["rows_accepted"] for r in self.loaded)
         quarantined = sum(r["rows_rejected"] for r in self.loaded)
         opted_out = sum(r["rows_opted_out"] for r in self.loaded)
+        redacted = sum(sum(r.get("redactions", {}).values()) for r in self.loaded)
         lines.append(f"rows: received {received:,}, accepted {accepted:,}, quarantined {quarantined:,}, "
-                     f"opted out {opted_out:,}")
+                     f"opted out {opted_out:,}; identifiers redacted from free text {redacted:,}")
         lines += [f"  refused {r['reason']}" for r in self.refused]
         if self.build:
             lines.append(f"dbt: {self.build['models']} models, {self.build['tests']} tests passed")
@@ -51,8 +52,8 @@ def ingest_many(paths: list[Path], settings: Settings, summary: RunSummary) -> N
 
 
 def claim_landing(settings: Settings) -> list[Path]:
+    from config.contracts import load_contracts
     from ingest.claim import claim_files
-    from ingest.contract import load_contracts
 
     claimed: list[Path] = []
     # the national data opt-out list first, so the other feeds of the same run are filtered by it
@@ -64,8 +65,8 @@ def claim_landing(settings: Settings) -> list[Path]:
 
 def run_once(paths: list[Path] | None = None, from_landing: bool = True,
              settings: Settings | None = None) -> RunSummary:
-    from outcomes.build import build
     from publish.run import publish
+    from transform.build import build
 
     settings = settings or get_settings()
     summary = RunSummary()

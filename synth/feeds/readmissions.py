@@ -101,7 +101,10 @@ class Calibration:
 
 def _days_after(lo: np.ndarray, hi: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Whole days in [lo, hi] from the exponential with mean MEAN_DAYS_TO_READMISSION, truncated there."""
-    cdf = lambda x: 1.0 - np.exp(-x / MEAN_DAYS_TO_READMISSION)  # noqa: E731
+
+    def cdf(days: np.ndarray) -> np.ndarray:
+        return 1.0 - np.exp(-days / MEAN_DAYS_TO_READMISSION)
+
     u = cdf(lo) + rng.random(len(lo)) * (cdf(hi + 1.0) - cdf(lo))
     return np.clip(np.floor(-MEAN_DAYS_TO_READMISSION * np.log1p(-u)), lo, hi).astype(np.int64)
 
@@ -118,8 +121,9 @@ def draw(ctx, index: pd.DataFrame, first: np.ndarray, last: np.ndarray, until: n
     t = index["discharge"].to_numpy().astype("datetime64[D]")
     site = np.where(other_trust, OTHER_TRUST_SITE[index["site"].to_numpy()], index["site"].to_numpy())
     via_ae = rng.random(len(person)) < VIA_AE_SHARE
-    admit = t + _days_after((first - t).astype(np.int64), (last - t).astype(np.int64), rng).astype("timedelta64[D]")
-    assert first.dtype == last.dtype == t.dtype == np.dtype("datetime64[D]")
+    days = _days_after((first.astype("datetime64[D]") - t).astype(np.int64),
+                       (last.astype("datetime64[D]") - t).astype(np.int64), rng)
+    admit = t + days.astype("timedelta64[D]")
     discharge = np.minimum(admit + length_of_stay(age, rng).astype("timedelta64[D]"), until)
     spec = emergency_specialty(age, pop.sex[person], rng)
     spec = np.where(spec == "501", "300", spec).astype(object)  # an obstetric admission is not a readmission

@@ -22,6 +22,7 @@ from config import names
 from config.contracts import Contract, contract_for_feed, contract_for_file
 from config.settings import Settings, get_pseudonym_key, get_settings
 from ingest import file_checks
+from ingest.archive import archive_delivery
 from ingest.claim import claimed_at, is_claimed
 from ingest.errors import FileRejected
 from ingest.group_rows import Delivery, Written, check_and_write
@@ -354,10 +355,7 @@ def _archive(path: Path, settings: Settings, feed_id: str, batch_id: str) -> Non
     """Files claimed from landing move to the archive; files ingested from elsewhere are left alone."""
     if not is_claimed(path, settings) or not path.exists():
         return
-    target = settings.archive_dir / feed_id / batch_id
-    target.mkdir(parents=True, exist_ok=True)
-    for item in path.parent.glob(path.name + "*"):
-        os.replace(item, target / item.name)
+    archive_delivery(path, settings, feed_id, batch_id)
 
 
 def _period_end(period_start: str, grain: str) -> str:

@@ -223,6 +223,31 @@ def alerts(limit: Annotated[int, typer.Option(help="Show the latest N alerts.")]
                   highlight=False, soft_wrap=True)
 
 
+@app.command()
+def purge(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be removed; remove nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Remove delivered files archived longer ago than the retention period (OUTCOMES_ARCHIVE_RETENTION_DAYS,
+    default 30) from the identifiable zone's archive. Never touches the lake."""
+    from ingest.archive import purge_archive
+
+    settings = get_settings()
+    result = purge_archive(settings, dry_run=dry_run)
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return
+    table = Table(title=f"Archive {settings.archive_dir} ({'dry run' if dry_run else 'purged'})")
+    for col in ("feed", "batch", "archived at (UTC)", "age (days)", "files", "bytes"):
+        table.add_column(col, overflow="fold")
+    for d in result.expired:
+        table.add_row(d.feed_id, d.batch_id, d.archived_at[:16].replace("T", " "), f"{d.age_days:.1f}",
+                      "\n".join(d.files), f"{d.size_bytes:,}")
+    if result.expired:
+        out.print(table)
+    out.print(result.summary(), highlight=False)
+
+
 @contracts_app.command("check")
 def contracts_check() -> None:
     """Validate every contract and check the generated dbt sources are current."""

@@ -12,7 +12,7 @@ import pytest
 from tests.ingest.ecds_rows import row, write_ecds
 
 OUTCOMES = str(Path(sys.executable).with_name("outcomes"))
-COMMANDS = ["synth", "ingest", "build", "publish", "run", "status", "alerts", "contracts"]
+COMMANDS = ["synth", "ingest", "build", "publish", "run", "status", "alerts", "contracts", "purge"]
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -140,3 +140,33 @@ def test_a_refused_opt_out_list_shows_in_outcomes_alerts(settings, tmp_path, mon
     assert when[:4].isdigit() and kind == "optout_list_refused"
     assert reason.startswith("opt-out list refused: NDOP_OPTOUTS_202504.csv: rejected by rule file.empty")
     assert "no opt-out list is in force" in reason and "None" not in line
+def test_purge_dry_run_lists_then_a_run_removes_the_expired_archive(settings):
+    """GIVEN a delivery archived 31 days ago and one archived today (retention 30 days)
+    WHEN `outcomes purge --dry-run` then `outcomes purge` run THEN the dry run lists the old one and removes
+    nothing; the run removes it and keeps the other; a bad retention setting is one line naming the variable."""
+    import os
+    from datetime import UTC, datetime, timedelta
+
+    from ingest.archive import mark_archived
+    from ingest.zone import private_dir
+
+    for batch, age in (("old", timedelta(days=31)), ("new", timedelta(0))):
+        folder = private_dir(settings.archive_dir / "rwp_ecds" / batch, settings.identifiable_dir)
+        (folder / "RWP_ECDS_2025-01.csv").write_text("x\n")
+        mark_archived(folder, datetime.now(UTC) - age)
+    env = dict(os.environ)
+
+    dry = cli("purge", "--dry-run", "--json", env=env)
+    assert dry.returncode == 0, dry.stderr
+    listed = json.loads(dry.stdout)
+    assert (listed["dry_run"], [d["batch_id"] for d in listed["expired"]], listed["kept"]) == (True, ["old"], 1)
+    assert sorted(p.name for p in (settings.archive_dir / "rwp_ecds").iterdir()) == ["new", "old"]
+
+    done = cli("purge", env={**env, "COLUMNS": "200"})
+    assert done.returncode == 0, done.stderr
+    assert "removed 1 archived delivery (2 bytes)" in done.stdout and "RWP_ECDS_2025-01.csv" in done.stdout
+    assert sorted(p.name for p in (settings.archive_dir / "rwp_ecds").iterdir()) == ["new"]
+
+    bad = cli("purge", env={**env, "OUTCOMES_ARCHIVE_RETENTION_DAYS": "thirty"})
+    assert bad.returncode == 1 and "OUTCOMES_ARCHIVE_RETENTION_DAYS must be a whole number" in bad.stderr
+    assert "Traceback" not in bad.stderr

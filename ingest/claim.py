@@ -1,15 +1,15 @@
 """Claim delivered files from a feed's landing folder, atomically, so each file is ingested by one run only; and
 re-take the claims a killed run left behind, so no delivered file stays stranded in the inbox.
 
-A claim is a folder ``inbox/<feed_id>/<claim_id>/`` holding the files one run took from landing (a rename each)
-and a lock file. The run holds an exclusive ``flock`` on that file while it works on the claim, and the kernel
-drops the lock when the process ends, however it ends (SIGKILL included). A claim folder that still holds files
-while nobody holds its lock is stranded: its run died before ingesting and archiving them. The next claim of the
-feed re-takes it in place (the files keep their folder, so their claim order is kept) before claiming landing.
-Files the dead run had already committed are recognised by checksum at ingest and recorded as duplicates: they
-are never loaded twice. The ingest DAG's mapped tasks hold a shared lock on the claim folder of the file they
-ingest (:func:`reading`), so a claim handed from the DAG's claim task to its ingest tasks is not re-taken while
-one of them works on it.
+A claim is a folder ``inbox/<feed_id>/<claim time>-<random>/`` holding the files one run took from landing (a
+rename each) and a lock file, all owner-only (the identifiable zone). The run holds an exclusive ``flock`` on the
+lock file while it works on the claim, and the kernel drops the lock when the process ends, however it ends
+(SIGKILL included). A claim folder that still holds files while nobody holds its lock is stranded: its run died
+before ingesting and archiving them. The next claim of the feed re-takes it in place (the files keep their folder,
+so their claim time and order are kept) before claiming landing. Files the dead run had already committed are
+recognised by checksum at ingest and recorded as duplicates: they are never loaded twice. The ingest DAG's mapped
+tasks hold a shared lock on the claim folder of the file they ingest (:func:`reading`), so a claim handed from the
+DAG's claim task to its ingest tasks is not re-taken while one of them works on it.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -26,12 +27,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from ingest.contract import contract_for_feed
-from outcomes.settings import Settings, get_settings
+from config import names
+from config.contracts import contract_for_feed
+from config.settings import Settings, get_settings
+from ingest.zone import FILE_MODE, private_dir, private_file
 
 log = logging.getLogger(__name__)
 
 READY_MARKER = "_READY"
+CLAIM_STAMP = "%Y%m%dT%H%M%S%fZ"  # an inbox folder is named <claim time>-<random>: the claim time is recorded
+_CLAIM_FOLDER = re.compile(r"(\d{8}T\d{12}Z)-[0-9a-f]+")
 PARTIAL_SUFFIXES = (".tmp", ".part", ".partial")
 CLAIM_LOCK = ".claim.lock"
 _NEW = ".claiming-"  # a claim folder being created (holds only its lock until renamed to its claim id)
@@ -112,7 +117,7 @@ def _claim_landing(feed_id: str, settings: Settings) -> Claim | None:
     sidecars and files still being written (``.tmp``/``.part``) are left alone.
     """
     contract = contract_for_feed(settings.contracts_dir, feed_id)
-    landing = settings.landing_dir / contract.landing_subdir()
+    landing = names.landing_folder(settings, contract)
     sidecar = contract.file.manifest_suffix
     waiting = sorted(p for p in landing.iterdir() if _is_delivery(p, sidecar)) if landing.is_dir() else []
     if not waiting:
@@ -120,6 +125,7 @@ def _claim_landing(feed_id: str, settings: Settings) -> Claim | None:
     claim = _new_claim(feed_id, settings)
     for path in waiting:
         try:
+            private_file(path)  # before the move: a file that cannot be made owner-only stays in landing
             os.rename(path, claim.folder / path.name)
         except FileNotFoundError:  # another run claimed it first
             continue
@@ -134,10 +140,9 @@ def _claim_landing(feed_id: str, settings: Settings) -> Claim | None:
 def _new_claim(feed_id: str, settings: Settings) -> Claim:
     """An empty claim folder, locked by this process before any other run can see it."""
     root = settings.inbox_dir / feed_id
-    claim_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}_{uuid.uuid4().hex[:8]}"  # sorts by claim time
-    making = root / f"{_NEW}{claim_id}"
-    making.mkdir(parents=True)
-    lock = open(making / CLAIM_LOCK, "ab")  # noqa: SIM115 - held until Claim.release
+    claim_id = f"{datetime.now(UTC):{CLAIM_STAMP}}-{uuid.uuid4().hex[:12]}"  # sorts by claim time
+    making = private_dir(root / f"{_NEW}{claim_id}", settings.identifiable_dir)
+    lock = _open_lock(making)
     fcntl.flock(lock, fcntl.LOCK_EX)
     os.rename(making, root / claim_id)
     return Claim(feed_id, root / claim_id, [], retaken=False, _lock=lock)
@@ -149,7 +154,7 @@ def _retake_stranded(feed_id: str, settings: Settings) -> list[Claim]:
     if not root.is_dir():
         return []
     contract = contract_for_feed(settings.contracts_dir, feed_id)
-    landing = settings.landing_dir / contract.landing_subdir()
+    landing = names.landing_folder(settings, contract)
     sidecar = contract.file.manifest_suffix
     claims: list[Claim] = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
@@ -174,7 +179,7 @@ def _retake_stranded(feed_id: str, settings: Settings) -> list[Claim]:
 def _lock_unheld(folder: Path) -> BinaryIO | None:
     """This process's exclusive lock on a claim folder nobody else holds, or None (held, or gone meanwhile)."""
     try:
-        handle = open(folder / CLAIM_LOCK, "ab")  # noqa: SIM115 - returned to the caller, who keeps it
+        handle = _open_lock(folder)
     except (FileNotFoundError, NotADirectoryError):
         return None
     try:
@@ -185,6 +190,13 @@ def _lock_unheld(folder: Path) -> BinaryIO | None:
         handle.close()
         return None
     return handle
+
+
+def _open_lock(folder: Path) -> BinaryIO:
+    """The claim folder's lock file, opened (created owner-only if missing: the folder is in the identifiable
+    zone) for the caller to flock and keep."""
+    fd = os.open(folder / CLAIM_LOCK, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+    return os.fdopen(fd, "ab")
 
 
 def _remove_if_empty(claim: Claim) -> None:
@@ -198,6 +210,7 @@ def _remove_if_empty(claim: Claim) -> None:
 def _take_sidecar(landing: Path, folder: Path, name: str) -> None:
     if (landing / name).exists() and not (folder / name).exists():
         with suppress(FileNotFoundError):  # another run took it with its file
+            private_file(landing / name)
             os.rename(landing / name, folder / name)
 
 
@@ -209,6 +222,13 @@ def _is_delivery(path: Path, sidecar: str) -> bool:
 
 def is_claimed(path: Path, settings: Settings) -> bool:
     return path.resolve().is_relative_to(settings.inbox_dir.resolve())
+
+
+def claimed_at(path: Path, settings: Settings) -> datetime | None:
+    """When a claimed file was claimed from landing (from its inbox folder's name); None for other files. A claim
+    re-taken after its run was killed keeps its folder, so its files keep their claim time."""
+    match = _CLAIM_FOLDER.fullmatch(path.parent.name) if is_claimed(path, settings) else None
+    return datetime.strptime(match[1], CLAIM_STAMP).replace(tzinfo=UTC) if match else None
 
 
 def locate(path: str | Path, feed_id: str, settings: Settings | None = None) -> Path:

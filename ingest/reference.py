@@ -11,10 +11,10 @@ from pathlib import Path
 
 import duckdb
 
+from config.contracts import Contract
+from config.settings import Settings
 from ingest import engine
-from ingest.contract import Contract
 from ingest.row_checks import lit
-from outcomes.settings import Settings
 
 IMD_FILE = "geography/File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv.gz"
 

@@ -1,27 +1,21 @@
-"""The personal-data boundary as SQL: pseudonymise, derive age, drop, remove opt-outs, add lineage columns."""
+"""The personal-data boundary as SQL: pseudonymise, derive age, drop, redact free text, remove opt-outs, add lineage
+columns."""
 
 from __future__ import annotations
 
+from config.contracts import Column, Contract
+from config.settings import Settings
 from ingest import engine
-from ingest.contract import Column, Contract
-from ingest.ledger import latest_loaded
 from ingest.pseudonymise import PSEUDONYMS
+from ingest.redact import REDACTED, redacted_columns, redacted_name
 from ingest.row_checks import lit, pseudonym_col, q
-from outcomes.settings import Settings
+from lake.ledger import list_in_force
+from lake.schema import output_name
 
 AGE_BANDS = [(lo, f"{lo}-{lo + 4}") for lo in range(0, 90, 5)] + [(90, "90+")]
 
 
 POSTCODE_LOOKUP = "postcodes/postcode_lsoa11.csv.gz"  # under the reference folder: columns postcode, lsoa11_code
-
-
-def output_name(col: Column) -> str:
-    """Name of a personal column after treatment (``nhs_number`` becomes ``person_id``)."""
-    if col.personal == "pseudonymise":
-        return "person_id" if col.name == "nhs_number" else f"{col.name}_pseudonym"
-    if col.personal == "postcode_to_lsoa":
-        return f"{col.name}_lsoa11"
-    return col.name
 
 
 def normalised_postcode(expr: str) -> str:
@@ -56,6 +50,11 @@ def treated_columns(contract: Contract) -> list[str]:
     out: list[str] = []
     for col in contract.columns:
         name = q(col.name)
+        if col.dropped:
+            continue
+        if col.free_text == "redact":
+            out.append(f"_rd.{q(redacted_name(col))} as {name}")  # ingest.redact
+            continue
         match col.personal:
             case None:
                 out.append(f"{name}")
@@ -85,11 +84,15 @@ def _ages(contract: Contract) -> str:
 
 
 def _joined(contract: Contract) -> str:
-    """The join to the pseudonyms of the rows (ingest.pseudonymise), when the contract has any. A left join: a
-    row can never be lost here (every row of ``typed`` has its ``_rid`` in ``_pseudonyms``)."""
-    if not any(c.personal == "pseudonymise" for c in contract.columns):
-        return ""
-    return f" left join {PSEUDONYMS} _ps on _ps._rid = _a._rid"
+    """The joins to the pseudonyms (ingest.pseudonymise) and the redacted free text (ingest.redact) of the rows,
+    when the contract has any. Left joins: a row can never be lost here (every row written has its ``_rid`` in
+    ``_pseudonyms`` and ``_redacted``)."""
+    joins = ""
+    if any(c.personal == "pseudonymise" for c in contract.columns):
+        joins += f" left join {PSEUDONYMS} _ps on _ps._rid = _a._rid"
+    if redacted_columns(contract):
+        joins += f" left join {REDACTED} _rd on _rd._rid = _a._rid"
+    return joins
 
 
 def period_sql(contract: Contract) -> str:
@@ -109,13 +112,13 @@ def optout_persons_sql(contract: Contract, settings: Settings) -> str | None:
     a newer list is loaded (batches are immutable, so their paths identify their content)."""
     if contract.kind == "optout" or not any(c.personal == "pseudonymise" for c in contract.columns):
         return None
-    from ingest.contract import load_contracts  # local import: contracts are cached per folder
+    from config.contracts import load_contracts  # local import: contracts are cached per folder
 
     paths = []
     for other in load_contracts(settings.contracts_dir):
         if other.kind != "optout":
             continue
-        latest = latest_loaded(settings, other.feed_id)
+        latest = list_in_force(settings, other.feed_id)
         if latest and latest.get("raw_path"):
             paths.append(f"{latest['raw_path']}/*.parquet")
     if not paths:

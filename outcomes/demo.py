@@ -15,7 +15,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from outcomes.settings import KEY_ENV, Settings, get_settings
+from config import names
+from config.settings import KEY_AIRFLOW_ID, KEY_ENV, Settings, SettingsError, get_pseudonym_key, get_settings
 
 PUBLISHED_TABLE = "ed_four_hour_performance"
 
@@ -26,11 +27,23 @@ def say(message: str) -> None:
 
 def prepare_environment() -> None:
     """A throwaway key for the demo only (held in this process's environment, never written anywhere)."""
-    if not os.environ.get(KEY_ENV):
+    if not _key_configured():
         os.environ[KEY_ENV] = secrets.token_urlsafe(32)
-        say(f"{KEY_ENV} was not set: using a throwaway random demo key (never stored; set your own for real use)")
+        say(f"no pseudonymisation key was set ({KEY_ENV}, or the Airflow Variable or Connection "
+            f"{KEY_AIRFLOW_ID!r}): using a throwaway random demo key (never stored; set your own for real use)")
     # Synthetic NHS Numbers come from the NHS test range (999...), which a live deployment rejects.
     os.environ.setdefault("OUTCOMES_ALLOW_TEST_NHS_NUMBERS", "1")
+
+
+def _key_configured() -> bool:
+    """A key is set in the environment or in an Airflow Variable or Connection (Airflow inherits this environment)."""
+    if os.environ.get(KEY_ENV):
+        return True  # a key too short is refused by ingest, with the reason
+    try:
+        get_pseudonym_key()
+    except SettingsError:
+        return False
+    return True
 
 
 def generate_extracts(settings: Settings, scale: float, months: int, feeds: list[str] | None) -> list[Path]:
@@ -49,7 +62,7 @@ def deliver(settings: Settings, files: list[Path], optout: bool) -> dict[str, li
 
     ``optout=True`` delivers only the national data opt-out list, ``False`` every other feed.
     """
-    from ingest.contract import load_contracts
+    from config.contracts import load_contracts
     from outcomes.airflow_local import drop_files
 
     by_feed: dict[str, list[Path]] = {}
@@ -59,13 +72,13 @@ def deliver(settings: Settings, files: list[Path], optout: bool) -> dict[str, li
         mine = [f for f in files if f.parent == settings.synth_dir / contract.landing_subdir()
                 and contract.matches(f.name)]
         if mine:
-            drop_files(mine, settings.landing_dir / contract.landing_subdir())
+            drop_files(mine, names.landing_folder(settings, contract), zone_root=settings.identifiable_dir)
             by_feed[contract.feed_id] = mine
     return by_feed
 
 
 def new_ledger_entries(settings: Settings, names: set[str], since: datetime) -> list[dict]:
-    from ingest.ledger import read_entries
+    from lake.ledger import read_entries
 
     return [e for e in read_entries(settings) if e["file"] in names and e["received_at"] >= since.isoformat()]
 
@@ -112,7 +125,8 @@ def print_summary(settings: Settings, handle_url: str, elapsed: float) -> None:
     print(f"Files: {t['files']} delivered, {t['loaded']} loaded, {t['rejected']} refused whole, "
           f"{t['duplicate']} duplicates skipped")
     print(f"Rows: {t['rows_received']:,} received, {t['rows_accepted']:,} accepted, "
-          f"{t['rows_quarantined']:,} quarantined, {t['rows_opted_out']:,} removed (national data opt-out)")
+          f"{t['rows_quarantined']:,} quarantined, {t['rows_opted_out']:,} removed (national data opt-out); "
+          f"{t['redactions']:,} identifiers redacted from free text")
     for row in report["ledger"]:
         if row["status"] == "rejected":
             print(f"  refused: {row['reason']}")
@@ -120,7 +134,9 @@ def print_summary(settings: Settings, handle_url: str, elapsed: float) -> None:
         print(f"Published: {pub['table']} {pub['version']}, {pub['rows']} rows")
     print("\nWhere everything is:")
     for label, path in [
-        ("synthetic extracts", settings.synth_dir), ("landing folders", settings.landing_dir),
+        ("synthetic extracts", settings.synth_dir),
+        ("identifiable zone (owner-only)", settings.identifiable_dir), ("landing folders", settings.landing_dir),
+        ("archive of delivered files", settings.archive_dir),
         ("raw lake (Parquet batches)", settings.raw_dir), ("quarantine (rejected rows)", settings.quarantine_dir),
         ("load ledger", settings.ledger_dir), ("warehouse (dbt)", settings.warehouse_path),
         ("analyst snapshot (read-only)", settings.snapshot_path), ("publications", settings.publications_dir),
@@ -153,9 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         say(f"starting scheduler, dag-processor, triggerer and api-server (logs in {settings.logs_dir})")
         airflow_local.wait_until_healthy(handle, timeout=180)
-        from ingest.contract import load_contracts
+        from config.contracts import load_contracts
 
-        dag_ids = [f"ingest__{c.feed_id}" for c in load_contracts(settings.contracts_dir)] + ["transform", "publish"]
+        dag_ids = [names.ingest_dag_id(c.feed_id) for c in load_contracts(settings.contracts_dir)]
+        dag_ids += [names.TRANSFORM_DAG, names.PUBLISH_DAG]
         airflow_local.wait_for_dags(handle, dag_ids, timeout=180)
         time.sleep(5)  # let the triggerer pick up the asset watchers of freshly unpaused DAGs
         since = datetime.now(UTC)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from config.contracts import Contract
 from ingest.claim import READY_MARKER
-from ingest.contract import Contract
 
 __all__ = ["READY_MARKER", "AlreadyLoaded", "files_for_run", "ingest_doc", "ingest_one"]
 
@@ -48,21 +48,6 @@ Any other error is treated as transient: two retries with exponential backoff.
 """
 
 
-def _doc(contract: Contract, landing: Path) -> str:
-    return DOC_TEMPLATE.format(
-        title=contract.title,
-        description=contract.description.strip(),
-        feed_id=contract.feed_id,
-        organisation=contract.organisation,
-        national_dataset=contract.national_dataset or "none",
-        pattern=contract.file.pattern,
-        format=contract.file.format,
-        frequency=contract.cadence.frequency,
-        deadline_days=contract.cadence.deadline_days,
-        landing=landing,
-    )
-
-
 def ingest_doc(contract: Contract, landing: Path) -> str:
     """The DAG's page in the Airflow UI, from the contract."""
     return DOC_TEMPLATE.format(
@@ -95,17 +80,24 @@ def files_for_run(feed_id: str, path: str | None = None) -> list[str]:
 def ingest_one(path: str, feed_id: str) -> dict:
     """Ingest one claimed file and return the raw asset event's extra for its batch.
 
-    Raises FileRejected (a data error), FileNotFoundError (the file is gone: retrying cannot help) or
-    AlreadyLoaded (a duplicate delivery). A rerun after success finds the archived copy and is a duplicate, and
-    so does a task whose claim a run re-took (see ingest.claim) and ingested first.
+    Raises FileRejected (a data error; a refused opt-out list raises its alert first), FileNotFoundError (the
+    file is gone: retrying cannot help) or AlreadyLoaded (a duplicate delivery). A rerun after success finds the
+    archived copy and is a duplicate, and so does a task whose claim a run re-took (see ingest.claim) and
+    ingested first.
     """
+    from config.settings import get_settings
     from ingest.claim import locate, reading
+    from ingest.errors import FileRejected
     from ingest.load import ingest_file
-    from outcomes.settings import get_settings
+    from outcomes.optout_alerts import alert_if_refused_list
 
     settings = get_settings()
-    with reading(path, settings):  # no run re-takes this file's claim while it is ingested here
-        result = ingest_file(locate(path, feed_id, settings), feed_id=feed_id, settings=settings)
+    try:
+        with reading(path, settings):  # no run re-takes this file's claim while it is ingested here
+            result = ingest_file(locate(path, feed_id, settings), feed_id=feed_id, settings=settings)
+    except FileRejected as exc:
+        alert_if_refused_list(settings, path, exc, feed_id)
+        raise
     info = result.to_dict()
     print(f"{Path(path).name}: {info}")
     if result.status == "duplicate":
@@ -120,5 +112,6 @@ def ingest_one(path: str, feed_id: str) -> dict:
         "rows_accepted": result.rows_accepted,
         "rows_rejected": result.rows_rejected,
         "rows_opted_out": result.rows_opted_out,
+        "redactions": result.redactions,
         "source_file": Path(path).name,
     }

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from outcomes.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,9 @@ class RunSummary:
         accepted = sum(r["rows_accepted"] for r in self.loaded)
         quarantined = sum(r["rows_rejected"] for r in self.loaded)
         opted_out = sum(r["rows_opted_out"] for r in self.loaded)
+        redacted = sum(sum(r.get("redactions", {}).values()) for r in self.loaded)
         lines.append(f"rows: received {received:,}, accepted {accepted:,}, quarantined {quarantined:,}, "
-                     f"opted out {opted_out:,}")
+                     f"opted out {opted_out:,}; identifiers redacted from free text {redacted:,}")
         lines += [f"  refused {r['reason']}" for r in self.refused]
         if self.build:
             lines.append(f"dbt: {self.build['models']} models, {self.build['tests']} tests passed")
@@ -43,8 +44,10 @@ class RunSummary:
 def ingest_many(paths: list[Path], settings: Settings, summary: RunSummary) -> None:
     from ingest.errors import FileRejected
     from ingest.load import ingest_files
+    from outcomes.optout_alerts import alert_if_refused_list
 
     for path, outcome in zip(paths, ingest_files(paths, settings=settings), strict=True):
+        alert_if_refused_list(settings, path, outcome)
         if isinstance(outcome, FileRejected):
             log.warning("%s", outcome.describe())
             summary.refused.append({"file": str(path), "reason": outcome.describe()})
@@ -56,7 +59,7 @@ def ingest_many(paths: list[Path], settings: Settings, summary: RunSummary) -> N
 
 def feeds_in_claim_order(settings: Settings) -> list[str]:
     """Every feed id, the national data opt-out list first, so the other feeds of a run are filtered by it."""
-    from ingest.contract import load_contracts
+    from config.contracts import load_contracts
 
     return [c.feed_id for c in sorted(load_contracts(settings.contracts_dir), key=lambda c: c.kind != "optout")]
 
@@ -75,8 +78,8 @@ def ingest_landing(settings: Settings, summary: RunSummary) -> None:
 
 def run_once(paths: list[Path] | None = None, from_landing: bool = True,
              settings: Settings | None = None) -> RunSummary:
-    from outcomes.build import build
     from publish.run import publish
+    from transform.build import build
 
     settings = settings or get_settings()
     summary = RunSummary()

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ingest.contract import Contract
+from config.contracts import Contract
 from synth.calendar import Month
 from synth.config import SynthConfig
 from synth.population import Population
@@ -52,6 +52,10 @@ class Context:
         if name not in self._persistent:
             self._persistent[name] = build()
         return self._persistent[name]
+
+    def persisted(self, name: str) -> Any | None:
+        """What ``persistent(name, ...)`` holds, or None when nothing asked for it in this run."""
+        return self._persistent.get(name)
 
     def done_with(self, index: int, keep: dict[str, int]) -> None:
         """Drop shared events no later month needs (``keep`` = months a family is still read back)."""

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from ingest.contract import load_contracts
-from outcomes.settings import get_settings
+from config.contracts import load_contracts
+from config.settings import get_settings
 
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 
 CONTRACTS = load_contracts(get_settings().contracts_dir)
-EXPECTED = {f"ingest__{c.feed_id}" for c in CONTRACTS} | {"transform", "publish", "late_feeds"}
+EXPECTED = {f"ingest__{c.feed_id}" for c in CONTRACTS} | {"transform", "publish", "late_feeds", "purge_archive"}
 
 
 def test_every_expected_dag_imports_without_errors(dagbag):
@@ -97,6 +97,14 @@ def test_late_feed_check_runs_daily(dagbag):
     assert str(dag.timetable.timezone) in {"Europe/London", "Timezone('Europe/London')"}
 
 
+def test_archive_purge_runs_daily_at_night(dagbag):
+    dag = dagbag.dags["purge_archive"]
+    assert dag.timetable.expression == "30 2 * * *"
+    assert str(dag.timetable.timezone) in {"Europe/London", "Timezone('Europe/London')"}
+    assert [t.task_id for t in dag.tasks] == ["purge"]
+    assert "OUTCOMES_ARCHIVE_RETENTION_DAYS" in dag.doc_md and "outcomes purge" in dag.doc_md
+
+
 def _plan(dagbag, **context):
     return dagbag.dags["transform"].get_task("plan").python_callable(**context)
 
@@ -123,7 +131,7 @@ def test_transform_also_selects_feeds_loaded_since_the_last_build_without_an_eve
     WHEN planning on another feed's event THEN both feeds are selected and the batch is listed."""
     from airflow.sdk import Asset
 
-    from ingest.ledger import write_entry
+    from lake.ledger import write_entry
 
     write_entry(settings, {"batch_id": "20250101T000000000000Z_aaaa", "feed_id": "rlq_ecds", "status": "loaded",
                            "sha256": "x", "file": "WVT_ECDS_202501.csv", "periods": ["2025-01-01"]})

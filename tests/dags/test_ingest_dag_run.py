@@ -74,7 +74,7 @@ def work(tmp_path, monkeypatch):
     monkeypatch.setenv("OUTCOMES_PSEUDONYM_KEY", "test-key-not-secret-0123456789")
     for var in ("OUTCOMES_ALERT_WEBHOOK", "OUTCOMES_ALERT_EMAIL_TO", "OUTCOMES_SMTP_HOST"):
         monkeypatch.delenv(var, raising=False)
-    from outcomes.settings import get_settings
+    from config.settings import get_settings
 
     return get_settings()
 
@@ -89,7 +89,7 @@ def _run(dagbag, path):
 
 
 def test_one_file_on_demand_is_loaded_once(airflow_db, dagbag, work, tmp_path):
-    path = write_ecds(tmp_path / "RWP_ECDS_202501.csv")
+    path = write_ecds(tmp_path / "RWP_ECDS_2025-01.csv")
     run, tis, states = _run(dagbag, path)
     assert run.state == states.SUCCESS
     assert [k for k in tis if k[0] == "ingest"] == [("ingest", 0)], "one mapped task for the one file"

@@ -15,19 +15,16 @@ from pathlib import Path
 
 import duckdb
 
-from outcomes.settings import Settings
+from config.settings import Settings
 
 TABLE = "ed_four_hour_performance"
-LEDGER = ("read_json('{ledger}/*.json', format='auto', union_by_name=true, columns=struct_pack("
-          "batch_id := 'VARCHAR', feed_id := 'VARCHAR', file := 'VARCHAR', sha256 := 'VARCHAR', "
-          "status := 'VARCHAR', periods := 'VARCHAR[]'))")
 
 
 @dataclass(frozen=True)
 class Outcome:
     """The comparable result of a run: the lake's current rows, the warehouse tables, the live publication."""
 
-    lake: dict[str, list[tuple]]  # feed id -> its current rows, without _batch_id and _loaded_at
+    lake: dict[str, list[tuple]]  # lake.<feed id> (and the lake schema's other views) -> rows, lineage aside
     warehouse: dict[str, list[tuple]]  # schema.table -> rows, every dbt table (marts and reference)
     snapshot: dict[str, list[tuple]]  # the same read from the analysts' snapshot
     loaded: frozenset[tuple[str, str, str]]  # (feed id, file, sha256) of every loaded ledger row
@@ -52,10 +49,10 @@ def _count(rows: list | None) -> str:
     return "no" if rows is None else str(len(rows))
 
 
-def observe(settings: Settings, feeds: list[str]) -> Outcome:
+def observe(settings: Settings) -> Outcome:
     ledger = _ledger(settings)
     return Outcome(
-        lake={feed: lake_current_rows(settings, feed) for feed in feeds},
+        lake=lake_current_rows(settings.warehouse_path),
         warehouse=tables(settings.warehouse_path),
         snapshot=tables(settings.snapshot_path),
         loaded=frozenset((e["feed_id"], e["file"], e["sha256"]) for e in ledger if e["status"] == "loaded"),
@@ -64,28 +61,22 @@ def observe(settings: Settings, feeds: list[str]) -> Outcome:
     )
 
 
-def lake_current_rows(settings: Settings, feed_id: str) -> list[tuple]:
-    """The feed's current rows, read straight from the raw Parquet and the ledger as ``current_batch_rows``
-    defines them today (for each period, the latest loaded batch covering it), sorted, without the lineage
-    columns two runs cannot share (``_batch_id``, ``_loaded_at``). Once the warehouse has a ``lake.<feed_id>``
-    view of the current rows, this is ``select * exclude (...) from lake.<feed_id> order by all``."""
-    raw = settings.raw_dir / feed_id
-    if not list(raw.glob("*/*.parquet")):
-        return []
-    ledger = LEDGER.format(ledger=settings.ledger_dir)
-    with duckdb.connect() as con:
-        rows = con.execute(f"""
-            select * exclude (_batch_id, _loaded_at) from (
-                select src.*
-                from read_parquet('{raw}/*/*.parquet', hive_partitioning=false, union_by_name=true) as src
-                inner join (
-                    select batch_id, unnest(periods) as period_start from {ledger}
-                    where status = 'loaded' and feed_id = ?
-                ) as loaded
-                    on src._batch_id = loaded.batch_id and strftime(src._period, '%Y-%m-%d') = loaded.period_start
-                qualify dense_rank() over (partition by src._period order by src._batch_id desc) = 1
-            ) order by all""", [feed_id]).fetchall()
-    return [_plain(r) for r in rows]
+def lake_current_rows(database: Path) -> dict[str, list[tuple]]:
+    """Every relation of the warehouse's ``lake`` schema (``lake.<feed_id>``: a feed's current rows, read from
+    the raw Parquet and the ledger by the rule of lake/current.py; the opt-out list in force; superseded keys),
+    sorted, without the lineage columns two runs cannot share (``_batch_id``, ``_loaded_at``)."""
+    if not database.exists():
+        return {}
+    with duckdb.connect(str(database), read_only=True) as con:
+        columns: dict[str, list[str]] = {}
+        for table, column in con.execute("select table_name, column_name from information_schema.columns "
+                                         "where table_schema = 'lake' order by table_name, ordinal_position"
+                                         ).fetchall():
+            if column not in ("_batch_id", "_loaded_at"):
+                columns.setdefault(table, []).append(f'"{column}"')
+        return {f"lake.{table}": [_plain(r) for r in con.execute(
+                    f"select {', '.join(cols)} from lake.{table} order by all").fetchall()]
+                for table, cols in columns.items()}
 
 
 def tables(database: Path) -> dict[str, list[tuple]]:

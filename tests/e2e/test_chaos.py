@@ -38,8 +38,9 @@ from pathlib import Path
 
 import pytest
 
-from outcomes.airflow_local.delivery import drop_files
-from outcomes.settings import Settings, get_settings
+from config.contracts import contract_for_file
+from config.settings import Settings, get_settings
+from outcomes.airflow_local.delivery import drop_for_feed
 from tests.conftest import TEST_KEY
 from tests.e2e.observe import Outcome, broken_invariants, observe
 
@@ -149,13 +150,13 @@ def deliveries(tmp_path_factory) -> list[Path]:
     return files
 
 
-def deliver(files: list[Path], synth_root: Path, settings: Settings) -> None:
-    """Drop the files the way partners must (file, then _READY), each into its own landing folder."""
-    by_folder: dict[Path, list[Path]] = {}
+def deliver(files: list[Path], settings: Settings) -> None:
+    """Drop the files the way partners must (file, then _READY), each into its feed's landing folder."""
+    by_feed: dict[str, list[Path]] = {}
     for path in files:
-        by_folder.setdefault(settings.landing_dir / path.parent.relative_to(synth_root), []).append(path)
-    for landing, paths in by_folder.items():
-        drop_files(paths, landing)
+        by_feed.setdefault(contract_for_file(settings.contracts_dir, path.name).feed_id, []).append(path)
+    for feed_id, paths in by_feed.items():
+        drop_for_feed(paths, feed_id, settings)
 
 
 def empty_work(work: Path) -> None:
@@ -195,7 +196,6 @@ class Lane:
 
     settings: Settings
     files: list[Path]
-    synth_root: Path
 
     @property
     def env(self) -> dict[str, str]:
@@ -203,7 +203,7 @@ class Lane:
 
     def fresh(self) -> None:
         empty_work(self.settings.work_dir)
-        deliver(self.files, self.synth_root, self.settings)
+        deliver(self.files, self.settings)
 
     def trial(self, plan: Plan, reference: Reference) -> tuple[str, list[str]]:
         """Deliver, start a run, kill it as planned, run again; the phase killed in and what went wrong."""
@@ -220,7 +220,7 @@ class Lane:
         rerun, code = run_to_end(self.env)
         problems = [f"rerun did not complete: {why}" for why in filter(None, [completed(rerun, code)])]
         if not problems:
-            problems = (observe(self.settings, FEEDS).differences(reference.outcome)
+            problems = (observe(self.settings).differences(reference.outcome)
                         + broken_invariants(self.settings, [p.name for p in self.files]))
         moment = f"{killed_at:.2f} s" if killed_at is not None else "-"
         print(f"trial {plan.trial:2d}: planned {plan.phase} +{delay:.2f} s; killed at {moment} in {where}; "
@@ -232,9 +232,9 @@ def uninterrupted(lane: Lane) -> Reference:
     lane.fresh()
     run, code = run_to_end(lane.env)
     assert completed(run, code) is None, completed(run, code)
-    outcome = observe(lane.settings, FEEDS)
+    outcome = observe(lane.settings)
     assert broken_invariants(lane.settings, [p.name for p in lane.files]) == []
-    assert outcome.publication[0] == "v0001" and outcome.lake["rwp_ecds"] and outcome.warehouse
+    assert outcome.publication[0] == "v0001" and outcome.lake["lake.rwp_ecds"] and outcome.warehouse
     assert outcome.snapshot == outcome.warehouse
     durations = {"ingest": run.marks["build"] - run.marks["ingest"],
                  "build": run.marks["publish"] - run.marks["build"],
@@ -253,11 +253,10 @@ def test_killed_at_any_moment_nothing_is_lost_or_doubled(deliveries, tmp_path_fa
     trials = [int(os.environ["CHAOS_TRIAL"])] if os.environ.get("CHAOS_TRIAL") else range(
         int(os.environ.get("CHAOS_TRIALS", "20")))
     print(f"\nchaos seed {seed} (replay: CHAOS_SEED={seed}; one trial: CHAOS_TRIAL=<n>)")
-    synth_root = deliveries[0].parents[2]
 
     def lane(name: str) -> Lane:
-        settings = replace(get_settings(), work_dir=tmp_path_factory.mktemp(name))
-        return Lane(settings, deliveries, synth_root)
+        settings = replace(get_settings(), work_dir=tmp_path_factory.mktemp(name), identifiable_root=None)
+        return Lane(settings, deliveries)
 
     reference = uninterrupted(lane("chaos_reference"))
     lanes = [lane(f"chaos_lane{i}") for i in range(LANES)]

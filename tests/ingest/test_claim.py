@@ -10,8 +10,8 @@ import subprocess
 import sys
 
 from ingest.claim import CLAIM_LOCK, claim_files, holding_claims, reading, take_claims
-from ingest.ledger import read_entries
 from ingest.load import ingest_files
+from lake.ledger import read_entries
 from tests.conftest import TEST_KEY
 from tests.ingest.ecds_rows import row, write_ecds
 
@@ -19,7 +19,7 @@ FEED = "rwp_ecds"
 KILLED_AFTER_CLAIMING = """
 import os, signal
 from ingest.claim import take_claims
-from outcomes.settings import get_settings
+from config.settings import get_settings
 take_claims("rwp_ecds", get_settings())
 os.kill(os.getpid(), signal.SIGKILL)
 """

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from conftest import CONTRACTS, ROOT, contract_of, feed_files
 
-from ingest.contract import Contract
+from config.contracts import Contract
 from synth.feeds import registry
 from synth.geography import load_geography
 

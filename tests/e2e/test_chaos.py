@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import resource
 import shutil
 import signal
@@ -52,7 +53,7 @@ FEEDS = ["ndop_optouts", "rwp_ecds", "rlq_ecds", "r1a_miu"]
 PHASES = ("ingest", "build", "publish")
 MARKS = {"run: ingest": "ingest", "run: build": "build", "run: publish": "publish", "run: done": "done"}
 RUN_TIMEOUT_S = 300
-LANES = int(os.environ.get("CHAOS_LANES", "2"))  # working folders whose trials run side by side
+LANES = int(os.environ.get("CHAOS_LANES") or min(2, os.cpu_count() or 1))  # working folders side by side
 
 
 def _seed() -> int:
@@ -224,8 +225,17 @@ class Lane:
                         + broken_invariants(self.settings, [p.name for p in self.files]))
         moment = f"{killed_at:.2f} s" if killed_at is not None else "-"
         print(f"trial {plan.trial:2d}: planned {plan.phase} +{delay:.2f} s; killed at {moment} in {where}; "
-              f"rerun {'ok' if not problems else 'FAILED'} ({time.monotonic() - rerun.started:.1f} s)")
+              f"rerun {'ok' if not problems else 'FAILED'} ({time.monotonic() - rerun.started:.1f} s; "
+              f"{self.aftermath(rerun)})")
         return where, [f"trial {plan.trial} (killed in {where} at {moment}): {p}" for p in problems]
+
+
+    def aftermath(self, rerun: Run) -> str:
+        """What the rerun had to mend, and what the kill left that nobody reads (removed once stale)."""
+        retaken = re.search(r"(\d+) of them re-taken", "".join(rerun.stdout))
+        folders = [self.settings.staging_tmp_dir, *self.settings.publications_dir.glob("*/_incoming")]
+        unread = sum(len(list(f.iterdir())) for f in folders if f.is_dir())
+        return f"re-took {retaken[1] if retaken else 0} files, {unread} unread leftovers under _incoming"
 
 
 def uninterrupted(lane: Lane) -> Reference:

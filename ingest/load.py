@@ -40,6 +40,7 @@ class IngestResult:
     rows_accepted: int = 0
     rows_rejected: int = 0
     rows_opted_out: int = 0
+    rows_outside_england: int = 0  # accepted rows whose LSOA of residence is outside England (Wales)
     period_start: str | None = None
     period_end: str | None = None
     periods: list[str] = field(default_factory=list)
@@ -55,6 +56,8 @@ class IngestResult:
         text = (f"{self.file}: loaded {self.rows_accepted:,} of {self.rows_received:,} rows into {self.feed_id} "
                 f"(quarantined {self.rows_rejected:,}, opted out {self.rows_opted_out:,}; "
                 f"periods {self.period_start} to {self.period_end})")
+        if self.rows_outside_england:
+            text += f"; {self.rows_outside_england:,} rows of residents outside England (kept)"
         return text + "".join(f"; warning: {w}" for w in self.warnings)
 
 
@@ -268,12 +271,14 @@ def _commit(settings: Settings, delivery: Delivery, written: Written) -> IngestR
     result = IngestResult(batch_id=batch_id, feed_id=contract.feed_id, file=delivery.name,
                           sha256=delivery.scan.sha256, status="loaded", rows_received=written.received,
                           rows_accepted=written.accepted, rows_rejected=written.rejected,
-                          rows_opted_out=written.opted_out, period_start=periods[0] if periods else None,
+                          rows_opted_out=written.opted_out, rows_outside_england=written.outside_england,
+                          period_start=periods[0] if periods else None,
                           period_end=_period_end(periods[-1], contract.period.grain) if periods else None,
                           periods=periods,
                           warnings=[f"extra column {c!r} not in the contract was ignored" for c in written.extra])
     counts = {k: getattr(result, k) for k in ("rows_received", "rows_accepted", "rows_rejected", "rows_opted_out",
-                                              "period_start", "period_end", "periods", "warnings")}
+                                              "rows_outside_england", "period_start", "period_end", "periods",
+                                              "warnings")}
     base = _base(delivery)
     with ledger_lock(settings):
         earlier = find_loaded(settings, delivery.scan.sha256, contract.feed_id)  # a twin may have won the race

@@ -168,18 +168,21 @@ def status(
         print(json.dumps(report, default=str, indent=2))
         return
     table = Table(title=f"Load ledger ({report['work_dir']})")
-    for col in ("batch", "feed", "file", "status", "received", "accepted", "quarantined", "opted out", "reason"):
+    for col in ("batch", "feed", "file", "status", "received", "accepted", "quarantined", "opted out",
+                "outside England", "reason"):
         table.add_column(col, overflow="fold")
     for r in report["ledger"]:
         table.add_row(r["batch_id"][:22], r["feed_id"], r["file"], r["status"], _n(r.get("rows_received")),
                       _n(r.get("rows_accepted")), _n(r.get("rows_rejected")), _n(r.get("rows_opted_out")),
+                      _n(r.get("rows_outside_england")),
                       (r.get("reason") or ("superseded by " + r["superseded_by"][:22] if r.get("superseded_by")
                                            else "")))
     out.print(table)
     t = report["totals"]
     out.print(f"{t['files']} files: {t['loaded']} loaded, {t['rejected']} rejected, {t['duplicate']} duplicate; "
               f"rows received {t['rows_received']:,}, accepted {t['rows_accepted']:,}, "
-              f"quarantined {t['rows_quarantined']:,}, opted out {t['rows_opted_out']:,}", highlight=False)
+              f"quarantined {t['rows_quarantined']:,}, opted out {t['rows_opted_out']:,}; "
+              f"of the accepted, {t['rows_outside_england']:,} are residents outside England", highlight=False)
     for p in report["publications"]:
         out.print(f"published: {p['table']} {p['version']} ({p['rows']} rows) at {p['path']}", highlight=False)
     if not report["publications"]:

@@ -29,7 +29,8 @@ LEDGER_COLUMNS = {
     "batch_id": "VARCHAR", "feed_id": "VARCHAR", "organisation": "VARCHAR", "file": "VARCHAR",
     "sha256": "VARCHAR", "status": "VARCHAR", "reason": "VARCHAR", "periods": "VARCHAR[]",
     "period_start": "VARCHAR", "period_end": "VARCHAR", "rows_received": "BIGINT", "rows_accepted": "BIGINT",
-    "rows_rejected": "BIGINT", "rows_opted_out": "BIGINT", "received_at": "VARCHAR", "finished_at": "VARCHAR",
+    "rows_rejected": "BIGINT", "rows_opted_out": "BIGINT", "rows_outside_england": "BIGINT",
+    "received_at": "VARCHAR", "finished_at": "VARCHAR",
 }
 
 SOURCES_FILE = Path("models/staging/lake/_lake__sources.yml")

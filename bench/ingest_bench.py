@@ -30,7 +30,7 @@ TARGET_RATIO = 2.0
 
 
 def _csv_files(synth_dir: Path) -> list[tuple[str, Path]]:
-    from ingest.contract import contract_for_file, load_contracts
+    from config.contracts import contract_for_file, load_contracts
 
     load_contracts(ROOT / "contracts")
     out = []
@@ -51,9 +51,9 @@ def child_ingest(files: list[tuple[str, Path]], work_dir: Path) -> dict:
     os.environ["OUTCOMES_WORK_DIR"] = str(work_dir)
     os.environ.setdefault("OUTCOMES_PSEUDONYM_KEY", "bench-only-throwaway-key-0123456789")
     os.environ["OUTCOMES_ALLOW_TEST_NHS_NUMBERS"] = "1"
+    from config.settings import get_settings
     from ingest.errors import FileRejected
     from ingest.load import ingest_files
-    from outcomes.settings import get_settings
 
     settings = get_settings()
     feeds = {str(path): feed_id for feed_id, path in files}
@@ -82,7 +82,7 @@ def child_ingest(files: list[tuple[str, Path]], work_dir: Path) -> dict:
 def child_floor(files: list[tuple[str, Path]], out_dir: Path) -> dict:
     import duckdb
 
-    from ingest.contract import contract_for_feed
+    from config.contracts import contract_for_feed
 
     per_file = []
     out_dir.mkdir(parents=True, exist_ok=True)

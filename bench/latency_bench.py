@@ -74,7 +74,7 @@ class Bench:
         return self.al.wait_for(check, TIMEOUT, "every run to finish", 2)
 
     def ledger(self, names, since):
-        from ingest.ledger import read_entries
+        from lake.ledger import read_entries
 
         return [e for e in read_entries(self.s) if e["file"] in names and e["received_at"] >= since.isoformat()]
 
@@ -127,8 +127,8 @@ def main() -> int:
     os.environ["OUTCOMES_WORK_DIR"] = str(work / "work")
     port = free_port_block()
     os.environ["OUTCOMES_AIRFLOW_PORT"] = str(port)
+    from config.settings import get_settings
     from outcomes import airflow_local as al
-    from outcomes.settings import get_settings
     from synth import SynthConfig, generate
 
     settings = get_settings()

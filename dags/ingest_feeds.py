@@ -14,10 +14,11 @@ from airflow.providers.standard.triggers.file import DirectoryFileDeleteTrigger
 from airflow.sdk import Asset, AssetWatcher, Metadata, Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from ingest.contract import Contract, load_contracts
+from config import names
+from config.contracts import Contract, load_contracts
+from config.settings import get_settings
 from outcomes.dag_defaults import START_DATE, default_args
 from outcomes.feed_ingest import READY_MARKER, ingest_doc
-from outcomes.settings import get_settings
 
 POKE_INTERVAL_SECONDS = 2.0
 DEFAULT_ARGS = default_args(retry_delay_seconds=20)
@@ -27,16 +28,16 @@ def landing_asset(contract: Contract, landing: Path) -> Asset:
     """The asset a partner's ``_READY`` marker updates; its watcher runs in the triggerer."""
     trigger = DirectoryFileDeleteTrigger(directory=str(landing), filename=READY_MARKER,
                                          poke_interval=POKE_INTERVAL_SECONDS)
-    return Asset(name=f"landing.{contract.feed_id}", extra={"directory": str(landing)},
-                 watchers=[AssetWatcher(name=f"ready_marker__{contract.feed_id}", trigger=trigger)])
+    return Asset(name=names.landing_asset(contract.feed_id), extra={"directory": str(landing)},
+                 watchers=[AssetWatcher(name=names.ready_watcher(contract.feed_id), trigger=trigger)])
 
 
 def build_ingest_dag(contract: Contract, landing: Path):
     feed_id = contract.feed_id
-    raw = Asset(name=f"raw.{feed_id}")
+    raw = Asset(name=names.raw_asset(feed_id))
 
     @dag(
-        dag_id=f"ingest__{feed_id}",
+        dag_id=names.ingest_dag_id(feed_id),
         description=f"Ingest {contract.title}",
         schedule=[landing_asset(contract, landing)],
         start_date=START_DATE,
@@ -83,8 +84,8 @@ def build_ingest_dag(contract: Contract, landing: Path):
 def _generate() -> None:
     settings = get_settings()
     for contract in load_contracts(settings.contracts_dir):
-        landing = settings.landing_dir / contract.landing_subdir()
-        globals()[f"ingest__{contract.feed_id}"] = build_ingest_dag(contract, landing)
+        landing = names.landing_folder(settings, contract)
+        globals()[names.ingest_dag_id(contract.feed_id)] = build_ingest_dag(contract, landing)
 
 
 _generate()

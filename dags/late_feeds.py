@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from airflow.sdk import dag, task
 
+from config import names
 from outcomes.dag_defaults import START_DATE, default_args
 
 DOC = """\
@@ -20,7 +21,7 @@ partner's, not a pipeline failure. Its return value lists the late feeds.
 
 
 @dag(
-    dag_id="late_feeds",
+    dag_id=names.LATE_FEEDS_DAG,
     description="Daily check of each feed's delivery deadline",
     schedule="0 7 * * *",
     start_date=START_DATE,
@@ -33,7 +34,7 @@ partner's, not a pipeline failure. Its return value lists the late feeds.
 def late_feeds():
     @task
     def check_deadlines() -> list[dict]:
-        from outcomes.alerts import check_late_feeds
+        from outcomes.late_feeds import check_late_feeds
 
         late = check_late_feeds()
         print(f"{len(late)} late feed(s): {late}")

@@ -14,10 +14,11 @@ from dataclasses import asdict, is_dataclass
 from airflow.sdk import Asset, AssetAlias, Metadata, Param, dag, task
 from airflow.sdk.exceptions import AirflowFailException
 
+from config import names
 from outcomes.dag_defaults import START_DATE, default_args
 
-MARTS = Asset(name="marts")
-PUBLICATIONS = AssetAlias(name="publications")
+MARTS = Asset(name=names.MARTS_ASSET)
+PUBLICATIONS = AssetAlias(name=names.PUBLICATIONS_ALIAS)
 
 DOC = """\
 # Publish (write, audit, publish)
@@ -36,7 +37,7 @@ path. Without Airflow: `outcomes publish`.
 
 
 @dag(
-    dag_id="publish",
+    dag_id=names.PUBLISH_DAG,
     description="Quality gate and versioned publication of the partner tables",
     schedule=[MARTS],
     start_date=START_DATE,
@@ -64,7 +65,7 @@ def publish():
         summary = []
         for r in results:
             extra = {"table": r.table, "version": r.version, "status": r.status, "rows": r.rows, "path": str(r.path)}
-            yield Metadata(Asset(name=f"publication.{r.table}"), extra, alias=PUBLICATIONS)
+            yield Metadata(Asset(name=names.publication_asset(r.table)), extra, alias=PUBLICATIONS)
             summary.append(asdict(r) if is_dataclass(r) else extra)
         print(f"published: {[(s['table'], s['version'], s['status']) for s in summary]}")
         return [{k: str(v) if k == "path" else v for k, v in s.items()} for s in summary]

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from airflow.sdk import Asset, AssetAny, Metadata, Param, dag, task
 
-from ingest.contract import load_contracts
+from config import names
+from config.contracts import load_contracts
+from config.settings import get_settings
 from outcomes.dag_defaults import START_DATE, default_args
-from outcomes.settings import get_settings
 
-MARTS = Asset(name="marts")
-RAW_PREFIX = "raw."
-RAW_ASSETS = [Asset(name=f"{RAW_PREFIX}{c.feed_id}") for c in load_contracts(get_settings().contracts_dir)]
+MARTS = Asset(name=names.MARTS_ASSET)
+RAW_ASSETS = [Asset(name=names.raw_asset(c.feed_id)) for c in load_contracts(get_settings().contracts_dir)]
 
 DOC = """\
 # Transform (dbt build)
@@ -39,7 +39,7 @@ scheduled on it. Without Airflow: `outcomes build`.
 
 
 @dag(
-    dag_id="transform",
+    dag_id=names.TRANSFORM_DAG,
     description="dbt build downstream of the changed raw sources",
     schedule=AssetAny(*RAW_ASSETS) if RAW_ASSETS else None,
     start_date=START_DATE,
@@ -60,23 +60,23 @@ def transform():
     @task
     def plan(params=None, triggering_asset_events=None) -> dict:
         """Which dbt selection to build: the feeds with batches not yet built (ledger) plus the triggering ones."""
-        from outcomes.build import pending_changes
+        from transform.build import pending_changes
 
         pending = pending_changes()
         feeds = set(pending.feeds)
         for asset in triggering_asset_events or {}:
-            if asset.name.startswith(RAW_PREFIX):
-                feeds.add(asset.name.removeprefix(RAW_PREFIX))
+            if feed := names.feed_of_raw_asset(asset.name):
+                feeds.add(feed)
         selected = (params or {}).get("select")
         if not selected and feeds:
-            selected = [f"@source:raw.{feed}" for feed in sorted(feeds)]
+            selected = [names.source_selector(feed) for feed in sorted(feeds)]
         print(f"select={selected or 'everything'} covering batches={pending.batches}")
         return {"select": selected or None, "batches": pending.batches, "upto": pending.upto}
 
     @task(pool="warehouse", outlets=[MARTS])
     def build(planned: dict):
         """dbt build (models and tests); the only task that writes the warehouse."""
-        from outcomes.build import build as dbt_build
+        from transform.build import build as dbt_build
 
         info = dbt_build(select=planned["select"], upto=planned.get("upto")).to_dict()
         print(f"built: {info}")

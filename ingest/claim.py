@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.contract import contract_for_feed
-from outcomes.settings import Settings, get_settings
+from config import names
+from config.contracts import contract_for_feed
+from config.settings import Settings, get_settings
 
 READY_MARKER = "_READY"
+CLAIM_STAMP = "%Y%m%dT%H%M%S%fZ"  # an inbox folder is named <claim time>-<random>: the claim time is recorded
+_CLAIM_FOLDER = re.compile(r"(\d{8}T\d{12}Z)-[0-9a-f]+")
 PARTIAL_SUFFIXES = (".tmp", ".part", ".partial")
 
 
@@ -21,10 +26,10 @@ def claim_files(feed_id: str, settings: Settings | None = None) -> list[str]:
     """
     settings = settings or get_settings()
     contract = contract_for_feed(settings.contracts_dir, feed_id)
-    landing = settings.landing_dir / contract.landing_subdir()
+    landing = names.landing_folder(settings, contract)
     if not landing.exists():
         return []
-    claim_dir = settings.inbox_dir / feed_id / uuid.uuid4().hex[:12]
+    claim_dir = settings.inbox_dir / feed_id / f"{datetime.now(UTC):{CLAIM_STAMP}}-{uuid.uuid4().hex[:12]}"
     claimed: list[str] = []
     sidecar = contract.file.manifest_suffix
     for path in sorted(landing.iterdir()):
@@ -49,6 +54,12 @@ def claim_files(feed_id: str, settings: Settings | None = None) -> list[str]:
 
 def is_claimed(path: Path, settings: Settings) -> bool:
     return path.resolve().is_relative_to(settings.inbox_dir.resolve())
+
+
+def claimed_at(path: Path, settings: Settings) -> datetime | None:
+    """When a claimed file was claimed from landing (from its inbox folder's name); None for other files."""
+    match = _CLAIM_FOLDER.fullmatch(path.parent.name) if is_claimed(path, settings) else None
+    return datetime.strptime(match[1], CLAIM_STAMP).replace(tzinfo=UTC) if match else None
 
 
 def locate(path: str | Path, feed_id: str, settings: Settings | None = None) -> Path:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from outcomes.settings import Settings
+from config.settings import Settings
 
 MEMORY_LIMIT = "2GB"
 

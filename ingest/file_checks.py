@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.contract import Contract
+from config.contracts import Contract
 from ingest.errors import FileRejected
 
 _BLOCK = 1024 * 1024

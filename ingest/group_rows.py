@@ -20,15 +20,15 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from config.contracts import Contract
+from config.settings import Settings
 from ingest import engine, file_checks, readers, row_checks
-from ingest.contract import Contract
 from ingest.errors import FileRejected
 from ingest.pseudonymise import PendingPseudonyms
 from ingest.reference import load_reference_tables
 from ingest.residence import rows_outside_england
 from ingest.row_checks import lit
 from ingest.transform_sql import FILES_TABLE, accepted_rows_sql, optout_persons_sql
-from outcomes.settings import Settings
 
 
 @dataclass
@@ -44,6 +44,8 @@ class Delivery:
     header: list[str] | None = None  # CSV: read with the file checks; XLSX/Parquet: read with the rows
     extra: list[str] = field(default_factory=list)
     received_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    claimed_at: str | None = None  # when the file was claimed from landing (delivery order); see lake.current
+    declared: dict = field(default_factory=dict)  # declared_period and version (lake.declared)
 
     @property
     def name(self) -> str:

@@ -18,13 +18,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from config import names
+from config.contracts import Contract, contract_for_feed, contract_for_file
+from config.settings import Settings, get_pseudonym_key, get_settings
 from ingest import file_checks
-from ingest.claim import is_claimed
-from ingest.contract import Contract, contract_for_feed, contract_for_file
+from ingest.claim import claimed_at, is_claimed
 from ingest.errors import FileRejected
 from ingest.group_rows import Delivery, Written, check_and_write
-from ingest.ledger import find_loaded, ledger_lock, write_entry
-from outcomes.settings import Settings, get_pseudonym_key, get_settings
+from lake.current import TIME_FORMAT
+from lake.declared import DeclarationError, declared
+from lake.ledger import find_loaded, ledger_lock, write_entry
 
 log = logging.getLogger(__name__)
 
@@ -176,13 +179,15 @@ def _receive(path: Path, feed_id: str | None, settings: Settings, landing_root: 
     with ledger_lock(settings):
         earlier = find_loaded(settings, scan.sha256, contract.feed_id)
     delivery = Delivery(path=path, contract=contract, scan=scan, batch_id=batch_id,
-                        incoming=settings.staging_tmp_dir / batch_id)
+                        incoming=settings.staging_tmp_dir / batch_id,
+                        claimed_at=f"{claimed_at(path, settings) or datetime.now(UTC):{TIME_FORMAT}}")
     if earlier:
         return _record_duplicate(settings, _base(delivery), earlier, path)
     try:
         scan.raise_problem()
         delivery.manifest = file_checks.read_manifest(path, contract)
         file_checks.check_manifest_checksum(name, delivery.manifest, scan.sha256)
+        delivery.declared = _declaration(contract, name, delivery.manifest)
         if contract.file.format == "csv":
             delivery.header = file_checks.read_csv_header(path, contract)
             delivery.extra = file_checks.check_header(name, delivery.header, contract)
@@ -192,11 +197,20 @@ def _receive(path: Path, feed_id: str | None, settings: Settings, landing_root: 
     return delivery
 
 
+def _declaration(contract: Contract, name: str, manifest: dict | None) -> dict:
+    try:
+        return declared(contract, name, manifest).as_ledger()
+    except DeclarationError as exc:
+        raise FileRejected(name, "file.period", str(exc)) from None
+
+
 def _base(delivery: Delivery) -> dict:
     contract = delivery.contract
     return {"batch_id": delivery.batch_id, "feed_id": contract.feed_id, "organisation": contract.organisation,
             "file": delivery.name, "sha256": delivery.scan.sha256, "size_bytes": delivery.scan.size_bytes,
-            "received_at": delivery.received_at}
+            "received_at": delivery.received_at, "claimed_at": delivery.claimed_at,
+            "replaces": contract.delivery.replaces, "declared_period": None, "version": None,
+            **delivery.declared}
 
 
 def _joins(group: list[tuple[int, Delivery]], delivery: Delivery) -> bool:
@@ -285,8 +299,8 @@ def _commit(settings: Settings, delivery: Delivery, written: Written) -> IngestR
         if earlier:
             shutil.rmtree(incoming, ignore_errors=True)
             return _record_duplicate(settings, base, earlier, delivery.path)
-        raw_target = settings.raw_dir / contract.feed_id / f"batch_id={batch_id}"
-        quarantine_target = settings.quarantine_dir / contract.feed_id / f"batch_id={batch_id}"
+        raw_target = names.raw_batch_folder(settings, contract.feed_id, batch_id)
+        quarantine_target = names.quarantine_batch_folder(settings, contract.feed_id, batch_id)
         for sub, target in (("raw", raw_target), ("quarantine", quarantine_target)):
             if (incoming / sub).exists():
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from ingest.contract import Contract
+from config.contracts import Contract
 from ingest.errors import FileRejected
 from ingest.lines import accepted_record_lines, lines_at_offsets
 from ingest.row_checks import lit

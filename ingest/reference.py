@@ -15,10 +15,10 @@ from pathlib import Path
 
 import duckdb
 
+from config.contracts import Contract
+from config.settings import Settings
 from ingest import engine
-from ingest.contract import Contract
 from ingest.row_checks import lit
-from outcomes.settings import Settings
 
 LSOA_FILE = "geography/RUC11_LSOA11_England_Wales.csv.gz"  # column LSOA11CD: E01... England, W01... Wales
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.contract import Contract
+from config.contracts import Contract
 from ingest.row_checks import lit, q
-from ingest.transform_sql import output_name
+from lake.schema import output_name
 
 ENGLAND = "E"  # first letter of every English GSS code (E01 for an LSOA); W01 is Wales
 

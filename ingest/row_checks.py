@@ -11,7 +11,7 @@ broken rule per row.
 
 from __future__ import annotations
 
-from ingest.contract import Column, Contract
+from config.contracts import Column, Contract
 
 # Values of personal fields never leave ingest, not even in the quarantine.
 WITHHELD = "<withheld: personal field>"

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
+from config.contracts import Column, Contract
+from config.settings import Settings
 from ingest import engine
-from ingest.contract import Column, Contract
-from ingest.ledger import latest_loaded
 from ingest.pseudonymise import PSEUDONYMS
 from ingest.row_checks import lit, pseudonym_col, q
-from outcomes.settings import Settings
+from lake.ledger import list_in_force
+from lake.schema import output_name
 
 AGE_BANDS = [(lo, f"{lo}-{lo + 4}") for lo in range(0, 90, 5)] + [(90, "90+")]
 
 
 POSTCODE_LOOKUP = "postcodes/postcode_lsoa11.csv.gz"  # under the reference folder: columns postcode, lsoa11_code
-
-
-def output_name(col: Column) -> str:
-    """Name of a personal column after treatment (``nhs_number`` becomes ``person_id``)."""
-    if col.personal == "pseudonymise":
-        return "person_id" if col.name == "nhs_number" else f"{col.name}_pseudonym"
-    if col.personal == "postcode_to_lsoa":
-        return f"{col.name}_lsoa11"
-    return col.name
 
 
 def normalised_postcode(expr: str) -> str:
@@ -109,13 +101,13 @@ def optout_persons_sql(contract: Contract, settings: Settings) -> str | None:
     a newer list is loaded (batches are immutable, so their paths identify their content)."""
     if contract.kind == "optout" or not any(c.personal == "pseudonymise" for c in contract.columns):
         return None
-    from ingest.contract import load_contracts  # local import: contracts are cached per folder
+    from config.contracts import load_contracts  # local import: contracts are cached per folder
 
     paths = []
     for other in load_contracts(settings.contracts_dir):
         if other.kind != "optout":
             continue
-        latest = latest_loaded(settings, other.feed_id)
+        latest = list_in_force(settings, other.feed_id)
         if latest and latest.get("raw_path"):
             paths.append(f"{latest['raw_path']}/*.parquet")
     if not paths:

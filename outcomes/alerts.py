@@ -10,23 +10,23 @@ Every alert is appended to ``settings.alerts_path`` (``.work/alerts/alerts.jsonl
   ``OUTCOMES_SMTP_PASSWORD`` when the server needs them, ``OUTCOMES_ALERT_EMAIL_FROM``).
 
 Sending never raises: an unreachable webhook or mail server is logged and the alert stays in the log file.
-The late-feed check (:func:`check_late_feeds`) lives here too until ``ingest.ledger`` offers one.
+This module is only the sink: what raises an alert (a failed task, a late feed in ``outcomes.late_feeds``) lives
+with the check that finds it.
 """
 
 from __future__ import annotations
 
-import calendar
 import json
 import logging
 import os
 import smtplib
 import urllib.request
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from outcomes.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,6 @@ WEBHOOK_ENV = "OUTCOMES_ALERT_WEBHOOK"
 EMAIL_TO_ENV = "OUTCOMES_ALERT_EMAIL_TO"
 SMTP_HOST_ENV = "OUTCOMES_SMTP_HOST"
 SEND_TIMEOUT_SECONDS = 5.0
-DELIVERED_STATUSES = frozenset({"loaded", "superseded"})
 
 
 def record_alert(
@@ -142,100 +141,3 @@ def on_failure_callback(context: Any) -> None:
         record_alert("task_failure", dag_id, task_id, reason, details=details)
     except Exception:  # a broken callback must not hide the original failure
         log.exception("could not record the failure alert")
-
-
-# -- late feeds -------------------------------------------------------------------------------------------
-
-
-def period_containing(day: date, frequency: str) -> tuple[date, date]:
-    """First and last day (inclusive) of the delivery period of ``frequency`` that contains ``day``."""
-    if frequency == "daily":
-        return day, day
-    if frequency == "weekly":  # ISO weeks, Monday to Sunday
-        start = day - timedelta(days=day.weekday())
-        return start, start + timedelta(days=6)
-    if frequency == "monthly":
-        return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
-    if frequency == "quarterly":
-        first_month = 3 * ((day.month - 1) // 3) + 1
-        last_month = first_month + 2
-        return (
-            date(day.year, first_month, 1),
-            date(day.year, last_month, calendar.monthrange(day.year, last_month)[1]),
-        )
-    if frequency == "annual":
-        return date(day.year, 1, 1), date(day.year, 12, 31)
-    raise ValueError(f"unknown cadence frequency {frequency!r}")
-
-
-def latest_due_period(frequency: str, deadline_days: int, today: date) -> tuple[date, date]:
-    """The most recent period whose deadline (last day + ``deadline_days``) is already past on ``today``."""
-    last_end = today - timedelta(days=deadline_days + 1)  # a period ending on or before this is overdue today
-    start, end = period_containing(last_end, frequency)
-    if end > last_end:
-        start, end = period_containing(start - timedelta(days=1), frequency)
-    return start, end
-
-
-def _ledger_rows(ledger_dir: Path) -> list[dict[str, Any]]:
-    rows = []
-    for path in sorted(Path(ledger_dir).glob("*.json")):
-        try:
-            rows.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, json.JSONDecodeError):
-            log.warning("skipping unreadable ledger file %s", path)
-    return rows
-
-
-def _as_date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-def check_late_feeds(
-    settings: Settings | None = None, today: date | None = None, *, alert: bool = True
-) -> list[dict[str, Any]]:
-    """For each contract, is its most recent overdue period delivered? Records an alert for each that is not.
-
-    A period counts as delivered when the ledger holds a loaded (or since superseded) batch of the feed whose
-    period_start..period_end overlaps it. Returns one dict per late feed.
-    """
-    from ingest.contract import load_contracts
-
-    settings = settings or get_settings()
-    today = today or datetime.now(UTC).date()
-    rows = _ledger_rows(settings.ledger_dir)
-    late = []
-    for contract in load_contracts(settings.contracts_dir):
-        start, end = latest_due_period(contract.cadence.frequency, contract.cadence.deadline_days, today)
-        delivered = [
-            r
-            for r in rows
-            if r.get("feed_id") == contract.feed_id
-            and r.get("status") in DELIVERED_STATUSES
-            and (s := _as_date(r.get("period_start"))) is not None
-            and (e := _as_date(r.get("period_end")) or s) is not None
-            and s <= end
-            and e >= start
-        ]
-        if delivered:
-            continue
-        deadline = end + timedelta(days=contract.cadence.deadline_days)
-        finding = {
-            "feed_id": contract.feed_id,
-            "title": contract.title,
-            "period_start": start.isoformat(),
-            "period_end": end.isoformat(),
-            "deadline": deadline.isoformat(),
-        }
-        late.append(finding)
-        if alert:
-            reason = (
-                f"{contract.feed_id} ({contract.title}): nothing loaded for the {contract.cadence.frequency} "
-                f"period {start}..{end}; it was due by {deadline} ({contract.cadence.deadline_days} days after "
-                f"the period ended)"
-            )
-            record_alert("late_feed", "late_feeds", "check_deadlines", reason, settings=settings, details=finding)
-    return late

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from outcomes.settings import SettingsError, get_settings
+from config.settings import SettingsError, get_settings
 
 app = typer.Typer(help="Shared outcomes pipeline for an integrated care system.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
@@ -108,8 +108,8 @@ def build(
     = None,
 ) -> None:
     """Build the warehouse with dbt (models and their tests) and refresh the analysts' snapshot."""
-    from outcomes.build import BuildFailed
-    from outcomes.build import build as run_build
+    from transform.build import BuildFailed
+    from transform.build import build as run_build
 
     try:
         result = run_build(select=select or None)
@@ -178,6 +178,17 @@ def status(
                       (r.get("reason") or ("superseded by " + r["superseded_by"][:22] if r.get("superseded_by")
                                            else "")))
     out.print(table)
+    feeds = Table(title="Feeds (current = the deliveries the warehouse uses; superseded keys as of the last build)")
+    for col in ("feed", "files", "loaded", "rejected", "current", "current rows", "of them outside England",
+                "latest period", "superseded keys"):
+        feeds.add_column(col, overflow="fold")
+    for f in report["feeds"]:
+        if feed and f["feed_id"] != feed:
+            continue
+        feeds.add_row(f["feed_id"], _n(f["files"]), _n(f["loaded"]), _n(f["rejected"]), _n(f["current_deliveries"]),
+                      _n(f["current_rows_accepted"]), _n(f["current_rows_outside_england"]),
+                      f["latest_declared_period"] or "", _n(f["superseded_keys"]))
+    out.print(feeds)
     t = report["totals"]
     out.print(f"{t['files']} files: {t['loaded']} loaded, {t['rejected']} rejected, {t['duplicate']} duplicate; "
               f"rows received {t['rows_received']:,}, accepted {t['rows_accepted']:,}, "
@@ -209,8 +220,8 @@ def alerts(limit: Annotated[int, typer.Option(help="Show the latest N alerts.")]
 @contracts_app.command("check")
 def contracts_check() -> None:
     """Validate every contract and check the generated dbt sources are current."""
-    from ingest.contract import ContractError, load_contracts
-    from outcomes.dbt_sources import sync
+    from config.contracts import ContractError, load_contracts
+    from transform.sources import sync
 
     settings = get_settings()
     try:
@@ -225,7 +236,7 @@ def contracts_check() -> None:
 @contracts_app.command("sync")
 def contracts_sync() -> None:
     """Regenerate the dbt sources from the contracts."""
-    from outcomes.dbt_sources import sync
+    from transform.sources import sync
 
     sync(get_settings())
     out.print("dbt sources regenerated from contracts")
@@ -233,7 +244,7 @@ def contracts_sync() -> None:
 
 def entrypoint() -> None:
     """Console entry point: known operational errors become one line and exit code 1."""
-    from ingest.contract import ContractError
+    from config.contracts import ContractError
 
     try:
         app()

@@ -15,7 +15,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from outcomes.settings import KEY_ENV, Settings, get_settings
+from config import names
+from config.settings import KEY_ENV, Settings, get_settings
 
 PUBLISHED_TABLE = "ed_four_hour_performance"
 
@@ -49,7 +50,7 @@ def deliver(settings: Settings, files: list[Path], optout: bool) -> dict[str, li
 
     ``optout=True`` delivers only the national data opt-out list, ``False`` every other feed.
     """
-    from ingest.contract import load_contracts
+    from config.contracts import load_contracts
     from outcomes.airflow_local import drop_files
 
     by_feed: dict[str, list[Path]] = {}
@@ -59,13 +60,13 @@ def deliver(settings: Settings, files: list[Path], optout: bool) -> dict[str, li
         mine = [f for f in files if f.parent == settings.synth_dir / contract.landing_subdir()
                 and contract.matches(f.name)]
         if mine:
-            drop_files(mine, settings.landing_dir / contract.landing_subdir())
+            drop_files(mine, names.landing_folder(settings, contract))
             by_feed[contract.feed_id] = mine
     return by_feed
 
 
 def new_ledger_entries(settings: Settings, names: set[str], since: datetime) -> list[dict]:
-    from ingest.ledger import read_entries
+    from lake.ledger import read_entries
 
     return [e for e in read_entries(settings) if e["file"] in names and e["received_at"] >= since.isoformat()]
 
@@ -154,9 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         say(f"starting scheduler, dag-processor, triggerer and api-server (logs in {settings.logs_dir})")
         airflow_local.wait_until_healthy(handle, timeout=180)
-        from ingest.contract import load_contracts
+        from config.contracts import load_contracts
 
-        dag_ids = [f"ingest__{c.feed_id}" for c in load_contracts(settings.contracts_dir)] + ["transform", "publish"]
+        dag_ids = [names.ingest_dag_id(c.feed_id) for c in load_contracts(settings.contracts_dir)]
+        dag_ids += [names.TRANSFORM_DAG, names.PUBLISH_DAG]
         airflow_local.wait_for_dags(handle, dag_ids, timeout=180)
         time.sleep(5)  # let the triggerer pick up the asset watchers of freshly unpaused DAGs
         since = datetime.now(UTC)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from config.contracts import Contract
 from ingest.claim import READY_MARKER
-from ingest.contract import Contract
 
 __all__ = ["READY_MARKER", "AlreadyLoaded", "files_for_run", "ingest_doc", "ingest_one"]
 
@@ -46,21 +46,6 @@ Any other error is treated as transient: two retries with exponential backoff.
 **On demand for one file.** Trigger with config `{{"path": "/full/path/to/file"}}` (or, without Airflow,
 `outcomes ingest /full/path/to/file`). Triggered without `path`, the DAG claims whatever is waiting in landing.
 """
-
-
-def _doc(contract: Contract, landing: Path) -> str:
-    return DOC_TEMPLATE.format(
-        title=contract.title,
-        description=contract.description.strip(),
-        feed_id=contract.feed_id,
-        organisation=contract.organisation,
-        national_dataset=contract.national_dataset or "none",
-        pattern=contract.file.pattern,
-        format=contract.file.format,
-        frequency=contract.cadence.frequency,
-        deadline_days=contract.cadence.deadline_days,
-        landing=landing,
-    )
 
 
 def ingest_doc(contract: Contract, landing: Path) -> str:

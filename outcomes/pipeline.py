@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from outcomes.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +52,8 @@ def ingest_many(paths: list[Path], settings: Settings, summary: RunSummary) -> N
 
 
 def claim_landing(settings: Settings) -> list[Path]:
+    from config.contracts import load_contracts
     from ingest.claim import claim_files
-    from ingest.contract import load_contracts
 
     claimed: list[Path] = []
     # the national data opt-out list first, so the other feeds of the same run are filtered by it
@@ -65,8 +65,8 @@ def claim_landing(settings: Settings) -> list[Path]:
 
 def run_once(paths: list[Path] | None = None, from_landing: bool = True,
              settings: Settings | None = None) -> RunSummary:
-    from outcomes.build import build
     from publish.run import publish
+    from transform.build import build
 
     settings = settings or get_settings()
     summary = RunSummary()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.ledger import read_entries
-from outcomes.settings import Settings, get_settings
+from config.settings import Settings, get_settings
+from lake.ledger import read_entries
 
 
 def ledger_rows(settings: Settings | None = None, feed: str | None = None) -> list[dict]:
@@ -28,6 +28,43 @@ def publications(settings: Settings | None = None) -> list[dict]:
     return out
 
 
+def superseded_keys(settings: Settings) -> dict[str, int]:
+    """Primary keys delivered in more than one current delivery, per feed, as of the last build (the later
+    delivery's row is the one kept: these are reported, never double counted). Empty before the first build."""
+    if not Path(settings.snapshot_path).exists():
+        return {}
+    import duckdb
+
+    try:
+        with duckdb.connect(str(settings.snapshot_path), read_only=True) as con:
+            return dict(con.sql("select feed_id, superseded_keys from lake.superseded_keys").fetchall())
+    except duckdb.Error:  # a snapshot built before the lake schema existed
+        return {}
+
+
+def feed_summaries(rows: list[dict], settings: Settings) -> list[dict]:
+    """One line per feed: deliveries, the current ones and their rows (of which residents outside England),
+    superseded keys."""
+    keys = superseded_keys(settings)
+    feeds: dict[str, dict] = {}
+    for r in rows:
+        f = feeds.setdefault(r["feed_id"], {"feed_id": r["feed_id"], "files": 0, "loaded": 0, "rejected": 0,
+                                            "current_deliveries": 0, "current_rows_accepted": 0,
+                                            "current_rows_outside_england": 0, "latest_declared_period": None})
+        f["files"] += 1
+        f["loaded"] += r["status"] == "loaded"
+        f["rejected"] += r["status"] == "rejected"
+        if r.get("current"):
+            f["current_deliveries"] += 1
+            f["current_rows_accepted"] += r.get("rows_accepted") or 0
+            f["current_rows_outside_england"] += r.get("rows_outside_england") or 0
+            f["latest_declared_period"] = max(filter(None, [f["latest_declared_period"], r.get("declared_period")]),
+                                              default=None)
+    for f in feeds.values():
+        f["superseded_keys"] = keys.get(f["feed_id"])
+    return sorted(feeds.values(), key=lambda f: f["feed_id"])
+
+
 def status_report(settings: Settings | None = None) -> dict:
     settings = settings or get_settings()
     rows = ledger_rows(settings)
@@ -42,6 +79,7 @@ def status_report(settings: Settings | None = None) -> dict:
         "rows_opted_out": sum(r.get("rows_opted_out") or 0 for r in rows if r["status"] == "loaded"),
         "rows_outside_england": sum(r.get("rows_outside_england") or 0 for r in rows if r["status"] == "loaded"),
     }
-    return {"work_dir": str(settings.work_dir), "totals": totals, "ledger": rows,
+    return {"work_dir": str(settings.work_dir), "totals": totals, "feeds": feed_summaries(rows, settings),
+            "ledger": rows,
             "publications": publications(settings), "warehouse": str(settings.warehouse_path),
             "snapshot": str(settings.snapshot_path) if Path(settings.snapshot_path).exists() else None}

@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from outcomes.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 from publish.errors import SpecError
 
 log = logging.getLogger(__name__)

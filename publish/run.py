@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from outcomes.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 from publish import files, store
 from publish.disclosure import Disclosed, apply_disclosure, rule_summary
 from publish.errors import GateFailed

@@ -14,7 +14,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from outcomes.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 from publish.errors import SpecError
 
 ColumnKind = Literal["dimension", "count", "rate"]

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ingest.contract import Contract
+from config.contracts import Contract
 from synth.calendar import Month
 from synth.config import SynthConfig
 from synth.population import Population

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from ingest.contract import Contract
+from config.contracts import Contract
 from synth.config import SynthConfig
 
 UNKNOWN_ODS = "X9Z99"

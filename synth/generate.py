@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ingest.contract import Contract, load_contracts
+from config.contracts import Contract, load_contracts
 from synth import border, effects
 from synth.calendar import months as make_months
 from synth.config import SynthConfig, SynthReport

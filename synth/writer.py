@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from ingest.contract import Contract
+from config.contracts import Contract
 
 _FIXED_ZIP_TIME = (2025, 1, 1, 0, 0, 0)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from outcomes.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 
 TEST_KEY = "test-key-only-for-tests-0123456789"
 

@@ -4,7 +4,7 @@
 -#}
 {% macro stg_ecds_attendances(feed_id, organisation_code) -%}
 with source as (
-    {{ current_batch_rows(feed_id) }}
+    select * from {{ ref('lake__' ~ feed_id) }}
 ),
 
 renamed as (

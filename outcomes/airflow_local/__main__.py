@@ -6,10 +6,10 @@ import signal
 import sys
 import time
 
+from config.settings import Settings, get_settings
 from outcomes.airflow_local.api import wait_until_healthy
 from outcomes.airflow_local.config import airflow_env, init
 from outcomes.airflow_local.processes import down, start, stop
-from outcomes.settings import Settings, get_settings
 
 
 def up(settings: Settings | None = None) -> None:

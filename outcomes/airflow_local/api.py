@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
+from config import names
 from outcomes.airflow_local.processes import Handle
 
 T = TypeVar("T")
@@ -137,11 +138,11 @@ def wait_for_publication_covering(handle: Handle, table: str, last_commit: datet
                      and r["start_date"] and parse_time(r["start_date"]) > last_commit), None)
 
     run = wait_for(build_after_last_commit, timeout, "a transform run started after the last ingest", interval)
-    marts = wait_for(lambda: next((e for e in asset_events(handle, "marts", since)
+    marts = wait_for(lambda: next((e for e in asset_events(handle, names.MARTS_ASSET, since)
                                    if e["source_run_id"] == run["dag_run_id"]), None), 60, "its marts event", interval)
 
     def publication_after():
-        events = asset_events(handle, f"publication.{table}", since)
+        events = asset_events(handle, names.publication_asset(table), since)
         return next((e for e in events if parse_time(e["timestamp"]) > parse_time(marts["timestamp"])), None)
 
-    return wait_for(publication_after, timeout, f"publication.{table} after that build", interval)
+    return wait_for(publication_after, timeout, f"{names.publication_asset(table)} after that build", interval)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from outcomes.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 
 PORT_ENV = "OUTCOMES_AIRFLOW_PORT"
 HOST_ENV = "OUTCOMES_AIRFLOW_HOST"

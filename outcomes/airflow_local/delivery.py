@@ -8,8 +8,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
+from config import names
+from config.settings import Settings, get_settings
 from ingest.claim import READY_MARKER
-from outcomes.settings import Settings, get_settings
 
 
 def drop_files(paths: Iterable[Path | str], landing_dir: Path | str, ready: bool = True) -> list[Path]:
@@ -35,9 +36,9 @@ def drop_files(paths: Iterable[Path | str], landing_dir: Path | str, ready: bool
 
 def drop_for_feed(paths: Iterable[Path | str], feed_id: str, settings: Settings | None = None) -> list[Path]:
     """``drop_files`` into the landing folder of the contract with ``feed_id``."""
-    from ingest.contract import contract_for_feed
+    from config.contracts import contract_for_feed
 
     settings = settings or get_settings()
     contract = contract_for_feed(settings.contracts_dir, feed_id)
-    return drop_files(paths, settings.landing_dir / contract.landing_subdir())
+    return drop_files(paths, names.landing_folder(settings, contract))
 

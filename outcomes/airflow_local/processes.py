@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from config.settings import Settings, get_settings
 from outcomes.airflow_local.config import COMPONENTS, DEFAULT_PORT, PORT_ENV, airflow_env, api_port
-from outcomes.settings import Settings, get_settings
 
 # -- processes -----------------------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from outcomes import airflow_local
 
 def test_airflow_env_points_everything_at_the_working_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("OUTCOMES_WORK_DIR", str(tmp_path))
-    from outcomes.settings import get_settings
+    from config.settings import get_settings
 
     settings = get_settings()
     env = airflow_local.airflow_env(settings, port=8799)

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from outcomes import alerts
+from outcomes import alerts, late_feeds
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def settings(tmp_path, monkeypatch):
     monkeypatch.setenv("OUTCOMES_WORK_DIR", str(tmp_path / "work"))
     for var in ("OUTCOMES_ALERT_WEBHOOK", "OUTCOMES_ALERT_EMAIL_TO", "OUTCOMES_SMTP_HOST"):
         monkeypatch.delenv(var, raising=False)
-    from outcomes.settings import get_settings
+    from config.settings import get_settings
 
     return get_settings()
 
@@ -103,7 +103,7 @@ def test_a_broken_context_does_not_make_the_callback_raise(settings):
     ],
 )
 def test_latest_due_period(frequency, deadline_days, today, expected):
-    start, end = alerts.latest_due_period(frequency, deadline_days, today)
+    start, end = late_feeds.latest_due_period(frequency, deadline_days, today)
     assert (start.isoformat(), end.isoformat()) == expected
 
 
@@ -114,7 +114,7 @@ def _ledger(settings, **entry):
 
 
 def test_a_feed_that_missed_its_deadline_raises_one_alert_and_a_delivered_one_none(settings):
-    from ingest.contract import load_contracts
+    from config.contracts import load_contracts
 
     feeds = {c.feed_id for c in load_contracts(settings.contracts_dir)}
     # monthly, due 10 days after month end: on 2025-03-11 February is due
@@ -122,10 +122,10 @@ def test_a_feed_that_missed_its_deadline_raises_one_alert_and_a_delivered_one_no
     _ledger(
         settings, batch_id="b2", status="rejected", period_start="2025-02-01", period_end="2025-02-28", feed_id="other"
     )
-    late = alerts.check_late_feeds(settings, today=date(2025, 3, 11))
+    late = late_feeds.check_late_feeds(settings, today=date(2025, 3, 11))
     assert "rwp_ecds" not in {f["feed_id"] for f in late}
     assert {f["feed_id"] for f in late} == feeds - {"rwp_ecds"}
-    late = alerts.check_late_feeds(settings, today=date(2025, 4, 11))  # March now due, not delivered
+    late = late_feeds.check_late_feeds(settings, today=date(2025, 4, 11))  # March now due, not delivered
     rwp = [f for f in late if f["feed_id"] == "rwp_ecds"]
     assert rwp == [
         {
@@ -138,3 +138,13 @@ def test_a_feed_that_missed_its_deadline_raises_one_alert_and_a_delivered_one_no
     ]
     logged = [a for a in alerts.read_alerts(settings) if a["details"]["feed_id"] == "rwp_ecds"]
     assert len(logged) == 1 and "2025-03-01..2025-03-31" in logged[0]["reason"]
+
+
+def test_a_delivery_counts_for_the_period_it_declares_not_for_its_late_rows(settings):
+    """GIVEN March's file delivered (declared period March) holding late rows from February
+    WHEN February is due THEN February is late: late rows inside another month's file do not deliver it."""
+    _ledger(settings, batch_id="b1", status="loaded", declared_period="2025-03-01", period_start="2025-02-01",
+            period_end="2025-03-31")
+    late = late_feeds.check_late_feeds(settings, today=date(2025, 3, 11), alert=False)
+    assert [(f["feed_id"], f["period_start"]) for f in late if f["feed_id"] == "rwp_ecds"] == [
+        ("rwp_ecds", "2025-02-01")]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.contract import load_contracts
-from outcomes.settings import get_settings
+from config.contracts import load_contracts
+from config.settings import get_settings
 
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 
@@ -123,7 +123,7 @@ def test_transform_also_selects_feeds_loaded_since_the_last_build_without_an_eve
     WHEN planning on another feed's event THEN both feeds are selected and the batch is listed."""
     from airflow.sdk import Asset
 
-    from ingest.ledger import write_entry
+    from lake.ledger import write_entry
 
     write_entry(settings, {"batch_id": "20250101T000000000000Z_aaaa", "feed_id": "rlq_ecds", "status": "loaded",
                            "sha256": "x", "file": "WVT_ECDS_202501.csv", "periods": ["2025-01-01"]})

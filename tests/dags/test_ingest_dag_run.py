@@ -74,7 +74,7 @@ def work(tmp_path, monkeypatch):
     monkeypatch.setenv("OUTCOMES_PSEUDONYM_KEY", "test-key-not-secret-0123456789")
     for var in ("OUTCOMES_ALERT_WEBHOOK", "OUTCOMES_ALERT_EMAIL_TO", "OUTCOMES_SMTP_HOST"):
         monkeypatch.delenv(var, raising=False)
-    from outcomes.settings import get_settings
+    from config.settings import get_settings
 
     return get_settings()
 

@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
+from config.settings import Settings, get_settings
 from outcomes import airflow_local as al
-from outcomes.settings import Settings, get_settings
 
 REPO = Path(__file__).resolve().parents[2]
 SCHEDULER_KEY = "throwaway-scheduler-test-key-0123456789"
@@ -101,7 +101,7 @@ class Scheduler:
         return al.wait_for(check, timeout, "every ingest/transform/publish run to finish", interval=2)
 
     def ledger(self, names: set[str] | None = None) -> list[dict]:
-        from ingest.ledger import read_entries
+        from lake.ledger import read_entries
 
         return [e for e in read_entries(self.settings) if names is None or e["file"] in names]
 

@@ -65,7 +65,7 @@ def test_published_four_hour_percentage_equals_value_computed_from_the_rows(sett
     WHEN the whole pipeline runs once
     THEN for every month and quintile the published percentage equals the one computed here from the rows
     (to the published 1 decimal place), and the published counts are the true counts rounded to 5."""
-    from outcomes.settings import get_settings
+    from config.settings import get_settings
 
     settings = get_settings()
     drop_into_landing(synthetic_ecds, settings)
@@ -88,7 +88,7 @@ def test_published_four_hour_percentage_equals_value_computed_from_the_rows(sett
 def test_resubmission_supersedes_its_month_and_rerun_changes_nothing(settings, synthetic_ecds, tmp_path):
     """GIVEN a loaded April file WHEN a corrected April file (other bytes) arrives THEN the publication reflects
     only the correction; AND WHEN everything is delivered again THEN no new publication version is made."""
-    from outcomes.settings import get_settings
+    from config.settings import get_settings
 
     settings = get_settings()
     april = next(f for f in synthetic_ecds if "2025-04" in f.name)
@@ -113,9 +113,9 @@ def test_resubmission_supersedes_its_month_and_rerun_changes_nothing(settings, s
 def test_build_watermark_selects_every_feed_loaded_since_the_last_build(settings, synthetic_ecds):
     """GIVEN a built warehouse WHEN a new batch loads THEN pending_changes names its feed and batch (whatever the
     Airflow events said), AND after a build covering it nothing is pending."""
+    from config.settings import get_settings
     from ingest.load import ingest_file
-    from outcomes.build import build, pending_changes
-    from outcomes.settings import get_settings
+    from transform.build import build, pending_changes
 
     settings = get_settings()
     april, may = synthetic_ecds[0], synthetic_ecds[1]

@@ -246,3 +246,33 @@ def test_manual_transform_rerun_gives_the_same_publication(scheduler: Scheduler)
     assert len(s.runs("publish")) == publish_before + 1
     _, csv_after = published(s)
     assert csv_after == csv and hashlib.sha256(csv_after.read_bytes()).hexdigest() == digest
+
+
+def test_original_and_v2_dropped_together_always_resolve_to_v2(scheduler: Scheduler, tmp_path):
+    """GIVEN the scheduler idle
+    WHEN an original monthly file and its corrected `_v2` land at the same moment (one `_READY`), three times
+    (three months, each pair new bytes; which of the two a worker processes first is up to the scheduler)
+    THEN both are loaded, and after the publication that covers them the warehouse's current rows for that month
+    (lake.rwp_ecds) are exactly the `_v2`'s rows: never the original's, whatever the processing order."""
+    import duckdb
+
+    s = scheduler
+    for i, month in enumerate(("2025-04", "2025-05", "2025-06")):
+        s.settled()
+        lines = synth_file(s, "RWP", "ecds", month).read_text(encoding="utf-8").splitlines(keepends=True)
+        pair = tmp_path / month
+        pair.mkdir()
+        original, v2 = pair / f"RWP_ECDS_{month}.csv", pair / f"RWP_ECDS_{month}_v2.csv"
+        original.write_text("".join(lines[:-(i + 1)]), encoding="utf-8")  # new bytes: not a duplicate
+        v2.write_text("".join(lines[:-(i + 7)]), encoding="utf-8")  # the correction: six rows fewer
+        since = utcnow()
+
+        al.drop_for_feed([original, v2], "rwp_ecds", s.settings)
+
+        rows = s.wait_for_ledger({original.name, v2.name}, since, timeout=120)
+        assert {e["file"]: e["status"] for e in rows} == {original.name: "loaded", v2.name: "loaded"}
+        wait_for_publication_after_ingest(s, rows, since, timeout=180)
+        with duckdb.connect(str(s.settings.snapshot_path), read_only=True) as con:
+            current = con.sql(f"select _source_file, count(*) from lake.rwp_ecds where _period = '{month}-01' "
+                              "group by 1").fetchall()
+        assert current == [(v2.name, len(lines) - (i + 7) - 1)], (month, current)

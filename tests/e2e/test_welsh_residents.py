@@ -39,7 +39,7 @@ def test_welsh_residents_reach_the_mart_as_outside_england(settings, wye_valley_
     mart has, per month, an RLQ 'outside_england' row holding exactly the Welsh attendances and their 4-hour
     count, the English quintiles and 'unknown' hold exactly the other rows; and the publication carries the
     'outside_england' rows."""
-    from outcomes.settings import get_settings
+    from config.settings import get_settings
 
     settings = get_settings()
     rows = _delivered(wye_valley_ecds)

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from ingest.contract import contract_for_feed
+from config.contracts import contract_for_feed
 from ingest.file_checks import _BLOCK, _Layout, scan_bytes
 
 CASES = {

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ingest.contract import ContractError, load_contract, load_contracts
-from outcomes.dbt_sources import render_sources, sync
-from outcomes.settings import get_settings
+from config.contracts import ContractError, load_contract, load_contracts
+from config.settings import get_settings
+from transform.sources import render_sources, sync
 
 REPO = Path(__file__).resolve().parents[2]
 

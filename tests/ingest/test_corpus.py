@@ -18,12 +18,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from config.settings import get_settings
 from ingest.claim import claim_files
 from ingest.errors import FileRejected
-from ingest.ledger import read_entries
 from ingest.load import ingest_file
 from ingest.pseudonymise import pseudonym
-from outcomes.settings import get_settings
+from lake.ledger import read_entries
 from tests.conftest import TEST_KEY
 from tests.ingest.ecds_rows import HEADER, nhs_number, row, write_ecds
 
@@ -285,16 +285,16 @@ def test_nhs_test_range_is_accepted_when_allowed(settings, tmp_path, monkeypatch
 def test_resubmission_supersedes_the_earlier_batch_without_deleting_it(settings, tmp_path):
     """GIVEN April delivered, then a corrected April (_v2)
     WHEN both are ingested THEN both batches stay in the lake and the ledger shows the first superseded by the
-    second (fully, as it covers the same period)."""
+    second (it declares the same period), and only the second is current."""
     first = ingest_file(write_ecds(tmp_path / NAME, good_rows() + [row(100, site_code="X9Z99")]),
                         settings=settings)
     second = ingest_file(write_ecds(tmp_path / "RWP_ECDS_2025-04_v2.csv", good_rows(GOOD + 1)),
                          settings=settings)
 
     entries = {e["batch_id"]: e for e in read_entries(settings)}
-    assert (entries[first.batch_id]["superseded_by"], entries[first.batch_id]["superseded_fully"]) == (
-        second.batch_id, True)
-    assert entries[second.batch_id]["superseded_by"] is None
+    assert (entries[first.batch_id]["superseded_by"], entries[first.batch_id]["current"]) == (
+        second.batch_id, False)
+    assert (entries[second.batch_id]["superseded_by"], entries[second.batch_id]["current"]) == (None, True)
     assert len(list(settings.raw_dir.glob("rwp_ecds/batch_id=*/part-0.parquet"))) == 2
 
 

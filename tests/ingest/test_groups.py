@@ -16,10 +16,10 @@ import shutil
 import duckdb
 import pytest
 
+from config.settings import get_settings
 from ingest import load
 from ingest.errors import FileRejected
 from ingest.load import ingest_file, ingest_files
-from outcomes.settings import get_settings
 from tests.conftest import TEST_KEY
 from tests.ingest.ecds_rows import HEADER, row, write_ecds
 
@@ -52,7 +52,7 @@ def deliveries(folder) -> list:
     quoted.write_text(quoted.read_text().replace("RWP50", '"RWP50"'))  # quotes: a layout of its own
     paths.append(quoted)
     paths.append(write_ecds(folder / "RWP_ECDS_2025-08.csv", month("2025-08", 35, 6000)))
-    twin = folder / "RWP_ECDS_2025-08_resent.csv"
+    twin = folder / "RWP_ECDS_2025-08_v1.csv"
     shutil.copyfile(paths[-1], twin)  # the same bytes again: a duplicate
     paths.append(twin)
     paths.append(write_ecds(folder / "RWP_ECDS_2025-01_v2.csv", month("2025-01", 45, 0)))  # resubmits January
@@ -121,14 +121,14 @@ def test_grouped_ingest_gives_every_file_the_outcome_it_has_alone(two_lakes, tmp
     assert lake_rows(grouped, "raw") == lake_rows(alone, "raw")
     assert lake_rows(grouped, "quarantine") == lake_rows(alone, "quarantine")
     summary = {p.name: outcome_of(o)[:2] for p, o in zip(paths, together, strict=True)}
-    assert summary["RWP_ECDS_2025-02.csv"][0] == "loaded" and summary["RWP_ECDS_2025-08_resent.csv"][0] == "duplicate"
+    assert summary["RWP_ECDS_2025-02.csv"][0] == "loaded" and summary["RWP_ECDS_2025-08_v1.csv"][0] == "duplicate"
     assert summary["RWP_ECDS_2025-05.csv"] == ("rejected", "file.rejection_rate")
     assert summary["RWP_ECDS_2025-06.csv"] == ("rejected", "file.no_rows")
     # the opt-out list first; files of one layout shared a parse; the one with a parse reject was read again
     # alone; the quoted file and the one with its columns reordered were read alone
     assert groups_together == [["NDOP_OPTOUTS_202505.csv"], [f"RWP_ECDS_2025-0{m}.csv" for m in range(1, 7)],
                       ["RWP_ECDS_2025-04.csv"], ["RWP_ECDS_2025-07.csv"],
-                      ["RWP_ECDS_2025-08.csv", "RWP_ECDS_2025-08_resent.csv", "RWP_ECDS_2025-01_v2.csv"],
+                      ["RWP_ECDS_2025-08.csv", "RWP_ECDS_2025-08_v1.csv", "RWP_ECDS_2025-01_v2.csv"],
                       ["RWP_ECDS_2025-09.csv"],
                       ["RWP_ECDS_2025-10.csv", "RWP_ECDS_2025-11.csv", "RWP_ECDS_2025-12.csv"]]
 

@@ -112,7 +112,7 @@ def test_missing_column_refuses_file_naming_the_column(settings, tmp_path):
 
 def test_without_key_ingest_refuses_to_start(settings, tmp_path, monkeypatch):
     """GIVEN no pseudonymisation key WHEN ingesting THEN it refuses before writing anything."""
-    from outcomes.settings import SettingsError
+    from config.settings import SettingsError
 
     monkeypatch.delenv("OUTCOMES_PSEUDONYM_KEY")
     path = write_ecds(tmp_path / "RWP_ECDS_2025-04.csv", [row(1)])

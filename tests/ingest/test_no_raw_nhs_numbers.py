@@ -17,10 +17,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from ingest.contract import Contract, contract_for_file, load_contracts
+from config.contracts import Contract, contract_for_file, load_contracts
+from config.settings import get_settings
 from ingest.errors import FileRejected
 from ingest.load import ingest_file
-from outcomes.settings import get_settings
 
 INPUT_SIDE = {"landing", "inbox", "archive", "synth"}
 _DIGITS = re.compile(rb"[0-9]{10,}")

@@ -8,13 +8,14 @@ import duckdb
 import pytest
 import yaml
 
+from config.settings import get_settings
 from ingest.load import ingest_file
-from outcomes.settings import get_settings
 
 CONTRACT = {
     "organisation": "TST", "feed": "pc", "title": "Test feed with postcodes",
     "file": {"pattern": "TST_PC_*.csv", "format": "csv"},
     "period": {"column": "event_date", "grain": "month"},
+    "delivery": {"replaces": "declared_period", "period_in_name": "%Y-%m"},
     "cadence": {"frequency": "monthly", "deadline_days": 5},
     "primary_key": ["record_id"],
     "max_rejection_rate": 0.5,

@@ -24,7 +24,8 @@ def test_welsh_residents_load_and_are_counted_while_unknown_lsoas_are_quarantine
     (a Welsh-looking W01999999 and an English-looking E01999999)
     WHEN the file is ingested
     THEN the Welsh rows load with their LSOA as sent and are counted as residents outside England (result,
-    summary line, ledger and status totals), and only the two unknown codes are quarantined by the lsoa rule."""
+    summary line, ledger, status totals and the feed's current rows), and only the two unknown codes are
+    quarantined by the lsoa rule."""
     rows = [row(i) for i in range(60)]
     rows += [row(60, lsoa_code=POWYS), row(61, lsoa_code=MONMOUTHSHIRE)]
     rows += [row(62, lsoa_code="W01999999"), row(63, lsoa_code="E01999999")]
@@ -42,7 +43,9 @@ def test_welsh_residents_load_and_are_counted_while_unknown_lsoas_are_quarantine
     assert "England or Wales" in _rejections(settings)[0][3]
     (entry,) = [json.loads(p.read_text()) for p in settings.ledger_dir.glob("*.json")]
     assert entry["rows_outside_england"] == 2
-    assert status_report(settings)["totals"]["rows_outside_england"] == 2
+    report = status_report(settings)
+    assert report["totals"]["rows_outside_england"] == 2
+    assert [f["current_rows_outside_england"] for f in report["feeds"]] == [2]
 
 
 def test_a_file_of_english_residents_counts_none_outside_england(settings, tmp_path):

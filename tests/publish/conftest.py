@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 import duckdb
 import pytest
 
-from outcomes.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 
 Row = tuple  # (organisation_code, month 'YYYY-MM-01', imd_quintile, attendances, within_four_hours[, pct])
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ingest.contract import Contract, load_contracts
+from config.contracts import Contract, load_contracts
 from synth import SynthConfig, generate
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from conftest import CONTRACTS, ROOT, contract_of, feed_files
 
-from ingest.contract import Contract
+from config.contracts import Contract
 from synth.feeds import registry
 from synth.feeds.welsh_residents import serves_wales
 from synth.geography import load_border_geography, load_geography

@@ -10,28 +10,13 @@ from pathlib import Path
 
 import yaml
 
-from ingest.contract import Contract, load_contracts
-from ingest.transform_sql import output_name
-from outcomes.settings import Settings, get_settings
+from config.contracts import Contract, load_contracts
+from config.settings import Settings, get_settings
+from lake.schema import LEDGER_COLUMNS, LINEAGE, output_name
+from transform import lake_models
 
 SQL_TYPES = {"varchar": "varchar", "integer": "bigint", "decimal": "double", "boolean": "boolean",
              "date": "date", "timestamp": "timestamp"}
-
-LINEAGE = [
-    ("_batch_id", "varchar", "Ingest batch (one per delivered file); sorts by load time"),
-    ("_period", "date", "First day of the period the row belongs to (contract period column and grain)"),
-    ("_source_file", "varchar", "Name of the delivered file"),
-    ("_source_line", "bigint", "Line of the row in the delivered file (header is line 1)"),
-    ("_loaded_at", "timestamp", "When ingest wrote the row"),
-]
-
-LEDGER_COLUMNS = {
-    "batch_id": "VARCHAR", "feed_id": "VARCHAR", "organisation": "VARCHAR", "file": "VARCHAR",
-    "sha256": "VARCHAR", "status": "VARCHAR", "reason": "VARCHAR", "periods": "VARCHAR[]",
-    "period_start": "VARCHAR", "period_end": "VARCHAR", "rows_received": "BIGINT", "rows_accepted": "BIGINT",
-    "rows_rejected": "BIGINT", "rows_opted_out": "BIGINT", "rows_outside_england": "BIGINT",
-    "received_at": "VARCHAR", "finished_at": "VARCHAR",
-}
 
 SOURCES_FILE = Path("models/staging/lake/_lake__sources.yml")
 
@@ -76,7 +61,8 @@ def render_sources(contracts: tuple[Contract, ...]) -> str:
                 "tables": [
                     {"name": c.feed_id, "description": f"{c.title}. {c.description}".strip(),
                      "meta": {"organisation": c.organisation, "feed": c.feed, "contract": f"contracts/{c.feed_id}.yaml",
-                              "grain": "one row per delivered record that passed the row checks"},
+                              "grain": "one row per delivered record that passed the row checks, every delivery",
+                              "replaces": c.delivery.replaces, "primary_key": c.primary_key},
                      "columns": raw_columns(c)}
                     for c in contracts
                 ],
@@ -98,14 +84,26 @@ def render_sources(contracts: tuple[Contract, ...]) -> str:
     return header + yaml.safe_dump(doc, sort_keys=False, width=120, allow_unicode=True)
 
 
+def render_all(contracts: tuple[Contract, ...]) -> dict[Path, str]:
+    """Every generated dbt file (sources and the lake schema's models), by path relative to the dbt project."""
+    return {SOURCES_FILE: render_sources(contracts), **lake_models.render(contracts)}
+
+
 def sync(settings: Settings | None = None, check: bool = False) -> bool:
-    """Write the sources file; with ``check``, only report whether it is up to date. Returns True if current."""
+    """Write the generated files (and remove generated lake models whose feed is gone); with ``check``, only
+    report whether they are up to date. Returns True if they were current."""
     settings = settings or get_settings()
-    target = settings.dbt_project_dir / SOURCES_FILE
-    text = render_sources(load_contracts(settings.contracts_dir))
-    current = target.read_text(encoding="utf-8") if target.exists() else ""
-    if check or current == text:
-        return current == text
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
-    return True
+    root = settings.dbt_project_dir
+    wanted = render_all(load_contracts(settings.contracts_dir))
+    stale = [p.relative_to(root) for p in (root / lake_models.LAKE_MODELS_DIR).glob("*")
+             if p.relative_to(root) not in wanted]
+    changed = [rel for rel, text in wanted.items()
+               if not (root / rel).exists() or (root / rel).read_text(encoding="utf-8") != text]
+    if check or not (changed or stale):
+        return not (changed or stale)
+    for rel in stale:
+        (root / rel).unlink()
+    for rel in changed:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(wanted[rel], encoding="utf-8")
+    return False

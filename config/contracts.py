@@ -63,6 +63,24 @@ class Period(_Strict):
     grain: Literal["day", "week", "month", "year", "snapshot"] = "month"
 
 
+Replaces = Literal["declared_period", "snapshot", "append"]
+
+
+class DeliverySpec(_Strict):
+    """What one delivered file stands for (docs/contracts.md, "What a delivery replaces").
+
+    ``replaces``: ``declared_period`` (the file is the complete statement of the period its name declares: a later
+    delivery for the same period supersedes it whole; its rows from other months are late rows that add),
+    ``snapshot`` (the file stands for the date its name declares), ``append`` (every delivery adds).
+    ``period_in_name``: the strftime format of the declared period in the part of the name the file pattern's
+    ``*`` matches, optionally followed by ``_v<N>`` (the delivery's version; 1 when absent). A manifest may
+    state ``period`` and ``version`` instead; when both state them they must agree.
+    """
+
+    replaces: Replaces
+    period_in_name: str | None = None
+
+
 class Cadence(_Strict):
     frequency: Literal["daily", "weekly", "monthly", "quarterly", "annual"]
     deadline_days: int = Field(ge=0, description="days after the end of a period by which it must arrive")
@@ -77,6 +95,7 @@ class Contract(_Strict):
     national_dataset: str | None = None
     file: FileSpec
     period: Period
+    delivery: DeliverySpec
     cadence: Cadence
     primary_key: list[str]
     columns: list[Column]
@@ -104,6 +123,8 @@ class Contract(_Strict):
             missing = set(rule.columns) - names
             if missing:
                 raise ValueError(f"rule {rule.id!r} uses undeclared columns {sorted(missing)}")
+        if self.delivery.period_in_name and self.file.pattern.count("*") != 1:
+            raise ValueError("delivery.period_in_name needs a file pattern with exactly one '*' (the period)")
         for col in self.columns:
             if col.personal == "derive_age" and col.age_at not in names:
                 raise ValueError(f"column {col.name!r}: derive_age needs age_at naming a declared column")

@@ -1,8 +1,8 @@
 """The load ledger: one immutable JSON document per delivered file under ``lake/ledger/``.
 
 A ledger row is written last, atomically (temporary name, then rename): it is the commit point of an ingest.
-A raw batch without a ledger row is invisible downstream. Supersession is derived, never edited in place: a
-loaded batch is superseded for a period when a later loaded batch of the same feed covers that period.
+A raw batch without a ledger row is invisible downstream. Supersession is derived, never edited in place, by the
+one rule of ``lake.current`` (what each delivery replaces, in delivery order), which the warehouse applies too.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from outcomes.settings import Settings
+from config.settings import Settings
+from lake.current import current_deliveries, order_key, superseding
 
 STATUSES = ("loaded", "rejected", "duplicate")
 
@@ -73,23 +74,28 @@ def _stored_entries(settings: Settings) -> list[dict]:
 
 
 def read_entries(settings: Settings) -> list[dict]:
-    """Every ledger row, with the derived ``superseded_by`` / ``superseded_fully``."""
+    """Every ledger row, with the derived ``current`` / ``superseded_by``."""
     return with_supersession(_stored_entries(settings))
 
 
 def with_supersession(entries: list[dict]) -> list[dict]:
-    """Add ``superseded_by`` (latest later loaded batch of the same feed sharing a period) to loaded rows."""
-    loaded = sorted((e for e in entries if e["status"] == "loaded"), key=lambda e: e["batch_id"])
-    for i, entry in enumerate(loaded):
-        later = [o for o in loaded[i + 1:]
-                 if o["feed_id"] == entry["feed_id"] and set(o.get("periods", [])) & set(entry.get("periods", []))]
-        covered = set().union(*(set(o["periods"]) for o in later)) if later else set()
-        entry["superseded_by"] = later[-1]["batch_id"] if later else None
-        entry["superseded_fully"] = bool(later) and set(entry.get("periods", [])) <= covered
+    """Add ``current`` and ``superseded_by`` (the delivery that replaced it, by lake.current's rule) to each row."""
+    by_feed: dict[str, list[dict]] = {}
     for entry in entries:
-        entry.setdefault("superseded_by", None)
-        entry.setdefault("superseded_fully", False)
+        by_feed.setdefault(entry["feed_id"], []).append(entry)
+    for feed_entries in by_feed.values():
+        replaces = _replaces(feed_entries)
+        replaced = superseding(feed_entries, replaces)
+        for entry in feed_entries:
+            entry["superseded_by"] = replaced.get(entry["batch_id"])
+            entry["current"] = entry["status"] == "loaded" and entry["superseded_by"] is None
     return entries
+
+
+def _replaces(feed_entries: list[dict]) -> str:
+    """What a delivery of the feed replaces, as its newest ledger row recorded it (older rows: declared_period)."""
+    stated = [e["replaces"] for e in sorted(feed_entries, key=lambda e: e["batch_id"]) if e.get("replaces")]
+    return stated[-1] if stated else "declared_period"
 
 
 def find_loaded(settings: Settings, sha256: str, feed_id: str) -> dict | None:
@@ -99,10 +105,12 @@ def find_loaded(settings: Settings, sha256: str, feed_id: str) -> dict | None:
     return None
 
 
-def latest_loaded(settings: Settings, feed_id: str) -> dict | None:
-    """The loaded batch of ``feed_id`` for the latest period (a resubmission of that period wins by load time),
-    so a list delivered late for an earlier period never replaces a newer one."""
-    loaded = [e for e in _shared_entries(settings) if e["status"] == "loaded" and e["feed_id"] == feed_id]
-    if not loaded:
+def list_in_force(settings: Settings, feed_id: str) -> dict | None:
+    """The current delivery of ``feed_id`` with the latest declared period (an opt-out list delivered late for an
+    earlier date never replaces a newer one; a corrected list for the same date does)."""
+    entries = [e for e in _shared_entries(settings) if e["feed_id"] == feed_id]
+    current = current_deliveries(entries, _replaces(entries)) if entries else []
+    if not current:
         return None
-    return copy.deepcopy(max(loaded, key=lambda e: (e.get("period_end") or "", e["batch_id"])))
+    latest = max(current, key=lambda e: (e.get("declared_period") or "", order_key(e)))
+    return copy.deepcopy(latest)

@@ -11,7 +11,8 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from outcomes.settings import Settings, get_settings
+from config import names
+from config.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ class Pending:
 
     def selection(self) -> list[str] | None:
         # @: the changed sources' descendants plus every parent those need (reference models included)
-        return [f"@source:raw.{feed}" for feed in self.feeds] or None
+        return [names.source_selector(feed) for feed in self.feeds] or None
 
 
 def _state_path(settings: Settings) -> Path:
@@ -93,7 +94,7 @@ def built_upto(settings: Settings) -> str | None:
 
 
 def pending_changes(settings: Settings | None = None) -> Pending:
-    from ingest.ledger import read_entries
+    from lake.ledger import read_entries
 
     settings = settings or get_settings()
     mark = built_upto(settings) or ""

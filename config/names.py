@@ -1,0 +1,73 @@
+"""Every derived name, in one place: Airflow asset names and DAG ids, dbt selectors and model names, lake and
+landing paths. Nothing else builds these strings (docs/CONTRIBUTING.md, "Naming")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from config.contracts import Contract
+from config.settings import Settings
+
+# Airflow DAG ids
+TRANSFORM_DAG = "transform"
+PUBLISH_DAG = "publish"
+LATE_FEEDS_DAG = "late_feeds"
+
+# Airflow assets
+MARTS_ASSET = "marts"
+PUBLICATIONS_ALIAS = "publications"
+
+
+def ingest_dag_id(feed_id: str) -> str:
+    return f"ingest__{feed_id}"
+
+
+def landing_asset(feed_id: str) -> str:
+    """Updated by a partner's ``_READY`` marker in the feed's landing folder."""
+    return f"landing.{feed_id}"
+
+
+RAW_ASSET_PREFIX = "raw."
+
+
+def raw_asset(feed_id: str) -> str:
+    """Updated by every loaded batch of the feed."""
+    return f"{RAW_ASSET_PREFIX}{feed_id}"
+
+
+def feed_of_raw_asset(asset_name: str) -> str | None:
+    """The feed id of a raw asset's name; None for any other asset."""
+    return asset_name.removeprefix(RAW_ASSET_PREFIX) if asset_name.startswith(RAW_ASSET_PREFIX) else None
+
+
+def publication_asset(table: str) -> str:
+    return f"publication.{table}"
+
+
+def ready_watcher(feed_id: str) -> str:
+    return f"ready_marker__{feed_id}"
+
+
+# dbt
+def source_selector(feed_id: str) -> str:
+    """Every model downstream of the feed's raw source, plus the parents those need."""
+    return f"@source:raw.{feed_id}"
+
+
+def lake_model(feed_id: str) -> str:
+    """The dbt model of the feed's current rows (relation ``lake.<feed_id>``)."""
+    return f"lake__{feed_id}"
+
+
+# Folders
+def landing_folder(settings: Settings, contract: Contract) -> Path:
+    """Where a partner drops the feed's files (identifiable zone)."""
+    return settings.landing_dir / contract.landing_subdir()
+
+
+def raw_batch_folder(settings: Settings, feed_id: str, batch_id: str) -> Path:
+    return settings.raw_dir / feed_id / f"batch_id={batch_id}"
+
+
+def quarantine_batch_folder(settings: Settings, feed_id: str, batch_id: str) -> Path:
+    return settings.quarantine_dir / feed_id / f"batch_id={batch_id}"

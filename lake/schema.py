@@ -1,0 +1,39 @@
+"""The shape of the lake, declared once: the lineage columns every raw batch carries (written by ingest, read by
+the dbt sources) and the columns of a ledger row (written by ingest, read by dbt and the status commands)."""
+
+from __future__ import annotations
+
+from config.contracts import Column, Contract
+
+# (name, DuckDB type, description): the columns ingest appends to every accepted row, in this order.
+LINEAGE = [
+    ("_batch_id", "varchar", "Ingest batch (one per delivered file)"),
+    ("_period", "date", "First day of the period the row belongs to (contract period column and grain)"),
+    ("_source_file", "varchar", "Name of the delivered file"),
+    ("_source_line", "bigint", "Line of the row in the delivered file (header is line 1)"),
+    ("_loaded_at", "timestamp", "When ingest wrote the row"),
+]
+
+# A ledger row (lake/ledger/<batch_id>.json), as dbt reads it.
+LEDGER_COLUMNS = {
+    "batch_id": "VARCHAR", "feed_id": "VARCHAR", "organisation": "VARCHAR", "file": "VARCHAR",
+    "sha256": "VARCHAR", "status": "VARCHAR", "reason": "VARCHAR", "periods": "VARCHAR[]",
+    "period_start": "VARCHAR", "period_end": "VARCHAR", "rows_received": "BIGINT", "rows_accepted": "BIGINT",
+    "rows_rejected": "BIGINT", "rows_opted_out": "BIGINT", "rows_outside_england": "BIGINT",
+    "received_at": "VARCHAR", "finished_at": "VARCHAR", "claimed_at": "VARCHAR", "declared_period": "VARCHAR",
+    "version": "BIGINT", "replaces": "VARCHAR",
+}
+
+
+def output_name(col: Column) -> str:
+    """Name of a personal column after treatment (``nhs_number`` becomes ``person_id``)."""
+    if col.personal == "pseudonymise":
+        return "person_id" if col.name == "nhs_number" else f"{col.name}_pseudonym"
+    if col.personal == "postcode_to_lsoa":
+        return f"{col.name}_lsoa11"
+    return col.name
+
+
+def key_columns(contract: Contract) -> list[str]:
+    """The primary key as the raw batch names it (``nhs_number`` is ``person_id`` there)."""
+    return [output_name(contract.column(c)) for c in contract.primary_key]

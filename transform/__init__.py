@@ -1,0 +1,1 @@
+"""The warehouse build: dbt models generated from the contracts and the lake's rules, and the dbt runner."""

@@ -22,7 +22,7 @@ import pandas as pd
 
 from config.contracts import Contract
 from config.settings import Settings
-from ingest import engine, file_checks, readers, row_checks
+from ingest import engine, file_checks, readers, redact, row_checks
 from ingest.errors import FileRejected
 from ingest.pseudonymise import PendingPseudonyms
 from ingest.reference import load_reference_tables
@@ -62,6 +62,7 @@ class Written:
     opted_out: int
     periods: list[str]
     extra: list[str]
+    redactions: dict[str, int] = field(default_factory=dict)  # identifiers replaced in free text, by placeholder
     outside_england: int = 0  # accepted rows of residents outside England (ingest.residence)
 
 
@@ -102,6 +103,7 @@ def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> Gr
         _register_files(con, group, live)
         if pseudonyms:
             pseudonyms.register(con)
+        redactions = redact.register_redacted(con, contract, live) if redact.redacted_columns(contract) else {}
         accepted, periods, outside = _write_accepted(con, contract, settings, group)
         if any(rejected[k] for k in live):
             _write_quarantine(con, group, parse_rejects)
@@ -109,7 +111,8 @@ def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> Gr
             passed = received[k] - rejected[k]  # every violation is on a parsed row: no second count needed
             outcome.outcomes[k] = Written(received=received[k], rejected=rejected[k], accepted=accepted.get(k, 0),
                                           opted_out=passed - accepted.get(k, 0), periods=periods.get(k, []),
-                                          extra=group[k].extra, outside_england=outside.get(k, 0))
+                                          extra=group[k].extra, redactions=redactions.get(k, {}),
+                                          outside_england=outside.get(k, 0))
         return outcome
     finally:
         if pseudonyms:

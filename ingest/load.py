@@ -49,6 +49,7 @@ class IngestResult:
     periods: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     duplicate_of: str | None = None
+    redactions: dict[str, int] = field(default_factory=dict)  # identifiers replaced in free text, by placeholder
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -61,6 +62,9 @@ class IngestResult:
                 f"periods {self.period_start} to {self.period_end})")
         if self.rows_outside_england:
             text += f"; {self.rows_outside_england:,} rows of residents outside England (kept)"
+        if self.redactions:
+            found = ", ".join(f"{kind} {n:,}" for kind, n in self.redactions.items())
+            text += f"; redacted {sum(self.redactions.values()):,} identifiers in free text ({found})"
         return text + "".join(f"; warning: {w}" for w in self.warnings)
 
 
@@ -288,11 +292,11 @@ def _commit(settings: Settings, delivery: Delivery, written: Written) -> IngestR
                           rows_opted_out=written.opted_out, rows_outside_england=written.outside_england,
                           period_start=periods[0] if periods else None,
                           period_end=_period_end(periods[-1], contract.period.grain) if periods else None,
-                          periods=periods,
+                          periods=periods, redactions=written.redactions,
                           warnings=[f"extra column {c!r} not in the contract was ignored" for c in written.extra])
     counts = {k: getattr(result, k) for k in ("rows_received", "rows_accepted", "rows_rejected", "rows_opted_out",
                                               "rows_outside_england", "period_start", "period_end", "periods",
-                                              "warnings")}
+                                              "warnings", "redactions")}
     base = _base(delivery)
     with ledger_lock(settings):
         earlier = find_loaded(settings, delivery.scan.sha256, contract.feed_id)  # a twin may have won the race

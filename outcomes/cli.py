@@ -193,6 +193,7 @@ def status(
     out.print(f"{t['files']} files: {t['loaded']} loaded, {t['rejected']} rejected, {t['duplicate']} duplicate; "
               f"rows received {t['rows_received']:,}, accepted {t['rows_accepted']:,}, "
               f"quarantined {t['rows_quarantined']:,}, opted out {t['rows_opted_out']:,}; "
+              f"identifiers redacted from free text {t['redactions']:,}; "
               f"of the accepted, {t['rows_outside_england']:,} are residents outside England", highlight=False)
     for p in report["publications"]:
         out.print(f"published: {p['table']} {p['version']} ({p['rows']} rows) at {p['path']}", highlight=False)

@@ -3,7 +3,8 @@
 The delivered originals (landing, inbox, archive, synth) are ingest's input side and are not scanned.
 Everything else under the working folder is: the lake (raw batches, quarantine, ledger), the warehouse, logs,
 alerts and publications. Each file is searched byte for byte, and every Parquet and DuckDB file is also read
-(decompressed) with DuckDB and every column searched as text.
+(decompressed) with DuckDB and every column searched as text. The numbers searched for are those of the NHS
+Number columns and those typed into free-text comments (spaced or not: a match is any ten digits in a row).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import nhs_number
 import pandas as pd
 import pytest
 
@@ -24,14 +26,17 @@ from ingest.load import ingest_file
 
 INPUT_SIDE = {"landing", "inbox", "archive", "synth"}
 _DIGITS = re.compile(rb"[0-9]{10,}")
+_SPACED = re.compile(rb"(?<![0-9])([0-9]{3})[ -]?([0-9]{3})[ -]?([0-9]{4})(?![0-9])")  # as typed: 943 476 5919
 
 
 def digit_windows(data: bytes) -> set[str]:
-    """Every 10-digit substring of every run of 10 or more digits (a number hidden in a longer run counts)."""
+    """Every 10-digit substring of every run of 10 or more digits (a number hidden in a longer run counts), and
+    every ten digits written in threes and a four with spaces or hyphens (as people type NHS Numbers)."""
     out: set[str] = set()
     for run in _DIGITS.findall(data):
         text = run.decode("ascii")
         out.update(text[i:i + 10] for i in range(len(text) - 9))
+    out.update(b"".join(parts).decode("ascii") for parts in _SPACED.findall(data))
     return out
 
 
@@ -63,56 +68,76 @@ def found_in_tables(path: Path, numbers: set[str]) -> set[str]:
     return set()
 
 
-def nhs_numbers_in(path: Path, contract: Contract) -> set[str]:
-    """Every value of the file's NHS Number column(s), found by position (a drifted header may rename them)."""
-    positions = [i for i, c in enumerate(contract.columns) if c.check == "nhs_number"]
+def _rows(path: Path, contract: Contract) -> list:
     if contract.file.format == "xlsx":
         frame = pd.read_excel(path, sheet_name=contract.file.sheet or 0, dtype=str, header=0)
-        rows = frame.itertuples(index=False, name=None)
-    else:
-        data = path.read_bytes()
-        try:
-            text = data.decode(contract.file.encoding)
-        except UnicodeDecodeError:
-            text = data.decode("windows-1252")
-        rows = list(csv.reader(io.StringIO(text), delimiter=contract.file.delimiter))[1:]
-    values = set()
+        return list(frame.itertuples(index=False, name=None))
+    data = path.read_bytes()
+    try:
+        text = data.decode(contract.file.encoding)
+    except UnicodeDecodeError:
+        text = data.decode("windows-1252")
+    return list(csv.reader(io.StringIO(text), delimiter=contract.file.delimiter))[1:]
+
+
+def _cells(rows: list, positions: list[int]):
     for r in rows:
         for i in positions:
             if i < len(r) and isinstance(r[i], str):
-                value = re.sub(r"[ -]", "", r[i].strip())
-                if re.fullmatch(r"[0-9]{10}", value):
-                    values.add(value)
+                yield r[i]
+
+
+def nhs_numbers_in(path: Path, contract: Contract) -> set[str]:
+    """Every value of the file's NHS Number column(s), found by position (a drifted header may rename them)."""
+    positions = [i for i, c in enumerate(contract.columns) if c.check == "nhs_number"]
+    values = set()
+    for cell in _cells(_rows(path, contract), positions):
+        value = re.sub(r"[ -]", "", cell.strip())
+        if re.fullmatch(r"[0-9]{10}", value):
+            values.add(value)
     return values
+
+
+def nhs_numbers_typed_in_free_text(path: Path, contract: Contract) -> set[str]:
+    """Every NHS Number (valid check digit; spaced, hyphenated or not) typed into a free-text column."""
+    positions = [i for i, c in enumerate(contract.columns) if c.free_text in ("redact", "drop")]
+    typed = "\n".join(_cells(_rows(path, contract), positions)).encode("utf-8")
+    return {n for n in digit_windows(typed) if nhs_number.is_valid(n)}
 
 
 @pytest.fixture
 def synthetic_inputs(settings, tmp_path_factory, monkeypatch):
-    """GIVEN a small synthetic data set (about 20,000 people, 2 months, every feed with a contract)."""
+    """GIVEN a small synthetic data set (about 20,000 people, 2 months, every feed with a contract), every free-text
+    comment with an identifier typed into it (one in five an NHS Number)."""
     from synth import SynthConfig, generate
+    from synth.config import DEFAULT_DEFECT_RATES
     from synth.feeds import registry
 
     monkeypatch.setenv("OUTCOMES_ALLOW_TEST_NHS_NUMBERS", "1")
     allowing = get_settings()
     feeds = sorted({c.feed_id for c in load_contracts(allowing.contracts_dir)} & set(registry()))
     out = tmp_path_factory.mktemp("synth")
-    report = generate(SynthConfig(out_dir=out, population=20_000, months=2, feeds=feeds))
+    rates = {**DEFAULT_DEFECT_RATES, "identifier_in_free_text": 1.0}
+    report = generate(SynthConfig(out_dir=out, population=20_000, months=2, feeds=feeds, defect_rates=rates))
     return allowing, report
 
 
 def test_no_raw_nhs_number_appears_anywhere_past_ingest(synthetic_inputs, tmp_path):
     """GIVEN every synthetic file ingested (refusals caught)
     WHEN every file under the working folder except the delivered originals is searched, raw and decompressed
-    THEN not one NHS Number from the inputs (valid or not) is found; and the search does find them in the inputs
-    and inside a compressed Parquet holding one, so it could fail."""
+    THEN not one NHS Number from the inputs (valid or not, in an NHS Number column or typed into free text) is
+    found; and the search does find them in the inputs and inside a compressed Parquet holding one, so it could
+    fail."""
     settings, report = synthetic_inputs
     numbers: set[str] = set()
+    in_free_text: set[str] = set()
     csv_inputs = []
     outcomes = {"loaded": 0, "duplicate": 0, "rejected": 0}
     for path in sorted(report.files):
         contract = contract_for_file(settings.contracts_dir, path.name)
         if path.stat().st_size:
             numbers |= nhs_numbers_in(path, contract)
+            in_free_text |= nhs_numbers_typed_in_free_text(path, contract)
         if contract.file.format == "csv":
             csv_inputs.append(path)
         try:
@@ -121,18 +146,20 @@ def test_no_raw_nhs_number_appears_anywhere_past_ingest(synthetic_inputs, tmp_pa
             outcomes["rejected"] += 1  # synth injects whole-file defects (empty, drift, encoding)
 
     # The inputs are what we think: many numbers, the search finds them in the delivered CSVs, data was loaded.
-    assert len(numbers) > 5_000
+    assert len(numbers) > 5_000 and in_free_text
+    numbers |= in_free_text
     seen_in_inputs = set().union(*(found_in_bytes(p, numbers) for p in csv_inputs))
     assert len(seen_in_inputs) > 0.9 * len(numbers)
     assert outcomes["loaded"] > len(report.files) // 2 and outcomes["rejected"] >= 1
     assert list(settings.raw_dir.rglob("*.parquet")) and list(settings.quarantine_dir.rglob("*.parquet"))
 
-    # The decompressed search finds a number inside a column of a zstd-compressed Parquet file.
-    canary = sorted(numbers)[0]
+    # The decompressed search finds a number inside a column of a zstd-compressed Parquet file, spaced or not.
+    canary, typed = sorted(numbers)[0], sorted(in_free_text)[0]
+    spaced = f"{typed[:3]} {typed[3:6]} {typed[6:]}"
     probe = tmp_path / "probe.parquet"
-    duckdb.sql(f"copy (select 'note ' || i || ' re {canary}' as note from range(2000) t(i)) to '{probe}' "
-               "(format parquet, compression zstd)")
-    assert found_in_tables(probe, numbers) == {canary}
+    duckdb.sql(f"copy (select 'note ' || i || ' re {canary} or {spaced}' as note from range(2000) t(i)) "
+               f"to '{probe}' (format parquet, compression zstd)")
+    assert found_in_tables(probe, numbers) == {canary, typed}
 
     scanned, leaks = 0, {}
     for path in sorted(settings.work_dir.rglob("*")):

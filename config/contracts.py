@@ -136,6 +136,9 @@ class Contract(_Strict):
     columns: list[Column]
     rules: list[Rule] = []
     max_rejection_rate: float = Field(default=0.05, ge=0, le=1)
+    # A row that repeats an earlier row of its file in every column: quarantined as a repeated primary key, or,
+    # where a repeat is harmless (an opt-out list naming someone twice), collapsed into it and counted.
+    duplicate_rows: Literal["quarantine", "collapse"] = "quarantine"
 
     @field_validator("organisation", "feed")
     @classmethod

@@ -42,8 +42,10 @@ class RunSummary:
 def ingest_many(paths: list[Path], settings: Settings, summary: RunSummary) -> None:
     from ingest.errors import FileRejected
     from ingest.load import ingest_files
+    from outcomes.optout_alerts import alert_if_refused_list
 
     for path, outcome in zip(paths, ingest_files(paths, settings=settings), strict=True):
+        alert_if_refused_list(settings, path, outcome)
         if isinstance(outcome, FileRejected):
             log.warning("%s", outcome.describe())
             summary.refused.append({"file": str(path), "reason": outcome.describe()})

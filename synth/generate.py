@@ -190,7 +190,7 @@ def generate(cfg: SynthConfig, progress: Progress = None) -> SynthReport:
                    "clean": cfg.clean, "population": cfg.population, "persons": cfg.n_persons,
                    "feeds": [f.feed_id for f in selected],
                    "defect_rates": {k: cfg.rate(k) for k in cfg.defect_rates}},
-        "effects": effects.describe(),
+        "effects": effects.describe(ctx),
         "welsh_residents": border.describe(welsh, pop, border.WELSH_SHARE,
                                            [f.feed_id for f in selected if serves_wales(f.feed_id)]),
         "rows_by_feed": dict(sorted(run.rows.items())),

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from synth.feeds import (
-    apc,
+    acute,
     community,
     councils,
-    ecds,
     healthwatch,
     icb,
     mental_health,
@@ -18,7 +17,7 @@ from synth.feeds import (
 from synth.feeds.base import FeedDef, FileJob
 from synth.feeds.welsh_residents import serves_wales, with_welsh_residents
 
-_MODULES = [ecds, apc, outpatients, rtt, community, mental_health, urgent_r1a, icb, councils, healthwatch,
+_MODULES = [acute, outpatients, rtt, community, mental_health, urgent_r1a, icb, councils, healthwatch,
             optout]
 
 

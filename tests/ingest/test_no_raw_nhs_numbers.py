@@ -1,10 +1,12 @@
-"""No raw NHS Number from the inputs exists past ingest: a scan of everything ingest (and later stages) write.
+"""No raw NHS Number from the inputs exists anywhere but the identifiable zone: a scan of the whole working folder.
 
-The delivered originals (landing, inbox, archive, synth) are ingest's input side and are not scanned.
-Everything else under the working folder is: the lake (raw batches, quarantine, ledger), the warehouse, logs,
-alerts and publications. Each file is searched byte for byte, and every Parquet and DuckDB file is also read
-(decompressed) with DuckDB and every column searched as text. The numbers searched for are those of the NHS
-Number columns and those typed into free-text comments (spaced or not: a match is any ten digits in a row).
+The delivered files go the way partners send them: dropped into landing, claimed into the inbox, ingested and
+archived. Those three (landing, inbox, archive) are the identifiable zone, whose root is the only place raw
+NHS Numbers may be. Everything else under the working folder is searched: the lake (raw batches, quarantine,
+ledger), the warehouse, logs, alerts, publications, whatever a later stage adds. Each file is searched byte for
+byte, and every Parquet and DuckDB file is also read (decompressed) with DuckDB and every column searched as text.
+The numbers searched for are those of the NHS Number columns and those typed into free-text comments (spaced or
+not: a match is any ten digits in a row).
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ import nhs_number
 import pandas as pd
 import pytest
 
+from config import names
 from config.contracts import Contract, contract_for_file, load_contracts
-from config.settings import get_settings
+from config.settings import Settings, get_settings
+from ingest.claim import claim_files
 from ingest.errors import FileRejected
-from ingest.load import ingest_file
+from ingest.load import ingest_files
+from outcomes.airflow_local import drop_files
 
-INPUT_SIDE = {"landing", "inbox", "archive", "synth"}
 _DIGITS = re.compile(rb"[0-9]{10,}")
 _SPACED = re.compile(rb"(?<![0-9])([0-9]{3})[ -]?([0-9]{3})[ -]?([0-9]{4})(?![0-9])")  # as typed: 943 476 5919
 
@@ -122,36 +126,50 @@ def synthetic_inputs(settings, tmp_path_factory, monkeypatch):
     return allowing, report
 
 
-def test_no_raw_nhs_number_appears_anywhere_past_ingest(synthetic_inputs, tmp_path):
-    """GIVEN every synthetic file ingested (refusals caught)
-    WHEN every file under the working folder except the delivered originals is searched, raw and decompressed
+def deliver_claim_and_ingest(settings: Settings, files: list[Path]) -> dict[str, int]:
+    """Drop every file into its feed's landing folder, claim each feed's files, ingest them all; count outcomes."""
+    by_contract: dict[str, tuple[Contract, list[Path]]] = {}
+    for path in files:
+        contract = contract_for_file(settings.contracts_dir, path.name)
+        by_contract.setdefault(contract.feed_id, (contract, []))[1].append(path)
+    claimed: list[str] = []
+    for feed_id, (contract, paths) in by_contract.items():
+        drop_files(paths, names.landing_folder(settings, contract), zone_root=settings.identifiable_dir)
+        claimed += claim_files(feed_id, settings)
+    outcomes = {"loaded": 0, "duplicate": 0, "rejected": 0}
+    for outcome in ingest_files(claimed, settings=settings):
+        if isinstance(outcome, FileRejected):
+            outcomes["rejected"] += 1  # synth injects whole-file defects (empty, drift, encoding)
+        elif isinstance(outcome, Exception):
+            raise outcome
+        else:
+            outcomes[outcome.status] += 1
+    return outcomes
+
+
+def test_no_raw_nhs_number_is_found_outside_the_identifiable_zone(synthetic_inputs, tmp_path):
+    """GIVEN every synthetic file delivered through landing, claimed and ingested (refusals caught)
+    WHEN every file under the working folder is searched, raw and decompressed
     THEN not one NHS Number from the inputs (valid or not, in an NHS Number column or typed into free text) is
-    found; and the search does find them in the inputs and inside a compressed Parquet holding one, so it could
-    fail."""
+    found outside the identifiable zone; and the search does find them in the zone's archived copies and inside a
+    compressed Parquet holding one, so it could fail."""
     settings, report = synthetic_inputs
     numbers: set[str] = set()
     in_free_text: set[str] = set()
-    csv_inputs = []
-    outcomes = {"loaded": 0, "duplicate": 0, "rejected": 0}
     for path in sorted(report.files):
-        contract = contract_for_file(settings.contracts_dir, path.name)
         if path.stat().st_size:
+            contract = contract_for_file(settings.contracts_dir, path.name)
             numbers |= nhs_numbers_in(path, contract)
             in_free_text |= nhs_numbers_typed_in_free_text(path, contract)
-        if contract.file.format == "csv":
-            csv_inputs.append(path)
-        try:
-            outcomes[ingest_file(path, settings=settings).status] += 1
-        except FileRejected:
-            outcomes["rejected"] += 1  # synth injects whole-file defects (empty, drift, encoding)
 
-    # The inputs are what we think: many numbers, the search finds them in the delivered CSVs, data was loaded.
+    outcomes = deliver_claim_and_ingest(settings, sorted(report.files))
+
+    # The inputs are what we think: many numbers, data was loaded, files were refused, all of them archived.
     assert len(numbers) > 5_000 and in_free_text
     numbers |= in_free_text
-    seen_in_inputs = set().union(*(found_in_bytes(p, numbers) for p in csv_inputs))
-    assert len(seen_in_inputs) > 0.9 * len(numbers)
     assert outcomes["loaded"] > len(report.files) // 2 and outcomes["rejected"] >= 1
     assert list(settings.raw_dir.rglob("*.parquet")) and list(settings.quarantine_dir.rglob("*.parquet"))
+    assert settings.identifiable_dir.is_relative_to(settings.work_dir), "the zone is inside the folder scanned"
 
     # The decompressed search finds a number inside a column of a zstd-compressed Parquet file, spaced or not.
     canary, typed = sorted(numbers)[0], sorted(in_free_text)[0]
@@ -161,14 +179,18 @@ def test_no_raw_nhs_number_appears_anywhere_past_ingest(synthetic_inputs, tmp_pa
                f"to '{probe}' (format parquet, compression zstd)")
     assert found_in_tables(probe, numbers) == {canary, typed}
 
-    scanned, leaks = 0, {}
+    scanned, leaks, in_zone = 0, {}, set()
     for path in sorted(settings.work_dir.rglob("*")):
-        rel = path.relative_to(settings.work_dir)
-        if not path.is_file() or rel.parts[0] in INPUT_SIDE:
+        if not path.is_file():
+            continue
+        if path.is_relative_to(settings.identifiable_dir):
+            in_zone |= found_in_bytes(path, numbers)
             continue
         scanned += 1
         hits = found_in_bytes(path, numbers) | found_in_tables(path, numbers)
         if hits:
-            leaks[str(rel)] = sorted(hits)[:5]
+            leaks[str(path.relative_to(settings.work_dir))] = sorted(hits)[:5]
+    assert len(in_zone) > 0.9 * len(numbers), "the archived originals hold the numbers: the search sees them"
+    assert in_zone & in_free_text, "and those typed into comments"
     assert scanned > 20
     assert leaks == {}

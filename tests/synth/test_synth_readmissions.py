@@ -193,3 +193,13 @@ def test_acute_files_do_not_depend_on_the_feeds_selected(clean_run, contracts, t
     c = contracts["rlq_apc"]
     together = {p.name: p.read_bytes() for p in feed_files(report, c)}
     assert together and together == {p.name: p.read_bytes() for p in feed_files(alone, c)}
+
+
+def test_a_small_run_where_a_month_draws_no_readmission_attendance_still_generates(tmp_path):
+    """GIVEN a small population and one Wye Valley feed, seeded so that a month draws no readmission attendance
+    WHEN the extracts are generated THEN every month's file is written (no 'No objects to concatenate')."""
+    from synth import SynthConfig, generate
+
+    report = generate(SynthConfig(out_dir=tmp_path, population=20_000, months=3, start="2025-04", clean=True,
+                                  seed=11, feeds=["rlq_ecds"]))
+    assert len([p for p in report.files if p.name.startswith("WVT_ECDS_")]) == 3

@@ -23,11 +23,16 @@ class Settings:
     project_root: Path
     work_dir: Path
     contracts_dir: Path
+    measures_dir: Path  # the measure registry: one YAML per measure (config/measures.py)
     reference_dir: Path
     dbt_project_dir: Path
     expectations_dir: Path
     # Synthetic data uses the NHS test range 999 000 0000-999 999 9999; a live deployment rejects it.
     allow_test_nhs_numbers: bool = False
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.project_root / "docs"
 
     @property
     def landing_dir(self) -> Path:
@@ -101,6 +106,7 @@ def get_settings() -> Settings:
         project_root=root,
         work_dir=work,
         contracts_dir=Path(os.environ.get("OUTCOMES_CONTRACTS_DIR", root / "contracts")).resolve(),
+        measures_dir=Path(os.environ.get("OUTCOMES_MEASURES_DIR", root / "measures")).resolve(),
         reference_dir=Path(os.environ.get("OUTCOMES_REFERENCE_DIR", root / "reference")).resolve(),
         dbt_project_dir=root / "dbt_project",
         expectations_dir=root / "expectations",

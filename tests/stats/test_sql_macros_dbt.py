@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 import subprocess
 
-from outcomes.build import run_dbt
 from tests.stats.sql_render import render
+from transform.build import run_dbt
 
 CALLS = [
     "{{ confidence_z(%s) }}", "{{ byars_lower('x', %s) }}", "{{ byars_upper('x', %s) }}",

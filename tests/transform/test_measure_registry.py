@@ -38,6 +38,16 @@ def test_the_shipped_registry_is_valid_and_holds_the_three_ed_measures():
     assert set(by_id["ed_4h_all_types"].source_feeds) == {"rwp_ecds", "rlq_ecds", "r1a_miu"}
 
 
+def test_every_measure_has_its_model_and_its_unit_tests():
+    """GIVEN the registry WHEN each measure's record model is looked for THEN its SQL exists beside a YAML with at
+    least one dbt unit test of that model (the edges of its definition)."""
+    folder = REPO / "dbt_project" / "models" / "intermediate" / "measures"
+    for m in shipped():
+        assert (folder / f"{m.model}.sql").is_file(), m.model
+        tests = yaml.safe_load((folder / f"{m.model}.yml").read_text())["unit_tests"]
+        assert tests and all(t["model"] == m.model for t in tests), m.model
+
+
 def test_committed_generated_files_match_the_registry():
     """GIVEN the registry WHEN the generated files are rendered THEN they equal the committed ones
     (run `outcomes contracts sync` after changing a declaration)."""

@@ -18,3 +18,8 @@ def datediff(first_date: str, second_date: str, datepart: str) -> str:
 
 def dateadd(datepart: str, interval: str, from_date_or_timestamp: str) -> str:
     return f"date_add({from_date_or_timestamp}, interval ({interval}) {datepart})"
+
+
+def listagg(measure: str, delimiter_text: str = "','", order_by_clause: str | None = None,
+            limit_num: int | None = None) -> str:
+    return f"string_agg({measure}, {delimiter_text}{' ' + order_by_clause if order_by_clause else ''})"

@@ -23,3 +23,7 @@ def dateadd(datepart: str, interval: str, from_date_or_timestamp: str) -> str:
 def listagg(measure: str, delimiter_text: str = "','", order_by_clause: str | None = None,
             limit_num: int | None = None) -> str:
     return f"string_agg({measure}, {delimiter_text}{' ' + order_by_clause if order_by_clause else ''})"
+
+
+def position(substring_text: str, string_text: str) -> str:
+    return f"position({substring_text} in {string_text})"

@@ -21,3 +21,8 @@
 {% macro as_double(expression) -%}
     cast({{ expression }} as double)
 {%- endmacro %}
+
+{#- True when ``value`` is one of the items of ``list_text``, a registry list such as 'system, place, site'. -#}
+{% macro registry_list_has(list_text, value) -%}
+    {{ dbt.position("', ' || " ~ value ~ " || ','", "', ' || " ~ list_text ~ " || ','") }} > 0
+{%- endmacro %}

@@ -22,10 +22,12 @@ import pandas as pd
 
 from config.contracts import Contract
 from config.settings import Settings
-from ingest import engine, file_checks, readers, row_checks
+from ingest import engine, file_checks, readers, redact, row_checks
 from ingest.errors import FileRejected
 from ingest.pseudonymise import PendingPseudonyms
 from ingest.reference import load_reference_tables
+from ingest.repeated_rows import collapse_repeated_rows, collapsed_warning
+from ingest.residence import rows_outside_england
 from ingest.row_checks import lit
 from ingest.transform_sql import FILES_TABLE, accepted_rows_sql, optout_persons_sql
 
@@ -42,6 +44,7 @@ class Delivery:
     manifest: dict | None = None
     header: list[str] | None = None  # CSV: read with the file checks; XLSX/Parquet: read with the rows
     extra: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # besides extra columns: header case, line ends, ...
     received_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     claimed_at: str | None = None  # when the file was claimed from landing (delivery order); see lake.current
     declared: dict = field(default_factory=dict)  # declared_period and version (lake.declared)
@@ -61,6 +64,10 @@ class Written:
     opted_out: int
     periods: list[str]
     extra: list[str]
+    warnings: list[str] = field(default_factory=list)
+    collapsed: int = 0  # rows repeating an earlier row in every column (contract duplicate_rows: collapse)
+    redactions: dict[str, int] = field(default_factory=dict)  # identifiers replaced in free text, by placeholder
+    outside_england: int = 0  # accepted rows of residents outside England (ingest.residence)
 
 
 @dataclass
@@ -88,6 +95,7 @@ def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> Gr
         live = _passing(outcome, live, lambda k: _check_counts(group[k], received[k]))
         if not live:
             return outcome
+        collapsed = collapse_repeated_rows(con, contract)
         pseudonyms = _start_pseudonyms(con, contract, key)
         con.execute(row_checks.build_violations(contract, settings.allow_test_nhs_numbers))
         flagged = dict(con.execute("select _file, count(distinct _line) from violations group by _file").fetchall())
@@ -100,14 +108,17 @@ def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> Gr
         _register_files(con, group, live)
         if pseudonyms:
             pseudonyms.register(con)
-        accepted, periods = _write_accepted(con, contract, settings, group)
+        redactions = redact.register_redacted(con, contract, live) if redact.redacted_columns(contract) else {}
+        accepted, periods, outside = _write_accepted(con, contract, settings, group)
         if any(rejected[k] for k in live):
             _write_quarantine(con, group, parse_rejects)
         for k in live:
-            passed = received[k] - rejected[k]  # every violation is on a parsed row: no second count needed
+            passed = received[k] - rejected[k] - collapsed.get(k, 0)  # violations are on parsed, kept rows
+            warnings = group[k].warnings + ([collapsed_warning(collapsed[k])] if collapsed.get(k) else [])
             outcome.outcomes[k] = Written(received=received[k], rejected=rejected[k], accepted=accepted.get(k, 0),
                                           opted_out=passed - accepted.get(k, 0), periods=periods.get(k, []),
-                                          extra=group[k].extra)
+                                          extra=group[k].extra, warnings=warnings, collapsed=collapsed.get(k, 0),
+                                          redactions=redactions.get(k, {}), outside_england=outside.get(k, 0))
         return outcome
     finally:
         if pseudonyms:
@@ -165,8 +176,11 @@ def _read(con: duckdb.DuckDBPyConnection, group: list[Delivery],
     else:
         header, read = (readers.read_xlsx(con, first.path, contract) if contract.file.format == "xlsx"
                         else readers.read_parquet(con, first.path))
-        first.extra = file_checks.check_header(first.name, header, contract)
+        match = file_checks.check_header(first.name, header, contract)
+        first.extra, first.warnings = match.extra, first.warnings + match.warnings
+        readers.name_source_columns(con, header, match.header)
         readers.type_source(con, build)
+    first.warnings = first.warnings + read.warnings
     outcome.unparseable = dict(enumerate(read.rows_unparseable))
     return outcome, [p + u for p, u in zip(read.rows_parsed, read.rows_unparseable, strict=True)]
 
@@ -183,11 +197,11 @@ def _check_counts(delivery: Delivery, received: int) -> None:
 
 
 def _write_accepted(con: duckdb.DuckDBPyConnection, contract: Contract, settings: Settings,
-                    group: list[Delivery]) -> tuple[dict[int, int], dict[int, list[str]]]:
-    """COPY the accepted rows of the live files into each file's incoming ``raw/``; the rows written and the
-    periods covered, per file. A group writes one folder per file (partitioned) and moves each file's parts to
-    its own incoming; a file alone is streamed straight to its batch (a partitioned COPY holds its rows in
-    memory until it writes them)."""
+                    group: list[Delivery]) -> tuple[dict[int, int], dict[int, list[str]], dict[int, int]]:
+    """COPY the accepted rows of the live files into each file's incoming ``raw/``; the rows written, the
+    periods covered and the rows of residents outside England, per file. A group writes one folder per file
+    (partitioned) and moves each file's parts to its own incoming; a file alone is streamed straight to its
+    batch (a partitioned COPY holds its rows in memory until it writes them)."""
     sql = accepted_rows_sql(contract, optout_persons_sql(contract, settings), settings.reference_dir)
     if len(group) == 1:
         (group[0].incoming / "raw").mkdir()
@@ -212,7 +226,8 @@ def _write_accepted(con: duckdb.DuckDBPyConnection, contract: Contract, settings
         moved = _spread(target, "raw", group)
     accepted = {k: sum(count for _, count, _ in files) for k, files in parts.items()}
     periods = {k: _periods(con, moved[k], [stats for _, _, stats in parts[k]]) for k in moved}
-    return accepted, periods
+    outside = {k: rows_outside_england(con, contract, moved[k], [stats for _, _, stats in parts[k]]) for k in moved}
+    return accepted, periods, outside
 
 
 def _spread(target: Path, sub: str, group: list[Delivery]) -> dict[int, list[Path]]:

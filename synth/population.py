@@ -59,7 +59,8 @@ class Population:
 
     @property
     def place(self) -> np.ndarray:
-        """0 Herefordshire, 1 Worcestershire (by residence)."""
+        """0 Herefordshire, 1 Worcestershire (by residence); the Welsh border population (BorderPopulation) is 0
+        too: the acute trusts send it to Wye Valley, as they send Herefordshire."""
         return self._lsoa_attr("place", lambda t: (t["place"] == PLACES[1]).to_numpy(np.int8))
 
     def district_of(self, idx: np.ndarray) -> np.ndarray:
@@ -88,13 +89,21 @@ class Population:
         }
 
     def age_at(self, idx: np.ndarray, when: np.ndarray) -> np.ndarray:
-        """Completed years of age at ``when`` (datetime64), vectorised."""
-        dob = self.dob[idx]
-        y_when = when.astype("datetime64[Y]").astype(int)
-        y_dob = dob.astype("datetime64[Y]").astype(int)
-        md_when = (when.astype("datetime64[D]") - when.astype("datetime64[Y]").astype("datetime64[D]")).astype(int)
-        md_dob = (dob - dob.astype("datetime64[Y]").astype("datetime64[D]")).astype(int)
-        return y_when - y_dob - (md_when < md_dob)
+        """Completed years of age at ``when`` (datetime64), vectorised; as the ingest derives it (a birthday not
+        yet reached when month * 100 + day of ``when`` is below that of the date of birth)."""
+        return completed_years(self.dob[idx], np.asarray(when))
+
+
+def completed_years(dob: np.ndarray, when: np.ndarray) -> np.ndarray:
+    def year_and_day(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        year = d.astype("datetime64[Y]")
+        month = d.astype("datetime64[M]")
+        day = (d.astype("datetime64[D]") - month.astype("datetime64[D]")).astype(np.int64)
+        return year.astype(np.int64), (month - year).astype(np.int64) * 100 + day
+
+    y_when, md_when = year_and_day(when)
+    y_dob, md_dob = year_and_day(dob)
+    return y_when - y_dob - (md_when < md_dob)
 
 
 def _draw_ages(geo: Geography, lsoa: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -110,8 +119,9 @@ def _draw_ages(geo: Geography, lsoa: np.ndarray, rng: np.random.Generator) -> np
     return np.where(u < p_young, young, np.where(u < p_not_old, middle, old))
 
 
-def build_population(n: int, seed: int, geo: Geography, ref_date: np.datetime64) -> Population:
-    rng = np.random.default_rng([seed, 1])
+def build_population(n: int, seed: int, geo: Geography, ref_date: np.datetime64, stream: int = 1) -> Population:
+    """``n`` persons living in ``geo`` (``stream`` tells apart the random draws of other populations of a run)."""
+    rng = np.random.default_rng([seed, stream])
     lt = geo.lsoas
     weights = lt["pop_total"].to_numpy(float)
     lsoa = rng.choice(len(lt), size=n, p=weights / weights.sum()).astype(np.int16)

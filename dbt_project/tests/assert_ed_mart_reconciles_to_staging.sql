@@ -1,5 +1,4 @@
 -- Invariant: every current attendance is counted exactly once in the 4-hour mart (no loss, no double count).
--- Before any ECDS delivery both are zero (the mart is empty: its sum is null, hence the coalesce).
 with mart as (
     select coalesce(sum(attendances), 0) as n from {{ ref('ed_four_hour_performance') }}
 ),

@@ -47,7 +47,7 @@ def pipeline(tmp_path_factory):
         from config.settings import get_settings
 
         settings = get_settings()
-        generate(SynthConfig(out_dir=synth, population=20_000, months=2, start="2025-04", clean=True, seed=11,
+        generate(SynthConfig(out_dir=synth, population=20_000, months=2, start="2025-04", clean=True, seed=7,
                              feeds=FEEDS, reference_dir=REPO / "reference"))
         miu = synth / "R1A" / "miu" / "R1A_MIU_202504.csv"
         rows = pd.read_csv(miu, dtype=str, keep_default_na=False)  # MIU files are comma-separated

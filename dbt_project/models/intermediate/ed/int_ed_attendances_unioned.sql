@@ -17,13 +17,7 @@ miu_attendances as (
                    'age_years', 'sex_code', 'ethnic_category_code', 'lsoa11_code', 'arrived_at', 'departed_at'] %}
 
 attendances as (
-    {%- for relation in ['rwp_attendances', 'rlq_attendances', 'miu_attendances'] %}
-        select {{ columns | join(', ') }}
-        from {{ relation }}
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    {{ union_columns(['rwp_attendances', 'rlq_attendances', 'miu_attendances'], columns) }}
 ),
 
 final as (

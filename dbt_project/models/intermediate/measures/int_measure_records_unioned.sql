@@ -15,6 +15,30 @@ measure__ed_4h_type1 as (
     select * from {{ ref('measure__ed_4h_type1') }}
 ),
 
+measure__op_dna_rate as (
+    select * from {{ ref('measure__op_dna_rate') }}
+),
+
+measure__op_remote_share as (
+    select * from {{ ref('measure__op_remote_share') }}
+),
+
+measure__rtt_over_52_weeks as (
+    select * from {{ ref('measure__rtt_over_52_weeks') }}
+),
+
+measure__rtt_over_65_weeks as (
+    select * from {{ ref('measure__rtt_over_65_weeks') }}
+),
+
+measure__rtt_over_78_weeks as (
+    select * from {{ ref('measure__rtt_over_78_weeks') }}
+),
+
+measure__rtt_within_18_weeks as (
+    select * from {{ ref('measure__rtt_within_18_weeks') }}
+),
+
 unioned as (
     select
         measure_id,
@@ -70,6 +94,120 @@ unioned as (
         denominator,
         value_item
     from measure__ed_4h_type1
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__op_dna_rate
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__op_remote_share
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__rtt_over_52_weeks
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__rtt_over_65_weeks
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__rtt_over_78_weeks
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__rtt_within_18_weeks
 ),
 
 final as (

@@ -15,18 +15,7 @@ grouped as (
         measure_id,
         period_start,
         period_end,
-        case
-            when grouping(site_code) = 0 then 'site'
-            when grouping(organisation_code) = 0 then 'organisation'
-            when grouping(place_code) = 0 then 'place'
-            else 'system'
-        end as area_type,
-        case
-            when grouping(site_code) = 0 then site_code
-            when grouping(organisation_code) = 0 then organisation_code
-            when grouping(place_code) = 0 then place_code
-            else '{{ var("system_area_code") }}'
-        end as area_code,
+        {{ grouped_area([['site', 'site_code'], ['organisation', 'organisation_code'], ['place', 'place_code']]) }},
         case
             {%- for breakdown in breakdowns %}
                 when grouping({{ breakdown }}) = 0 then '{{ breakdown }}'

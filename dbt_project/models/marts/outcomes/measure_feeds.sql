@@ -38,6 +38,66 @@ with declared as (
             'ed_4h_type1',
             'rlq_ecds',
             'RLQ'
+        ),
+        (
+            'op_dna_rate',
+            'rwp_outpatients',
+            'RWP'
+        ),
+        (
+            'op_dna_rate',
+            'rlq_outpatients',
+            'RLQ'
+        ),
+        (
+            'op_remote_share',
+            'rwp_outpatients',
+            'RWP'
+        ),
+        (
+            'op_remote_share',
+            'rlq_outpatients',
+            'RLQ'
+        ),
+        (
+            'rtt_over_52_weeks',
+            'rwp_rtt',
+            'RWP'
+        ),
+        (
+            'rtt_over_52_weeks',
+            'rlq_rtt',
+            'RLQ'
+        ),
+        (
+            'rtt_over_65_weeks',
+            'rwp_rtt',
+            'RWP'
+        ),
+        (
+            'rtt_over_65_weeks',
+            'rlq_rtt',
+            'RLQ'
+        ),
+        (
+            'rtt_over_78_weeks',
+            'rwp_rtt',
+            'RWP'
+        ),
+        (
+            'rtt_over_78_weeks',
+            'rlq_rtt',
+            'RLQ'
+        ),
+        (
+            'rtt_within_18_weeks',
+            'rwp_rtt',
+            'RWP'
+        ),
+        (
+            'rtt_within_18_weeks',
+            'rlq_rtt',
+            'RLQ'
         )
     ) as declared (
         measure_id, feed_id, organisation_code

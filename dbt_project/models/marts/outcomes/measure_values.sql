@@ -30,14 +30,7 @@ declared as (
 valued as (
     select
         *,
-        case value_type
-            when 'proportion' then 100 * numerator / denominator
-            when 'rate' then 100000 * numerator / denominator
-            when 'count' then numerator
-            when 'mean' then mean_item
-            when 'median' then median_item
-            when 'mean_daily_count' then numerator / days_in_period
-        end as value,
+        {{ measure_value() }} as value,
         {{ measure_limit('lower', 0.95) }} as lower_95,
         {{ measure_limit('upper', 0.95) }} as upper_95,
         {{ measure_limit('lower', 0.998) }} as lower_998,

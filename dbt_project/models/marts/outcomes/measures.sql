@@ -147,6 +147,335 @@ with declared as (
             'measure__ed_4h_type1',
             '2026-12-02',
             'First declared (issue 11).'
+        ),
+        (
+            'op_dna_rate',
+            1,
+            'Outpatient appointments not attended (DNA rate)',
+            'The share of outpatient appointments with an attendance outcome that the patient '
+            || 'did not attend: appointments with attendance status 3 (did not attend, no '
+            || 'advance warning) over those with status 3, 5 (seen on time), 6 (arrived late and '
+            || 'seen) or 7 (arrived late and not seen). Lower is better.',
+            'Appointments in the month with attendance status 3 (did not attend).',
+            'Appointments in the month with attendance status 3, 5, 6 or 7.',
+            'Appointments cancelled by the patient (status 2) or by the provider (status 4). '
+            || '| Rows refused at ingest (invalid NHS Number, unknown site or code and the other '
+            || 'contract rules). | People on the national data opt-out list in force.',
+            'Numerator status 3 only, denominator statuses 3, 5, 6 and 7, as written in the '
+            || 'issue: a patient who arrived late and was not seen (7) is in the denominator but '
+            || 'is not a DNA. NHS England''s own DNA-rate formula was not found in the stored '
+            || 'material. | Every appointment with one of those statuses counts: first and '
+            || 'follow-up, every consultation medium (a missed telephone appointment is a DNA '
+            || 'too), every treatment function and priority. | Period: the calendar month of the '
+            || 'appointment date and time. | The organisation is the provider (ODS code of the '
+            || 'sending trust) and the site the appointment''s ODS site. | Areas: system, place, '
+            || 'organisation and site (the issue names none for this measure; the frame''s full '
+            || 'set). | Lower is better, with no target: none was found.',
+            'month',
+            'calendar month of the appointment date and time',
+            'percent',
+            'proportion',
+            'lower_is_better',
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            'wilson',
+            'rwp_outpatients, rlq_outpatients',
+            'system, place, organisation, site',
+            'all, imd_quintile, core20, ethnic_group, age_band, sex, rurality, '
+            || 'learning_disability, smi',
+            'nhs_standard',
+            'measure__op_dna_rate',
+            '2026-12-02',
+            'First declared (issue 11).'
+        ),
+        (
+            'op_remote_share',
+            1,
+            'Attended outpatient appointments held by telephone or video',
+            'The share of attended outpatient appointments (attendance status 5, seen on '
+            || 'time, or 6, arrived late and seen) whose consultation medium was telephone (02) '
+            || 'or video (03). Higher is better.',
+            'Attended appointments in the month with consultation medium 02 (telephone) or 03 '
+            || '(video).',
+            'Attended appointments in the month (attendance status 5 or 6).',
+            'Appointments not attended (status 3 did not attend, 7 arrived late and not '
+            || 'seen). | Appointments cancelled by the patient (status 2) or by the provider '
+            || '(status 4). | Rows refused at ingest (invalid NHS Number, unknown site or code '
+            || 'and the other contract rules). | People on the national data opt-out list in '
+            || 'force.',
+            'Remote means consultation medium 02 or 03, as written in the issue: talk type '
+            || '(04), email (05), SMS (06) and other (98) are not remote; an attended '
+            || 'appointment with no medium recorded is in the denominator and not the numerator. '
+            || '| Attended means status 5 or 6, as written in the issue: a patient who arrived '
+            || 'late and was not seen (7) is not in the denominator. | Every attended '
+            || 'appointment counts: first and follow-up, every treatment function and priority. '
+            || '| Period: the calendar month of the appointment date and time. | The '
+            || 'organisation is the provider (ODS code of the sending trust) and the site the '
+            || 'appointment''s ODS site. | Areas: system, place, organisation and site (the issue '
+            || 'names none for this measure; the frame''s full set). | Higher is better, as '
+            || 'written in the issue, with no target: the 25% remote ambition of the 2021/22 '
+            || 'planning guidance was not confirmed in the stored material.',
+            'month',
+            'calendar month of the appointment date and time',
+            'percent',
+            'proportion',
+            'higher_is_better',
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            'wilson',
+            'rwp_outpatients, rlq_outpatients',
+            'system, place, organisation, site',
+            'all, imd_quintile, core20, ethnic_group, age_band, sex, rurality, '
+            || 'learning_disability, smi',
+            'nhs_standard',
+            'measure__op_remote_share',
+            '2026-12-02',
+            'First declared (issue 11).'
+        ),
+        (
+            'rtt_over_52_weeks',
+            1,
+            'Incomplete referral-to-treatment pathways waiting more than 52 weeks',
+            'The number of incomplete referral-to-treatment pathways (patients on the waiting '
+            || 'list, still waiting to start treatment) at the month''s census whose wait, the '
+            || 'census date minus the clock start date, is at least 365 days (more than 52 '
+            || 'weeks). The census is the last weekly waiting-list snapshot dated in the month.',
+            'Incomplete pathways at the census that have waited at least 365 days (the '
+            || 'value).',
+            'All incomplete pathways on the month''s census snapshot (carried beside the '
+            || 'count, not divided by).',
+            'Weekly snapshots other than the month''s census (the last one dated in the '
+            || 'month). | Months not yet complete in the delivered data (see the choices). | '
+            || 'Rows refused at ingest (clock start after the census date, invalid NHS Number, '
+            || 'unknown site and the other contract rules). | People on the national data '
+            || 'opt-out list in force.',
+            'A count, as written in the issue: the value is the numerator; the denominator '
+            || 'column holds all incomplete pathways at the census so that a share can be '
+            || 'derived. | More than 52 weeks when days >= 365, as written in the issue: 364 '
+            || 'days is not over 52 weeks and 365 is (the same thresholds as NHS England''s week '
+            || 'bands). | The census is the last weekly snapshot dated in the month, as written '
+            || 'in the issue; NHS England''s monthly return counts the pathways open on the last '
+            || 'day of the month. | Each organisation''s own census: the last snapshot that trust '
+            || 'delivered dated in the month. | A month is published only once it is complete in '
+            || 'the delivered data: its census falls in the month''s last seven days or the trust '
+            || 'has delivered a later snapshot. | Days waited = census date minus clock start '
+            || 'date; the weeks_waited the trusts send is not used. | No pathway is removed for '
+            || 'a first-appointment DNA: the feeds do not say which clocks were nullified. | '
+            || 'Areas: system, organisation and site, as rtt_within_18_weeks (no place); the '
+            || 'breakdowns by person for the system and each organisation (ethnic group from the '
+            || 'GP register: the feeds send none). | Lower is better, with no target: the issue '
+            || 'sets none; E.B.18 counts 52+ week waits at provider level; the 2025/26 ambition '
+            || 'of 52-week waits under 1% of the list is a share, not a count, and is not '
+            || 'verified in the stored material. | best_value and gap_to_best compare counts '
+            || 'between areas of different sizes: read them with the denominator.',
+            'census_date',
+            'the month''s census, the last weekly waiting-list snapshot dated in the month '
+            || '(per organisation)',
+            'count',
+            'count',
+            'lower_is_better',
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            'none',
+            'rwp_rtt, rlq_rtt',
+            'system, organisation, site',
+            'all, imd_quintile, core20, ethnic_group, age_band, sex, rurality, '
+            || 'learning_disability, smi',
+            'nhs_standard',
+            'measure__rtt_over_52_weeks',
+            '2026-12-02',
+            'First declared (issue 11).'
+        ),
+        (
+            'rtt_over_65_weeks',
+            1,
+            'Incomplete referral-to-treatment pathways waiting more than 65 weeks',
+            'The number of incomplete referral-to-treatment pathways (patients on the waiting '
+            || 'list, still waiting to start treatment) at the month''s census whose wait, the '
+            || 'census date minus the clock start date, is at least 456 days (more than 65 '
+            || 'weeks). The census is the last weekly waiting-list snapshot dated in the month.',
+            'Incomplete pathways at the census that have waited at least 456 days (the '
+            || 'value).',
+            'All incomplete pathways on the month''s census snapshot (carried beside the '
+            || 'count, not divided by).',
+            'Weekly snapshots other than the month''s census (the last one dated in the '
+            || 'month). | Months not yet complete in the delivered data (see the choices). | '
+            || 'Rows refused at ingest (clock start after the census date, invalid NHS Number, '
+            || 'unknown site and the other contract rules). | People on the national data '
+            || 'opt-out list in force.',
+            'A count, as written in the issue: the value is the numerator; the denominator '
+            || 'column holds all incomplete pathways at the census so that a share can be '
+            || 'derived. | More than 65 weeks when days >= 456, as written in the issue: 455 '
+            || 'days is not over 65 weeks and 456 is (the same thresholds as NHS England''s week '
+            || 'bands). | The census is the last weekly snapshot dated in the month, as written '
+            || 'in the issue; NHS England''s monthly return counts the pathways open on the last '
+            || 'day of the month. | Each organisation''s own census: the last snapshot that trust '
+            || 'delivered dated in the month. | A month is published only once it is complete in '
+            || 'the delivered data: its census falls in the month''s last seven days or the trust '
+            || 'has delivered a later snapshot. | Days waited = census date minus clock start '
+            || 'date; the weeks_waited the trusts send is not used. | No pathway is removed for '
+            || 'a first-appointment DNA: the feeds do not say which clocks were nullified. | '
+            || 'Areas: system, organisation and site, as rtt_within_18_weeks (no place); the '
+            || 'breakdowns by person for the system and each organisation (ethnic group from the '
+            || 'GP register: the feeds send none). | Lower is better, with no target: the issue '
+            || 'sets none; NHS England''s 2024/25 ambition of no 65-week waits by September 2024 '
+            || '(E.B.20) has passed. | best_value and gap_to_best compare counts between areas '
+            || 'of different sizes: read them with the denominator.',
+            'census_date',
+            'the month''s census, the last weekly waiting-list snapshot dated in the month '
+            || '(per organisation)',
+            'count',
+            'count',
+            'lower_is_better',
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            'none',
+            'rwp_rtt, rlq_rtt',
+            'system, organisation, site',
+            'all, imd_quintile, core20, ethnic_group, age_band, sex, rurality, '
+            || 'learning_disability, smi',
+            'nhs_standard',
+            'measure__rtt_over_65_weeks',
+            '2026-12-02',
+            'First declared (issue 11).'
+        ),
+        (
+            'rtt_over_78_weeks',
+            1,
+            'Incomplete referral-to-treatment pathways waiting more than 78 weeks',
+            'The number of incomplete referral-to-treatment pathways (patients on the waiting '
+            || 'list, still waiting to start treatment) at the month''s census whose wait, the '
+            || 'census date minus the clock start date, is at least 547 days (more than 78 '
+            || 'weeks). The census is the last weekly waiting-list snapshot dated in the month.',
+            'Incomplete pathways at the census that have waited at least 547 days (the '
+            || 'value).',
+            'All incomplete pathways on the month''s census snapshot (carried beside the '
+            || 'count, not divided by).',
+            'Weekly snapshots other than the month''s census (the last one dated in the '
+            || 'month). | Months not yet complete in the delivered data (see the choices). | '
+            || 'Rows refused at ingest (clock start after the census date, invalid NHS Number, '
+            || 'unknown site and the other contract rules). | People on the national data '
+            || 'opt-out list in force.',
+            'A count, as written in the issue: the value is the numerator; the denominator '
+            || 'column holds all incomplete pathways at the census so that a share can be '
+            || 'derived. | More than 78 weeks when days >= 547, as written in the issue: 546 '
+            || 'days is not over 78 weeks and 547 is (the same thresholds as NHS England''s week '
+            || 'bands). | The census is the last weekly snapshot dated in the month, as written '
+            || 'in the issue; NHS England''s monthly return counts the pathways open on the last '
+            || 'day of the month. | Each organisation''s own census: the last snapshot that trust '
+            || 'delivered dated in the month. | A month is published only once it is complete in '
+            || 'the delivered data: its census falls in the month''s last seven days or the trust '
+            || 'has delivered a later snapshot. | Days waited = census date minus clock start '
+            || 'date; the weeks_waited the trusts send is not used. | No pathway is removed for '
+            || 'a first-appointment DNA: the feeds do not say which clocks were nullified. | '
+            || 'Areas: system, organisation and site, as rtt_within_18_weeks (no place); the '
+            || 'breakdowns by person for the system and each organisation (ethnic group from the '
+            || 'GP register: the feeds send none). | Lower is better, with no target: the issue '
+            || 'sets none; the 78-week ambition (2022/23) was not found in the stored material. '
+            || '| best_value and gap_to_best compare counts between areas of different sizes: '
+            || 'read them with the denominator.',
+            'census_date',
+            'the month''s census, the last weekly waiting-list snapshot dated in the month '
+            || '(per organisation)',
+            'count',
+            'count',
+            'lower_is_better',
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            'none',
+            'rwp_rtt, rlq_rtt',
+            'system, organisation, site',
+            'all, imd_quintile, core20, ethnic_group, age_band, sex, rurality, '
+            || 'learning_disability, smi',
+            'nhs_standard',
+            'measure__rtt_over_78_weeks',
+            '2026-12-02',
+            'First declared (issue 11).'
+        ),
+        (
+            'rtt_within_18_weeks',
+            1,
+            'Incomplete referral-to-treatment pathways waiting 18 weeks or less',
+            'The share of incomplete referral-to-treatment pathways (patients on the waiting '
+            || 'list, still waiting to start treatment) at the month''s census whose wait, the '
+            || 'census date minus the clock start date, is at most 126 days (18 weeks). The '
+            || 'census is the last weekly waiting-list snapshot dated in the month.',
+            'Incomplete pathways at the census that have waited at most 126 days.',
+            'All incomplete pathways on the month''s census snapshot.',
+            'Weekly snapshots other than the month''s census (the last one dated in the '
+            || 'month). | Months not yet complete in the delivered data (see the choices). | '
+            || 'Rows refused at ingest (clock start after the census date, invalid NHS Number, '
+            || 'unknown site and the other contract rules). | People on the national data '
+            || 'opt-out list in force.',
+            'The census is the last weekly snapshot dated in the month, as written in the '
+            || 'issue; NHS England''s monthly return counts the pathways open on the last day of '
+            || 'the month. | Each organisation''s own census: the last snapshot that trust '
+            || 'delivered dated in the month (the trusts deliver separately; both send Sunday '
+            || 'snapshots, so their census dates normally agree). | A month is published only '
+            || 'once it is complete in the delivered data: its census falls in the month''s last '
+            || 'seven days (where the last of any weekly snapshot falls) or the trust has '
+            || 'delivered a later snapshot. A month in progress is not published from a '
+            || 'mid-month snapshot. | Days waited = census date minus clock start date, as '
+            || 'written in the issue; within 18 weeks when days <= 126: exactly 126 days is '
+            || 'within and 127 is not (NHS England''s week bands put 120-126 days in ''>17-18 '
+            || 'weeks''). | The days are counted from the two dates; the weeks_waited the trusts '
+            || 'send is not used. | No pathway is removed for a first-appointment DNA (national '
+            || 'rules nullify those clocks): the feeds do not say which clocks were nullified, '
+            || 'so the waiting list as sent is the denominator. | No ''unknown clock start'' '
+            || 'group: the contracts refuse a pathway without a clock start date. | Areas: '
+            || 'system, organisation and site, as written in the issue (no place); the '
+            || 'breakdowns by person for the system and each organisation. The feeds send no '
+            || 'ethnic category, so the ethnic group is the GP register''s. By treatment '
+            || 'function: the warehouse mart rtt_waits_by_treatment_function (not in '
+            || 'measure_values). | Target 92%, as written in the issue: the NHS Constitution '
+            || 'standard (so also the standard); the 2025/26 planning ambition of 65% by March '
+            || '2026 is not used as the target. | A value equal to the target meets it.',
+            'census_date',
+            'the month''s census, the last weekly waiting-list snapshot dated in the month '
+            || '(per organisation)',
+            'percent',
+            'proportion',
+            'higher_is_better',
+            92.0,
+            '92% of patients on incomplete pathways waiting no more than 18 weeks from '
+            || 'referral.',
+            'NHS Constitution operational standard, the sole RTT standard since June 2015 '
+            || '(england.nhs.uk/statistics/ statistical-work-areas/rtt-waiting-times; '
+            || 'qualitywatch.org.uk/indicator/treatment-waiting-times).',
+            92.0,
+            '92% of patients on incomplete pathways waiting no more than 18 weeks (NHS '
+            || 'Constitution).',
+            'NHS England, Referral to treatment waiting times statistics '
+            || '(england.nhs.uk/statistics/statistical-work-areas/rtt-waiting-times).',
+            'wilson',
+            'rwp_rtt, rlq_rtt',
+            'system, organisation, site',
+            'all, imd_quintile, core20, ethnic_group, age_band, sex, rurality, '
+            || 'learning_disability, smi',
+            'nhs_standard',
+            'measure__rtt_within_18_weeks',
+            '2026-12-02',
+            'First declared (issue 11).'
         )
     ) as declared (
         measure_id, version, title, definition, numerator_definition, denominator_definition, exclusions,

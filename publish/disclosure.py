@@ -102,5 +102,6 @@ def rule_summary(spec: TableSpec) -> dict:
             *(f"{c.name} is empty whenever {c.hidden_with} is" for c in spec.columns if c.hidden_with),
             f"{rules.flag_column} is true on every row with at least one empty (suppressed) cell",
             TOTALS_RULE[rules.totals],
+            *([f"rows where {spec.exclude.where} are not published: {spec.exclude.reason}"] if spec.exclude else []),
         ],
     }

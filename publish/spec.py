@@ -67,6 +67,13 @@ class Disclosure(_Strict):
         return self
 
 
+class RowExclusion(_Strict):
+    """Source rows left out of the partner table by a declared rule, with the reason every manifest states."""
+
+    where: str  # a DuckDB boolean expression over the source's columns: rows for which it holds are left out
+    reason: str
+
+
 class TableSpec(_Strict):
     name: str
     title: str
@@ -77,6 +84,7 @@ class TableSpec(_Strict):
     keys: list[str]
     columns: list[Column]
     disclosure: Disclosure = Field(default_factory=Disclosure)
+    exclude: RowExclusion | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> TableSpec:

@@ -91,3 +91,25 @@ def test_the_spec_says_its_totals_are_not_protected_and_hides_meets_target_with_
     assert [c.name for c in SPEC.columns if c.hidden_with] == ["meets_target"]
     with pytest.raises(SpecError):
         load_spec("measure_valuez")
+
+
+def test_count_valued_measures_are_left_out_by_the_declared_rule_and_the_manifest_says_why(tmp_path):
+    """GIVEN a warehouse whose measure_values holds a percent measure and a count-valued measure (RTT long waits)
+    WHEN the partner table's source rows are read
+    THEN only the percent measure's rows are read, and the rules in the manifest state the exclusion and why."""
+    import duckdb
+
+    from publish.source import read_source
+
+    warehouse = tmp_path / "w.duckdb"
+    rows = source(row("organisation", "A", 350, 500), row("organisation", "A", 12, 400, unit="count"))
+    rows.loc[1, "measure_id"] = "rtt_over_52_weeks"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        con.register("rows", rows)
+        con.execute("create table marts.measure_values as select * from rows")
+
+    read = read_source(warehouse, SPEC)
+
+    assert read["measure_id"].tolist() == ["ed_4h_all_types"]
+    assert any("unit = 'count'" in rule and "unrounded" in rule for rule in rule_summary(SPEC)["rules"])

@@ -16,6 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 ColumnType = Literal["varchar", "integer", "decimal", "boolean", "date", "timestamp"]
 Treatment = Literal["pseudonymise", "drop", "derive_age", "postcode_to_lsoa"]
+# Free text (comments, notes) at the ingest boundary: identifiers typed into it are replaced by typed placeholders
+# (ingest.redact), or the column is not kept; ``none`` states that open text is not free text (an id, a name of an
+# organisation).
+FreeText = Literal["redact", "drop", "none"]
 
 
 class _Strict(BaseModel):
@@ -36,6 +40,37 @@ class Column(_Strict):
     not_future: bool = False
     personal: Treatment | None = None  # how personal data is treated at the ingest boundary
     age_at: str | None = None  # for personal=derive_age: the event-date column age is measured at
+    free_text: FreeText | None = None  # required on open text: a varchar with no codes, code_list, pattern or check
+
+    @model_validator(mode="after")
+    def _free_text_declared(self) -> Column:
+        if self.free_text in ("redact", "drop") and self.type != "varchar":
+            raise ValueError(f"column {self.name!r}: free_text {self.free_text} applies to varchar columns only")
+        if self.free_text and self.personal:
+            raise ValueError(f"column {self.name!r}: declare personal ({self.personal}) or free_text "
+                             f"({self.free_text}), not both")
+        if self.is_open_text and self.free_text is None:
+            raise ValueError(
+                f"column {self.name!r}: open text (varchar with no codes, code_list, pattern, check or personal "
+                "treatment) must declare free_text: redact (identifiers replaced at ingest), drop (not kept) "
+                "or none (not free text, e.g. an identifier or an organisation name)")
+        return self
+
+    @property
+    def is_open_text(self) -> bool:
+        """Text whose values the contract does not constrain: it may hold whatever a person typed."""
+        return (self.type == "varchar" and not (self.codes or self.code_list or self.pattern or self.check)
+                and self.personal is None)
+
+    @property
+    def dropped(self) -> bool:
+        """Not kept past ingest (a personal or free-text column declared ``drop``)."""
+        return self.personal == "drop" or self.free_text == "drop"
+
+    @property
+    def withheld(self) -> bool:
+        """Its values never leave ingest as written, not even in the quarantine."""
+        return self.personal is not None or self.free_text in ("redact", "drop")
 
 
 class Rule(_Strict):
@@ -101,6 +136,9 @@ class Contract(_Strict):
     columns: list[Column]
     rules: list[Rule] = []
     max_rejection_rate: float = Field(default=0.05, ge=0, le=1)
+    # A row that repeats an earlier row of its file in every column: quarantined as a repeated primary key, or,
+    # where a repeat is harmless (an opt-out list naming someone twice), collapsed into it and counted.
+    duplicate_rows: Literal["quarantine", "collapse"] = "quarantine"
 
     @field_validator("organisation", "feed")
     @classmethod

@@ -12,6 +12,7 @@ from config.settings import Settings
 TRANSFORM_DAG = "transform"
 PUBLISH_DAG = "publish"
 LATE_FEEDS_DAG = "late_feeds"
+PURGE_ARCHIVE_DAG = "purge_archive"
 
 # Airflow assets
 MARTS_ASSET = "marts"
@@ -63,6 +64,11 @@ def lake_model(feed_id: str) -> str:
 def landing_folder(settings: Settings, contract: Contract) -> Path:
     """Where a partner drops the feed's files (identifiable zone)."""
     return settings.landing_dir / contract.landing_subdir()
+
+
+def archive_batch_folder(settings: Settings, feed_id: str, batch_id: str) -> Path:
+    """Where a delivered file (and its sidecar) is kept after ingest, for the retention period (identifiable zone)."""
+    return settings.archive_dir / feed_id / batch_id
 
 
 def raw_batch_folder(settings: Settings, feed_id: str, batch_id: str) -> Path:

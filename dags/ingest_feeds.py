@@ -70,7 +70,8 @@ def build_ingest_dag(contract: Contract, landing: Path):
             try:
                 extra = ingest_one(path, feed_id)
             except (FileRejected, FileNotFoundError) as exc:  # data errors: retrying cannot help
-                raise AirflowFailException(f"{Path(path).name}: {exc}") from exc
+                reason = str(exc) if isinstance(exc, FileRejected) else f"{Path(path).name}: {exc}"  # names the file
+                raise AirflowFailException(reason) from exc
             except AlreadyLoaded as exc:
                 raise AirflowSkipException(str(exc)) from exc
             yield Metadata(raw, extra)

@@ -11,6 +11,7 @@ from pathlib import Path
 from config import names
 from config.contracts import contract_for_feed
 from config.settings import Settings, get_settings
+from ingest.zone import private_dir, private_file
 
 READY_MARKER = "_READY"
 CLAIM_STAMP = "%Y%m%dT%H%M%S%fZ"  # an inbox folder is named <claim time>-<random>: the claim time is recorded
@@ -22,7 +23,8 @@ def claim_files(feed_id: str, settings: Settings | None = None) -> list[str]:
     """Move every waiting file of ``feed_id`` (with its manifest sidecar) into a fresh inbox folder.
 
     A rename is atomic on one filesystem, so two runs racing for the same file cannot both get it.
-    Markers, sidecars and files still being written (``.tmp``/``.part``) are left alone.
+    Markers, sidecars and files still being written (``.tmp``/``.part``) are left alone. The inbox folder and
+    the claimed files are owner-only (the identifiable zone).
     """
     settings = settings or get_settings()
     contract = contract_for_feed(settings.contracts_dir, feed_id)
@@ -37,14 +39,16 @@ def claim_files(feed_id: str, settings: Settings | None = None) -> list[str]:
         if (not path.is_file() or name == READY_MARKER or name.startswith(".") or name.endswith(sidecar)
                 or name.endswith(PARTIAL_SUFFIXES)):
             continue
-        claim_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(claim_dir, settings.identifiable_dir)
         try:
+            private_file(path)  # before the move: a file that cannot be made owner-only stays in landing
             os.rename(path, claim_dir / name)
         except FileNotFoundError:  # another run claimed it first
             continue
         manifest = path.with_name(name + sidecar)
         if manifest.exists():
             try:
+                private_file(manifest)
                 os.rename(manifest, claim_dir / manifest.name)
             except FileNotFoundError:
                 pass

@@ -7,6 +7,8 @@ import csv
 import hashlib
 import io
 import json
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +49,19 @@ def check_inside(path: Path, root: Path | None) -> None:
     if not resolved.is_relative_to(root.resolve()):
         raise FileRejected(path.name, "file.path", "the file name leaves the landing folder",
                            expected=f"a file inside {root}", found=str(path))
+
+
+def check_link(path: Path, allowed: Sequence[Path]) -> None:
+    """Refuse, by its name alone (the target is never opened), a symbolic link that leads out of its own folder
+    and out of every ``allowed`` folder (the working folder and the identifiable zone)."""
+    if not path.is_symlink():
+        return
+    target = Path(os.path.realpath(path))
+    folders = [Path(os.path.realpath(path.parent)), *(Path(os.path.realpath(a)) for a in allowed)]
+    if not any(target.is_relative_to(folder) for folder in folders):
+        raise FileRejected(path.name, "file.path", "the file is a symbolic link to a file outside its own folder",
+                           expected=f"a file, or a link to one inside {', '.join(map(str, folders))}",
+                           found=f"a link to {target}")
 
 
 def scan_bytes(path: Path, contract: Contract) -> ByteScan:
@@ -158,16 +173,26 @@ def read_csv_header(path: Path, contract: Contract) -> list[str]:
     return [cell.strip() for cell in first]
 
 
-def check_header(name: str, header: list[str], contract: Contract) -> list[str]:
-    """Missing or renamed columns reject the file; extra columns are returned to be reported."""
-    expected = contract.column_names
+@dataclass
+class HeaderMatch:
+    """A delivered header matched to its contract: ``header`` with each cell named as the contract names it
+    (a name delivered in another case takes the contract's spelling), the extra columns, and warnings."""
+
+    header: list[str]
+    extra: list[str]
+    warnings: list[str]
+
+
+def check_header(name: str, header: list[str], contract: Contract) -> HeaderMatch:
+    """Missing or renamed columns reject the file; names are matched ignoring case (many extract tools write
+    ``ATTENDANCE_ID``), which is reported as a warning; extra columns are returned to be reported."""
     while header and header[-1] == "":  # trailing delimiter on the header line
         header = header[:-1]
-    dupes = sorted({h for h in header if header.count(h) > 1})
-    if dupes:
-        raise FileRejected(name, "file.header", "a column name appears twice", line=1, found=", ".join(dupes))
-    missing = [c for c in expected if c not in header]
-    extra = [h for h in header if h not in expected]
+    _refuse_repeated_names(name, header)
+    spelling = {c.casefold(): c for c in contract.column_names}
+    matched = [spelling.get(h.casefold(), h) for h in header]
+    missing = [c for c in contract.column_names if c not in matched]
+    extra = [h for h in matched if h not in spelling.values()]
     if missing:
         hint = ""
         if len(header) == 1 and contract.file.delimiter not in header[0]:
@@ -180,7 +205,24 @@ def check_header(name: str, header: list[str], contract: Contract) -> list[str]:
             f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}{hint}", line=1,
             expected=", ".join(missing), found=found if len(found) < 300 else found[:300] + "...",
         )
-    return extra
+    renamed = [f"{h} -> {m}" for h, m in zip(header, matched, strict=True) if h != m]
+    warnings = ["header names matched ignoring case: " + ", ".join(renamed)] if renamed else []
+    return HeaderMatch(header=matched, extra=extra, warnings=warnings)
+
+
+def _refuse_repeated_names(name: str, header: list[str]) -> None:
+    """A name that appears twice, even in another case (the columns could not be told apart downstream)."""
+    seen: dict[str, list[str]] = {}
+    for h in header:
+        seen.setdefault(h.casefold(), []).append(h)
+    repeated = [names for names in seen.values() if len(names) > 1]
+    if not repeated:
+        return
+    if all(len(set(names)) == 1 for names in repeated):
+        raise FileRejected(name, "file.header", "a column name appears twice", line=1,
+                           found=", ".join(sorted(names[0] for names in repeated)))
+    raise FileRejected(name, "file.header", "a column name appears twice (ignoring case)", line=1,
+                       found="; ".join(", ".join(names) for names in repeated))
 
 
 def read_manifest(path: Path, contract: Contract) -> dict | None:

@@ -22,10 +22,11 @@ import pandas as pd
 
 from config.contracts import Contract
 from config.settings import Settings
-from ingest import engine, file_checks, readers, row_checks
+from ingest import engine, file_checks, readers, redact, row_checks
 from ingest.errors import FileRejected
 from ingest.pseudonymise import PendingPseudonyms
 from ingest.reference import load_reference_tables
+from ingest.repeated_rows import collapse_repeated_rows, collapsed_warning
 from ingest.row_checks import lit
 from ingest.transform_sql import FILES_TABLE, accepted_rows_sql, optout_persons_sql
 
@@ -42,6 +43,7 @@ class Delivery:
     manifest: dict | None = None
     header: list[str] | None = None  # CSV: read with the file checks; XLSX/Parquet: read with the rows
     extra: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # besides extra columns: header case, line ends, ...
     received_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     claimed_at: str | None = None  # when the file was claimed from landing (delivery order); see lake.current
     declared: dict = field(default_factory=dict)  # declared_period and version (lake.declared)
@@ -61,6 +63,9 @@ class Written:
     opted_out: int
     periods: list[str]
     extra: list[str]
+    warnings: list[str] = field(default_factory=list)
+    collapsed: int = 0  # rows repeating an earlier row in every column (contract duplicate_rows: collapse)
+    redactions: dict[str, int] = field(default_factory=dict)  # identifiers replaced in free text, by placeholder
 
 
 @dataclass
@@ -88,6 +93,7 @@ def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> Gr
         live = _passing(outcome, live, lambda k: _check_counts(group[k], received[k]))
         if not live:
             return outcome
+        collapsed = collapse_repeated_rows(con, contract)
         pseudonyms = _start_pseudonyms(con, contract, key)
         con.execute(row_checks.build_violations(contract, settings.allow_test_nhs_numbers))
         flagged = dict(con.execute("select _file, count(distinct _line) from violations group by _file").fetchall())
@@ -100,14 +106,17 @@ def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> Gr
         _register_files(con, group, live)
         if pseudonyms:
             pseudonyms.register(con)
+        redactions = redact.register_redacted(con, contract, live) if redact.redacted_columns(contract) else {}
         accepted, periods = _write_accepted(con, contract, settings, group)
         if any(rejected[k] for k in live):
             _write_quarantine(con, group, parse_rejects)
         for k in live:
-            passed = received[k] - rejected[k]  # every violation is on a parsed row: no second count needed
+            passed = received[k] - rejected[k] - collapsed.get(k, 0)  # violations are on parsed, kept rows
+            warnings = group[k].warnings + ([collapsed_warning(collapsed[k])] if collapsed.get(k) else [])
             outcome.outcomes[k] = Written(received=received[k], rejected=rejected[k], accepted=accepted.get(k, 0),
                                           opted_out=passed - accepted.get(k, 0), periods=periods.get(k, []),
-                                          extra=group[k].extra)
+                                          extra=group[k].extra, warnings=warnings, collapsed=collapsed.get(k, 0),
+                                          redactions=redactions.get(k, {}))
         return outcome
     finally:
         if pseudonyms:
@@ -165,8 +174,11 @@ def _read(con: duckdb.DuckDBPyConnection, group: list[Delivery],
     else:
         header, read = (readers.read_xlsx(con, first.path, contract) if contract.file.format == "xlsx"
                         else readers.read_parquet(con, first.path))
-        first.extra = file_checks.check_header(first.name, header, contract)
+        match = file_checks.check_header(first.name, header, contract)
+        first.extra, first.warnings = match.extra, first.warnings + match.warnings
+        readers.name_source_columns(con, header, match.header)
         readers.type_source(con, build)
+    first.warnings = first.warnings + read.warnings
     outcome.unparseable = dict(enumerate(read.rows_unparseable))
     return outcome, [p + u for p, u in zip(read.rows_parsed, read.rows_unparseable, strict=True)]
 

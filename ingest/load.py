@@ -22,9 +22,11 @@ from config import names
 from config.contracts import Contract, contract_for_feed, contract_for_file
 from config.settings import Settings, get_pseudonym_key, get_settings
 from ingest import file_checks
+from ingest.archive import archive_delivery
 from ingest.claim import claimed_at, is_claimed
 from ingest.errors import FileRejected
 from ingest.group_rows import Delivery, Written, check_and_write
+from ingest.workbook_checks import check_workbook
 from lake.current import TIME_FORMAT
 from lake.declared import DeclarationError, declared
 from lake.ledger import find_loaded, ledger_lock, write_entry
@@ -43,11 +45,13 @@ class IngestResult:
     rows_accepted: int = 0
     rows_rejected: int = 0
     rows_opted_out: int = 0
+    rows_collapsed: int = 0  # repeats of an earlier row, where the contract collapses them (opt-out lists)
     period_start: str | None = None
     period_end: str | None = None
     periods: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     duplicate_of: str | None = None
+    redactions: dict[str, int] = field(default_factory=dict)  # identifiers replaced in free text, by placeholder
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -58,6 +62,9 @@ class IngestResult:
         text = (f"{self.file}: loaded {self.rows_accepted:,} of {self.rows_received:,} rows into {self.feed_id} "
                 f"(quarantined {self.rows_rejected:,}, opted out {self.rows_opted_out:,}; "
                 f"periods {self.period_start} to {self.period_end})")
+        if self.redactions:
+            found = ", ".join(f"{kind} {n:,}" for kind, n in self.redactions.items())
+            text += f"; redacted {sum(self.redactions.values()):,} identifiers in free text ({found})"
         return text + "".join(f"; warning: {w}" for w in self.warnings)
 
 
@@ -169,6 +176,7 @@ def _receive(path: Path, feed_id: str | None, settings: Settings, landing_root: 
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
     file_checks.check_inside(path, landing_root or _delivery_folder(path, settings))
+    file_checks.check_link(path, (settings.work_dir, settings.landing_dir, settings.inbox_dir))
     contract = (contract_for_feed(settings.contracts_dir, feed_id) if feed_id
                 else _contract_or_reject(settings, name))
     scan = file_checks.scan_bytes(path, contract)  # one pass: checksum, encoding, layout (raised after the record)
@@ -186,8 +194,10 @@ def _receive(path: Path, feed_id: str | None, settings: Settings, landing_root: 
         file_checks.check_manifest_checksum(name, delivery.manifest, scan.sha256)
         delivery.declared = _declaration(contract, name, delivery.manifest)
         if contract.file.format == "csv":
-            delivery.header = file_checks.read_csv_header(path, contract)
-            delivery.extra = file_checks.check_header(name, delivery.header, contract)
+            match = file_checks.check_header(name, file_checks.read_csv_header(path, contract), contract)
+            delivery.header, delivery.extra, delivery.warnings = match.header, match.extra, match.warnings
+        elif contract.file.format == "xlsx":
+            check_workbook(path, contract)
     except FileRejected as exc:
         _record_refusal(settings, delivery, exc)
         raise
@@ -282,12 +292,15 @@ def _commit(settings: Settings, delivery: Delivery, written: Written) -> IngestR
     result = IngestResult(batch_id=batch_id, feed_id=contract.feed_id, file=delivery.name,
                           sha256=delivery.scan.sha256, status="loaded", rows_received=written.received,
                           rows_accepted=written.accepted, rows_rejected=written.rejected,
-                          rows_opted_out=written.opted_out, period_start=periods[0] if periods else None,
+                          rows_opted_out=written.opted_out, rows_collapsed=written.collapsed,
+                          period_start=periods[0] if periods else None,
                           period_end=_period_end(periods[-1], contract.period.grain) if periods else None,
-                          periods=periods,
-                          warnings=[f"extra column {c!r} not in the contract was ignored" for c in written.extra])
+                          periods=periods, redactions=written.redactions,
+                          warnings=[f"extra column {c!r} not in the contract was ignored" for c in written.extra]
+                          + written.warnings)
     counts = {k: getattr(result, k) for k in ("rows_received", "rows_accepted", "rows_rejected", "rows_opted_out",
-                                              "period_start", "period_end", "periods", "warnings")}
+                                              "rows_collapsed", "period_start", "period_end", "periods", "warnings",
+                                              "redactions")}
     base = _base(delivery)
     with ledger_lock(settings):
         earlier = find_loaded(settings, delivery.scan.sha256, contract.feed_id)  # a twin may have won the race
@@ -342,10 +355,7 @@ def _archive(path: Path, settings: Settings, feed_id: str, batch_id: str) -> Non
     """Files claimed from landing move to the archive; files ingested from elsewhere are left alone."""
     if not is_claimed(path, settings) or not path.exists():
         return
-    target = settings.archive_dir / feed_id / batch_id
-    target.mkdir(parents=True, exist_ok=True)
-    for item in path.parent.glob(path.name + "*"):
-        os.replace(item, target / item.name)
+    archive_delivery(path, settings, feed_id, batch_id)
 
 
 def _period_end(period_start: str, grain: str) -> str:

@@ -20,11 +20,14 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+from python_calamine import CalamineError
 
 from config.contracts import Contract
 from ingest.errors import FileRejected
+from ingest.line_ends import copy_with_lf_ends
 from ingest.lines import accepted_record_lines, lines_at_offsets
 from ingest.row_checks import lit
+from ingest.workbook_checks import unreadable_sheet
 
 SOURCE_TABLE = "src"
 PARSE_REJECTS_TABLE = "parse_rejects"
@@ -52,6 +55,7 @@ class ReadResult:
     rows_parsed: list[int]
     rows_unparseable: list[int]
     excluded: list[int] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # of a file read alone (e.g. its line ends mix)
 
 
 def _quote(name: str) -> str:
@@ -118,9 +122,27 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, header: list[str], cont
     ``data_lines`` is the number of lines after the header when every line is one record (no quote character,
     no blank line: known from the byte scan), else None. Then the file is first read as a group of one (small
     buffers, record ``k`` on line ``k + 2``); if that parse rejected anything or missed a line, the file is
-    parsed again with the default buffer and its lines are numbered from the file.
+    parsed again with the default buffer and its lines are numbered from the file. A file the parser gives up
+    on because its line ends mix CRLF and LF is read again from a copy with one line end (ingest.line_ends).
     """
     text_path = _to_utf8(path, contract.file.encoding, tmp_dir)
+    try:
+        return _read_text(con, path, text_path, header, contract, build, data_lines)
+    except FileRejected as exc:
+        if exc.rule != "file.parse":
+            raise
+        unified = tmp_dir / (path.name + ".lf")
+        ends = copy_with_lf_ends(text_path, unified)
+        if not ends.mixed:
+            raise
+    read = _read_text(con, path, unified, header, contract, build, data_lines)
+    read.warnings.append(ends.warning())
+    return read
+
+
+def _read_text(con: duckdb.DuckDBPyConnection, path: Path, text_path: Path, header: list[str],
+               contract: Contract, build: Build, data_lines: int | None) -> ReadResult:
+    """``read_csv`` of a UTF-8 file (``path`` names the delivery in a refusal)."""
     columns = _columns(header)
     if data_lines is not None:
         with _whole_file_refusal(path):
@@ -204,6 +226,13 @@ def _cell_text(value: object, contract: Contract) -> object:
     return str(value)
 
 
+def name_source_columns(con: duckdb.DuckDBPyConnection, delivered: list[str], matched: list[str]) -> None:
+    """Give the columns of ``src`` the contract's names where the delivered header spelled them in another case."""
+    for old, new in zip(delivered, matched, strict=False):
+        if old != new:
+            con.execute(f"alter table {SOURCE_TABLE} rename column {_quote(old)} to {_quote(new)}")
+
+
 def type_source(con: duckdb.DuckDBPyConnection, build: Build) -> None:
     """Type and flag the rows of ``src`` (XLSX, Parquet: it carries ``_line``) and expose them as view ``typed``."""
     con.execute(build(SOURCE_TABLE, ("_line",)))
@@ -219,7 +248,10 @@ def _no_parse_rejects(con: duckdb.DuckDBPyConnection) -> None:
 
 def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract) -> tuple[list[str], ReadResult]:
     sheet = contract.file.sheet if contract.file.sheet else 0
-    frame = pd.read_excel(path, sheet_name=sheet, engine="calamine", dtype=object, header=0)
+    try:
+        frame = pd.read_excel(path, sheet_name=sheet, engine="calamine", dtype=object, header=0)
+    except CalamineError as exc:  # the workbook opened in the file checks; its sheet's XML is damaged
+        raise unreadable_sheet(path.name, sheet, exc) from None
     header = [str(c).strip() for c in frame.columns]
     frame.columns = header
     frame = frame.dropna(how="all")

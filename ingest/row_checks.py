@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from config.contracts import Column, Contract
 
-# Values of personal fields never leave ingest, not even in the quarantine.
+# Values of personal fields and free text never leave ingest as written, not even in the quarantine.
 WITHHELD = "<withheld: personal field>"
 
 
@@ -95,7 +95,7 @@ def text_col(col: Column) -> str:
 
 
 def _shown(col: Column) -> str:
-    return lit(WITHHELD) if col.personal else text_col(col)
+    return lit(WITHHELD) if col.withheld else text_col(col)
 
 
 def column_rules(col: Column, contract: Contract, allow_test_range: bool = False) -> list[tuple[str, str, str]]:
@@ -150,7 +150,7 @@ def verdicts(contract: Contract, allow_test_range: bool = False) -> list[tuple[s
            for col in contract.columns for rule_id, broken, message in column_rules(col, contract, allow_test_range)]
     for rule in contract.rules:
         shown = " || ' / ' || ".join(
-            f"coalesce(cast({q(c)} as varchar), '')" if not contract.column(c).personal else lit(WITHHELD)
+            f"coalesce(cast({q(c)} as varchar), '')" if not contract.column(c).withheld else lit(WITHHELD)
             for c in rule.columns
         )
         out.append((rule.id, ", ".join(rule.columns), shown, rule.description, f"not coalesce(({rule.sql}), true)"))
@@ -228,7 +228,7 @@ def _duplicate_keys(contract: Contract) -> str:
     key = ", ".join(["_file"] + [q(k) for k in contract.primary_key])
     same = " and ".join(f"t.{q(k)} is not distinct from d.{q(k)}" for k in ["_file", *contract.primary_key])
     key_shown = " || ' / ' || ".join(
-        f"coalesce(cast({q(k)} as varchar), '')" if not contract.column(k).personal else lit(WITHHELD)
+        f"coalesce(cast({q(k)} as varchar), '')" if not contract.column(k).withheld else lit(WITHHELD)
         for k in contract.primary_key
     )
     repeated = f"(select {key} from typed group by {key} having count(*) > 1)"

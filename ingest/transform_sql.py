@@ -1,4 +1,5 @@
-"""The personal-data boundary as SQL: pseudonymise, derive age, drop, remove opt-outs, add lineage columns."""
+"""The personal-data boundary as SQL: pseudonymise, derive age, drop, redact free text, remove opt-outs, add lineage
+columns."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from config.contracts import Column, Contract
 from config.settings import Settings
 from ingest import engine
 from ingest.pseudonymise import PSEUDONYMS
+from ingest.redact import REDACTED, redacted_columns, redacted_name
 from ingest.row_checks import lit, pseudonym_col, q
 from lake.ledger import list_in_force
 from lake.schema import output_name
@@ -48,6 +50,11 @@ def treated_columns(contract: Contract) -> list[str]:
     out: list[str] = []
     for col in contract.columns:
         name = q(col.name)
+        if col.dropped:
+            continue
+        if col.free_text == "redact":
+            out.append(f"_rd.{q(redacted_name(col))} as {name}")  # ingest.redact
+            continue
         match col.personal:
             case None:
                 out.append(f"{name}")
@@ -77,11 +84,15 @@ def _ages(contract: Contract) -> str:
 
 
 def _joined(contract: Contract) -> str:
-    """The join to the pseudonyms of the rows (ingest.pseudonymise), when the contract has any. A left join: a
-    row can never be lost here (every row of ``typed`` has its ``_rid`` in ``_pseudonyms``)."""
-    if not any(c.personal == "pseudonymise" for c in contract.columns):
-        return ""
-    return f" left join {PSEUDONYMS} _ps on _ps._rid = _a._rid"
+    """The joins to the pseudonyms (ingest.pseudonymise) and the redacted free text (ingest.redact) of the rows,
+    when the contract has any. Left joins: a row can never be lost here (every row written has its ``_rid`` in
+    ``_pseudonyms`` and ``_redacted``)."""
+    joins = ""
+    if any(c.personal == "pseudonymise" for c in contract.columns):
+        joins += f" left join {PSEUDONYMS} _ps on _ps._rid = _a._rid"
+    if redacted_columns(contract):
+        joins += f" left join {REDACTED} _rd on _rd._rid = _a._rid"
+    return joins
 
 
 def period_sql(contract: Contract) -> str:

@@ -19,8 +19,10 @@ LEDGER_COLUMNS = {
     "batch_id": "VARCHAR", "feed_id": "VARCHAR", "organisation": "VARCHAR", "file": "VARCHAR",
     "sha256": "VARCHAR", "status": "VARCHAR", "reason": "VARCHAR", "periods": "VARCHAR[]",
     "period_start": "VARCHAR", "period_end": "VARCHAR", "rows_received": "BIGINT", "rows_accepted": "BIGINT",
-    "rows_rejected": "BIGINT", "rows_opted_out": "BIGINT", "received_at": "VARCHAR", "finished_at": "VARCHAR",
+    "rows_rejected": "BIGINT", "rows_opted_out": "BIGINT", "rows_collapsed": "BIGINT",
+    "received_at": "VARCHAR", "finished_at": "VARCHAR",
     "claimed_at": "VARCHAR", "declared_period": "VARCHAR", "version": "BIGINT", "replaces": "VARCHAR",
+    "redactions": "MAP(VARCHAR, BIGINT)",  # identifiers replaced in free text, by placeholder (ingest.redact)
 }
 
 

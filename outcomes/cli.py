@@ -65,34 +65,43 @@ def ingest(
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON lines.")] = False,
 ) -> None:
     """Validate files against their contracts and load them into the lake, a line per file as each finishes
-    (opt-out lists first, then feed by feed). Exit 1 if any file was refused."""
+    (opt-out lists first, then feed by feed). Exit 1 if any file was refused or failed; a fault (not a data
+    error) is one line too, its traceback logged with --verbose."""
     from ingest.errors import FileRejected
     from ingest.load import ingest_files
+    from outcomes.optout_alerts import alert_if_refused_list
 
     settings = get_settings()
     refused = 0
-    unexpected: list[Exception] = []
 
     def report(path: Path, outcome) -> None:  # printed as each file finishes
         nonlocal refused
+        alert_if_refused_list(settings, path, outcome, feed)
         if isinstance(outcome, FileRejected):
             refused += 1
             _emit(as_json, {"file": str(path), "status": "rejected", **outcome.to_dict(),
                             "reason": outcome.describe()}, f"[red]refused[/] {outcome.describe()}")
         elif isinstance(outcome, Exception):
             refused += 1
-            if not isinstance(outcome, FileNotFoundError | SettingsError | ValueError):
-                unexpected.append(outcome)
-            _emit(as_json, {"file": str(path), "status": "error", "reason": str(outcome)}, f"[red]error[/] {outcome}")
+            reason = _one_line(path, outcome)
+            _emit(as_json, {"file": str(path), "status": "error", "reason": reason}, f"[red]error[/] {reason}")
         else:
             colour = "green" if outcome.status == "loaded" else "yellow"
             _emit(as_json, outcome.to_dict(), f"[{colour}]{outcome.status}[/] {outcome.summary()}")
 
     ingest_files(paths, feed_id=feed, settings=settings, on_result=report)
-    if unexpected:  # a fault, not a data error: show where it came from once every other file is done
-        raise unexpected[0]
     if refused:
         raise typer.Exit(1)
+
+
+def _one_line(path: Path, exc: Exception) -> str:
+    """A file's error as one line. A fault that is not an operational error (a missing file or setting, an
+    invalid contract) names its type and the file, and its traceback is logged (shown with --verbose)."""
+    first = (str(exc).splitlines() or [""])[0]
+    if isinstance(exc, FileNotFoundError | SettingsError | ValueError):
+        return first
+    logging.getLogger(__name__).info("%s: ingest failed", path, exc_info=exc)
+    return f"{path.name}: {type(exc).__name__}: {first} (a fault, not a data error: --verbose shows where)"
 
 
 def _emit(as_json: bool, data: dict, text: str) -> None:
@@ -188,7 +197,8 @@ def status(
     t = report["totals"]
     out.print(f"{t['files']} files: {t['loaded']} loaded, {t['rejected']} rejected, {t['duplicate']} duplicate; "
               f"rows received {t['rows_received']:,}, accepted {t['rows_accepted']:,}, "
-              f"quarantined {t['rows_quarantined']:,}, opted out {t['rows_opted_out']:,}", highlight=False)
+              f"quarantined {t['rows_quarantined']:,}, opted out {t['rows_opted_out']:,}; "
+              f"identifiers redacted from free text {t['redactions']:,}", highlight=False)
     for p in report["publications"]:
         out.print(f"published: {p['table']} {p['version']} ({p['rows']} rows) at {p['path']}", highlight=False)
     if not report["publications"]:
@@ -201,15 +211,41 @@ def _n(value: object) -> str:
 
 @app.command()
 def alerts(limit: Annotated[int, typer.Option(help="Show the latest N alerts.")] = 20) -> None:
-    """Failure and late-feed alerts recorded by the DAGs."""
+    """Alerts: failed tasks, late feeds and refused opt-out lists."""
     from outcomes.alerts import read_alerts
 
     rows = read_alerts()[-limit:]
     if not rows:
         out.print("no alerts")
     for a in rows:
-        out.print(f"{a.get('time')} {a.get('kind')} {a.get('dag_id')}.{a.get('task_id')}: {a.get('reason')}",
+        where = ".".join(p for p in (a.get("dag_id"), a.get("task_id")) if p)
+        out.print(f"{a.get('when')} {a.get('kind')} {where + ': ' if where else ''}{a.get('reason')}",
                   highlight=False, soft_wrap=True)
+
+
+@app.command()
+def purge(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be removed; remove nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Remove delivered files archived longer ago than the retention period (OUTCOMES_ARCHIVE_RETENTION_DAYS,
+    default 30) from the identifiable zone's archive. Never touches the lake."""
+    from ingest.archive import purge_archive
+
+    settings = get_settings()
+    result = purge_archive(settings, dry_run=dry_run)
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2))
+        return
+    table = Table(title=f"Archive {settings.archive_dir} ({'dry run' if dry_run else 'purged'})")
+    for col in ("feed", "batch", "archived at (UTC)", "age (days)", "files", "bytes"):
+        table.add_column(col, overflow="fold")
+    for d in result.expired:
+        table.add_row(d.feed_id, d.batch_id, d.archived_at[:16].replace("T", " "), f"{d.age_days:.1f}",
+                      "\n".join(d.files), f"{d.size_bytes:,}")
+    if result.expired:
+        out.print(table)
+    out.print(result.summary(), highlight=False)
 
 
 @contracts_app.command("check")

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from config import names
-from config.settings import KEY_ENV, Settings, get_settings
+from config.settings import KEY_AIRFLOW_ID, KEY_ENV, Settings, SettingsError, get_pseudonym_key, get_settings
 
 PUBLISHED_TABLE = "ed_four_hour_performance"
 
@@ -27,11 +27,23 @@ def say(message: str) -> None:
 
 def prepare_environment() -> None:
     """A throwaway key for the demo only (held in this process's environment, never written anywhere)."""
-    if not os.environ.get(KEY_ENV):
+    if not _key_configured():
         os.environ[KEY_ENV] = secrets.token_urlsafe(32)
-        say(f"{KEY_ENV} was not set: using a throwaway random demo key (never stored; set your own for real use)")
+        say(f"no pseudonymisation key was set ({KEY_ENV}, or the Airflow Variable or Connection "
+            f"{KEY_AIRFLOW_ID!r}): using a throwaway random demo key (never stored; set your own for real use)")
     # Synthetic NHS Numbers come from the NHS test range (999...), which a live deployment rejects.
     os.environ.setdefault("OUTCOMES_ALLOW_TEST_NHS_NUMBERS", "1")
+
+
+def _key_configured() -> bool:
+    """A key is set in the environment or in an Airflow Variable or Connection (Airflow inherits this environment)."""
+    if os.environ.get(KEY_ENV):
+        return True  # a key too short is refused by ingest, with the reason
+    try:
+        get_pseudonym_key()
+    except SettingsError:
+        return False
+    return True
 
 
 def generate_extracts(settings: Settings, scale: float, months: int, feeds: list[str] | None) -> list[Path]:
@@ -60,7 +72,7 @@ def deliver(settings: Settings, files: list[Path], optout: bool) -> dict[str, li
         mine = [f for f in files if f.parent == settings.synth_dir / contract.landing_subdir()
                 and contract.matches(f.name)]
         if mine:
-            drop_files(mine, names.landing_folder(settings, contract))
+            drop_files(mine, names.landing_folder(settings, contract), zone_root=settings.identifiable_dir)
             by_feed[contract.feed_id] = mine
     return by_feed
 
@@ -113,7 +125,8 @@ def print_summary(settings: Settings, handle_url: str, elapsed: float) -> None:
     print(f"Files: {t['files']} delivered, {t['loaded']} loaded, {t['rejected']} refused whole, "
           f"{t['duplicate']} duplicates skipped")
     print(f"Rows: {t['rows_received']:,} received, {t['rows_accepted']:,} accepted, "
-          f"{t['rows_quarantined']:,} quarantined, {t['rows_opted_out']:,} removed (national data opt-out)")
+          f"{t['rows_quarantined']:,} quarantined, {t['rows_opted_out']:,} removed (national data opt-out); "
+          f"{t['redactions']:,} identifiers redacted from free text")
     for row in report["ledger"]:
         if row["status"] == "rejected":
             print(f"  refused: {row['reason']}")
@@ -121,7 +134,9 @@ def print_summary(settings: Settings, handle_url: str, elapsed: float) -> None:
         print(f"Published: {pub['table']} {pub['version']}, {pub['rows']} rows")
     print("\nWhere everything is:")
     for label, path in [
-        ("synthetic extracts", settings.synth_dir), ("landing folders", settings.landing_dir),
+        ("synthetic extracts", settings.synth_dir),
+        ("identifiable zone (owner-only)", settings.identifiable_dir), ("landing folders", settings.landing_dir),
+        ("archive of delivered files", settings.archive_dir),
         ("raw lake (Parquet batches)", settings.raw_dir), ("quarantine (rejected rows)", settings.quarantine_dir),
         ("load ledger", settings.ledger_dir), ("warehouse (dbt)", settings.warehouse_path),
         ("analyst snapshot (read-only)", settings.snapshot_path), ("publications", settings.publications_dir),

@@ -80,13 +80,22 @@ def files_for_run(feed_id: str, path: str | None = None) -> list[str]:
 def ingest_one(path: str, feed_id: str) -> dict:
     """Ingest one claimed file and return the raw asset event's extra for its batch.
 
-    Raises FileRejected (a data error), FileNotFoundError (the file is gone: retrying cannot help) or
-    AlreadyLoaded (a duplicate delivery). A rerun after success finds the archived copy and is a duplicate.
+    Raises FileRejected (a data error; a refused opt-out list raises its alert first), FileNotFoundError (the
+    file is gone: retrying cannot help) or AlreadyLoaded (a duplicate delivery). A rerun after success finds the
+    archived copy and is a duplicate.
     """
+    from config.settings import get_settings
     from ingest.claim import locate
+    from ingest.errors import FileRejected
     from ingest.load import ingest_file
+    from outcomes.optout_alerts import alert_if_refused_list
 
-    result = ingest_file(locate(path, feed_id), feed_id=feed_id)
+    settings = get_settings()
+    try:
+        result = ingest_file(locate(path, feed_id, settings), feed_id=feed_id, settings=settings)
+    except FileRejected as exc:
+        alert_if_refused_list(settings, path, exc, feed_id)
+        raise
     info = result.to_dict()
     print(f"{Path(path).name}: {info}")
     if result.status == "duplicate":
@@ -101,5 +110,6 @@ def ingest_one(path: str, feed_id: str) -> dict:
         "rows_accepted": result.rows_accepted,
         "rows_rejected": result.rows_rejected,
         "rows_opted_out": result.rows_opted_out,
+        "redactions": result.redactions,
         "source_file": Path(path).name,
     }

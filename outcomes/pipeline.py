@@ -26,8 +26,9 @@ class RunSummary:
         accepted = sum(r["rows_accepted"] for r in self.loaded)
         quarantined = sum(r["rows_rejected"] for r in self.loaded)
         opted_out = sum(r["rows_opted_out"] for r in self.loaded)
+        redacted = sum(sum(r.get("redactions", {}).values()) for r in self.loaded)
         lines.append(f"rows: received {received:,}, accepted {accepted:,}, quarantined {quarantined:,}, "
-                     f"opted out {opted_out:,}")
+                     f"opted out {opted_out:,}; identifiers redacted from free text {redacted:,}")
         lines += [f"  refused {r['reason']}" for r in self.refused]
         if self.build:
             lines.append(f"dbt: {self.build['models']} models, {self.build['tests']} tests passed")
@@ -39,8 +40,10 @@ class RunSummary:
 def ingest_many(paths: list[Path], settings: Settings, summary: RunSummary) -> None:
     from ingest.errors import FileRejected
     from ingest.load import ingest_files
+    from outcomes.optout_alerts import alert_if_refused_list
 
     for path, outcome in zip(paths, ingest_files(paths, settings=settings), strict=True):
+        alert_if_refused_list(settings, path, outcome)
         if isinstance(outcome, FileRejected):
             log.warning("%s", outcome.describe())
             summary.refused.append({"file": str(path), "reason": outcome.describe()})

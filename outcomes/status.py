@@ -75,6 +75,7 @@ def status_report(settings: Settings | None = None) -> dict:
         "rows_accepted": sum(r.get("rows_accepted") or 0 for r in rows if r["status"] == "loaded"),
         "rows_quarantined": sum(r.get("rows_rejected") or 0 for r in rows if r["status"] == "loaded"),
         "rows_opted_out": sum(r.get("rows_opted_out") or 0 for r in rows if r["status"] == "loaded"),
+        "redactions": sum(sum((r.get("redactions") or {}).values()) for r in rows if r["status"] == "loaded"),
     }
     return {"work_dir": str(settings.work_dir), "totals": totals, "feeds": feed_summaries(rows, settings),
             "ledger": rows,

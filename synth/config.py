@@ -17,6 +17,7 @@ DEFAULT_DEFECT_RATES: dict[str, float] = {
     "duplicate_row": 0.001,
     "unknown_ods_code": 0.0005,
     "unknown_specialty_code": 0.0005,
+    "identifier_in_free_text": 0.05,  # an NHS Number, phone number, postcode, e-mail or date in a comment
 }
 
 

@@ -53,6 +53,10 @@ class Context:
             self._persistent[name] = build()
         return self._persistent[name]
 
+    def persisted(self, name: str) -> Any | None:
+        """What ``persistent(name, ...)`` holds, or None when nothing asked for it in this run."""
+        return self._persistent.get(name)
+
     def done_with(self, index: int, keep: dict[str, int]) -> None:
         """Drop shared events no later month needs (``keep`` = months a family is still read back)."""
         for key in [k for k in self._cache if k[1] <= index - keep.get(k[0], 0)]:

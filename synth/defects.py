@@ -3,8 +3,9 @@
 Which defects a feed can carry follows from its contract, so a new feed gets defects without new code:
 an ``nhs_number`` check -> wrong check digits; the ``ethnic_categories`` code list -> blanks and unknown codes;
 a rule ``end >= start`` -> the end moved before the start; ``not_future`` -> a date five years ahead;
-an ODS site code list -> an unknown site; the ``specialties`` list -> an unknown specialty; every feed -> duplicate
-rows. Line numbers count the header as line 1.
+an ODS site code list -> an unknown site; the ``specialties`` list -> an unknown specialty; a ``free_text: redact``
+column -> an identifier typed into the text (synth.free_text); every feed -> duplicate rows. Line numbers count the
+header as line 1.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ def applicable_kinds(contract: Contract) -> dict[str, str]:
             kinds["unknown_ods_code"] = col.name
         if col.code_list == "specialties" and "unknown_specialty_code" not in kinds:
             kinds["unknown_specialty_code"] = col.name
+        if col.free_text == "redact" and "identifier_in_free_text" not in kinds:
+            kinds["identifier_in_free_text"] = col.name
     pairs = _rule_pairs(contract)
     if pairs:
         end, start = pairs[0]
@@ -108,9 +111,13 @@ def inject_row_defects(df: pd.DataFrame, contract: Contract, cfg: SynthConfig, r
         rows, before = rows[keep], before[keep]
         if not len(rows):
             continue
+        details: list[str | None] = [None] * len(rows)
         if kind == "nhs_number_invalid_check_digit":
             from synth.nhs import corrupt_check_digit
             after = corrupt_check_digit(before.astype(np.int64), rng).astype("U10")
+        elif kind == "identifier_in_free_text":
+            from synth.free_text import with_identifiers
+            after, details = with_identifiers(before, rng)
         elif kind == "ethnicity_missing":
             after = np.full(len(rows), None, dtype=object)
         elif kind == "ethnicity_unknown_code":
@@ -137,8 +144,8 @@ def inject_row_defects(df: pd.DataFrame, contract: Contract, cfg: SynthConfig, r
         series.iloc[rows] = after if after.dtype != object else list(after)
         df[column] = series
         shown = after.astype(object)
-        for r, b, a in zip(rows, before, shown, strict=True):  # one entry per injected defect (a few per file)
-            touched.append((int(r), kind, column, _text(b), _text(a), None))
+        for r, b, a, d in zip(rows, before, shown, details, strict=True):  # one entry per defect (a few a file)
+            touched.append((int(r), kind, column, _text(b), _text(a), d))
     # Duplicates: exact copies of untouched rows, placed straight after the original.
     clean_rows = np.setdiff1d(np.arange(n), [t[0] for t in touched])
     dup_src = np.sort(rng.choice(clean_rows, size=min(counts["duplicate_row"], len(clean_rows)), replace=False))
@@ -148,7 +155,8 @@ def inject_row_defects(df: pd.DataFrame, contract: Contract, cfg: SynthConfig, r
     first = np.ones(len(new_order), dtype=bool)
     first[1:] = new_order[1:] != new_order[:-1]
     line_of[new_order[first]] = np.flatnonzero(first) + first_line
-    defects = [Defect(feed_id, rel_file, kind, int(line_of[r]), column, b, a) for r, kind, column, b, a, _ in touched]
+    defects = [Defect(feed_id, rel_file, kind, int(line_of[r]), column, b, a, d)
+               for r, kind, column, b, a, d in touched]
     for src in dup_src:
         defects.append(Defect(feed_id, rel_file, "duplicate_row", int(line_of[src]) + 1, None,
                               detail=f"exact copy of line {int(line_of[src])}"))

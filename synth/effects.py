@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from synth.calendar import SEASON, WEEKDAY_URGENT
-from synth.feeds import ecds
+from synth.feeds import acute, ecds, readmissions
 
 
-def describe() -> dict:
+def describe(ctx=None) -> dict:
+    """The model's constants, and with the run's context the intended readmission rates of its index discharges."""
+    readmission = readmissions.describe()
+    intended = acute.intended(ctx) if ctx is not None else None
+    if intended is not None:
+        readmission["intended"] = intended
     return {
         "ecds_attendance_rate_ratio_by_imd_quintile": {str(q): float(ecds.IMD_RATE_RATIO[q]) for q in range(1, 6)},
         "ecds_median_minutes_by_site": dict(zip(ecds.SITES.tolist(), ecds.SITE_MEDIAN_MIN.tolist(), strict=True)),
         "ecds_worse_site": "RWP50",
         "seasonality_by_calendar_month": {str(m): float(SEASON[m]) for m in range(1, 13)},
         "urgent_weekday_pattern_mon_to_sun": WEEKDAY_URGENT.tolist(),
+        "emergency_readmission_30d": readmission,
     }

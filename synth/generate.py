@@ -186,7 +186,7 @@ def generate(cfg: SynthConfig, progress: Progress = None) -> SynthReport:
                    "clean": cfg.clean, "population": cfg.population, "persons": cfg.n_persons,
                    "feeds": [f.feed_id for f in selected],
                    "defect_rates": {k: cfg.rate(k) for k in cfg.defect_rates}},
-        "effects": effects.describe(),
+        "effects": effects.describe(ctx),
         "rows_by_feed": dict(sorted(run.rows.items())),
         "defect_counts": dict(sorted(run.counts.items())),
         "deliveries": sorted(run.deliveries, key=lambda d: (d["delivered_at"], d["file"])),

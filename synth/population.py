@@ -88,13 +88,21 @@ class Population:
         }
 
     def age_at(self, idx: np.ndarray, when: np.ndarray) -> np.ndarray:
-        """Completed years of age at ``when`` (datetime64), vectorised."""
-        dob = self.dob[idx]
-        y_when = when.astype("datetime64[Y]").astype(int)
-        y_dob = dob.astype("datetime64[Y]").astype(int)
-        md_when = (when.astype("datetime64[D]") - when.astype("datetime64[Y]").astype("datetime64[D]")).astype(int)
-        md_dob = (dob - dob.astype("datetime64[Y]").astype("datetime64[D]")).astype(int)
-        return y_when - y_dob - (md_when < md_dob)
+        """Completed years of age at ``when`` (datetime64), vectorised; as the ingest derives it (a birthday not
+        yet reached when month * 100 + day of ``when`` is below that of the date of birth)."""
+        return completed_years(self.dob[idx], np.asarray(when))
+
+
+def completed_years(dob: np.ndarray, when: np.ndarray) -> np.ndarray:
+    def year_and_day(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        year = d.astype("datetime64[Y]")
+        month = d.astype("datetime64[M]")
+        day = (d.astype("datetime64[D]") - month.astype("datetime64[D]")).astype(np.int64)
+        return year.astype(np.int64), (month - year).astype(np.int64) * 100 + day
+
+    y_when, md_when = year_and_day(when)
+    y_dob, md_dob = year_and_day(dob)
+    return y_when - y_dob - (md_when < md_dob)
 
 
 def _draw_ages(geo: Geography, lsoa: np.ndarray, rng: np.random.Generator) -> np.ndarray:

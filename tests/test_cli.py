@@ -12,7 +12,7 @@ import pytest
 from tests.ingest.ecds_rows import row, write_ecds
 
 OUTCOMES = str(Path(sys.executable).with_name("outcomes"))
-COMMANDS = ["synth", "ingest", "build", "publish", "run", "status", "alerts", "contracts"]
+COMMANDS = ["synth", "ingest", "build", "publish", "run", "status", "alerts", "contracts", "purge"]
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -56,3 +56,117 @@ def test_status_on_an_empty_working_folder(settings):
     result = cli("status", "--json", env=dict(os.environ))
     assert result.returncode == 0
     assert json.loads(result.stdout)["totals"]["files"] == 0
+
+
+def _truncated_workbook(folder: Path) -> Path:
+    from tests.ingest.reablement_rows import episode, write_workbook
+
+    path = write_workbook(folder / "HC_Reablement_2025-04.xlsx", [episode(i) for i in range(5)])
+    path.write_bytes(path.read_bytes()[:2000])
+    return path
+
+
+def _csv_named_xlsx(folder: Path) -> Path:
+    path = folder / "HC_Reablement_2025-05.xlsx"
+    path.write_text("episode_id,nhs_number\nEP1,9434765919\n")
+    return path
+
+
+def _link_outside(folder: Path) -> Path:
+    secret = folder / "elsewhere" / "private.csv"
+    secret.parent.mkdir()
+    secret.write_text("SECRET_HEADER_VALUE,other\n1,2\n")
+    (folder / "drop").mkdir()
+    link = folder / "drop" / "RWP_ECDS_2025-04.csv"
+    link.symlink_to(secret)
+    return link
+
+
+@pytest.mark.parametrize(("build", "rule"), [(_truncated_workbook, "file.format"), (_csv_named_xlsx, "file.format"),
+                                             (_link_outside, "file.path")],
+                         ids=["truncated_workbook", "csv_bytes_named_xlsx", "symlink_outside"])
+def test_ingest_refuses_a_broken_delivery_in_one_line_without_traceback(settings, tmp_path, build, rule):
+    """GIVEN a truncated workbook, CSV bytes named .xlsx, or a symbolic link to a file outside the project
+    WHEN `outcomes ingest` is given it
+    THEN it exits 1 with one line naming the file and the rule, no traceback, and nothing of a link's target."""
+    import os
+
+    path = build(tmp_path)
+    result = cli("ingest", str(path), env=dict(os.environ))
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout and "SECRET" not in result.stdout + result.stderr
+    (line,) = [line for line in result.stdout.splitlines() if line.strip()]
+    assert line.startswith("refused") and path.name in line and f"rule {rule}" in line
+
+
+def test_ingest_reports_an_unexpected_fault_in_one_line(settings, tmp_path):
+    """GIVEN a contract whose code list is not a CSV file (a fault of the deployment, not of the delivery)
+    WHEN `outcomes ingest` is given a good file of that feed
+    THEN it exits 1 with one line naming the file and the fault, and no traceback (-v logs it)."""
+    import os
+    import shutil
+
+    contracts = tmp_path / "contracts"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "contracts", contracts)
+    (contracts / "reference" / "ethnic_categories.csv").write_bytes(b"code\n\"never closed\n" + b"\xff\x00" * 64)
+    good = write_ecds(tmp_path / "RWP_ECDS_2025-04.csv", [row(i) for i in range(3)])
+
+    result = cli("ingest", str(good), env={**os.environ, "OUTCOMES_CONTRACTS_DIR": str(contracts)})
+
+    assert result.returncode == 1, result.stdout
+    assert "Traceback" not in result.stderr + result.stdout
+    (line,) = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert line.startswith("error") and "RWP_ECDS_2025-04.csv" in line
+
+
+def test_a_refused_opt_out_list_shows_in_outcomes_alerts(settings, tmp_path, monkeypatch):
+    """GIVEN `outcomes ingest` refuses an opt-out list (empty file) while none is in force
+    WHEN `outcomes alerts` runs
+    THEN it prints the alert in one line: when, kind and the reason naming the file and that no list is in force."""
+    import os
+
+    for var in ("OUTCOMES_ALERT_WEBHOOK", "OUTCOMES_ALERT_EMAIL_TO", "OUTCOMES_SMTP_HOST"):
+        monkeypatch.delenv(var, raising=False)
+    empty = tmp_path / "NDOP_OPTOUTS_202504.csv"
+    empty.write_bytes(b"")
+    assert cli("ingest", str(empty), env=dict(os.environ)).returncode == 1
+
+    result = cli("alerts", env=dict(os.environ))
+
+    assert result.returncode == 0
+    (line,) = result.stdout.splitlines()
+    when, kind, reason = line.split(" ", 2)
+    assert when[:4].isdigit() and kind == "optout_list_refused"
+    assert reason.startswith("opt-out list refused: NDOP_OPTOUTS_202504.csv: rejected by rule file.empty")
+    assert "no opt-out list is in force" in reason and "None" not in line
+def test_purge_dry_run_lists_then_a_run_removes_the_expired_archive(settings):
+    """GIVEN a delivery archived 31 days ago and one archived today (retention 30 days)
+    WHEN `outcomes purge --dry-run` then `outcomes purge` run THEN the dry run lists the old one and removes
+    nothing; the run removes it and keeps the other; a bad retention setting is one line naming the variable."""
+    import os
+    from datetime import UTC, datetime, timedelta
+
+    from ingest.archive import mark_archived
+    from ingest.zone import private_dir
+
+    for batch, age in (("old", timedelta(days=31)), ("new", timedelta(0))):
+        folder = private_dir(settings.archive_dir / "rwp_ecds" / batch, settings.identifiable_dir)
+        (folder / "RWP_ECDS_2025-01.csv").write_text("x\n")
+        mark_archived(folder, datetime.now(UTC) - age)
+    env = dict(os.environ)
+
+    dry = cli("purge", "--dry-run", "--json", env=env)
+    assert dry.returncode == 0, dry.stderr
+    listed = json.loads(dry.stdout)
+    assert (listed["dry_run"], [d["batch_id"] for d in listed["expired"]], listed["kept"]) == (True, ["old"], 1)
+    assert sorted(p.name for p in (settings.archive_dir / "rwp_ecds").iterdir()) == ["new", "old"]
+
+    done = cli("purge", env={**env, "COLUMNS": "200"})
+    assert done.returncode == 0, done.stderr
+    assert "removed 1 archived delivery (2 bytes)" in done.stdout and "RWP_ECDS_2025-01.csv" in done.stdout
+    assert sorted(p.name for p in (settings.archive_dir / "rwp_ecds").iterdir()) == ["new"]
+
+    bad = cli("purge", env={**env, "OUTCOMES_ARCHIVE_RETENTION_DAYS": "thirty"})
+    assert bad.returncode == 1 and "OUTCOMES_ARCHIVE_RETENTION_DAYS must be a whole number" in bad.stderr
+    assert "Traceback" not in bad.stderr

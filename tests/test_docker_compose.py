@@ -50,11 +50,34 @@ def test_airflow_components_mount_the_project_and_the_data_volume(compose, name)
     assert "outcomes-data" in compose["volumes"]
     env = service["environment"]
     assert env["OUTCOMES_WORK_DIR"] == "/data/outcomes"
+    assert env["OUTCOMES_IDENTIFIABLE_DIR"] == "/data/identifiable"
     assert env["AIRFLOW__CORE__DAGS_FOLDER"] == "/opt/outcomes/dags"
     assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg2://airflow:${POSTGRES_PASSWORD")
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow-apiserver:8080/execution/"
     assert service["depends_on"]["airflow-init"] == {"condition": "service_completed_successfully"}
     assert service["depends_on"]["postgres"] == {"condition": "service_healthy"}
+
+
+@pytest.mark.parametrize("name", AIRFLOW + ["airflow-worker"])
+def test_the_identifiable_zone_is_a_volume_of_its_own_apart_from_the_pseudonymised_data(compose, name):
+    """Landing, inbox and archive (raw NHS Numbers) sit on their own volume, so a deployment can put it on
+    restricted storage; the pseudonymised working folder is another volume, neither inside the other."""
+    service = compose["services"][name]
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in service["volumes"]}
+    env = service["environment"]
+    zone, work = env["OUTCOMES_IDENTIFIABLE_DIR"], env["OUTCOMES_WORK_DIR"]
+    assert mounts[zone] == "outcomes-identifiable" != mounts[work]
+    assert "outcomes-identifiable" in compose["volumes"]
+    assert not zone.startswith(work + "/") and not work.startswith(zone + "/")
+    assert env["OUTCOMES_ARCHIVE_RETENTION_DAYS"] == "${OUTCOMES_ARCHIVE_RETENTION_DAYS:-30}"
+
+
+def test_init_makes_the_zone_owner_only(compose):
+    script = "\n".join(compose["services"]["airflow-init"]["command"])
+    assert re.search(r"mkdir -p -m 700 /data/identifiable/landing /data/identifiable/inbox "
+                     r"/data/identifiable/archive\n", script)
+    assert "chmod 700 /data/identifiable\n" in script
+    assert "/data/outcomes/landing" not in script
 
 
 def test_every_long_running_service_has_a_healthcheck(compose):

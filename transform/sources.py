@@ -28,7 +28,7 @@ SOURCES_FILE = Path("models/staging/lake/_lake__sources.yml")
 def raw_columns(contract: Contract) -> list[dict]:
     columns: list[dict] = []
     for col in contract.columns:
-        if col.personal == "drop":
+        if col.dropped:
             continue
         if col.personal == "derive_age":
             columns.append({"name": "age_years", "data_type": "integer",
@@ -44,6 +44,10 @@ def raw_columns(contract: Contract) -> list[dict]:
             continue
         if col.personal == "pseudonymise":
             description = f"Keyed pseudonym (HMAC-SHA-256) of {col.name}; the raw value never passes ingest"
+        if col.free_text == "redact":
+            description = (f"{col.description}; NHS Numbers, postcodes, telephone numbers, e-mail addresses and "
+                           "dates typed into it are replaced by placeholders ([NHS_NUMBER], ...) at ingest; names "
+                           "are not found")
         columns.append({"name": name, "data_type": SQL_TYPES[col.type], "description": description})
     columns += [{"name": n, "data_type": t, "description": d} for n, t, d in LINEAGE]
     return columns

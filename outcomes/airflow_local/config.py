@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from config.settings import Settings, get_settings
+from config.settings import IDENTIFIABLE_ENV, RETENTION_ENV, Settings, get_settings
 
 PORT_ENV = "OUTCOMES_AIRFLOW_PORT"
 HOST_ENV = "OUTCOMES_AIRFLOW_HOST"
@@ -58,6 +58,8 @@ def airflow_env(settings: Settings | None = None, port: int | None = None) -> di
             "AIRFLOW__CORE__AUTH_MANAGER": SIMPLE_AUTH,
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
             "OUTCOMES_WORK_DIR": str(settings.work_dir),
+            IDENTIFIABLE_ENV: str(settings.identifiable_dir),
+            RETENTION_ENV: str(settings.archive_retention_days),
             "OUTCOMES_PROJECT_ROOT": str(settings.project_root),
             "OUTCOMES_CONTRACTS_DIR": str(settings.contracts_dir),
             "PYTHONPATH": os.pathsep.join(python_path),

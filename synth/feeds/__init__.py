@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from synth.feeds import (
-    apc,
+    acute,
     community,
     councils,
-    ecds,
     healthwatch,
     icb,
     mental_health,
@@ -17,7 +16,7 @@ from synth.feeds import (
 )
 from synth.feeds.base import FeedDef, FileJob
 
-_MODULES = [ecds, apc, outpatients, rtt, community, mental_health, urgent_r1a, icb, councils, healthwatch,
+_MODULES = [acute, outpatients, rtt, community, mental_health, urgent_r1a, icb, councils, healthwatch,
             optout]
 
 

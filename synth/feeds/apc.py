@@ -8,12 +8,14 @@ holds the spells admitted in that month (period = admission_date).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
 from synth.calendar import WEEKDAY_PLANNED, Month, sample_days
-from synth.feeds.base import FeedDef, FileJob, frame, ids, monthly
-from synth.feeds.ecds import SITES, ecds_events
+from synth.feeds.base import FileJob, frame, ids
+from synth.feeds.ecds import SITES, base_attendances
 
 # Elective spells per person-year by age band (0-15, 16-44, 45-64, 65-74, 75+), GP-referred emergencies alike.
 AGE_EDGES = np.array([16, 45, 65, 75])
@@ -29,13 +31,14 @@ DIAGNOSIS = {  # specialty -> ICD-10 primary diagnoses (4 characters, no dot)
     "400": ["G409", "I639"], "420": ["J069", "J210", "R509"], "430": ["R296", "N390", "J189", "F051"],
     "501": ["O800", "O470", "O342"], "502": ["N938", "D259", "N813"],
 }
+MAX_STAY_DAYS = 120
 DESTINATIONS = ["19", "29", "51", "54", "65", "79"]  # usual residence, temporary, NHS hospital, care home x2, died
 COLUMNS = ["spell_id", "nhs_number", "date_of_birth", "sex", "ethnic_category", "lsoa_code", "gp_practice_code",
            "site_code", "admission_method", "patient_classification", "treatment_function_code",
            "primary_diagnosis", "admission_date", "discharge_date", "discharge_destination"]
 
 
-def _emergency_specialty(age: np.ndarray, sex: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def emergency_specialty(age: np.ndarray, sex: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     u = rng.random(len(age))
     spec = np.array(["300", "100", "110", "320", "340", "400"], dtype=object)[
         np.searchsorted([0.45, 0.62, 0.78, 0.88, 0.96], u)]
@@ -45,7 +48,7 @@ def _emergency_specialty(age: np.ndarray, sex: np.ndarray, rng: np.random.Genera
     return spec.astype(object)
 
 
-def _diagnosis(spec: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def primary_diagnosis(spec: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     out = np.empty(len(spec), dtype=object)
     for s, codes in DIAGNOSIS.items():
         rows = np.flatnonzero(spec == s)
@@ -53,13 +56,34 @@ def _diagnosis(spec: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def apc_spells(ctx, month: Month) -> pd.DataFrame:
-    """Every spell admitted in ``month`` at RWP or RLQ (numeric columns; persons by index)."""
+def length_of_stay(age: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Days in hospital of an ordinary admission: log-normal, median 1.5 days (under 65), 3 (65-74), 5 (75+)."""
+    los_median = np.where(age >= 75, 5.0, np.where(age >= 65, 3.0, 1.5))
+    los = np.floor(np.exp(np.log(los_median) + 0.9 * rng.standard_normal(len(age)))).astype(np.int64)
+    return np.clip(los, 0, MAX_STAY_DAYS)
+
+
+def destination(emergency: np.ndarray, age: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Discharge destination from one uniform draw per spell: deaths after emergencies (more at 75+ and 85+),
+    a few transfers, care homes at 80+, otherwise home."""
+    died = emergency & (u < np.where(age >= 85, 0.07, np.where(age >= 75, 0.035, 0.004)))
+    return np.where(died, "79", np.where(u > 0.985, "51", np.where((age >= 80) & (u > 0.95), "54", "19")))
+
+
+def spell_keys(month: Month, n: int) -> np.ndarray:
+    """Identifiers of the spells drawn for ``month``, unique within a run (readmissions number from 2**48)."""
+    return np.int64(month.index + 1000) * (1 << 32) + np.arange(n, dtype=np.int64)
+
+
+def base_spells(ctx, month: Month) -> pd.DataFrame:
+    """The spells drawn for ``month`` at RWP or RLQ (numeric columns; persons by index; ``key`` identifies a
+    spell), before the stays of one person are made not to overlap and emergency readmissions are added
+    (synth.feeds.acute)."""
 
     def build() -> pd.DataFrame:
         rng = ctx.rng("apc", month)
         pop = ctx.pop
-        ev = ecds_events(ctx, month)
+        ev = base_attendances(ctx, month)
         em = ev[ev["admitted"].to_numpy()]
         e_person = em["person"].to_numpy()
         e_site = em["site"].to_numpy()
@@ -82,31 +106,29 @@ def apc_spells(ctx, month: Month) -> pd.DataFrame:
         emergency = np.arange(len(person)) < len(e_person) + len(g_person)
         age = pop.age[person]
         sex = pop.sex[person]
-        spec = _emergency_specialty(age, sex, rng)
+        spec = emergency_specialty(age, sex, rng)
         el_codes = np.array(list(ELECTIVE_SPECIALTIES), dtype=object)
         el_w = np.array(list(ELECTIVE_SPECIALTIES.values()), float)
         spec = np.where(emergency, spec, el_codes[rng.choice(len(el_codes), len(person), p=el_w / el_w.sum())])
         day_case = ~emergency & (rng.random(len(person)) < 0.7)
-        los_median = np.where(age >= 75, 5.0, np.where(age >= 65, 3.0, 1.5))
-        los = np.floor(np.exp(np.log(los_median) + 0.9 * rng.standard_normal(len(person)))).astype(np.int64)
-        los = np.where(day_case, 0, np.clip(los, 0, 120))
+        los = np.where(day_case, 0, length_of_stay(age, rng))
         discharge = admit + los.astype("timedelta64[D]")
-        u = rng.random(len(person))
-        died = emergency & (u < np.where(age >= 85, 0.07, np.where(age >= 75, 0.035, 0.004)))
-        dest = np.where(died, "79", np.where(u > 0.985, "51", np.where((age >= 80) & (u > 0.95), "54", "19")))
+        dest = destination(emergency, age, rng.random(len(person)))
         order = np.lexsort((person, admit))
         return pd.DataFrame({
             "person": person, "site": site, "method": method, "classification": np.where(day_case, "2", "1"),
-            "specialty": spec, "diagnosis": _diagnosis(spec, rng), "admit": admit, "discharge": discharge,
+            "specialty": spec, "diagnosis": primary_diagnosis(spec, rng), "admit": admit, "discharge": discharge,
             "dest": dest,
-        }).iloc[order].reset_index(drop=True)
+        }).iloc[order].reset_index(drop=True).assign(key=spell_keys(month, len(person)))
 
     return ctx.shared("apc", month, build)
 
 
-def _build(trust: str):
+def file_builder(trust: str, spells: Callable[..., pd.DataFrame]):
+    """Rows of one trust's monthly file from ``spells(ctx, month)`` (every spell admitted in the month)."""
+
     def build(ctx, job: FileJob) -> pd.DataFrame:
-        sp = apc_spells(ctx, job.month)
+        sp = spells(ctx, job.month)
         sites = SITES[sp["site"].to_numpy()]
         sp = sp[np.char.startswith(sites.astype(str), trust)]
         site = SITES[sp["site"].to_numpy()]
@@ -125,9 +147,3 @@ def _build(trust: str):
         return frame(cols, COLUMNS)
 
     return build
-
-
-FEEDS = [
-    FeedDef("rwp_apc", monthly("RWP_APC_{ym}.csv"), _build("RWP")),
-    FeedDef("rlq_apc", monthly("WVT_APC_{yyyymm}.csv"), _build("RLQ")),
-]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from synth.feeds.apc import apc_spells
+from synth.feeds.acute import spells
 from synth.feeds.base import FeedDef, FileJob, frame, ids, monthly
 from synth.feeds.ecds import SITES
 
@@ -29,7 +29,7 @@ COLUMNS = ["episode_id", "nhs_number", "date_of_birth", "sex", "ethnic_category"
 def _build(place: int, prefix: str):
     def build(ctx, job: FileJob) -> pd.DataFrame:
         pop = ctx.pop
-        sp = apc_spells(ctx, job.month)
+        sp = spells(ctx, job.month)
         person = sp["person"].to_numpy()
         ok = (pop.age[person] >= 65) & (sp["dest"].to_numpy() == "19") & (pop.place[person] == place)
         rng = ctx.rng(f"reablement-{place}", job.month)

@@ -7,11 +7,13 @@ Built-in effects (docs/synthetic-data.md): attendance rate by national IMD quint
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
 from synth.calendar import Month, sample_days, sample_times
-from synth.feeds.base import FeedDef, FileJob, frame, ids, monthly
+from synth.feeds.base import FileJob, frame, ids
 
 IMD_RATE_RATIO = np.array([np.nan, 1.8, 1.5, 1.25, 1.1, 1.0])  # by national IMD quintile
 # Attendances per person-year at quintile 5, by age band (0-4, 5-15, 16-24, 25-64, 65-74, 75-84, 85+).
@@ -47,8 +49,29 @@ def _site_for(ctx, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return site
 
 
-def ecds_events(ctx, month: Month) -> pd.DataFrame:
-    """Every attendance in ``month`` for both trusts (numeric columns; persons by index)."""
+def acuity_and_arrival(age: np.ndarray, minor: np.ndarray, rng: np.random.Generator):
+    """Acuity 1-5 (3-5 at a minor injury unit) and whether the patient came by ambulance (more often when old
+    or very ill)."""
+    acuity = rng.choice(5, len(age), p=[0.01, 0.12, 0.45, 0.35, 0.07]) + 1
+    acuity = np.where(minor, np.maximum(acuity, 3), acuity)
+    p_amb = 0.08 + 0.35 * (age >= 75) + 0.25 * (acuity <= 2)
+    ambulance = rng.random(len(age)) < np.where(minor, 0.02, p_amb)
+    return acuity, ambulance
+
+
+def minutes_in_department(site: np.ndarray, admitted: np.ndarray, month: Month,
+                          rng: np.random.Generator) -> np.ndarray:
+    """Minutes from arrival to departure: log-normal by site, longer for admitted patients and in winter."""
+    median = SITE_MEDIAN_MIN[site] * np.where(admitted, ADMITTED_DURATION_FACTOR, 1.0) * (
+        1.0 + 0.6 * (month.season - 1.0))
+    minutes = np.exp(np.log(median) + SITE_SIGMA[site] * rng.standard_normal(len(site)))
+    return np.clip(minutes, 5, 72 * 60)
+
+
+def base_attendances(ctx, month: Month) -> pd.DataFrame:
+    """The attendances drawn per person in ``month`` for both trusts (numeric columns; persons by index).
+
+    The delivered files also hold the attendances of emergency readmissions (synth.feeds.acute)."""
 
     def build() -> pd.DataFrame:
         rng = ctx.rng("ecds", month)
@@ -63,16 +86,10 @@ def ecds_events(ctx, month: Month) -> pd.DataFrame:
         arrival = sample_times(days, rng)
         age = pop.age[idx]
         minor = DEPT_TYPE[site] == "03"
-        acuity = rng.choice(5, n, p=[0.01, 0.12, 0.45, 0.35, 0.07]) + 1
-        acuity = np.where(minor, np.maximum(acuity, 3), acuity)
-        p_amb = 0.08 + 0.35 * (age >= 75) + 0.25 * (acuity <= 2)
-        ambulance = (rng.random(n) < np.where(minor, 0.02, p_amb))
+        acuity, ambulance = acuity_and_arrival(age, minor, rng)
         p_admit = 0.07 + 0.28 * (age >= 75) + 0.35 * (acuity <= 2) + 0.05 * ambulance
         admitted = (rng.random(n) < p_admit) & ~minor
-        median = SITE_MEDIAN_MIN[site] * np.where(admitted, ADMITTED_DURATION_FACTOR, 1.0) * (
-            1.0 + 0.6 * (month.season - 1.0))
-        minutes = np.exp(np.log(median) + SITE_SIGMA[site] * rng.standard_normal(n))
-        minutes = np.clip(minutes, 5, 72 * 60)
+        minutes = minutes_in_department(site, admitted, month, rng)
         departure = arrival + (minutes * 60).astype("timedelta64[s]")
         u = rng.random(n)
         dest = np.select(
@@ -91,9 +108,11 @@ _DEST_CODES = np.array([DEST[k] for k in ["home", "admitted", "transfer", "resid
                        dtype=object)
 
 
-def _build(trust: str):
+def file_builder(trust: str, events: Callable[..., pd.DataFrame]):
+    """Rows of one trust's monthly file from ``events(ctx, month)`` (every attendance of the month)."""
+
     def build(ctx, job: FileJob) -> pd.DataFrame:
-        ev = ecds_events(ctx, job.month)
+        ev = events(ctx, job.month)
         sites = SITES[ev["site"].to_numpy()]
         ev = ev[np.char.startswith(sites.astype(str), trust)]
         site = ev["site"].to_numpy()
@@ -115,8 +134,3 @@ def _build(trust: str):
 
     return build
 
-
-FEEDS = [
-    FeedDef("rwp_ecds", monthly("RWP_ECDS_{ym}.csv"), _build("RWP")),
-    FeedDef("rlq_ecds", monthly("WVT_ECDS_{yyyymm}.csv"), _build("RLQ")),
-]

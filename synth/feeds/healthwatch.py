@@ -1,6 +1,7 @@
 """Patient feedback collected by Healthwatch Herefordshire and Healthwatch Worcestershire: no personal
-identifiers; organisation, service, date, rating, sentiment, theme and a free-text comment (with pound signs
-and accented names, as real comments have).
+identifier columns; organisation, service, date, rating, sentiment, theme and a free-text comment (with pound signs
+and accented names, as real comments have). Some comments get an identifier typed into them, by the row defect
+``identifier_in_free_text`` (synth.defects), because the contract declares the comment ``free_text: redact``.
 
 Built-in effect: emergency department feedback is rated lower (mean about 2.9 of 5) than other services (3.7);
 "waiting times" comments are mostly negative.

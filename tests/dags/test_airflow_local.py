@@ -10,11 +10,15 @@ from outcomes import airflow_local
 
 def test_airflow_env_points_everything_at_the_working_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("OUTCOMES_WORK_DIR", str(tmp_path))
+    monkeypatch.delenv("OUTCOMES_IDENTIFIABLE_DIR", raising=False)
+    monkeypatch.setenv("OUTCOMES_ARCHIVE_RETENTION_DAYS", "9")
     from config.settings import get_settings
 
     settings = get_settings()
     env = airflow_local.airflow_env(settings, port=8799)
     assert env["AIRFLOW_HOME"] == str(tmp_path / "airflow")
+    assert env["OUTCOMES_IDENTIFIABLE_DIR"] == str(tmp_path / "identifiable")
+    assert env["OUTCOMES_ARCHIVE_RETENTION_DAYS"] == "9"
     assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == f"sqlite:///{tmp_path / 'airflow' / 'airflow.db'}"
     assert env["AIRFLOW__CORE__DAGS_FOLDER"] == str(settings.project_root / "dags")
     assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"

@@ -15,7 +15,7 @@ from config.settings import get_settings
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 
 CONTRACTS = load_contracts(get_settings().contracts_dir)
-EXPECTED = {f"ingest__{c.feed_id}" for c in CONTRACTS} | {"transform", "publish", "late_feeds"}
+EXPECTED = {f"ingest__{c.feed_id}" for c in CONTRACTS} | {"transform", "publish", "late_feeds", "purge_archive"}
 
 
 def test_every_expected_dag_imports_without_errors(dagbag):
@@ -95,6 +95,14 @@ def test_late_feed_check_runs_daily(dagbag):
     dag = dagbag.dags["late_feeds"]
     assert dag.timetable.expression == "0 7 * * *"
     assert str(dag.timetable.timezone) in {"Europe/London", "Timezone('Europe/London')"}
+
+
+def test_archive_purge_runs_daily_at_night(dagbag):
+    dag = dagbag.dags["purge_archive"]
+    assert dag.timetable.expression == "30 2 * * *"
+    assert str(dag.timetable.timezone) in {"Europe/London", "Timezone('Europe/London')"}
+    assert [t.task_id for t in dag.tasks] == ["purge"]
+    assert "OUTCOMES_ARCHIVE_RETENTION_DAYS" in dag.doc_md and "outcomes purge" in dag.doc_md
 
 
 def _plan(dagbag, **context):

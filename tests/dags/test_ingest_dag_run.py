@@ -89,7 +89,7 @@ def _run(dagbag, path):
 
 
 def test_one_file_on_demand_is_loaded_once(airflow_db, dagbag, work, tmp_path):
-    path = write_ecds(tmp_path / "RWP_ECDS_202501.csv")
+    path = write_ecds(tmp_path / "RWP_ECDS_2025-01.csv")
     run, tis, states = _run(dagbag, path)
     assert run.state == states.SUCCESS
     assert [k for k in tis if k[0] == "ingest"] == [("ingest", 0)], "one mapped task for the one file"

@@ -15,9 +15,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_every_contract_is_valid_and_its_code_lists_exist():
-    """GIVEN the repository's contracts WHEN loaded THEN each validates and each code list file exists."""
+    """GIVEN the repository's contracts WHEN loaded THEN each validates (every open-text column declares its
+    free_text treatment; the Healthwatch comments are redacted) and each code list file exists."""
     contracts = load_contracts(REPO / "contracts")
     assert any(c.feed_id == "rwp_ecds" for c in contracts)
+    redacted = {(c.feed_id, col.name) for c in contracts for col in c.columns if col.free_text == "redact"}
+    assert redacted == {("hwherefs_feedback", "comment"), ("hwworcs_feedback", "comment")}
     for contract in contracts:
         for col in contract.columns:
             if col.code_list:
@@ -41,6 +44,10 @@ def test_generated_sources_have_one_table_per_contract_with_treated_columns():
     assert {"age_years", "age_band", "_batch_id", "_period"} <= set(names)
 
 
+def _column(contract: dict, name: str) -> dict:
+    return next(c for c in contract["columns"] if c["name"] == name)
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -48,6 +55,10 @@ def test_generated_sources_have_one_table_per_contract_with_treated_columns():
         (lambda d: d.update(primary_key=["no_such_column"]), "primary_key column 'no_such_column'"),
         (lambda d: d["period"].update(column="nowhere"), "period column 'nowhere'"),
         (lambda d: d.update(feed="ecds-v2"), "letters, digits and underscores"),
+        (lambda d: _column(d, "attendance_id").pop("free_text"), "'attendance_id': open text .* declare free_text"),
+        (lambda d: _column(d, "arrival_datetime").update(free_text="redact"), "applies to varchar columns only"),
+        (lambda d: _column(d, "nhs_number").update(free_text="redact"), "personal .* or free_text .*, not both"),
+        (lambda d: _column(d, "attendance_id").update(free_text="scrub"), "free_text"),
     ],
 )
 def test_invalid_contract_is_refused_naming_the_file_and_the_problem(tmp_path, change, message):

@@ -182,6 +182,17 @@ def _crlf_and_lf_mixed(d: Path) -> Path:
     return path
 
 
+def _header_in_capitals(d: Path) -> Path:
+    path = write_ecds(d / NAME, good_rows())
+    header, rest = path.read_bytes().split(b"\r\n", 1)
+    path.write_bytes(header.upper() + b"\r\n" + rest)
+    return path
+
+
+CAPITALS_WARNING = "header names matched ignoring case: " + ", ".join(f"{h.upper()} -> {h}" for h in HEADER)
+MIXED_WARNING = "line ends mix CRLF (20 lines) and LF (21 lines); each line was read up to its own end"
+
+
 def _nhs_with_spaces(d: Path) -> Path:
     n = nhs_number(100)
     return write_ecds(d / NAME, good_rows() + [row(100, nhs_number=f"{n[:3]} {n[3:6]} {n[6:]}")])
@@ -239,6 +250,10 @@ LOADS = [
           41, 40, [(44, "csv.too_many_columns")], source_lines=[2] + list(range(5, 44))),
     Loads("trailing_delimiter_on_every_line", _trailing_delimiters, 40, 40, [], source_lines=list(range(2, 42))),
     Loads("too_many_fields_on_one_line", _too_many_fields, 40, 39, [(11, "csv.too_many_columns")]),
+    Loads("mixed_crlf_and_lf_line_ends", _crlf_and_lf_mixed, 40, 40, [], source_lines=list(range(2, 42)),
+          warnings=[MIXED_WARNING]),
+    Loads("header_in_capitals_matched_ignoring_case", _header_in_capitals, 40, 40, [],
+          warnings=[CAPITALS_WARNING]),
 ]
 
 
@@ -264,6 +279,30 @@ def test_corpus_file_loads_with_exact_counts_and_quarantine(case: Loads, setting
     (entry,) = read_entries(settings)
     assert (entry["status"], entry["rows_accepted"], entry["rows_rejected"]) == ("loaded", case.accepted,
                                                                                  case.rejected)
+
+
+def test_mixed_line_ends_keep_quoted_line_breaks_and_physical_lines(settings, tmp_path):
+    """GIVEN a file whose records end in CRLF and LF alternately, whose first record holds a quoted CRLF and whose
+    last record has a bad check digit (line 43: the quoted break adds a line)
+    WHEN it is ingested
+    THEN it loads with the quoted CRLF kept as delivered, every record on its physical line, the bad row in the
+    quarantine at line 43, and a warning that the line ends mix."""
+    path = write_ecds(tmp_path / NAME, [row(0, attendance_id="ATT\r\n0")] + good_rows()[1:]
+                      + [row(100, nhs_number=bad_check_digit(100))])
+    data = path.read_bytes()
+    end = data.index(b"\r\n", data.index(b'0"')) + 2  # the end of the record holding the quoted break
+    lines = data[end:].split(b"\r\n")
+    path.write_bytes(data[:end] + b"".join(p + (b"\n" if i % 2 else b"\r\n") for i, p in enumerate(lines[:-1])))
+
+    result = ingest_file(path, settings=settings)
+
+    assert (result.rows_received, result.rows_accepted, result.rows_rejected) == (41, 40, 1)
+    assert quarantine(settings) == [(43, "nhs_number.nhs_number")]
+    assert raw_lines(settings) == [2] + list(range(4, 43))
+    files = [str(f) for f in settings.raw_dir.rglob("*.parquet")]
+    assert duckdb.sql(f"select attendance_id from read_parquet({files}) where _source_line = 2").fetchall() == [
+        ("ATT\r\n0",)]
+    assert result.warnings == ["line ends mix CRLF (22 lines) and LF (20 lines); each line was read up to its own end"]
 
 
 def test_nhs_test_range_is_accepted_when_allowed(settings, tmp_path, monkeypatch):
@@ -394,6 +433,19 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _column_twice_ignoring_case(d: Path) -> Path:
+    rows = [{**r, "ACUITY": r["acuity"]} for r in good_rows()]
+    return write_ecds(d / NAME, rows, header=HEADER + ["ACUITY"])
+
+
+def _bare_carriage_returns(d: Path) -> Path:
+    # old Mac line ends (CR alone) after the header: not a mix of CRLF and LF, so still refused as a whole
+    path = write_ecds(d / NAME, good_rows())
+    header, rest = path.read_bytes().split(b"\r\n", 1)
+    path.write_bytes(header + b"\r\n" + rest.replace(b"\r\n", b"\r"))
+    return path
+
+
 def _over_threshold(d: Path) -> Path:
     return write_ecds(d / NAME, good_rows(GOOD - 3) + [row(i, ethnic_category="9") for i in range(37, 40)])
 
@@ -414,7 +466,9 @@ REFUSED = [
             message_has="RWP_ECDS_*.csv", ledger=False),
     Refused("manifest_row_count_differs", _manifest(row_count=41), "file.row_count", None, "41", "40"),
     Refused("manifest_checksum_differs", _manifest(sha256="0" * 64), "file.checksum", None, "0" * 64, _sha),
-    Refused("mixed_crlf_and_lf_line_ends", _crlf_and_lf_mixed, "file.parse", None,
+    Refused("column_named_twice_ignoring_case", _column_twice_ignoring_case, "file.header", 1, None,
+            "acuity, ACUITY", message_has="a column name appears twice (ignoring case)"),
+    Refused("bare_carriage_returns_still_refused", _bare_carriage_returns, "file.parse", None,
             "RFC 4180 CSV with one line-ending style throughout",
             "Invalid Input Error: The CSV Parser state machine reached an invalid state."),
     Refused("rejection_rate_over_threshold", _over_threshold, "file.rejection_rate", 39, "at most 5.0%",
@@ -492,6 +546,38 @@ def test_symlink_dropped_in_landing_is_refused_after_claim(settings, tmp_path):
     assert rules in ([], ["file.path"])  # either never claimed, or claimed and refused
     assert nothing_in_lake(settings)
     assert outside.read_bytes().startswith(b"attendance_id,")
+
+
+def test_symlink_given_directly_pointing_outside_is_refused_by_name(settings, tmp_path):
+    """GIVEN a symbolic link named like an ECDS delivery, outside landing and the working folder, pointing to a
+    file elsewhere whose header holds a secret
+    WHEN it is ingested by path (as `outcomes ingest /path/to/link.csv` does)
+    THEN it is refused by rule file.path naming the link, the refusal says nothing of the target's bytes, and
+    nothing is written (no ledger row: the file was never read)."""
+    secret = tmp_path / "elsewhere" / "private.csv"
+    secret.parent.mkdir()
+    secret.write_text("SECRET_HEADER_VALUE,other\n1,2\n")
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / NAME).symlink_to(secret)
+
+    with pytest.raises(FileRejected) as caught:
+        ingest_file(drop / NAME, settings=settings)
+
+    exc = caught.value
+    assert (exc.rule, exc.file) == ("file.path", NAME)
+    assert "symbolic link" in exc.describe() and "SECRET_HEADER_VALUE" not in exc.describe()
+    assert nothing_in_lake(settings) and read_entries(settings) == []
+
+
+def test_symlink_to_a_file_beside_it_is_followed(settings, tmp_path):
+    """GIVEN a symbolic link to a delivery in the same folder WHEN ingested by the link THEN it loads."""
+    write_ecds(tmp_path / "RWP_ECDS_2025-04_original.csv", good_rows())
+    (tmp_path / NAME).symlink_to(tmp_path / "RWP_ECDS_2025-04_original.csv")
+
+    result = ingest_file(tmp_path / NAME, settings=settings)
+
+    assert (result.status, result.rows_accepted) == ("loaded", GOOD)
 
 
 def test_landing_root_refuses_dot_dot_names(settings, tmp_path):

@@ -1,9 +1,10 @@
 """Files of one feed checked together in groups: each file's outcome is exactly as if it were ingested alone.
 
-GIVEN an opt-out list and fifteen ECDS files with everything a delivery can go wrong with:
-clean months, a broken row, a repeated primary key, a line with too many fields (the parser's reject), a file
-over its rejection threshold, a header-only file, a quoted file (another layout), twin bytes, a resubmission,
-Windows and Unix line ends side by side, a byte-order mark, a last record without a line end
+GIVEN two opt-out lists (the second naming people twice) and sixteen ECDS files with everything a delivery can
+go wrong with: clean months, a broken row, a repeated primary key, a header in capitals, a line with too many
+fields (the parser's reject), a file over its rejection threshold, a header-only file, a quoted file (another
+layout), twin bytes, a resubmission, Windows and Unix line ends side by side, a byte-order mark, a last record
+without a line end, Windows and Unix line ends mixed in one file
 WHEN they are ingested by one ``ingest_files`` call into one lake, and one by one with ``ingest_file`` into another
 THEN every file has the same status, refusal rule and line, counts and periods in both, and the same raw rows
 (pseudonyms included) and quarantine rows, and the grouped run parsed its clean files by fewer statements.
@@ -35,12 +36,18 @@ def deliveries(folder) -> list:
     folder.mkdir()
     optouts = folder / "NDOP_OPTOUTS_202505.csv"
     optouts.write_text("list_date,nhs_number\n" + "".join(f"2025-05-31,{row(s)['nhs_number']}\n" for s in (3, 7, 2005)))
+    repeats = folder / "NDOP_OPTOUTS_202506.csv"  # names 7 and 2005 twice: the repeats collapse
+    repeats.write_text("list_date,nhs_number\n" + "".join(f"2025-06-30,{row(s)['nhs_number']}\n"
+                                                          for s in (3, 7, 2005, 7, 2010, 2005)))
     paths = [write_ecds(folder / "RWP_ECDS_2025-01.csv", month("2025-01", 50, 0))]
     broken = month("2025-02", 50, 1000)
     broken[10]["acuity"] = "9"  # out of its code list
     broken[20]["attendance_id"] = broken[19]["attendance_id"]  # the primary key repeats
     paths.append(write_ecds(folder / "RWP_ECDS_2025-02.csv", broken))
-    paths.append(write_ecds(folder / "RWP_ECDS_2025-03.csv", month("2025-03", 40, 2000)))
+    capitals = write_ecds(folder / "RWP_ECDS_2025-03.csv", month("2025-03", 40, 2000))
+    header, rest = capitals.read_bytes().split(b"\r\n", 1)
+    capitals.write_bytes(header.upper() + b"\r\n" + rest)  # matched ignoring case: joins the group
+    paths.append(capitals)
     extra_field = write_ecds(folder / "RWP_ECDS_2025-04.csv", month("2025-04", 30, 3000))
     lines = extra_field.read_text().splitlines(keepends=True)
     lines[5] = lines[5].rstrip("\n") + ",surplus\n"  # too many fields: a parse reject on line 6
@@ -64,15 +71,19 @@ def deliveries(folder) -> list:
     bom.write_bytes(b"\xef\xbb\xbf" + bom.read_bytes().replace(b"\r\n", b"\n"))  # byte-order mark, Unix ends
     unterminated = write_ecds(folder / "RWP_ECDS_2025-12.csv", month("2025-12", 30, 9500))
     unterminated.write_bytes(unterminated.read_bytes().rstrip(b"\r\n"))  # no line end after the last record
-    paths += [crlf, bom, unterminated]
-    return [optouts, *paths]
+    mixed = write_ecds(folder / "RWP_ECDS_2026-01.csv", month("2026-01", 30, 9800))
+    lines = mixed.read_bytes().split(b"\r\n")[:-1]
+    mixed.write_bytes(b"".join(line + (b"\n" if i % 3 else b"\r\n") for i, line in enumerate(lines)))
+    paths += [crlf, bom, unterminated, mixed]
+    return [optouts, repeats, *paths]
 
 
 def outcome_of(outcome) -> tuple:
     if isinstance(outcome, FileRejected):
         return ("rejected", outcome.rule, outcome.line, getattr(outcome, "rows_received", None))
     return (outcome.status, outcome.rows_received, outcome.rows_accepted, outcome.rows_rejected,
-            outcome.rows_opted_out, tuple(outcome.periods), outcome.period_end, tuple(outcome.warnings))
+            outcome.rows_opted_out, outcome.rows_collapsed, tuple(outcome.periods), outcome.period_end,
+            tuple(outcome.warnings))
 
 
 def lake_rows(settings, kind: str) -> dict[str, list[tuple]]:
@@ -124,13 +135,22 @@ def test_grouped_ingest_gives_every_file_the_outcome_it_has_alone(two_lakes, tmp
     assert summary["RWP_ECDS_2025-02.csv"][0] == "loaded" and summary["RWP_ECDS_2025-08_v1.csv"][0] == "duplicate"
     assert summary["RWP_ECDS_2025-05.csv"] == ("rejected", "file.rejection_rate")
     assert summary["RWP_ECDS_2025-06.csv"] == ("rejected", "file.no_rows")
-    # the opt-out list first; files of one layout shared a parse; the one with a parse reject was read again
-    # alone; the quoted file and the one with its columns reordered were read alone
-    assert groups_together == [["NDOP_OPTOUTS_202505.csv"], [f"RWP_ECDS_2025-0{m}.csv" for m in range(1, 7)],
-                      ["RWP_ECDS_2025-04.csv"], ["RWP_ECDS_2025-07.csv"],
-                      ["RWP_ECDS_2025-08.csv", "RWP_ECDS_2025-08_v1.csv", "RWP_ECDS_2025-01_v2.csv"],
-                      ["RWP_ECDS_2025-09.csv"],
-                      ["RWP_ECDS_2025-10.csv", "RWP_ECDS_2025-11.csv", "RWP_ECDS_2025-12.csv"]]
+    assert summary["NDOP_OPTOUTS_202506.csv"] == ("loaded", 6) and together[1].rows_collapsed == 2
+    assert together[4].warnings[0].startswith("header names matched ignoring case: ATTENDANCE_ID -> attendance_id")
+    assert together[-1].warnings == ["line ends mix CRLF (11 lines) and LF (20 lines); each line was read up to "
+                                     "its own end"]
+    # the opt-out lists first; files of one layout shared a parse; the one with a parse reject was read again
+    # alone; the quoted file and the one with its columns reordered were read alone; the parser gave up on the
+    # group holding the file with mixed line ends, so each of its files was read again alone
+    assert groups_together == [["NDOP_OPTOUTS_202505.csv", "NDOP_OPTOUTS_202506.csv"],
+                               [f"RWP_ECDS_2025-0{m}.csv" for m in range(1, 7)],
+                               ["RWP_ECDS_2025-04.csv"], ["RWP_ECDS_2025-07.csv"],
+                               ["RWP_ECDS_2025-08.csv", "RWP_ECDS_2025-08_v1.csv", "RWP_ECDS_2025-01_v2.csv"],
+                               ["RWP_ECDS_2025-09.csv"],
+                               ["RWP_ECDS_2025-10.csv", "RWP_ECDS_2025-11.csv", "RWP_ECDS_2025-12.csv",
+                                "RWP_ECDS_2026-01.csv"],
+                               ["RWP_ECDS_2025-10.csv"], ["RWP_ECDS_2025-11.csv"], ["RWP_ECDS_2025-12.csv"],
+                               ["RWP_ECDS_2026-01.csv"]]
 
 
 def test_a_group_that_fails_as_a_whole_is_done_again_file_by_file(two_lakes, tmp_path, monkeypatch):

@@ -6,37 +6,25 @@ import gzip
 
 import duckdb
 import pytest
-import yaml
 
 from config.settings import get_settings
 from ingest.load import ingest_file
+from tests.ingest.small_contracts import small_contract, use_contracts
 
-CONTRACT = {
-    "organisation": "TST", "feed": "pc", "title": "Test feed with postcodes",
-    "file": {"pattern": "TST_PC_*.csv", "format": "csv"},
-    "period": {"column": "event_date", "grain": "month"},
-    "delivery": {"replaces": "declared_period", "period_in_name": "%Y-%m"},
-    "cadence": {"frequency": "monthly", "deadline_days": 5},
-    "primary_key": ["record_id"],
-    "max_rejection_rate": 0.5,
-    "columns": [
-        {"name": "record_id", "type": "varchar", "nullable": False},
-        {"name": "postcode", "type": "varchar", "personal": "postcode_to_lsoa"},
-        {"name": "event_date", "type": "date", "nullable": False},
-    ],
-}
+CONTRACT = small_contract("pc", [
+    {"name": "record_id", "type": "varchar", "nullable": False, "free_text": "none"},
+    {"name": "postcode", "type": "varchar", "personal": "postcode_to_lsoa"},
+    {"name": "event_date", "type": "date", "nullable": False},
+], primary_key="record_id", period_column="event_date")
 
 
 @pytest.fixture
 def postcode_setup(tmp_path, monkeypatch, settings):
-    contracts = tmp_path / "contracts"
-    contracts.mkdir()
-    (contracts / "tst_pc.yaml").write_text(yaml.safe_dump(CONTRACT))
+    use_contracts(tmp_path / "contracts", monkeypatch, CONTRACT)
     reference = tmp_path / "reference" / "postcodes"
     reference.mkdir(parents=True)
     with gzip.open(reference / "postcode_lsoa11.csv.gz", "wt") as fh:
         fh.write("postcode,lsoa11_code\nWR5 1DD,E01032271\nHR1 2ER,E01013935\n")
-    monkeypatch.setenv("OUTCOMES_CONTRACTS_DIR", str(contracts))
     monkeypatch.setenv("OUTCOMES_REFERENCE_DIR", str(tmp_path / "reference"))
     return get_settings()
 

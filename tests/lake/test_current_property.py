@@ -38,7 +38,7 @@ def contract(replaces: str) -> Contract:
         "delivery": {"replaces": replaces, "period_in_name": "%Y-%m"},
         "cadence": {"frequency": "monthly", "deadline_days": 5},
         "primary_key": ["event_id"],
-        "columns": [{"name": "event_id", "type": "varchar", "nullable": False},
+        "columns": [{"name": "event_id", "type": "varchar", "nullable": False, "free_text": "none"},
                     {"name": "event_date", "type": "date", "nullable": False},
                     {"name": "value", "type": "integer"}],
     })

@@ -15,6 +15,7 @@ from synth import SynthConfig, generate
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = ROOT / "contracts"
 SMALL = dict(population=40_000, months=3, start="2025-10")  # a winter quarter
+ACUTE_FEEDS = ["rwp_ecds", "rlq_ecds", "rwp_apc", "rlq_apc"]
 EFFECT_FEEDS = ["rwp_ecds", "rlq_ecds", "qgh_gp_list", "qgh_smi_checks", "r1a_community", "rwp_outpatients"]
 
 
@@ -45,6 +46,16 @@ def effects_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("synth_effects")
     return generate(SynthConfig(out_dir=out, clean=True, feeds=EFFECT_FEEDS, population=200_000, months=3,
                                 start="2025-10"))
+
+
+@pytest.fixture(scope="session")
+def acute_run(tmp_path_factory):
+    """The acute trusts' feeds, clean, on 400,000 persons for October 2025 to March 2026: enough index
+    discharges (about 15,000 with their 30 days of follow-up) to see the readmission gradients."""
+    out = tmp_path_factory.mktemp("synth_acute")
+    report = generate(SynthConfig(out_dir=out, clean=True, feeds=ACUTE_FEEDS, population=400_000, months=6,
+                                  start="2025-10"))
+    return report, json.loads(report.truth_path.read_text(encoding="utf-8"))
 
 
 def contract_of(contracts: dict[str, Contract], path: Path) -> Contract:

@@ -8,6 +8,7 @@ import nhs_number
 import pandas as pd
 from conftest import SMALL, contract_of, feed_files
 
+from ingest.redact import redact
 from synth import SynthConfig, generate
 from synth.config import DEFAULT_DEFECT_RATES
 from synth.file_defects import PLAN
@@ -59,7 +60,8 @@ def test_each_listed_defect_is_at_its_line(default_run, contracts, read):
     """GIVEN the row-level defects in truth.json
     WHEN the file is read and the listed line inspected
     THEN the value there is the injected one and breaks the rule the defect names (wrong check digit, empty or
-    unknown ethnicity, unknown code, end before start, future date, exact copy of the line before)."""
+    unknown ethnicity, unknown code, end before start, future date, exact copy of the line before, an identifier
+    added to a comment that ingest's redaction finds under the recorded kind)."""
     report, truth = default_run
     now = pd.Timestamp.now()
     checked = Counter()
@@ -81,6 +83,9 @@ def test_each_listed_defect_is_at_its_line(default_run, contracts, read):
             if kind == "nhs_number_invalid_check_digit":
                 assert not nhs_number.is_valid(row[d["column"]])
                 assert row[d["column"]][:9] == d["original"][:9]
+        elif kind == "identifier_in_free_text":
+            assert row[d["column"]] == d["injected"] and d["injected"].startswith(d["original"])
+            assert redact(d["injected"])[1] == {d["detail"]: 1}
         elif kind in ("end_before_start", "future_date"):
             col = c.column(d["column"])
             fmt = c.file.timestamp_format if col.type == "timestamp" else c.file.date_format

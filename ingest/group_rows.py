@@ -27,6 +27,7 @@ from ingest.errors import FileRejected
 from ingest.pseudonymise import PendingPseudonyms
 from ingest.reference import load_reference_tables
 from ingest.repeated_rows import collapse_repeated_rows, collapsed_warning
+from ingest.residence import rows_outside_england
 from ingest.row_checks import lit
 from ingest.transform_sql import FILES_TABLE, accepted_rows_sql, optout_persons_sql
 
@@ -66,6 +67,7 @@ class Written:
     warnings: list[str] = field(default_factory=list)
     collapsed: int = 0  # rows repeating an earlier row in every column (contract duplicate_rows: collapse)
     redactions: dict[str, int] = field(default_factory=dict)  # identifiers replaced in free text, by placeholder
+    outside_england: int = 0  # accepted rows of residents outside England (ingest.residence)
 
 
 @dataclass
@@ -107,7 +109,7 @@ def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> Gr
         if pseudonyms:
             pseudonyms.register(con)
         redactions = redact.register_redacted(con, contract, live) if redact.redacted_columns(contract) else {}
-        accepted, periods = _write_accepted(con, contract, settings, group)
+        accepted, periods, outside = _write_accepted(con, contract, settings, group)
         if any(rejected[k] for k in live):
             _write_quarantine(con, group, parse_rejects)
         for k in live:
@@ -116,7 +118,7 @@ def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> Gr
             outcome.outcomes[k] = Written(received=received[k], rejected=rejected[k], accepted=accepted.get(k, 0),
                                           opted_out=passed - accepted.get(k, 0), periods=periods.get(k, []),
                                           extra=group[k].extra, warnings=warnings, collapsed=collapsed.get(k, 0),
-                                          redactions=redactions.get(k, {}))
+                                          redactions=redactions.get(k, {}), outside_england=outside.get(k, 0))
         return outcome
     finally:
         if pseudonyms:
@@ -195,11 +197,11 @@ def _check_counts(delivery: Delivery, received: int) -> None:
 
 
 def _write_accepted(con: duckdb.DuckDBPyConnection, contract: Contract, settings: Settings,
-                    group: list[Delivery]) -> tuple[dict[int, int], dict[int, list[str]]]:
-    """COPY the accepted rows of the live files into each file's incoming ``raw/``; the rows written and the
-    periods covered, per file. A group writes one folder per file (partitioned) and moves each file's parts to
-    its own incoming; a file alone is streamed straight to its batch (a partitioned COPY holds its rows in
-    memory until it writes them)."""
+                    group: list[Delivery]) -> tuple[dict[int, int], dict[int, list[str]], dict[int, int]]:
+    """COPY the accepted rows of the live files into each file's incoming ``raw/``; the rows written, the
+    periods covered and the rows of residents outside England, per file. A group writes one folder per file
+    (partitioned) and moves each file's parts to its own incoming; a file alone is streamed straight to its
+    batch (a partitioned COPY holds its rows in memory until it writes them)."""
     sql = accepted_rows_sql(contract, optout_persons_sql(contract, settings), settings.reference_dir)
     if len(group) == 1:
         (group[0].incoming / "raw").mkdir()
@@ -224,7 +226,8 @@ def _write_accepted(con: duckdb.DuckDBPyConnection, contract: Contract, settings
         moved = _spread(target, "raw", group)
     accepted = {k: sum(count for _, count, _ in files) for k, files in parts.items()}
     periods = {k: _periods(con, moved[k], [stats for _, _, stats in parts[k]]) for k in moved}
-    return accepted, periods
+    outside = {k: rows_outside_england(con, contract, moved[k], [stats for _, _, stats in parts[k]]) for k in moved}
+    return accepted, periods, outside
 
 
 def _spread(target: Path, sub: str, group: list[Delivery]) -> dict[int, list[Path]]:

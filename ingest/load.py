@@ -46,6 +46,7 @@ class IngestResult:
     rows_rejected: int = 0
     rows_opted_out: int = 0
     rows_collapsed: int = 0  # repeats of an earlier row, where the contract collapses them (opt-out lists)
+    rows_outside_england: int = 0  # accepted rows whose LSOA of residence is outside England (Wales)
     period_start: str | None = None
     period_end: str | None = None
     periods: list[str] = field(default_factory=list)
@@ -62,6 +63,8 @@ class IngestResult:
         text = (f"{self.file}: loaded {self.rows_accepted:,} of {self.rows_received:,} rows into {self.feed_id} "
                 f"(quarantined {self.rows_rejected:,}, opted out {self.rows_opted_out:,}; "
                 f"periods {self.period_start} to {self.period_end})")
+        if self.rows_outside_england:
+            text += f"; {self.rows_outside_england:,} rows of residents outside England (kept)"
         if self.redactions:
             found = ", ".join(f"{kind} {n:,}" for kind, n in self.redactions.items())
             text += f"; redacted {sum(self.redactions.values()):,} identifiers in free text ({found})"
@@ -293,14 +296,15 @@ def _commit(settings: Settings, delivery: Delivery, written: Written) -> IngestR
                           sha256=delivery.scan.sha256, status="loaded", rows_received=written.received,
                           rows_accepted=written.accepted, rows_rejected=written.rejected,
                           rows_opted_out=written.opted_out, rows_collapsed=written.collapsed,
+                          rows_outside_england=written.outside_england,
                           period_start=periods[0] if periods else None,
                           period_end=_period_end(periods[-1], contract.period.grain) if periods else None,
                           periods=periods, redactions=written.redactions,
                           warnings=[f"extra column {c!r} not in the contract was ignored" for c in written.extra]
                           + written.warnings)
     counts = {k: getattr(result, k) for k in ("rows_received", "rows_accepted", "rows_rejected", "rows_opted_out",
-                                              "rows_collapsed", "period_start", "period_end", "periods", "warnings",
-                                              "redactions")}
+                                              "rows_collapsed", "rows_outside_england", "period_start", "period_end",
+                                              "periods", "warnings", "redactions")}
     base = _base(delivery)
     with ledger_lock(settings):
         earlier = find_loaded(settings, delivery.scan.sha256, contract.feed_id)  # a twin may have won the race

@@ -133,7 +133,7 @@ def column_rules(col: Column, contract: Contract, allow_test_range: bool = False
                       "expected an ODS code (3-6 capital letters or digits)"))
     if col.check == "lsoa":
         rules.append((f"{col.name}.lsoa", f"{t} is not null and {t} not in (select code from ref_lsoa)",
-                      "expected an English LSOA 2011 code"))
+                      "expected a 2011 LSOA code of England or Wales"))
     if col.not_future:
         rules.append((f"{col.name}.not_future", f"{v} > current_timestamp::timestamp",
                       "a date in the future"))

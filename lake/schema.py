@@ -23,6 +23,7 @@ LEDGER_COLUMNS = {
     "received_at": "VARCHAR", "finished_at": "VARCHAR",
     "claimed_at": "VARCHAR", "declared_period": "VARCHAR", "version": "BIGINT", "replaces": "VARCHAR",
     "redactions": "MAP(VARCHAR, BIGINT)",  # identifiers replaced in free text, by placeholder (ingest.redact)
+    "rows_outside_england": "BIGINT",  # accepted rows of residents outside England (ingest.residence)
 }
 
 

@@ -177,28 +177,33 @@ def status(
         print(json.dumps(report, default=str, indent=2))
         return
     table = Table(title=f"Load ledger ({report['work_dir']})")
-    for col in ("batch", "feed", "file", "status", "received", "accepted", "quarantined", "opted out", "reason"):
+    for col in ("batch", "feed", "file", "status", "received", "accepted", "quarantined", "opted out",
+                "outside England", "reason"):
         table.add_column(col, overflow="fold")
     for r in report["ledger"]:
         table.add_row(r["batch_id"][:22], r["feed_id"], r["file"], r["status"], _n(r.get("rows_received")),
                       _n(r.get("rows_accepted")), _n(r.get("rows_rejected")), _n(r.get("rows_opted_out")),
+                      _n(r.get("rows_outside_england")),
                       (r.get("reason") or ("superseded by " + r["superseded_by"][:22] if r.get("superseded_by")
                                            else "")))
     out.print(table)
     feeds = Table(title="Feeds (current = the deliveries the warehouse uses; superseded keys as of the last build)")
-    for col in ("feed", "files", "loaded", "rejected", "current", "current rows", "latest period", "superseded keys"):
+    for col in ("feed", "files", "loaded", "rejected", "current", "current rows", "of them outside England",
+                "latest period", "superseded keys"):
         feeds.add_column(col, overflow="fold")
     for f in report["feeds"]:
         if feed and f["feed_id"] != feed:
             continue
         feeds.add_row(f["feed_id"], _n(f["files"]), _n(f["loaded"]), _n(f["rejected"]), _n(f["current_deliveries"]),
-                      _n(f["current_rows_accepted"]), f["latest_declared_period"] or "", _n(f["superseded_keys"]))
+                      _n(f["current_rows_accepted"]), _n(f["current_rows_outside_england"]),
+                      f["latest_declared_period"] or "", _n(f["superseded_keys"]))
     out.print(feeds)
     t = report["totals"]
     out.print(f"{t['files']} files: {t['loaded']} loaded, {t['rejected']} rejected, {t['duplicate']} duplicate; "
               f"rows received {t['rows_received']:,}, accepted {t['rows_accepted']:,}, "
               f"quarantined {t['rows_quarantined']:,}, opted out {t['rows_opted_out']:,}; "
-              f"identifiers redacted from free text {t['redactions']:,}", highlight=False)
+              f"identifiers redacted from free text {t['redactions']:,}; "
+              f"of the accepted, {t['rows_outside_england']:,} are residents outside England", highlight=False)
     for p in report["publications"]:
         out.print(f"published: {p['table']} {p['version']} ({p['rows']} rows) at {p['path']}", highlight=False)
     if not report["publications"]:

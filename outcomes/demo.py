@@ -135,7 +135,8 @@ def print_summary(settings: Settings, handle_url: str, elapsed: float) -> None:
           f"{t['duplicate']} duplicates skipped")
     print(f"Rows: {t['rows_received']:,} received, {t['rows_accepted']:,} accepted, "
           f"{t['rows_quarantined']:,} quarantined, {t['rows_opted_out']:,} removed (national data opt-out); "
-          f"{t['redactions']:,} identifiers redacted from free text")
+          f"{t['redactions']:,} identifiers redacted from free text; "
+          f"{t['rows_outside_england']:,} accepted rows are residents outside England (Wales)")
     for row in report["ledger"]:
         if row["status"] == "rejected":
             print(f"  refused: {row['reason']}")

@@ -110,6 +110,7 @@ def ingest_one(path: str, feed_id: str) -> dict:
         "rows_accepted": result.rows_accepted,
         "rows_rejected": result.rows_rejected,
         "rows_opted_out": result.rows_opted_out,
+        "rows_outside_england": result.rows_outside_england,
         "redactions": result.redactions,
         "source_file": Path(path).name,
     }

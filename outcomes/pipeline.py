@@ -27,8 +27,10 @@ class RunSummary:
         quarantined = sum(r["rows_rejected"] for r in self.loaded)
         opted_out = sum(r["rows_opted_out"] for r in self.loaded)
         redacted = sum(sum(r.get("redactions", {}).values()) for r in self.loaded)
+        outside = sum(r["rows_outside_england"] for r in self.loaded)
         lines.append(f"rows: received {received:,}, accepted {accepted:,}, quarantined {quarantined:,}, "
-                     f"opted out {opted_out:,}; identifiers redacted from free text {redacted:,}")
+                     f"opted out {opted_out:,}; identifiers redacted from free text {redacted:,}; "
+                     f"residents outside England {outside:,}")
         lines += [f"  refused {r['reason']}" for r in self.refused]
         if self.build:
             lines.append(f"dbt: {self.build['models']} models, {self.build['tests']} tests passed")

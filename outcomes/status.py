@@ -43,19 +43,21 @@ def superseded_keys(settings: Settings) -> dict[str, int]:
 
 
 def feed_summaries(rows: list[dict], settings: Settings) -> list[dict]:
-    """One line per feed: deliveries, the current ones and their rows, superseded keys."""
+    """One line per feed: deliveries, the current ones and their rows (of which residents outside England),
+    superseded keys."""
     keys = superseded_keys(settings)
     feeds: dict[str, dict] = {}
     for r in rows:
         f = feeds.setdefault(r["feed_id"], {"feed_id": r["feed_id"], "files": 0, "loaded": 0, "rejected": 0,
                                             "current_deliveries": 0, "current_rows_accepted": 0,
-                                            "latest_declared_period": None})
+                                            "current_rows_outside_england": 0, "latest_declared_period": None})
         f["files"] += 1
         f["loaded"] += r["status"] == "loaded"
         f["rejected"] += r["status"] == "rejected"
         if r.get("current"):
             f["current_deliveries"] += 1
             f["current_rows_accepted"] += r.get("rows_accepted") or 0
+            f["current_rows_outside_england"] += r.get("rows_outside_england") or 0
             f["latest_declared_period"] = max(filter(None, [f["latest_declared_period"], r.get("declared_period")]),
                                               default=None)
     for f in feeds.values():
@@ -76,6 +78,7 @@ def status_report(settings: Settings | None = None) -> dict:
         "rows_quarantined": sum(r.get("rows_rejected") or 0 for r in rows if r["status"] == "loaded"),
         "rows_opted_out": sum(r.get("rows_opted_out") or 0 for r in rows if r["status"] == "loaded"),
         "redactions": sum(sum((r.get("redactions") or {}).values()) for r in rows if r["status"] == "loaded"),
+        "rows_outside_england": sum(r.get("rows_outside_england") or 0 for r in rows if r["status"] == "loaded"),
     }
     return {"work_dir": str(settings.work_dir), "totals": totals, "feeds": feed_summaries(rows, settings),
             "ledger": rows,

@@ -20,8 +20,8 @@ from stats.errors import StatsInputError
 #: The package's default number of draws; at least MIN_DRAWS are required (as in the package).
 DEFAULT_DRAWS = 100_000
 MIN_DRAWS = 1_000
-#: How many simulated values one chunk of groups may hold (about 64 MB of float64), so memory stays bounded.
-CHUNK_VALUES = 8_000_000
+#: How many simulated values one chunk of groups may hold (32 MB of float64), so memory stays bounded.
+CHUNK_VALUES = 4_000_000
 
 
 def limit_ranks(draws: int, confidence: float) -> tuple[int, int]:
@@ -40,18 +40,27 @@ def error_band(draws: int, rank: int) -> tuple[int, int]:
     return max(rank - d, 0), min(rank + d, draws - 1)
 
 
+def order_statistics(values: np.ndarray, ranks: Sequence[int]) -> np.ndarray:
+    """The values at 0-based `ranks` of each row sorted (groups x len(ranks)).
+
+    A full sort: numpy's vectorised sort of float64 measured faster here than np.partition at the dozen
+    ranks a call needs (27 ms against 60-110 ms for 50 rows of 100,000 draws).
+    """
+    return np.sort(values, axis=1)[:, list(ranks)]
+
+
 Statistics = Callable[[np.ndarray, np.ndarray], Sequence[np.ndarray]]
 
 
 def simulated_order_statistics(centre: np.ndarray, se: np.ndarray, c0: np.ndarray, c1: np.ndarray, *,
-                               back: Callable[[np.ndarray], np.ndarray] | None, statistics: Statistics,
+                               back: np.ufunc | None, statistics: Statistics,
                                ranks: Sequence[int], draws: int, seed: int) -> list[np.ndarray]:
     """Order statistics at `ranks` of statistics of the simulated regression, for G groups of Q quantiles.
 
     Each quantile's value is drawn as centre + se Z (Z standard normal), mapped by `back` (the inverse of the
-    log or logit transform, or nothing), and the weighted regression gives an intercept sum(c0 y) and a slope
-    sum(c1 y) per draw; `statistics(slope, intercept)` turns those (draws x groups) into the statistics wanted.
-    Returns one (G x len(ranks)) array per statistic.
+    log or logit transform as a numpy ufunc, or nothing), and the weighted regression gives an intercept
+    sum(c0 y) and a slope sum(c1 y) per draw; `statistics(slope, intercept)` turns those (groups x draws) into
+    the statistics wanted. Returns one (G x len(ranks)) array per statistic.
 
     One matrix Z (draws x Q) from numpy.random.default_rng(seed) serves every group (common random numbers):
     a group's limits depend only on its own data, the seed and the number of draws, never on which other
@@ -64,14 +73,16 @@ def simulated_order_statistics(centre: np.ndarray, se: np.ndarray, c0: np.ndarra
     results: list[list[np.ndarray]] = []
     for start in range(0, groups, per_chunk):
         part = slice(start, start + per_chunk)
-        if back is None:
-            slope = (centre[part] * c1[part]).sum(axis=1) + z @ (se[part] * c1[part]).T
-            intercept = (centre[part] * c0[part]).sum(axis=1) + z @ (se[part] * c0[part]).T
+        if back is None:  # groups x draws, each row contiguous for the selection below
+            slope = (centre[part] * c1[part]).sum(axis=1)[:, None] + (se[part] * c1[part]) @ z.T
+            intercept = (centre[part] * c0[part]).sum(axis=1)[:, None] + (se[part] * c0[part]) @ z.T
         else:
-            y = back(centre[part, None, :] + se[part, None, :] * z[None, :, :])
-            slope = np.einsum("grq,gq->rg", y, c1[part])
-            intercept = np.einsum("grq,gq->rg", y, c0[part])
+            y = se[part, None, :] * z[None, :, :]  # groups x draws x quantiles, transformed back in place
+            y += centre[part, None, :]
+            back(y, out=y)
+            slope = np.einsum("grq,gq->gr", y, c1[part])
+            intercept = np.einsum("grq,gq->gr", y, c0[part])
         with np.errstate(divide="ignore", invalid="ignore"):
             simulated = statistics(slope, intercept)
-        results.append([np.partition(values, ranks, axis=0)[list(ranks)].T for values in simulated])
+        results.append([order_statistics(values, ranks) for values in simulated])
     return [np.concatenate(parts, axis=0) for parts in zip(*results, strict=True)] if results else []

@@ -41,12 +41,14 @@ MIN_QUANTILES, MAX_QUANTILES = 5, 100
 
 @dataclass(frozen=True)
 class Scale:
+    """How a value type is transformed for its standard error and draws; no `back` for values used as they are."""
+
     forward: Callable[[np.ndarray], np.ndarray]
-    back: Callable[[np.ndarray], np.ndarray]
+    back: np.ufunc | None  # a ufunc: the draws are transformed back in place
 
 
 SCALES: dict[str, Scale] = {
-    "other": Scale(lambda v: v, lambda v: v),
+    "other": Scale(lambda v: v, None),
     "rate": Scale(np.log, np.exp),
     "proportion": Scale(logit, expit),
 }
@@ -111,7 +113,7 @@ def slope_index_of_inequality(
                                   draws=draws, seed=seed, mc_error=mc_error)
         for name, values in computed.items():
             result.loc[ok, name] = values
-    result["note"] = notes
+    result["note"] = pd.Series(notes, dtype="str")  # missing where the group has its statistics
     return result if rii else result.drop(columns=[c for c in result.columns if c.startswith("rii")])
 
 

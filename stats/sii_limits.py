@@ -69,13 +69,13 @@ def statistic_columns(confidence: Sequence[float], mc_error: bool) -> list[str]:
 
 
 def sii_statistics(population: np.ndarray, value: np.ndarray, centre: np.ndarray, spread: np.ndarray, *,
-                   back: Mapping, transform: bool, multiplier: float, confidence: Sequence[float], draws: int,
+                   back: np.ufunc | None, transform: bool, multiplier: float, confidence: Sequence[float], draws: int,
                    seed: int, mc_error: bool) -> dict[str, np.ndarray]:
     """sii, rii, intercept and their limits (and Monte-Carlo errors) for G groups x Q quantiles."""
     c0, c1 = regression_coefficients(population)
     fitted_on = centre if transform else value
     intercept, slope = (c0 * fitted_on).sum(axis=1), (c1 * fitted_on).sum(axis=1)
-    if transform:
+    if transform and back is not None:
         reading = back_transformed_reading(back, intercept + slope / 2, multiplier)
         points = {name: mapping(slope[:, None])[:, 0] for name, (_, mapping) in reading.read.items()}
         points["intercept"] = back(intercept) * abs(multiplier)
@@ -88,7 +88,7 @@ def sii_statistics(population: np.ndarray, value: np.ndarray, centre: np.ndarray
     return {**points, **limits}
 
 
-def _limits(centre: np.ndarray, spread: np.ndarray, c0: np.ndarray, c1: np.ndarray, *, back: Mapping | None,
+def _limits(centre: np.ndarray, spread: np.ndarray, c0: np.ndarray, c1: np.ndarray, *, back: np.ufunc | None,
             reading: Reading, confidence: Sequence[float], draws: int, seed: int, mc_error: bool
             ) -> dict[str, np.ndarray]:
     ranks = {level: limit_ranks(draws, level) for level in confidence}

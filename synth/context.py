@@ -25,13 +25,16 @@ class Context:
     pop: Population
     months: list[Month]
     contracts: dict[str, Contract]
+    border: Context | None = None  # the Welsh border population's own context (synth.border), None inside it
+    namespace: str = ""  # tells this context's random streams apart from another's with the same purposes
     _cache: dict[tuple[str, int], Any] = field(default_factory=dict)
     _persistent: dict[str, Any] = field(default_factory=dict)
 
     def rng(self, purpose: str, month: Month | int = -1) -> np.random.Generator:
         """A random stream that depends only on the seed, the purpose and the month (never on feed selection)."""
         index = month.index if isinstance(month, Month) else month
-        return np.random.default_rng([self.cfg.seed, stream_key(purpose), index + 1000])
+        name = f"{self.namespace}/{purpose}" if self.namespace else purpose
+        return np.random.default_rng([self.cfg.seed, stream_key(name), index + 1000])
 
     def month(self, index: int) -> Month:
         """A month by index, also before the window (negative) for warm-up of pathways and referrals."""
@@ -61,3 +64,5 @@ class Context:
         """Drop shared events no later month needs (``keep`` = months a family is still read back)."""
         for key in [k for k in self._cache if k[1] <= index - keep.get(k[0], 0)]:
             del self._cache[key]
+        if self.border is not None:
+            self.border.done_with(index, keep)

@@ -15,15 +15,16 @@ import pandas as pd
 import pyarrow as pa
 
 from config.contracts import Contract, load_contracts
-from synth import effects
+from synth import border, effects
 from synth.calendar import months as make_months
 from synth.config import SynthConfig, SynthReport
 from synth.context import Context
 from synth.defects import Defect, inject_row_defects
 from synth.feeds import FeedDef, FileJob, registry
 from synth.feeds.caseload import HORIZON_MONTHS
+from synth.feeds.welsh_residents import serves_wales
 from synth.file_defects import DRIFT_RENAMES, delivered_at, plan
-from synth.geography import load_geography
+from synth.geography import load_border_geography, load_geography
 from synth.population import build_population
 from synth.writer import Appender
 
@@ -163,7 +164,10 @@ def generate(cfg: SynthConfig, progress: Progress = None) -> SynthReport:
     geo = load_geography(Path(cfg.reference_dir))
     say(f"population: {cfg.n_persons:,} persons")
     pop = build_population(cfg.n_persons, cfg.seed, geo, window[0].start)
-    ctx = Context(cfg, pop, window, contracts)
+    welsh = border.build_border_population(pop, geo, load_border_geography(Path(cfg.reference_dir)),
+                                           border.WELSH_SHARE, cfg.seed)
+    say(f"Welsh border residents (Wye Valley's feeds only): {welsh.n:,} persons")
+    ctx = Context(cfg, pop, window, contracts, border=Context(cfg, welsh, window, contracts, namespace="wales"))
     placements = plan([f.feed_id for f in selected], len(window), cfg.with_file_defects)
     for feed in selected:
         _clear_previous(out_dir, contracts[feed.feed_id])
@@ -187,6 +191,8 @@ def generate(cfg: SynthConfig, progress: Progress = None) -> SynthReport:
                    "feeds": [f.feed_id for f in selected],
                    "defect_rates": {k: cfg.rate(k) for k in cfg.defect_rates}},
         "effects": effects.describe(ctx),
+        "welsh_residents": border.describe(welsh, pop, border.WELSH_SHARE,
+                                           [f.feed_id for f in selected if serves_wales(f.feed_id)]),
         "rows_by_feed": dict(sorted(run.rows.items())),
         "defect_counts": dict(sorted(run.counts.items())),
         "deliveries": sorted(run.deliveries, key=lambda d: (d["delivered_at"], d["file"])),

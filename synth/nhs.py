@@ -21,18 +21,24 @@ def check_digit(stems: np.ndarray) -> np.ndarray:
     return np.where(check == 11, 0, check)
 
 
-def generate_nhs_numbers(n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` distinct valid NHS Numbers (int64) in random order."""
+def generate_nhs_numbers(n: int, rng: np.random.Generator, avoid: np.ndarray | None = None) -> np.ndarray:
+    """``n`` distinct valid NHS Numbers (int64) in random order, none of them in ``avoid`` (numbers already given
+    to another population of the same run)."""
+    avoid = np.empty(0, dtype=np.int64) if avoid is None else np.asarray(avoid, dtype=np.int64)
     lo, hi = SYNTHETIC_RANGE
-    if n > 0.85 * (hi - lo):
+    if n + len(avoid) > 0.85 * (hi - lo):
         lo, hi = ENGLAND_RANGE
-    want = int(n * 1.15) + 100
+    taken = np.count_nonzero((avoid >= lo * 10) & (avoid < hi * 10))
+    free = 1 - taken / ((hi - lo) * 10 / 11)  # share of the range's valid numbers still free (1 out of 11 is not)
+    want = min(hi - lo, int(n * (1.15 if not taken else 1.5) / free) + 100)
     width = (hi - lo) / want  # one stem per stratum: distinct by construction
     stems = lo + (np.arange(want) * width).astype(np.int64) + rng.integers(0, max(1, int(width)), want)
     stems = np.minimum(stems, hi - 1)
     stems = np.unique(stems)
     check = check_digit(stems)
     valid = stems[check != 10] * 10 + check[check != 10]
+    if taken:
+        valid = valid[~np.isin(valid, avoid, assume_unique=True, kind="sort")]
     if len(valid) < n:
         raise ValueError(f"could not draw {n} NHS Numbers from the range")
     return rng.permutation(valid)[:n]

@@ -59,7 +59,8 @@ class Population:
 
     @property
     def place(self) -> np.ndarray:
-        """0 Herefordshire, 1 Worcestershire (by residence)."""
+        """0 Herefordshire, 1 Worcestershire (by residence); the Welsh border population (BorderPopulation) is 0
+        too: the acute trusts send it to Wye Valley, as they send Herefordshire."""
         return self._lsoa_attr("place", lambda t: (t["place"] == PLACES[1]).to_numpy(np.int8))
 
     def district_of(self, idx: np.ndarray) -> np.ndarray:
@@ -118,8 +119,9 @@ def _draw_ages(geo: Geography, lsoa: np.ndarray, rng: np.random.Generator) -> np
     return np.where(u < p_young, young, np.where(u < p_not_old, middle, old))
 
 
-def build_population(n: int, seed: int, geo: Geography, ref_date: np.datetime64) -> Population:
-    rng = np.random.default_rng([seed, 1])
+def build_population(n: int, seed: int, geo: Geography, ref_date: np.datetime64, stream: int = 1) -> Population:
+    """``n`` persons living in ``geo`` (``stream`` tells apart the random draws of other populations of a run)."""
+    rng = np.random.default_rng([seed, stream])
     lt = geo.lsoas
     weights = lt["pop_total"].to_numpy(float)
     lsoa = rng.choice(len(lt), size=n, p=weights / weights.sum()).astype(np.int16)

@@ -45,7 +45,9 @@ class Practices:
         return out
 
 
-def build_practices(geo: Geography) -> Practices:
+def build_practices(geo: Geography, code_prefix: str = "M99") -> Practices:
+    """About one practice per 9,500 people of each district, codes ``<code_prefix>001``... (``M99`` English,
+    ``W99`` the Welsh practices of the border population)."""
     rng = np.random.default_rng(1_000_003)  # fixed: the practice list is reference data, not seeded data
     lt = geo.lsoas
     rows = []
@@ -60,7 +62,7 @@ def build_practices(geo: Geography) -> Practices:
             seq += 1
             pcn = pcn_seq + 1 + i * n_pcn // n_prac
             rows.append({
-                "code": f"M99{seq:03d}",
+                "code": f"{code_prefix}{seq:03d}",
                 "description": f"{district} {_NAMES[seq % len(_NAMES)]} {i + 1}",
                 "pcn_code": f"U9{pcn:04d}",
                 "pcn_name": f"{district} PCN {1 + i * n_pcn // n_prac}",

@@ -15,13 +15,15 @@ from synth.feeds import (
     urgent_r1a,
 )
 from synth.feeds.base import FeedDef, FileJob
+from synth.feeds.welsh_residents import serves_wales, with_welsh_residents
 
 _MODULES = [acute, outpatients, rtt, community, mental_health, urgent_r1a, icb, councils, healthwatch,
             optout]
 
 
 def registry() -> dict[str, FeedDef]:
-    return {f.feed_id: f for m in _MODULES for f in m.FEEDS}
+    """Every feed by id; Wye Valley's also carry the Welsh border population (synth.feeds.welsh_residents)."""
+    return {f.feed_id: with_welsh_residents(f) if serves_wales(f.feed_id) else f for m in _MODULES for f in m.FEEDS}
 
 
 __all__ = ["FeedDef", "FileJob", "registry"]

@@ -37,15 +37,17 @@ COLUMNS = ["attendance_id", "nhs_number", "date_of_birth", "sex", "ethnic_catego
 
 
 def _site_for(ctx, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Site index by district of residence: Herefordshire -> RLQ01; Redditch/Bromsgrove -> Alexandra (RWP01);
-    Wyre Forest -> Kidderminster (RWP31, type 3) or Worcester; the rest -> Worcestershire Royal (RWP50)."""
+    """Site index by district of residence: Herefordshire and the Welsh border (W06...) -> RLQ01;
+    Redditch/Bromsgrove -> Alexandra (RWP01); Wyre Forest -> Kidderminster (RWP31, type 3) or Worcester; the
+    rest -> Worcestershire Royal (RWP50)."""
     district = ctx.pop.district_of(idx)
     u = rng.random(len(idx))
     site = np.where(u < 0.95, 0, 1)
     north_east = np.isin(district, ["E07000234", "E07000236"])
     site = np.where(north_east, np.where(u < 0.85, 1, 0), site)
     site = np.where(district == "E07000239", np.where(u < 0.65, 2, 0), site)
-    site = np.where(district == "E06000019", 3, site)
+    wye_valley = (district == "E06000019") | np.strings.startswith(district.astype(str), "W")
+    site = np.where(wye_valley, 3, site)
     return site
 
 

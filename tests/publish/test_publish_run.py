@@ -154,3 +154,23 @@ def test_missing_mart_is_a_clear_error_and_publishes_nothing(settings):
     with pytest.raises(SourceMissing, match="dbt build"):
         publish([TABLE])
     assert latest(TABLE) is None
+
+
+def test_residents_of_wales_publish_as_outside_england_and_no_other_label_passes(settings, make_mart):
+    """
+    GIVEN a mart whose RLQ rows include attendances by residents of Wales, quintile 'outside_england'
+    WHEN the table is published
+    THEN the gate passes and the row is published with its counts rounded to 5; while a mart labelling the same
+         row with any other non-quintile value ('wales') is blocked by the gate's imd_quintile value set
+    """
+    welsh = ("RLQ", "2024-01-01", "outside_england", 37, 26)
+    make_mart([*BASE_ROWS, welsh])
+
+    [result] = publish([TABLE])
+
+    row = _csv_rows(settings.publications_dir / TABLE / result.version / f"{TABLE}.csv")[welsh[:3]]
+    assert (row["attendances"], row["within_four_hours"], row["pct_within_four_hours"]) == ("35", "25", "70.3")
+    make_mart([*BASE_ROWS, ("RLQ", "2024-01-01", "wales", 37, 26)])
+    with pytest.raises(GateFailed) as caught:
+        publish([TABLE])
+    assert any("imd_quintile" in failure for failure in caught.value.failures)

@@ -55,21 +55,24 @@ def test_byars_and_wilson_limits(row: GoldenRow) -> None:
     assert_cells(row, {"lowercl": lower, "uppercl": upper})
 
 
+def at_both_levels(statistic, row: GoldenRow) -> dict[str, float]:
+    """value and 95% and 99.8% limits of `statistic` (proportion or rate) for an ungrouped row."""
+    x, n, multiplier = number(row.inputs["Numerator"]), number(row.inputs["Denominator"]), row.inputs["multiplier"]
+    value, lower95, upper95 = statistic(x, n, multiplier, 0.95)
+    _, lower998, upper998 = statistic(x, n, multiplier, 0.998)
+    return dict(zip(LIMITS_2, [value, lower95, upper95, lower998, upper998], strict=True))
+
+
 @pytest.mark.parametrize("row", PROPORTIONS, ids=lambda r: r.id)
 def test_proportions(row: GoldenRow) -> None:
-    x, n, multiplier = number(row.inputs["Numerator"]), number(row.inputs["Denominator"]), row.inputs["multiplier"]
-    value, lower95, upper95 = proportion(x, n, multiplier, 0.95)
-    _, lower998, upper998 = proportion(x, n, multiplier, 0.998)
-    assert_cells(row, dict(zip(LIMITS_2, [value, lower95, upper95, lower998, upper998], strict=True)))
+    assert_cells(row, at_both_levels(proportion, row))
 
 
 @pytest.mark.parametrize("row", RATES, ids=lambda r: r.id)
 def test_rates(row: GoldenRow) -> None:
-    x, n, multiplier = number(row.inputs["Numerator"]), number(row.inputs["Denominator"]), row.inputs["multiplier"]
-    value, lower95, upper95 = rate(x, n, multiplier, 0.95)
-    _, lower998, upper998 = rate(x, n, multiplier, 0.998)
-    assert_cells(row, dict(zip(LIMITS_2, [value, lower95, upper95, lower998, upper998], strict=True)))
-    assert count_method(x).item() == row.expected["method"], "exact below 10 events, Byar's from 10"
+    assert_cells(row, at_both_levels(rate, row))
+    assert count_method(number(row.inputs["Numerator"])).item() == row.expected["method"], \
+        "exact below 10 events, Byar's from 10"
 
 
 @pytest.mark.parametrize("row", PROPORTIONS_GROUPED, ids=lambda r: r.id)

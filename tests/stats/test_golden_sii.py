@@ -160,4 +160,4 @@ def test_unusable_group_gets_no_sii_and_a_note(records, value_type, route, note)
 def test_fifteen_quantiles_are_computed() -> None:
     # rows 211-225: the package warns that many quantiles can make the SII unstable, and computes it
     result = run_block((211, 225), "other", "limits").iloc[0]
-    assert result["note"] is None and result["sii_lower_95"] < result["sii"] < result["sii_upper_95"]
+    assert pd.isna(result["note"]) and result["sii_lower_95"] < result["sii"] < result["sii_upper_95"]

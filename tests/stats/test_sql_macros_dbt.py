@@ -1,5 +1,5 @@
 """dbt itself compiles the stats macros to the very SQL the golden tests run (sql_render), and refuses a
-confidence level the macros do not carry. Runs dbt twice (about 10 s each)."""
+confidence level the macros do not carry. Runs dbt twice (10 to 60 s each, with the machine's load)."""
 
 from __future__ import annotations
 

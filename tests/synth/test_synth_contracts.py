@@ -12,9 +12,11 @@ from conftest import CONTRACTS, ROOT, contract_of, feed_files
 
 from config.contracts import Contract
 from synth.feeds import registry
-from synth.geography import load_geography
+from synth.feeds.welsh_residents import serves_wales
+from synth.geography import load_border_geography, load_geography
 
 LSOAS = set(load_geography(ROOT / "reference").lsoas["lsoa_code"])
+BORDER_LSOAS = set(load_border_geography(ROOT / "reference").lsoas["lsoa_code"])  # Wye Valley's Welsh residents
 
 
 def _code_list(name: str) -> set[str]:
@@ -63,8 +65,9 @@ def contract_problems(df: pd.DataFrame, contract: Contract) -> list[str]:
             bad = [x for x in set(v) if not nhs_number.is_valid(x)]
             if bad:
                 problems.append(f"{col.name}: invalid NHS Numbers {bad[:3]}")
-        if col.check == "lsoa" and not set(v) <= LSOAS:
-            problems.append(f"{col.name}: LSOAs outside Herefordshire and Worcestershire {sorted(set(v) - LSOAS)[:3]}")
+        allowed_lsoas = LSOAS | BORDER_LSOAS if serves_wales(contract.feed_id) else LSOAS
+        if col.check == "lsoa" and not set(v) <= allowed_lsoas:
+            problems.append(f"{col.name}: LSOAs outside the system's area {sorted(set(v) - allowed_lsoas)[:3]}")
         try:
             typed[col.name] = _parse(values, col, contract)
         except (ValueError, TypeError) as exc:
@@ -154,20 +157,22 @@ def test_same_person_across_feeds(clean_run, contracts, read):
     assert all((n, d) in left for n, d in zip(em["nhs_number"], em["admission_date"], strict=True))
 
 
-def test_every_lsoa_is_one_of_the_480(default_run, contracts, read):
+def test_every_lsoa_is_one_of_the_480_or_a_welsh_border_one(default_run, contracts, read):
     """GIVEN every file of a default run (with defects) that has an lsoa_code column
     WHEN its LSOA values are collected
-    THEN there are 480 allowed LSOAs and each non-empty value is one of them."""
+    THEN there are 480 allowed LSOAs of Herefordshire and Worcestershire, nearly all of them seen, and each other
+    non-empty value is one of the 135 Welsh border LSOAs (in Wye Valley's feeds: tests/synth/test_synth_welsh*)."""
     report, truth = default_run
-    assert len(LSOAS) == 480
+    assert len(LSOAS) == 480 and len(BORDER_LSOAS) == 135
     seen: set[str] = set()
     for path in report.files:
         c = contract_of(contracts, path)
         df = read(path, c, "windows-1252" if _is_1252(truth, report, path) else None)
         if "lsoa_code" in df.columns:
             seen |= set(df["lsoa_code"]) - {""}
-    assert seen and seen <= LSOAS, sorted(seen - LSOAS)[:5]
-    assert len(seen) > 400  # the population covers (nearly) every LSOA
+    assert seen and seen <= LSOAS | BORDER_LSOAS, sorted(seen - LSOAS - BORDER_LSOAS)[:5]
+    assert len(seen & LSOAS) > 400  # the population covers (nearly) every LSOA
+    assert seen & BORDER_LSOAS
 
 
 def _is_1252(truth, report, path: Path) -> bool:

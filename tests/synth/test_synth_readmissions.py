@@ -75,8 +75,12 @@ def _data_end(truth) -> pd.Timestamp:
 
 @pytest.fixture(scope="module")
 def observed(acute_run, contracts, read) -> pd.DataFrame:
+    """The readmission measure over the registered population, whose rates truth.json intends. Wye Valley's
+    residents of Wales (W01 LSOAs) are a population of their own (synth.border): their readmissions at the other
+    trust stand for a Welsh hospital, outside the files, so they are left out here."""
     report, truth = acute_run
-    return readmissions(_spells(report, contracts, read), _data_end(truth))
+    spells = _spells(report, contracts, read)
+    return readmissions(spells[~spells["lsoa_code"].str.startswith("W")], _data_end(truth))
 
 
 def _within(observed: pd.Series, intended: float, label: str) -> None:

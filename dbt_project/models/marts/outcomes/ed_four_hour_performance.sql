@@ -1,5 +1,6 @@
--- Grain: one row per organisation, arrival month and national IMD 2019 quintile ('unknown' when the LSOA of
--- residence is missing). Unrounded counts and percentage; disclosure control is applied at publication.
+-- Grain: one row per organisation, arrival month and national IMD 2019 quintile of residence ('outside_england'
+-- for residents of Wales, 'unknown' when the LSOA of residence is missing). Unrounded counts and percentage;
+-- disclosure control is applied at publication.
 with attendances as (
     select * from {{ ref('int_ed_attendances_enriched') }}
 ),
@@ -8,7 +9,7 @@ counted as (
     select
         organisation_code,
         arrival_month as month,
-        coalesce(cast(imd_quintile as varchar), 'unknown') as imd_quintile,
+        imd_quintile_group as imd_quintile,
         count(*) as attendances,
         count(*) filter (where is_within_four_hours) as within_four_hours
     from attendances

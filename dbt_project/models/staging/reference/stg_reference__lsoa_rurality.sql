@@ -6,6 +6,7 @@ with source as (
 renamed as (
     select
         lsoa11cd as lsoa11_code,
+        lsoa11nm as lsoa11_name,
         ruc11cd as rural_urban_code,
         ruc11 as rural_urban_name
     from source

@@ -102,7 +102,9 @@ def _step(ctx, tl: _Timeline, month: Month) -> tuple[pd.DataFrame, pd.DataFrame]
     still_open = pd.concat([carried, final_spells], ignore_index=True)
     tl.open_spells = still_open[still_open["discharge"].to_numpy() >= month.end].reset_index(drop=True)
 
-    att = pd.concat([a for a in (tl.pending_attendances, drawn_attendances) if a is not None], ignore_index=True)
+    waiting = [a for a in (tl.pending_attendances, drawn_attendances) if a is not None]
+    # none yet when the month has no index discharge to readmit (a small population, such as the Welsh border's)
+    att = pd.concat(waiting, ignore_index=True) if waiting else base_attendances(ctx, month).iloc[:0]
     arrives_now = att["arrival"].to_numpy() < month.end.astype("datetime64[s]")
     tl.pending_attendances = att[~arrives_now].reset_index(drop=True)
     final_att = pd.concat([base_attendances(ctx, month), att[arrives_now]], ignore_index=True)

@@ -18,16 +18,15 @@ import duckdb
 import pandas as pd
 import pytest
 
-from config.contracts import load_contracts
+from config.contracts import contract_for_file
 from synth import SynthConfig, generate
 
 pytestmark = [pytest.mark.e2e]
 
 REPO = Path(__file__).resolve().parents[2]
-APC = ["rwp_apc", "rlq_apc"]
+FEEDS = ["rwp_apc", "rlq_apc", "qgh_gp_list"]
 CANCER = r"C([0-8][0-9]|9[0-7])"  # C00-C97
 EMERGENCY = [str(m) for m in range(21, 29)]
-KEY = "throwaway-apc-e2e-key-0123456789"
 SYSTEM = "QGH"
 
 
@@ -44,16 +43,17 @@ def run(tmp_path_factory) -> Run:
     list, ingested, and the outcome marts built with dbt on a fresh warehouse."""
     from config.settings import get_settings
     from ingest.load import ingest_files
+    from tests.conftest import TEST_KEY
     from transform.build import build
 
     synth = tmp_path_factory.mktemp("apc_synth")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("OUTCOMES_WORK_DIR", str(tmp_path_factory.mktemp("apc_work")))
-        mp.setenv("OUTCOMES_PSEUDONYM_KEY", KEY)
+        mp.setenv("OUTCOMES_PSEUDONYM_KEY", TEST_KEY)
         mp.setenv("OUTCOMES_ALLOW_TEST_NHS_NUMBERS", "1")
         settings = get_settings()
         report = generate(SynthConfig(out_dir=synth, population=200_000, months=3, start="2025-04", clean=True,
-                                      seed=11, feeds=[*APC, "qgh_gp_list"], reference_dir=REPO / "reference"))
+                                      seed=11, feeds=FEEDS, reference_dir=REPO / "reference"))
         outcomes = ingest_files(sorted(report.files), settings=settings)
         assert all(getattr(o, "status", None) == "loaded" for o in outcomes), outcomes
         build(select=["+path:models/marts/outcomes"], settings=settings)
@@ -69,15 +69,14 @@ def run(tmp_path_factory) -> Run:
 def delivered_spells(synth: Path) -> pd.DataFrame:
     """Every spell in both trusts' files, dates parsed with each contract's format, with its trust and age at
     admission (whole years, from the date of birth)."""
-    contracts = {c.feed_id: c for c in load_contracts(REPO / "contracts")}
     frames = []
-    for feed in APC:
-        c = contracts[feed]
-        for path in sorted((synth / c.organisation / c.feed).glob("*.csv")):
-            df = pd.read_csv(path, sep=c.file.delimiter, dtype=str, keep_default_na=False)
+    for trust, folder in (("RWP", synth / "RWP" / "apc"), ("RLQ", synth / "RLQ" / "apc")):
+        for path in sorted(folder.glob("*.csv")):
+            file_spec = contract_for_file(REPO / "contracts", path.name).file
+            df = pd.read_csv(path, sep=file_spec.delimiter, dtype=str, keep_default_na=False)
             for col in ("admission_date", "discharge_date", "date_of_birth"):
-                df[col] = pd.to_datetime(df[col].replace("", None), format=c.file.date_format)
-            frames.append(df.assign(trust=c.organisation))
+                df[col] = pd.to_datetime(df[col].replace("", None), format=file_spec.date_format)
+            frames.append(df.assign(trust=trust))
     spells = pd.concat(frames, ignore_index=True)
     admitted, born = spells["admission_date"], spells["date_of_birth"]
     spells["age"] = (admitted.dt.year - born.dt.year

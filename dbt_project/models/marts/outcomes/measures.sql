@@ -358,15 +358,16 @@ with declared as (
             || '29 days were delivered by both feeds: with whole months delivered, every month '
             || 'but the last (January only once March has come, February''s 28 days being too '
             || 'few), and never across a month one trust has not sent (model '
-            || 'int_apc_months_delivered). | Emergency admissions at hospitals outside the two '
-            || 'acute trusts are not in the data and are not seen. | A crude percentage with '
-            || 'Wilson limits: the national indicator is indirectly standardised by age, sex, '
-            || 'admission method and diagnosis, which needs England reference rates the project '
-            || 'does not hold. | The period is the calendar month of the index discharge date; '
-            || 'the organisation and site are the discharging trust''s; age, sex, ethnicity and '
-            || 'residence are the index spell''s (age at admission). | No target: no national '
-            || 'target was found; the national rate (about one in seven discharges) is context, '
-            || 'not a standard.',
+            || 'int_apc_months_delivered). Late rows count: a spell of an earlier month sent in '
+            || 'a later month''s file marks that month as delivered by its trust. | Emergency '
+            || 'admissions at hospitals outside the two acute trusts are not in the data and are '
+            || 'not seen. | A crude percentage with Wilson limits: the national indicator is '
+            || 'indirectly standardised by age, sex, admission method and diagnosis, which needs '
+            || 'England reference rates the project does not hold. | The period is the calendar '
+            || 'month of the index discharge date; the organisation and site are the discharging '
+            || 'trust''s; age, sex, ethnicity and residence are the index spell''s (age at '
+            || 'admission). | No target: no national target was found; the national rate (about '
+            || 'one in seven discharges) is context, not a standard.',
             'month',
             'calendar month of the index spell''s discharge date',
             'percent',

@@ -47,7 +47,7 @@ def pipeline(tmp_path_factory):
         from config.settings import get_settings
 
         settings = get_settings()
-        generate(SynthConfig(out_dir=synth, population=20_000, months=2, start="2025-04", clean=True, seed=11,
+        generate(SynthConfig(out_dir=synth, population=20_000, months=2, start="2025-04", clean=True, seed=7,
                              feeds=FEEDS, reference_dir=REPO / "reference"))
         miu = synth / "R1A" / "miu" / "R1A_MIU_202504.csv"
         rows = pd.read_csv(miu, dtype=str, keep_default_na=False)  # MIU files are comma-separated
@@ -70,7 +70,7 @@ def read_delivered(path: Path, organisation: str) -> pd.DataFrame:
 
 def attendances(files: list[Path]) -> pd.DataFrame:
     """Every delivered attendance with its organisation, seconds in department, month and place and IMD
-    quintile of residence, from the files themselves."""
+    quintile of residence (a Welsh LSOA is outside England's index), from the files themselves."""
     rows = pd.concat([read_delivered(f, organisation) for f in files for prefix, organisation
                       in ORGANISATION_OF_FILE.items() if f.name.startswith(prefix)], ignore_index=True)
     arrived = rows["arrival_datetime"]
@@ -78,7 +78,8 @@ def attendances(files: list[Path]) -> pd.DataFrame:
     rows["month"] = arrived.dt.strftime("%Y-%m-01")
     imd = pd.read_csv(IMD, dtype=str, encoding="utf-8-sig").set_index("LSOA code (2011)")
     decile = rows["lsoa_code"].map(imd["Index of Multiple Deprivation (IMD) Decile"]).astype(float)
-    rows["imd_quintile"] = np.ceil(decile / 2).map(lambda q: "unknown" if np.isnan(q) else str(int(q)))
+    quintile = np.ceil(decile / 2).map(lambda q: "unknown" if np.isnan(q) else str(int(q)))
+    rows["imd_quintile"] = quintile.mask(rows["lsoa_code"].str.startswith("W01", na=False), "outside_england")
     district = rows["lsoa_code"].map(imd["Local Authority District code (2019)"])
     rows["place"] = district.map(PLACE_OF_DISTRICT).fillna("outside_system")
     return rows

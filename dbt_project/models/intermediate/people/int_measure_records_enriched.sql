@@ -15,10 +15,6 @@ lsoas as (
     select * from {{ ref('lsoas') }}
 ),
 
-rurality as (
-    select * from {{ ref('stg_reference__lsoa_rurality') }}
-),
-
 places as (
     select * from {{ ref('places') }}
 ),
@@ -62,27 +58,26 @@ final as (
         {{ ethnic_group('resolved.ethnic_category_code') }} as ethnic_group,
         case
             when lsoas.imd_decile is not null then cast(lsoas.imd_decile as varchar)
-            when resolved.lsoa11_code like 'W01%' then 'outside_england'
+            when lsoas.country = 'Wales' then 'outside_england'
             else 'unknown'
         end as imd_decile,
         case
             when lsoas.imd_quintile is not null then cast(lsoas.imd_quintile as varchar)
-            when resolved.lsoa11_code like 'W01%' then 'outside_england'
+            when lsoas.country = 'Wales' then 'outside_england'
             else 'unknown'
         end as imd_quintile,
         case
             when lsoas.imd_decile <= 2 then 'core20'
-            when lsoas.imd_decile is not null or resolved.lsoa11_code like 'W01%' then 'rest'
+            when lsoas.imd_decile is not null or lsoas.country = 'Wales' then 'rest'
             else 'unknown'
         end as core20,
-        {{ rurality_class('rurality.rural_urban_code') }} as rurality,
+        {{ rurality_class('lsoas.rural_urban_code') }} as rurality,
         coalesce(places.place_code, 'outside_system') as place_code,
         {{ register_flag('resolved.is_on_learning_disability_register', 'resolved.person_link') }}
             as learning_disability,
         {{ register_flag('resolved.is_on_smi_register', 'resolved.person_link') }} as smi
     from resolved
     left join lsoas on resolved.lsoa11_code = lsoas.lsoa11_code
-    left join rurality on resolved.lsoa11_code = rurality.lsoa11_code
     left join places on lsoas.lad19_code = places.district_code
 )
 

@@ -4,7 +4,9 @@ Rules (one rule set per output, declared in the table's spec):
 
 1. A count below ``threshold`` (0 included) is suppressed: published empty.
 2. Every other count is rounded to the nearest multiple of ``rounding_base`` (halves up). The spec refuses a
-   threshold that would round below itself, so a published count is never between 1 and threshold - 1.
+   threshold that would round below itself, so a published count is never between 1 and threshold - 1. A
+   count may be fractional (a mean daily count's denominator is the sum of 1 / days in the month per
+   patient-day): it is compared with the threshold and rounded as it is.
 3. A rate is taken from the source (computed there from the true counts) and rounded to its ``decimals``.
    It is suppressed when its numerator or denominator is suppressed, or when the complement
    (denominator - numerator, e.g. attendances not seen within four hours) is between 1 and threshold - 1,
@@ -48,20 +50,20 @@ def apply_disclosure(source: pd.DataFrame, spec: TableSpec) -> Disclosed:
     hidden: dict[str, pd.Series] = {}
     for col in spec.columns:
         if col.kind == "count":
-            true = pd.to_numeric(source[col.name]).astype("Int64")
-            hide = (true < rules.threshold).fillna(True).astype(bool)
-            rounded = (true + rules.rounding_base // 2) // rules.rounding_base * rules.rounding_base
-            out[col.name] = rounded.mask(hide)
+            true = pd.to_numeric(source[col.name]).astype("float64")
+            hide = (true < rules.threshold) | true.isna()
+            rounded = np.floor((true + rules.rounding_base / 2) / rules.rounding_base) * rules.rounding_base
+            out[col.name] = rounded.astype("Int64").mask(hide)
             hidden[col.name] = hide
         elif col.kind == "dimension":
             out[col.name] = source[col.name]
     for col in spec.columns:
         if col.kind != "rate":
             continue
-        numerator = pd.to_numeric(source[col.numerator]).astype("Int64")
-        denominator = pd.to_numeric(source[col.denominator]).astype("Int64")
+        numerator = pd.to_numeric(source[col.numerator]).astype("float64")
+        denominator = pd.to_numeric(source[col.denominator]).astype("float64")
         complement = denominator - numerator
-        small_complement = ((complement >= 1) & (complement < rules.threshold)).fillna(True).astype(bool)
+        small_complement = ((complement >= 1) & (complement < rules.threshold)) | complement.isna()
         hide = hidden[col.numerator] | hidden[col.denominator] | small_complement
         value = pd.to_numeric(source[col.name]).astype("float64").round(col.decimals)
         out[col.name] = value.mask(hide | value.isna(), np.nan)

@@ -27,3 +27,7 @@ def listagg(measure: str, delimiter_text: str = "','", order_by_clause: str | No
 
 def position(substring_text: str, string_text: str) -> str:
     return f"position({substring_text} in {string_text})"
+
+
+def generate_series(upper_bound: int) -> str:
+    return f"select unnest(range(1, {upper_bound} + 1)) as generated_number"

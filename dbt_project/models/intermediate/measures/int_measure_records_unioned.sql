@@ -3,7 +3,11 @@
 -- record shape (docs/measures.md, "The record shape").
 {{ config(materialized='table') }}
 
-with measure__ed_12h_from_arrival as (
+with measure__adult_patients_in_hospital_21plus_days as (
+    select * from {{ ref('measure__adult_patients_in_hospital_21plus_days') }}
+),
+
+measure__ed_12h_from_arrival as (
     select * from {{ ref('measure__ed_12h_from_arrival') }}
 ),
 
@@ -13,6 +17,22 @@ measure__ed_4h_all_types as (
 
 measure__ed_4h_type1 as (
     select * from {{ ref('measure__ed_4h_type1') }}
+),
+
+measure__emergency_los_mean_days as (
+    select * from {{ ref('measure__emergency_los_mean_days') }}
+),
+
+measure__emergency_los_median_days as (
+    select * from {{ ref('measure__emergency_los_median_days') }}
+),
+
+measure__emergency_readmission_30d as (
+    select * from {{ ref('measure__emergency_readmission_30d') }}
+),
+
+measure__emergency_readmission_30d_other_trust as (
+    select * from {{ ref('measure__emergency_readmission_30d_other_trust') }}
 ),
 
 measure__op_dna_rate as (
@@ -40,6 +60,25 @@ measure__rtt_within_18_weeks as (
 ),
 
 unioned as (
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__adult_patients_in_hospital_21plus_days
+
+    union all
+
     select
         measure_id,
         period_start,
@@ -94,6 +133,82 @@ unioned as (
         denominator,
         value_item
     from measure__ed_4h_type1
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__emergency_los_mean_days
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__emergency_los_median_days
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__emergency_readmission_30d
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__emergency_readmission_30d_other_trust
 
     union all
 

@@ -5,6 +5,16 @@ with declared as (
     from (
         values
         (
+            'adult_patients_in_hospital_21plus_days',
+            'rwp_apc',
+            'RWP'
+        ),
+        (
+            'adult_patients_in_hospital_21plus_days',
+            'rlq_apc',
+            'RLQ'
+        ),
+        (
             'ed_12h_from_arrival',
             'rwp_ecds',
             'RWP'
@@ -37,6 +47,46 @@ with declared as (
         (
             'ed_4h_type1',
             'rlq_ecds',
+            'RLQ'
+        ),
+        (
+            'emergency_los_mean_days',
+            'rwp_apc',
+            'RWP'
+        ),
+        (
+            'emergency_los_mean_days',
+            'rlq_apc',
+            'RLQ'
+        ),
+        (
+            'emergency_los_median_days',
+            'rwp_apc',
+            'RWP'
+        ),
+        (
+            'emergency_los_median_days',
+            'rlq_apc',
+            'RLQ'
+        ),
+        (
+            'emergency_readmission_30d',
+            'rwp_apc',
+            'RWP'
+        ),
+        (
+            'emergency_readmission_30d',
+            'rlq_apc',
+            'RLQ'
+        ),
+        (
+            'emergency_readmission_30d_other_trust',
+            'rwp_apc',
+            'RWP'
+        ),
+        (
+            'emergency_readmission_30d_other_trust',
+            'rlq_apc',
             'RLQ'
         ),
         (

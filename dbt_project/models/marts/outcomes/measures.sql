@@ -5,6 +5,65 @@ with declared as (
     from (
         values
         (
+            'adult_patients_in_hospital_21plus_days',
+            1,
+            'Adult patients in an acute hospital bed for 21 days or more',
+            'The mean, over the days of the month, of the midnight count of patients aged 18 '
+            || 'or over in a bed of either acute trust whose stay has reached 21 days (admitted '
+            || 'on or before the day minus 21 and not yet discharged). Lower is better.',
+            'Patient-midnights: for each day of the month, the patients aged 18 or over in '
+            || 'hospital at midnight, admitted on or before the day minus 21 (the value is their '
+            || 'number summed over the days, divided by the days in the month).',
+            'The days of the month (each patient-midnight carries 1 / days in the month).',
+            'Patients under 18 at admission, or of unknown age. | Patients admitted fewer '
+            || 'than 21 days before the day, or discharged on or before it. | Months without two '
+            || 'full months of delivered stays before them. | Rows refused at ingest (invalid '
+            || 'NHS Number, discharge before admission and the other contract rules). | People '
+            || 'on the national data opt-out list in force.',
+            'The census is at the midnight at the end of each day: in hospital means admitted '
+            || 'on or before the day with a discharge date after it, or none yet; a patient '
+            || 'discharged on the day is not counted that day. | The stay has reached 21 days '
+            || 'when the patient was admitted on or before the day minus 21, as written in the '
+            || 'issue: admitted on the day minus 20 is not counted yet. | Aged 18 or over at '
+            || 'admission: the feeds carry the age at admission (the date of birth does not pass '
+            || 'ingest), so a patient who turns 18 during the stay is not counted; a missing age '
+            || 'is not counted. | An acute bed is any spell of the two acute trusts'' APC feeds '
+            || '(rwp_apc, rlq_apc), every patient classification and treatment function: NHS '
+            || 'England''s E.M.25 says ''an acute hospital bed'' and its general and acute '
+            || 'specialty list was not found. | A person in two spells at the same midnight '
+            || 'counts once; a spell without a person_id counts as a patient of its own. | The '
+            || 'mean over every day of the month, days with no such patient included: '
+            || 'patient-midnights divided by the days in the month. | Published months: both APC '
+            || 'feeds delivered the month and the two months before it (model '
+            || 'int_apc_months_delivered). The stays that began before the first delivered month '
+            || 'are not in the data, so a month without that history would miss the longest '
+            || 'stays, the ones this measure counts. | The organisation and site are the '
+            || 'spell''s; age, sex, ethnicity and residence are the spell''s; the person spine is '
+            || 'looked up at the census day. | No target: NHS England''s planning measure E.M.25 '
+            || '(average number of adults in an acute bed for 21 days and over) sets its '
+            || 'reduction per provider plan, not as a national number.',
+            'month',
+            'the days of the calendar month (a census at each day''s midnight)',
+            'count',
+            'mean_daily_count',
+            'lower_is_better',
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            'none',
+            'rwp_apc, rlq_apc',
+            'system, place, organisation, site',
+            'all, imd_quintile, core20, ethnic_group, age_band, sex, rurality, '
+            || 'learning_disability, smi',
+            'nhs_standard',
+            'measure__adult_patients_in_hospital_21plus_days',
+            '2026-12-02',
+            'First declared (issue 11).'
+        ),
+        (
             'ed_12h_from_arrival',
             1,
             'A&E attendances more than 12 hours from arrival, type 1 departments',
@@ -145,6 +204,231 @@ with declared as (
             || 'learning_disability, smi',
             'nhs_standard',
             'measure__ed_4h_type1',
+            '2026-12-02',
+            'First declared (issue 11).'
+        ),
+        (
+            'emergency_los_mean_days',
+            1,
+            'Mean length of stay of emergency admissions',
+            'The arithmetic mean length of stay, in days, of the emergency spells (admission '
+            || 'method 21-28) at either acute trust discharged in the month; length of stay is '
+            || 'the discharge date minus the admission date.',
+            'Emergency spells discharged in the month (1 each; the value is the arithmetic '
+            || 'mean of their lengths of stay).',
+            'Emergency spells (admission method 21-28) discharged in the month.',
+            'Spells not admitted as an emergency (methods 11-13, 31-32 and 81). | Spells not '
+            || 'yet discharged (no discharge date). | Months without two full months of '
+            || 'delivered stays before them. | Rows refused at ingest (invalid NHS Number, '
+            || 'discharge before admission and the other contract rules). | People on the '
+            || 'national data opt-out list in force.',
+            'Length of stay = discharge date minus admission date in whole days, as written '
+            || 'in the issue: a spell admitted and discharged on the same day has 0 days and '
+            || 'counts. | Emergency spells are admission methods 21-28, whatever their patient '
+            || 'classification, treatment function or diagnosis (none is excluded by the issue); '
+            || 'deaths (discharge destination 79) count. | The period is the calendar month of '
+            || 'the discharge date; the organisation and site are the spell''s; age, sex, '
+            || 'ethnicity and residence are the spell''s (age at admission). | The mean of whole '
+            || 'days (no rounding before the mean); it is pulled up by the few long stays, which '
+            || 'the median (emergency_los_median_days) is not. | Published months: both APC '
+            || 'feeds (rwp_apc, rlq_apc) delivered the month and the two months before it (model '
+            || 'int_apc_months_delivered). Stays that began before the first delivered month are '
+            || 'not in the data, so the first months would miss the longest stays and understate '
+            || 'the value; a month not yet delivered by both would hold only the spells of '
+            || 'earlier files discharged in it. | No polarity and no target: the issue gives no '
+            || 'direction (a shorter stay is not better care when it brings the patient back).',
+            'month',
+            'calendar month of the discharge date',
+            'days',
+            'mean',
+            'none',
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            'none',
+            'rwp_apc, rlq_apc',
+            'system, place, organisation, site',
+            'all, imd_quintile, core20, ethnic_group, age_band, sex, rurality, '
+            || 'learning_disability, smi',
+            'nhs_standard',
+            'measure__emergency_los_mean_days',
+            '2026-12-02',
+            'First declared (issue 11).'
+        ),
+        (
+            'emergency_los_median_days',
+            1,
+            'Median length of stay of emergency admissions',
+            'The median length of stay, in days, of the emergency spells (admission method '
+            || '21-28) at either acute trust discharged in the month; length of stay is the '
+            || 'discharge date minus the admission date.',
+            'Emergency spells discharged in the month (1 each; the value is the median of '
+            || 'their lengths of stay).',
+            'Emergency spells (admission method 21-28) discharged in the month.',
+            'Spells not admitted as an emergency (methods 11-13, 31-32 and 81). | Spells not '
+            || 'yet discharged (no discharge date). | Months without two full months of '
+            || 'delivered stays before them. | Rows refused at ingest (invalid NHS Number, '
+            || 'discharge before admission and the other contract rules). | People on the '
+            || 'national data opt-out list in force.',
+            'Length of stay = discharge date minus admission date in whole days, as written '
+            || 'in the issue: a spell admitted and discharged on the same day has 0 days and '
+            || 'counts. | Emergency spells are admission methods 21-28, whatever their patient '
+            || 'classification, treatment function or diagnosis (none is excluded by the issue); '
+            || 'deaths (discharge destination 79) count. | The period is the calendar month of '
+            || 'the discharge date; the organisation and site are the spell''s; age, sex, '
+            || 'ethnicity and residence are the spell''s (age at admission). | The continuous '
+            || 'median (percentile_cont 0.5): with an even number of spells, the mean of the two '
+            || 'middle lengths of stay, so it can be a half day. | Published months: both APC '
+            || 'feeds (rwp_apc, rlq_apc) delivered the month and the two months before it (model '
+            || 'int_apc_months_delivered). Stays that began before the first delivered month are '
+            || 'not in the data, so the first months would miss the longest stays and understate '
+            || 'the value; a month not yet delivered by both would hold only the spells of '
+            || 'earlier files discharged in it. | No polarity and no target: the issue gives no '
+            || 'direction (a shorter stay is not better care when it brings the patient back).',
+            'month',
+            'calendar month of the discharge date',
+            'days',
+            'median',
+            'none',
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            'none',
+            'rwp_apc, rlq_apc',
+            'system, place, organisation, site',
+            'all, imd_quintile, core20, ethnic_group, age_band, sex, rurality, '
+            || 'learning_disability, smi',
+            'nhs_standard',
+            'measure__emergency_los_median_days',
+            '2026-12-02',
+            'First declared (issue 11).'
+        ),
+        (
+            'emergency_readmission_30d',
+            1,
+            'Emergency readmissions within 30 days of discharge',
+            'The share of index spells (ordinary admissions discharged alive in the month, '
+            || 'not for cancer and not obstetrics) followed by an emergency admission of the '
+            || 'same person, at either acute trust, admitted 0 to 29 days after the discharge '
+            || 'date, not for cancer and not obstetrics. Each index spell counts at most once. '
+            || 'Lower is better.',
+            'Index spells followed by another spell that is an emergency admission (admission '
+            || 'method 21-28) at either trust, admitted 0 to 29 days after the index discharge '
+            || 'date, whose own primary diagnosis is not cancer (C00-C97) and treatment function '
+            || 'not obstetrics (501); each index spell counts once however many follow it.',
+            'Index spells: ordinary admissions (patient classification 1) discharged alive '
+            || '(discharge destination not 79) in the month, without a cancer primary diagnosis '
+            || '(C00-C97) or obstetrics (treatment function 501).',
+            'Index spells and readmissions with a cancer primary diagnosis (ICD-10 C00-C97) '
+            || 'or treatment function 501. | Day cases, regular attenders and mothers and babies '
+            || '(patient classification 2-5) as index spells. | Index spells ending in death '
+            || '(discharge destination 79). | Months whose 30-day follow-up reaches past the '
+            || 'delivered data. | Rows refused at ingest (invalid NHS Number, discharge before '
+            || 'admission and the other contract rules). | People on the national data opt-out '
+            || 'list in force.',
+            'Index spells and readmissions as written in the issue: the index spell''s own '
+            || 'admission method does not matter (elective and emergency ordinary admissions are '
+            || 'both index spells); a readmission is any emergency admission (method 21-28, '
+            || 'whatever its patient classification) of the same person at either acute trust. | '
+            || '0 to 29 days, as written in the issue: admission date minus index discharge date '
+            || 'between 0 and 29 days, so an emergency admission on the day of discharge counts '
+            || 'and one 30 days after it does not. | A readmission can be an index spell itself '
+            || '(its own discharge starts a new 30 days), as in NHS Digital''s method. | Each '
+            || 'index spell counts at most once, as written in the issue: two readmissions after '
+            || 'one discharge count once. | Cancer is a primary diagnosis of ICD-10 C00-C97 '
+            || '(malignant neoplasms): in situ and benign neoplasms (D codes) are not; the '
+            || 'national indicator''s ''cancer or chemotherapy coded anywhere in the spell'' cannot '
+            || 'be applied, the feeds send the primary diagnosis only. A missing primary '
+            || 'diagnosis is not cancer. | A missing discharge destination is ''not 79'' (the '
+            || 'spell counts as discharged alive); a spell without a discharge date is not '
+            || 'discharged and is no index spell. Deaths during the readmission count. | People '
+            || 'are followed across both trusts by person_id (the keyed pseudonym of the NHS '
+            || 'Number). An index spell without one stays in the denominator, as written in the '
+            || 'issue, but cannot be followed, so it is never counted as readmitted; '
+            || 'person_linkage shows how many records carry none. | Delivered data: a month is '
+            || 'delivered when both APC feeds (rwp_apc, rlq_apc) hold current spells admitted in '
+            || 'it (each monthly file holds the spells admitted in its month). A month is '
+            || 'published only when it and every month up to the one holding its last day plus '
+            || '29 days were delivered by both feeds: with whole months delivered, every month '
+            || 'but the last (January only once March has come, February''s 28 days being too '
+            || 'few), and never across a month one trust has not sent (model '
+            || 'int_apc_months_delivered). Late rows count: a spell of an earlier month sent in '
+            || 'a later month''s file marks that month as delivered by its trust. | Emergency '
+            || 'admissions at hospitals outside the two acute trusts are not in the data and are '
+            || 'not seen. | A crude percentage with Wilson limits: the national indicator is '
+            || 'indirectly standardised by age, sex, admission method and diagnosis, which needs '
+            || 'England reference rates the project does not hold. | The period is the calendar '
+            || 'month of the index discharge date; the organisation and site are the discharging '
+            || 'trust''s; age, sex, ethnicity and residence are the index spell''s (age at '
+            || 'admission). | No target: no national target was found; the national rate (about '
+            || 'one in seven discharges) is context, not a standard.',
+            'month',
+            'calendar month of the index spell''s discharge date',
+            'percent',
+            'proportion',
+            'lower_is_better',
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            'wilson',
+            'rwp_apc, rlq_apc',
+            'system, place, organisation, site',
+            'all, imd_quintile, core20, ethnic_group, age_band, sex, rurality, '
+            || 'learning_disability, smi',
+            'nhs_standard',
+            'measure__emergency_readmission_30d',
+            '2026-12-02',
+            'First declared (issue 11).'
+        ),
+        (
+            'emergency_readmission_30d_other_trust',
+            1,
+            'Emergency readmissions within 30 days at the other trust',
+            'Of the index spells readmitted as an emergency within 30 days (measure '
+            || 'emergency_readmission_30d), the share whose readmission was at the other acute '
+            || 'trust: the readmissions no single trust can see in its own data.',
+            'Readmitted index spells whose first emergency readmission was at the other acute '
+            || 'trust.',
+            'Index spells of emergency_readmission_30d discharged in the month and readmitted '
+            || 'as an emergency within 0 to 29 days at either trust (each index spell once).',
+            'Everything emergency_readmission_30d excludes. | Index spells not readmitted '
+            || 'within 30 days.',
+            'Of the readmissions in emergency_readmission_30d, as written in the issue: the '
+            || 'same index spells, readmissions and published months (its choices apply), each '
+            || 'readmitted index spell counted once. | When more than one emergency admission '
+            || 'follows an index spell, the first decides where it was: the earliest admitted; '
+            || 'on the same day, one at the discharging trust comes first. | The other trust is '
+            || 'the acute trust that did not discharge the index spell (RWP and RLQ); the '
+            || 'organisation and site are the discharging trust''s. | No polarity and no target: '
+            || 'the issue gives no direction; a readmission at the other trust is neither better '
+            || 'nor worse care, it is what the system can see and no trust can.',
+            'month',
+            'calendar month of the index spell''s discharge date',
+            'percent',
+            'proportion',
+            'none',
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            'wilson',
+            'rwp_apc, rlq_apc',
+            'system, place, organisation, site',
+            'all, imd_quintile, core20, ethnic_group, age_band, sex, rurality, '
+            || 'learning_disability, smi',
+            'nhs_standard',
+            'measure__emergency_readmission_30d_other_trust',
             '2026-12-02',
             'First declared (issue 11).'
         ),

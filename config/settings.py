@@ -34,6 +34,7 @@ class Settings:
     project_root: Path
     work_dir: Path
     contracts_dir: Path
+    measures_dir: Path  # the measure registry: one YAML per measure (config/measures.py)
     reference_dir: Path
     dbt_project_dir: Path
     expectations_dir: Path
@@ -61,6 +62,10 @@ class Settings:
     def identifiable_dir(self) -> Path:
         """The identifiable zone: the only place raw NHS Numbers and dates of birth are kept (owner-only)."""
         return self.identifiable_root or self.work_dir / "identifiable"
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.project_root / "docs"
 
     @property
     def landing_dir(self) -> Path:
@@ -136,6 +141,7 @@ def get_settings() -> Settings:
         project_root=root,
         work_dir=work,
         contracts_dir=Path(os.environ.get("OUTCOMES_CONTRACTS_DIR", root / "contracts")).resolve(),
+        measures_dir=Path(os.environ.get("OUTCOMES_MEASURES_DIR", root / "measures")).resolve(),
         reference_dir=Path(os.environ.get("OUTCOMES_REFERENCE_DIR", root / "reference")).resolve(),
         dbt_project_dir=root / "dbt_project",
         expectations_dir=root / "expectations",

@@ -256,35 +256,40 @@ def purge(
 
 @contracts_app.command("check")
 def contracts_check() -> None:
-    """Validate every contract and check the generated dbt sources are current."""
+    """Validate every contract and measure declaration and check the generated files are current."""
     from config.contracts import ContractError, load_contracts
+    from config.measures import MeasureError, load_measures
     from transform.sources import sync
 
     settings = get_settings()
     try:
         contracts = load_contracts(settings.contracts_dir)
-    except ContractError as exc:
+        measures = load_measures(settings.measures_dir, settings.contracts_dir)
+    except (ContractError, MeasureError) as exc:
         fail(str(exc))
     if not sync(settings, check=True):
-        fail("dbt sources are out of date with the contracts: run `outcomes contracts sync`")
-    out.print(f"{len(contracts)} contracts valid; dbt sources current")
+        fail("generated files are out of date with the contracts or the measure registry: "
+             "run `outcomes contracts sync`")
+    out.print(f"{len(contracts)} contracts and {len(measures)} measures valid; generated files current")
 
 
 @contracts_app.command("sync")
 def contracts_sync() -> None:
-    """Regenerate the dbt sources from the contracts."""
+    """Regenerate the dbt sources, lake models, measure models and measure pages from the contracts and the
+    measure registry."""
     from transform.sources import sync
 
     sync(get_settings())
-    out.print("dbt sources regenerated from contracts")
+    out.print("generated files regenerated from the contracts and the measure registry")
 
 
 def entrypoint() -> None:
     """Console entry point: known operational errors become one line and exit code 1."""
     from config.contracts import ContractError
+    from config.measures import MeasureError
 
     try:
         app()
-    except (SettingsError, ContractError, FileNotFoundError) as exc:
+    except (SettingsError, ContractError, MeasureError, FileNotFoundError) as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)

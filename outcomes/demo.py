@@ -116,6 +116,15 @@ def wait_for_pipeline(settings: Settings, handle, delivered: dict[str, list[Path
     wait_for_publication_covering(handle, PUBLISHED_TABLE, last_commit, since, timeout, interval=2)
 
 
+def print_headlines(settings: Settings) -> None:
+    """The latest month's headline value of every measure, for the system and each site."""
+    from outcomes.headlines import format_headlines, latest_headlines, site_names
+
+    print("\nHeadline values, latest month (warehouse, unrounded; partners get the disclosure-controlled "
+          "publication measure_values):")
+    print(format_headlines(latest_headlines(settings), site_names(settings.contracts_dir)), flush=True)
+
+
 def print_summary(settings: Settings, handle_url: str, elapsed: float) -> None:
     from outcomes.status import status_report
 
@@ -133,6 +142,7 @@ def print_summary(settings: Settings, handle_url: str, elapsed: float) -> None:
             print(f"  refused: {row['reason']}")
     for pub in report["publications"]:
         print(f"Published: {pub['table']} {pub['version']}, {pub['rows']} rows")
+    print_headlines(settings)
     print("\nWhere everything is:")
     for label, path in [
         ("synthetic extracts", settings.synth_dir),

@@ -1,8 +1,8 @@
 """Write a candidate frame as the published CSV and Parquet files, deterministically.
 
 The CSV is the canonical artefact: rows in key order, UTF-8, ``\\n`` line endings, empty cells for suppressed
-values, dates as YYYY-MM-DD, rates at their declared decimals, ``true``/``false`` flags. The same candidate
-always gives the same bytes, which is what makes an unchanged rerun detectable by checksum.
+values, dates as YYYY-MM-DD, rates at their declared decimals, ``true``/``false`` for flags and booleans. The
+same candidate always gives the same bytes, which is what makes an unchanged rerun detectable by checksum.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import pyarrow.parquet as pq
 
 from publish.spec import TableSpec
 
-_ARROW = {"varchar": pa.string(), "date": pa.date32(), "bigint": pa.int64(), "double": pa.float64()}
+_ARROW = {"varchar": pa.string(), "date": pa.date32(), "bigint": pa.int64(), "double": pa.float64(),
+          "boolean": pa.bool_()}
+_CSV_BOOLEAN = {True: "true", False: "false"}
 
 
 def arrow_schema(spec: TableSpec) -> pa.Schema:
@@ -31,8 +33,10 @@ def write_csv(frame: pd.DataFrame, spec: TableSpec, path: Path) -> None:
             out[col.name] = out[col.name].map(lambda v, d=col.decimals: "" if pd.isna(v) else f"{v:.{d}f}")
         elif col.type == "date":
             out[col.name] = out[col.name].map(lambda v: "" if pd.isna(v) else v.isoformat())
+        elif col.type == "boolean":
+            out[col.name] = out[col.name].map(lambda v: "" if pd.isna(v) else _CSV_BOOLEAN[bool(v)])
     flag = spec.disclosure.flag_column
-    out[flag] = out[flag].map({True: "true", False: "false"})
+    out[flag] = out[flag].map(_CSV_BOOLEAN)
     out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
 

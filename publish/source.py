@@ -39,7 +39,8 @@ def read_source(warehouse: Path, spec: TableSpec) -> pd.DataFrame:
                 f"source relation {spec.source} for table {spec.name!r} is not in {warehouse}: "
                 "has the dbt model been built?"
             )
-        frame = con.execute(f'select {columns} from "{schema}"."{relation}" order by {order}').df()
+        keep = f"where not coalesce(({spec.exclude.where}), false)" if spec.exclude else ""
+        frame = con.execute(f'select {columns} from "{schema}"."{relation}" {keep} order by {order}').df()
     except duckdb.Error as exc:
         raise SourceMissing(f"cannot read {spec.source} for table {spec.name!r} from {warehouse}: {exc}") from exc
     finally:

@@ -42,6 +42,7 @@ class Column(_Strict):
     numerator: str | None = None  # rate only: the count column on top
     denominator: str | None = None  # rate only: the count column underneath
     decimals: int = Field(default=1, ge=0, le=6)  # rate only: decimal places published
+    hidden_with: str | None = None  # dimension only: a rate column; published empty whenever that rate is
 
 
 class Disclosure(_Strict):
@@ -50,7 +51,10 @@ class Disclosure(_Strict):
     threshold: int = Field(default=10, ge=1)  # counts below this are suppressed (including 0)
     rounding_base: int = Field(default=5, ge=1)  # published counts are rounded to the nearest multiple
     flag_column: str = "suppressed"  # boolean column: true when any cell of the row is suppressed
-    totals: Literal["none"] = "none"  # the table carries no total rows, so no secondary suppression
+    # "none": the table carries no total rows, so no secondary suppression is needed. "not_protected": its rows
+    # add up to others (breakdowns to their area, organisations to the system) and there is no secondary
+    # suppression yet; every manifest says so (docs/publication.md, rule 5).
+    totals: Literal["none", "not_protected"] = "none"
 
     @model_validator(mode="after")
     def _rounding_keeps_threshold(self) -> Disclosure:
@@ -63,6 +67,13 @@ class Disclosure(_Strict):
         return self
 
 
+class RowExclusion(_Strict):
+    """Source rows left out of the partner table by a declared rule, with the reason every manifest states."""
+
+    where: str  # a DuckDB boolean expression over the source's columns: rows for which it holds are left out
+    reason: str
+
+
 class TableSpec(_Strict):
     name: str
     title: str
@@ -73,6 +84,7 @@ class TableSpec(_Strict):
     keys: list[str]
     columns: list[Column]
     disclosure: Disclosure = Field(default_factory=Disclosure)
+    exclude: RowExclusion | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> TableSpec:
@@ -96,6 +108,9 @@ class TableSpec(_Strict):
                 raise ValueError(f"count {col.name!r} must have type bigint")
             if col.kind == "rate" and col.type != "double":
                 raise ValueError(f"rate {col.name!r} must have type double")
+            if col.hidden_with is not None and (col.kind != "dimension" or col.hidden_with not in
+                                                {c.name for c in self.columns if c.kind == "rate"}):
+                raise ValueError(f"hidden_with of {col.name!r} must name a rate column, on a dimension column")
         return self
 
     def column(self, name: str) -> Column:

@@ -127,7 +127,9 @@ def build(select: list[str] | None = None, settings: Settings | None = None, str
         upto = pending_changes(settings).upto
     args = ["build"]
     if select:
-        args += ["--select", *select]
+        # cautious: a test runs only when every model it reads is built, so a selection never picks up a test of
+        # a model outside it (on a fresh warehouse that model would not exist yet)
+        args += ["--select", *select, "--indirect-selection", "cautious"]
     proc = run_dbt(settings, *args, stream=stream)
     result = _read_results(settings, select)
     if proc.returncode != 0:

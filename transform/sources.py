@@ -1,7 +1,9 @@
-"""Generate the dbt sources of the lake from the feed contracts, so the two can never disagree.
+"""Generate the dbt sources of the lake from the feed contracts, so the two can never disagree; and, through
+``sync``, every other generated file: the lake schema's models (transform/lake_models.py) and what the measure
+registry drives (transform/measure_models.py, transform/measure_docs.py).
 
-``outcomes contracts sync`` writes ``dbt_project/models/staging/lake/_lake__sources.yml``; a test fails when the
-committed file differs from what the contracts generate.
+``outcomes contracts sync`` writes ``dbt_project/models/staging/lake/_lake__sources.yml`` and the rest; a test
+fails when the committed files differ from what the contracts and the registry generate.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from pathlib import Path
 import yaml
 
 from config.contracts import Contract, load_contracts
+from config.measures import load_measures
 from config.settings import Settings, get_settings
 from lake.schema import LEDGER_COLUMNS, LINEAGE, output_name
-from transform import lake_models
+from transform import lake_models, measure_docs, measure_models
+from transform.generated import Owned, write_generated
 
 SQL_TYPES = {"varchar": "varchar", "integer": "bigint", "decimal": "double", "boolean": "boolean",
              "date": "date", "timestamp": "timestamp"}
@@ -93,21 +97,18 @@ def render_all(contracts: tuple[Contract, ...]) -> dict[Path, str]:
     return {SOURCES_FILE: render_sources(contracts), **lake_models.render(contracts)}
 
 
+def generated(settings: Settings) -> tuple[dict[Path, str], list[Owned]]:
+    """Every generated file (absolute path -> text) and the folders whose every file is generated."""
+    dbt, docs = settings.dbt_project_dir, settings.docs_dir
+    contracts = load_contracts(settings.contracts_dir)
+    measures = load_measures(settings.measures_dir, settings.contracts_dir)
+    wanted = {dbt / rel: text for rel, text in render_all(contracts).items()}
+    wanted |= {dbt / rel: text for rel, text in measure_models.render(measures, contracts).items()}
+    wanted |= {docs / rel: text for rel, text in measure_docs.render(measures).items()}
+    return wanted, [Owned(dbt / lake_models.LAKE_MODELS_DIR), Owned(docs / measure_docs.DOCS_FOLDER, "*.md")]
+
+
 def sync(settings: Settings | None = None, check: bool = False) -> bool:
-    """Write the generated files (and remove generated lake models whose feed is gone); with ``check``, only
-    report whether they are up to date. Returns True if they were current."""
-    settings = settings or get_settings()
-    root = settings.dbt_project_dir
-    wanted = render_all(load_contracts(settings.contracts_dir))
-    stale = [p.relative_to(root) for p in (root / lake_models.LAKE_MODELS_DIR).glob("*")
-             if p.relative_to(root) not in wanted]
-    changed = [rel for rel, text in wanted.items()
-               if not (root / rel).exists() or (root / rel).read_text(encoding="utf-8") != text]
-    if check or not (changed or stale):
-        return not (changed or stale)
-    for rel in stale:
-        (root / rel).unlink()
-    for rel in changed:
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(wanted[rel], encoding="utf-8")
-    return False
+    """Write the generated files (and remove generated lake models and measure pages that are gone); with
+    ``check``, only report whether they are up to date. Returns True if they were current."""
+    return write_generated(*generated(settings or get_settings()), check=check)

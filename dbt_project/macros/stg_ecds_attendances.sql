@@ -1,8 +1,9 @@
 {#-
-  The body of an ECDS staging model (one row per attendance, current batch only): rename and cast, nothing
-  else. Every trust's ECDS feed has the same contract columns, so each staging model is one call.
+  The body of an ECDS staging model (one row per attendance, current rows only): rename and cast, nothing
+  else. Every trust's ECDS feed has the same contract columns, so each staging model is one call; the minor
+  injury units' feed has them too except the arrival mode (with_arrival_mode=false).
 -#}
-{% macro stg_ecds_attendances(feed_id, organisation_code) -%}
+{% macro stg_ecds_attendances(feed_id, organisation_code, with_arrival_mode=true) -%}
 with source as (
     select * from {{ ref('lake__' ~ feed_id) }}
 ),
@@ -20,7 +21,9 @@ renamed as (
         gp_practice_code,
         site_code,
         department_type,
+        {%- if with_arrival_mode %}
         arrival_mode as arrival_mode_code,
+        {%- endif %}
         acuity,
         arrival_datetime as arrived_at,
         departure_datetime as departed_at,

@@ -102,12 +102,12 @@ def _step(ctx, tl: _Timeline, month: Month) -> tuple[pd.DataFrame, pd.DataFrame]
     still_open = pd.concat([carried, final_spells], ignore_index=True)
     tl.open_spells = still_open[still_open["discharge"].to_numpy() >= month.end].reset_index(drop=True)
 
-    base = base_attendances(ctx, month)
-    carried_att = [a for a in (tl.pending_attendances, drawn_attendances) if a is not None]
-    att = pd.concat(carried_att, ignore_index=True) if carried_att else base.iloc[:0]  # no index discharge yet
+    base_att = base_attendances(ctx, month)
+    extra = [a for a in (tl.pending_attendances, drawn_attendances) if a is not None]
+    att = pd.concat(extra, ignore_index=True) if extra else base_att.iloc[:0]  # a month may draw none
     arrives_now = att["arrival"].to_numpy() < month.end.astype("datetime64[s]")
     tl.pending_attendances = att[~arrives_now].reset_index(drop=True)
-    final_att = pd.concat([base, att[arrives_now]], ignore_index=True)
+    final_att = pd.concat([base_att, att[arrives_now]], ignore_index=True)
     final_att = final_att.iloc[np.lexsort((final_att["person"].to_numpy(),
                                            final_att["arrival"].to_numpy()))].reset_index(drop=True)
     tl.done = m

@@ -107,7 +107,8 @@ def test_resubmission_supersedes_its_month_and_rerun_changes_nothing(settings, s
 
     again = run_once(paths=[april, corrected], settings=settings)
     assert [d["status"] for d in again.duplicates] == ["duplicate", "duplicate"]
-    assert [p["status"] for p in again.publications] == ["unchanged"]
+    assert {p["table"]: p["status"] for p in again.publications} == {
+        "ed_four_hour_performance": "unchanged", "measure_values": "unchanged"}
 
 
 def test_build_watermark_selects_every_feed_loaded_since_the_last_build(settings, synthetic_ecds):

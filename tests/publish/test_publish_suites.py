@@ -71,3 +71,23 @@ def test_concurrent_promotions_get_distinct_versions(tmp_path):
         "3\n",
     ]
     assert (publications / "t" / "LATEST").read_text().strip() in store.versions(publications, "t")
+
+
+def test_the_measure_values_suite_and_spec_follow_the_measure_registry():
+    """GIVEN the measure registry (measures/*.yaml)
+    WHEN the measure_values gate suite and publication spec are read
+    THEN the suite accepts exactly the registry's measure ids, and every unit a registered measure declares is an
+    accepted unit (adding a measure without updating the gate fails here, not in a partner's hands)."""
+    from config.measures import load_measures
+    from config.settings import get_settings
+
+    settings = get_settings()
+    registry = load_measures(settings.measures_dir, settings.contracts_dir)
+    expectations = load_suite(load_spec("measure_values").suite)["expectations"]
+
+    def value_set(column):
+        return next(set(e["kwargs"]["value_set"]) for e in expectations
+                    if e["type"] == "expect_column_values_to_be_in_set" and e["kwargs"]["column"] == column)
+
+    assert value_set("measure_id") == {m.id for m in registry}
+    assert {m.unit for m in registry} <= value_set("unit")

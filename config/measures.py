@@ -1,0 +1,184 @@
+"""The measure registry: one YAML file per measure under ``measures/``, validated by these models.
+
+A declaration is the single statement of a measure: what it counts, over what, the choices made where the
+definition left one, its period, unit, polarity, target and standard, confidence-interval method, source feeds,
+areas, breakdowns, disclosure profile, the dbt model that yields its records and its change log. The marts'
+registry (``marts.measures``), the union of measure records and the data-dictionary pages are generated from it
+by ``outcomes contracts sync`` (docs/measures.md has the field reference).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from config.contracts import load_contracts
+
+PeriodType = Literal["month", "quarter", "rolling_12_months", "census_date"]
+Unit = Literal["percent", "per_100000", "count", "days"]
+ValueType = Literal["proportion", "rate", "count", "mean", "median", "mean_daily_count"]
+Polarity = Literal["higher_is_better", "lower_is_better", "none"]
+CiMethod = Literal["wilson", "byar", "none"]
+AreaType = Literal["system", "place", "organisation", "site"]
+Breakdown = Literal["all", "imd_quintile", "core20", "ethnic_group", "age_band", "sex", "rurality",
+                    "learning_disability", "smi"]
+DisclosureProfile = Literal["nhs_standard", "mhsds"]
+
+AREA_TYPES: tuple[str, ...] = AreaType.__args__
+BREAKDOWNS: tuple[str, ...] = Breakdown.__args__
+# The confidence-interval method each kind of value takes (docs/measures.md, "The long table").
+CI_METHOD_OF: dict[str, str] = {"proportion": "wilson", "rate": "byar", "count": "none", "mean": "none",
+                                "median": "none", "mean_daily_count": "none"}
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Period(_Strict):
+    type: PeriodType
+    basis: str = Field(min_length=1, description="what places a record in a period, e.g. 'arrival date'")
+
+
+class Threshold(_Strict):
+    """A target or standard: the value (in the measure's unit), its wording and where it comes from."""
+
+    value: float
+    text: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+
+class Change(_Strict):
+    version: int = Field(ge=1)
+    date: dt.date
+    change: str = Field(min_length=1)
+
+
+class Measure(_Strict):
+    id: str
+    version: int = Field(ge=1)
+    title: str = Field(min_length=1)
+    definition: str = Field(min_length=1)
+    numerator: str = Field(min_length=1)
+    denominator: str = Field(min_length=1)
+    exclusions: list[str]
+    choices: list[str]
+    period: Period
+    unit: Unit
+    value_type: ValueType
+    polarity: Polarity
+    target: Threshold | None
+    standard: Threshold | None
+    ci_method: CiMethod
+    source_feeds: list[str] = Field(min_length=1)
+    areas: list[AreaType] = Field(min_length=1)
+    breakdowns: list[Breakdown] = Field(min_length=1)
+    disclosure_profile: DisclosureProfile
+    model: str
+    changelog: list[Change] = Field(min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError(f"must be lower-case letters, digits and underscores, found {value!r}")
+        return value
+
+    @field_validator("source_feeds", "areas", "breakdowns")
+    @classmethod
+    def _no_repeats(cls, values: list[str]) -> list[str]:
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            raise ValueError(f"listed twice: {repeated}")
+        return values
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Measure:
+        if self.model != model_name(self.id):
+            raise ValueError(f"model must be {model_name(self.id)!r} (the measure's record model), "
+                             f"found {self.model!r}")
+        if self.ci_method != CI_METHOD_OF[self.value_type]:
+            raise ValueError(f"ci_method must be {CI_METHOD_OF[self.value_type]!r} for value_type "
+                             f"{self.value_type!r}, found {self.ci_method!r}")
+        if self.value_type == "proportion" and self.unit != "percent":
+            raise ValueError(f"a proportion is published as unit 'percent', found {self.unit!r}")
+        if self.value_type == "rate" and self.unit != "per_100000":
+            raise ValueError(f"a rate is published as unit 'per_100000', found {self.unit!r}")
+        if "all" not in self.breakdowns:
+            raise ValueError("breakdowns must include 'all' (the headline row of every area)")
+        if self.polarity == "none" and self.target is not None:
+            raise ValueError("a target needs a polarity (higher_is_better or lower_is_better) to be judged")
+        versions = [c.version for c in self.changelog]
+        if versions != sorted(set(versions)) or versions[-1] != self.version:
+            raise ValueError(f"changelog versions must increase and end at version {self.version}, "
+                             f"found {versions}")
+        return self
+
+
+def model_name(measure_id: str) -> str:
+    """The dbt model that yields a measure's records (one row per unit of its denominator)."""
+    return f"measure__{measure_id}"
+
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class MeasureError(ValueError):
+    """A measure declaration is invalid; the message names the file and the problem."""
+
+
+def load_measure(path: Path) -> Measure:
+    try:
+        measure = Measure.model_validate(yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER))
+    except (yaml.YAMLError, ValueError) as exc:
+        raise MeasureError(f"{path}: invalid measure: {exc}") from exc
+    if measure.id != path.stem:
+        raise MeasureError(f"{path}: invalid measure: id {measure.id!r} must match the file name {path.stem!r}")
+    return measure
+
+
+@cache
+def _load_dir(directory: str, contracts_dir: str) -> tuple[Measure, ...]:
+    feeds = {c.feed_id for c in load_contracts(Path(contracts_dir))}
+    measures = []
+    for path in sorted(Path(directory).glob("*.yaml")):
+        measure = load_measure(path)
+        unknown = [f for f in measure.source_feeds if f not in feeds]
+        if unknown:
+            raise MeasureError(f"{path}: invalid measure: source_feeds {unknown} have no contract "
+                               f"in {contracts_dir} (known feeds: {', '.join(sorted(feeds))})")
+        measures.append(measure)
+    return tuple(measures)
+
+
+def load_measures(directory: Path, contracts_dir: Path) -> tuple[Measure, ...]:
+    """Every measure in a folder (``*.yaml``, sorted by file name), its source feeds checked against the
+    contracts in ``contracts_dir``."""
+    return _load_dir(str(Path(directory).resolve()), str(Path(contracts_dir).resolve()))
+
+
+# The record shape every measure model yields, in this order (docs/measures.md, "The record shape"):
+# (name, SQL type, nullable, description). One row per unit of the measure's denominator.
+RECORD_COLUMNS: tuple[tuple[str, str, bool, str], ...] = (
+    ("measure_id", "varchar", False, "The measure's id in the registry (measures/<measure_id>.yaml)"),
+    ("period_start", "date", False, "First day of the period the record counts in"),
+    ("period_end", "date", False, "Last day of the period the record counts in"),
+    ("organisation_code", "varchar", False, "ODS code of the provider"),
+    ("site_code", "varchar", True, "ODS code of the site; null when the measure has no site"),
+    ("person_id", "varchar", True, "Keyed pseudonym of the person; null when the record carries none (unlinked)"),
+    ("event_date", "date", False, "The date the person spine is looked up at (arrival, census, discharge...)"),
+    ("lsoa11_code", "varchar", True, "LSOA (2011) of residence on the event's own row, may be null"),
+    ("age_years", "integer", True, "Age in whole years at the event, may be null"),
+    ("sex_code", "varchar", True, "Sex code on the event's own row (1 male, 2 female, 9, X), may be null"),
+    ("ethnic_category_code", "varchar", True, "NHS ethnic category on the event's own row, may be null"),
+    ("numerator", "double", False, "0 or 1 for proportions; the item's count for counts"),
+    ("denominator", "double", False, "1 per unit, or the item's weight"),
+    ("value_item", "double", True, "The item's value for means and medians (e.g. length of stay in days); else null"),
+)

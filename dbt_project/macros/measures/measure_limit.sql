@@ -1,0 +1,15 @@
+{#-
+  A confidence limit of marts.measure_values, on the value's own scale, by the measure's value type: Wilson score
+  limits for a proportion (x 100: a percentage), Byar's limits (exact Poisson below 10 events) for a rate per
+  100,000; null for counts, means, medians and mean daily counts. ``side`` is 'lower' or 'upper'; ``confidence``
+  0.95 or 0.998 (the stats macros, macros/stats/).
+-#}
+{% macro measure_limit(side, confidence, value_type='value_type', numerator='numerator',
+                       denominator='denominator') -%}
+    {%- set wilson = wilson_lower if side == 'lower' else wilson_upper -%}
+    {%- set poisson = poisson_lower if side == 'lower' else poisson_upper -%}
+    case {{ value_type }}
+        when 'proportion' then 100 * ({{ wilson(numerator, denominator, confidence) }})
+        when 'rate' then 100000 * ({{ poisson(numerator, confidence) }}) / {{ denominator }}
+    end
+{%- endmacro %}

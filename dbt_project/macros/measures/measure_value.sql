@@ -1,0 +1,16 @@
+{#-
+  The value of marts.measure_values (and of the marts shaped like it) by the measure's value type: a proportion
+  as a percentage (100 x numerator / denominator), a rate per 100,000, a count as the numerator, the mean or
+  median of the records' items, a mean daily count as the numerator over the days in the period.
+-#}
+{% macro measure_value(value_type='value_type', numerator='numerator', denominator='denominator',
+                       mean_item='mean_item', median_item='median_item', days_in_period='days_in_period') -%}
+    case {{ value_type }}
+        when 'proportion' then 100 * {{ numerator }} / {{ denominator }}
+        when 'rate' then 100000 * {{ numerator }} / {{ denominator }}
+        when 'count' then {{ numerator }}
+        when 'mean' then {{ mean_item }}
+        when 'median' then {{ median_item }}
+        when 'mean_daily_count' then {{ numerator }} / {{ days_in_period }}
+    end
+{%- endmacro %}

@@ -1,0 +1,74 @@
+{#-
+  The person spine's derived attributes (docs/measures.md, "The person spine"): each takes a column and
+  returns the published category, never null.
+-#}
+
+{#- Published age bands; a missing age is 'unknown'. -#}
+{% macro age_band_published(age) -%}
+    case
+        when {{ age }} is null then 'unknown'
+        when {{ age }} < 18 then '0-17'
+        when {{ age }} < 45 then '18-44'
+        when {{ age }} < 65 then '45-64'
+        when {{ age }} < 80 then '65-79'
+        else '80+'
+    end
+{%- endmacro %}
+
+{#- Five-year bands 0-4 ... 85-89, 90+ (the European Standard Population's, for standardisation). -#}
+{% macro age_band_5y(age) -%}
+    case
+        when {{ age }} is null then 'unknown'
+        when {{ age }} >= 90 then '90+'
+        else
+            cast(cast(floor({{ age }} / 5) * 5 as integer) as varchar)
+            || '-'
+            || cast(cast(floor({{ age }} / 5) * 5 + 4 as integer) as varchar)
+    end
+{%- endmacro %}
+
+{#- Person stated gender code: 1 male, 2 female; 9, X or missing other_or_unknown. -#}
+{% macro sex_group(code) -%}
+    case {{ code }}
+        when '1' then 'male'
+        when '2' then 'female'
+        else 'other_or_unknown'
+    end
+{%- endmacro %}
+
+{#- The NHS ethnic category letters (A-S, and Z not stated); '99' (not known) is not one. -#}
+{% macro ethnic_category_letters() -%}
+    ('A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'J', 'K', 'L', 'M', 'N', 'P', 'R', 'S', 'Z')
+{%- endmacro %}
+
+{#- The five ONS groups from the NHS ethnic category letter; Z not_stated; missing or unknown not_known. -#}
+{% macro ethnic_group(code) -%}
+    case
+        when {{ code }} in ('A', 'B', 'C') then 'white'
+        when {{ code }} in ('D', 'E', 'F', 'G') then 'mixed'
+        when {{ code }} in ('H', 'J', 'K', 'L') then 'asian'
+        when {{ code }} in ('M', 'N', 'P') then 'black'
+        when {{ code }} in ('R', 'S') then 'other'
+        when {{ code }} = 'Z' then 'not_stated'
+        else 'not_known'
+    end
+{%- endmacro %}
+
+{#- ONS 2011 rural-urban classification of an LSOA: A1-C2 urban, D1-E2 rural, else unknown. -#}
+{% macro rurality_class(ruc_code) -%}
+    case
+        when {{ ruc_code }} in ('A1', 'B1', 'C1', 'C2') then 'urban'
+        when {{ ruc_code }} in ('D1', 'D2', 'E1', 'E2') then 'rural'
+        else 'unknown'
+    end
+{%- endmacro %}
+
+{#- A GP register flag: yes / no for a person found on the register, unknown otherwise. -#}
+{% macro register_flag(flag, person_link) -%}
+    case
+        when {{ person_link }} not in ('on_or_before', 'later_snapshot') then 'unknown'
+        when {{ flag }} then 'yes'
+        when not {{ flag }} then 'no'
+        else 'unknown'
+    end
+{%- endmacro %}

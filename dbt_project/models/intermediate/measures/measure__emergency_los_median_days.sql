@@ -1,0 +1,4 @@
+-- Measure emergency_los_median_days (measures/emergency_los_median_days.yaml). Grain: one row per emergency
+-- spell (method 21-28) discharged in the month (the denominator), value_item = discharge date minus admission
+-- date in days; the median is taken in marts.measure_values.
+{{ emergency_los_records(measure_id='emergency_los_median_days') }}

@@ -149,12 +149,16 @@ def run(
     landing: Annotated[bool, typer.Option(help="Ingest whatever waits in the landing folder.")] = True,
     paths: Annotated[list[Path] | None, typer.Argument(help="Files to ingest (instead of the landing folder).")]
     = None,
+    select: Annotated[list[str] | None, typer.Option(
+        "--select", "-s", help="Build only this dbt selection (repeatable; default: everything).")] = None,
+    table: Annotated[list[str] | None, typer.Option(
+        "--table", help="Publish only these tables (repeatable; default: every declared table).")] = None,
 ) -> None:
     """The whole pipeline once, no scheduler: ingest -> dbt build -> quality gate -> publication."""
     from outcomes.pipeline import run_once
 
     try:
-        summary = run_once(paths=paths or None, from_landing=landing)
+        summary = run_once(paths=paths or None, from_landing=landing, select=select or None, tables=table or None)
     except Exception as exc:  # noqa: BLE001 - one line a person can act on, detail with --verbose
         logging.getLogger(__name__).debug("run failed", exc_info=True)
         fail(f"{type(exc).__name__}: {exc}")

@@ -78,8 +78,10 @@ def ingest_landing(settings: Settings, summary: RunSummary) -> None:
         ingest_many(todo, settings, summary)
 
 
-def run_once(paths: list[Path] | None = None, from_landing: bool = True,
-             settings: Settings | None = None) -> RunSummary:
+def run_once(paths: list[Path] | None = None, from_landing: bool = True, settings: Settings | None = None,
+             select: list[str] | None = None, tables: list[str] | None = None) -> RunSummary:
+    """Ingest (``paths``, or what waits in landing and what killed runs left claimed), build (everything, or the
+    dbt ``select``-ion), publish (every declared table, or ``tables``)."""
     from publish.run import publish
     from transform.build import build
 
@@ -91,9 +93,9 @@ def run_once(paths: list[Path] | None = None, from_landing: bool = True,
     elif from_landing:
         ingest_landing(settings, summary)
     log.info("run: build")
-    summary.build = build(settings=settings).to_dict()
+    summary.build = build(select=select, settings=settings).to_dict()
     log.info("run: publish")
-    summary.publications = [_as_dict(p) for p in publish(settings=settings)]
+    summary.publications = [_as_dict(p) for p in publish(tables, settings=settings)]
     log.info("run: done")
     return summary
 

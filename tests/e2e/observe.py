@@ -17,8 +17,6 @@ import duckdb
 
 from config.settings import Settings
 
-TABLE = "ed_four_hour_performance"
-
 
 @dataclass(frozen=True)
 class Outcome:
@@ -29,7 +27,7 @@ class Outcome:
     snapshot: dict[str, list[tuple]]  # the same read from the analysts' snapshot
     loaded: frozenset[tuple[str, str, str]]  # (feed id, file, sha256) of every loaded ledger row
     rejected: frozenset[str]  # files refused
-    publication: tuple[str | None, str | None, tuple[str, ...]]  # live version, its CSV's sha256, every version
+    publication: dict[str, tuple[str | None, str | None, tuple[str, ...]]]  # table -> live, CSV sha256, versions
 
     def differences(self, reference: Outcome) -> list[str]:
         out = []
@@ -57,7 +55,7 @@ def observe(settings: Settings) -> Outcome:
         snapshot=tables(settings.snapshot_path),
         loaded=frozenset((e["feed_id"], e["file"], e["sha256"]) for e in ledger if e["status"] == "loaded"),
         rejected=frozenset(e["file"] for e in ledger if e["status"] == "rejected"),
-        publication=live_publication(settings),
+        publication=publications(settings),
     )
 
 
@@ -94,13 +92,14 @@ def _plain(row: tuple) -> tuple:
     return tuple(float(f"{v:.9g}") if isinstance(v, float) else v for v in row)
 
 
-def live_publication(settings: Settings, table: str = TABLE) -> tuple[str | None, str | None, tuple[str, ...]]:
-    root = settings.publications_dir / table
-    versions = tuple(sorted(p.name for p in root.glob("v[0-9]*") if p.is_dir()))
-    if not (root / "LATEST").is_file():
-        return None, None, versions
-    version = (root / "LATEST").read_text().strip()
-    return version, _sha256(root / version / f"{table}.csv"), versions
+def publications(settings: Settings) -> dict[str, tuple[str | None, str | None, tuple[str, ...]]]:
+    """Every table's live version, the SHA-256 of its CSV, and all its version folders."""
+    out = {}
+    for root in sorted(p for p in settings.publications_dir.glob("*") if p.is_dir()):
+        versions = tuple(sorted(p.name for p in root.glob("v[0-9]*") if p.is_dir()))
+        live = (root / "LATEST").read_text().strip() if (root / "LATEST").is_file() else None
+        out[root.name] = (live, _sha256(root / str(live) / f"{root.name}.csv") if live else None, versions)
+    return out
 
 
 def _sha256(path: Path) -> str | None:

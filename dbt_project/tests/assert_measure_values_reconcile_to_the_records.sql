@@ -1,6 +1,7 @@
 -- Invariant: the system's 'all' row of every measure and period holds every record of that measure and period
 -- (sum of the records' numerators and denominators): no record is lost between the measure models and the
--- long table.
+-- long table. Fractional denominators (1 / days of the month per patient-midnight) are summed in different orders
+-- on the two sides, so sums are compared to a relative 1e-9, not bit for bit.
 with records as (
     select
         measure_id,
@@ -27,5 +28,7 @@ full outer join system_rows
         records.measure_id = system_rows.measure_id
         and records.period_start = system_rows.period_start
 where
-    records.denominator is distinct from system_rows.denominator
-    or records.numerator is distinct from system_rows.numerator
+    records.measure_id is null
+    or system_rows.measure_id is null
+    or abs(records.denominator - system_rows.denominator) > 1e-9 * greatest(1, abs(records.denominator))
+    or abs(records.numerator - system_rows.numerator) > 1e-9 * greatest(1, abs(records.numerator))

@@ -31,6 +31,9 @@ test: $(STAMP)  ## lint (ruff, sqlfluff) and run every test
 up: $(STAMP)  ## start Airflow (scheduler, dag-processor, triggerer, api-server + UI) in the foreground
 	@$(BIN)/python -m outcomes.airflow_local up
 
+down: $(STAMP)  ## stop the Airflow processes that `make up` or the demo started
+	@$(BIN)/python -m outcomes.airflow_local down
+
 lint: $(STAMP)  ## ruff on Python, sqlfluff on the dbt models
 	@$(BIN)/ruff check .
 	@$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
@@ -42,8 +45,8 @@ lock:  ## re-resolve the pinned environment (needs the package index)
 	   echo "# Regenerate with: make lock  (then review the diff). Python 3.11."; \
 	   /tmp/outcomes-lock/bin/pip freeze --exclude-editable; } > requirements.lock
 
-bench: $(STAMP)  ## run the benchmarks and record results under bench/results/
-	@$(BIN)/python -m bench
+bench: $(STAMP)  ## run the benchmarks (ingest, synth, stats; BENCH="latency" for others) into bench/results/
+	@$(BIN)/python -m bench $(BENCH)
 
 clean:  ## remove generated data (keeps the virtual environment)
 	rm -rf .work dbt_project/target dbt_project/logs

@@ -15,7 +15,7 @@ import yaml
 from config.contracts import Contract, load_contracts
 from config.measures import load_measures
 from config.settings import Settings, get_settings
-from lake.schema import LEDGER_COLUMNS, LINEAGE, output_name
+from lake.schema import LINEAGE, ledger_relation, output_name
 from transform import lake_models, measure_docs, measure_models
 from transform.generated import Owned, write_generated
 
@@ -54,8 +54,6 @@ def raw_columns(contract: Contract) -> list[dict]:
 
 
 def render_sources(contracts: tuple[Contract, ...]) -> str:
-    # struct_pack, not a {...} literal: dbt-duckdb formats external_location with str.format_map
-    ledger_cols = "struct_pack(" + ", ".join(f"{k} := '{v}'" for k, v in LEDGER_COLUMNS.items()) + ")"
     doc = {
         "version": 2,
         "sources": [
@@ -82,8 +80,7 @@ def render_sources(contracts: tuple[Contract, ...]) -> str:
                     {"name": "ledger",
                      "description": "One row per delivered file: status loaded, rejected or duplicate.",
                      "config": {"external_location":
-                                "read_json('{{ var(\"lake_dir\") }}/ledger/*.json', format='auto', "
-                                f"union_by_name=true, columns={ledger_cols})"}},
+                                ledger_relation('{{ var("lake_dir") }}/ledger/*.json')}},
                 ],
             },
         ],

@@ -24,7 +24,7 @@ from lake.current import (
     deliveries_sql,
     superseded_keys_sql,
 )
-from lake.schema import LEDGER_COLUMNS
+from lake.schema import ledger_relation
 
 MONTHS = ["2025-04-01", "2025-05-01", "2025-06-01"]
 T0 = datetime(2025, 7, 1, tzinfo=UTC)
@@ -84,8 +84,7 @@ def write_history(root: Path, deliveries: list[dict]) -> tuple[list[dict], list[
 
 
 def relations(root: Path) -> tuple[str, str]:
-    columns = "{" + ", ".join(f"'{k}': '{v}'" for k, v in LEDGER_COLUMNS.items()) + "}"
-    ledger = f"read_json('{root}/ledger/*.json', format='auto', union_by_name=true, columns={columns})"
+    ledger = ledger_relation(f"{root}/ledger/*.json")
     raw = (f"read_parquet('{root}/raw/*/*.parquet', hive_partitioning=false, union_by_name=true)"
            if any((root / "raw").glob("*/*.parquet")) else
            "(select ''::varchar as event_id, ''::varchar as event_date, 0::bigint as value, "

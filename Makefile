@@ -45,8 +45,8 @@ lock:  ## re-resolve the pinned environment (needs the package index)
 	   echo "# Regenerate with: make lock  (then review the diff). Python 3.11."; \
 	   /tmp/outcomes-lock/bin/pip freeze --exclude-editable; } > requirements.lock
 
-bench: $(STAMP)  ## run the benchmarks (ingest, synth, stats; BENCH="latency" for others) into bench/results/
-	@$(BIN)/python -m bench $(BENCH)
+bench: $(STAMP)  ## run the benchmarks (pipeline, ingest, stats; BENCH="latency" for others; QUICK=1: minutes) into bench/
+	@$(BIN)/python -m bench $(if $(QUICK),--quick) $(BENCH)
 
 clean:  ## remove generated data (keeps the virtual environment)
 	rm -rf .work dbt_project/target dbt_project/logs

@@ -1,0 +1,202 @@
+"""The whole pipeline on a synthetic year, stage by stage, against its floors and the usual alternative (issue 18).
+
+    python bench/pipeline_bench.py            # full: the year at scale 1, each figure the median of 3 runs
+    python bench/pipeline_bench.py --quick    # a few minutes: scale 0.05, one run of each
+    python bench/pipeline_bench.py --scale 10 --repeats 1
+
+Every stage runs as the command a person would type, in a child process (bench.measure: wall, CPU, peak RSS),
+on its own work folder under ``--work-dir`` (default ``$OUTCOMES_WORK_DIR/bench/pipeline``):
+
+- synth: ``outcomes synth`` of the year;
+- ingest: ``outcomes ingest`` of every delivered file; its floor, DuckDB's ``read_csv`` of the same CSV files
+  straight to Parquet (``bench/ingest_bench.py``'s floor);
+- build: ``outcomes build`` on a fresh warehouse (the slowest ten models from dbt's run_results.json); its
+  floor, the same compiled SQL run once by hand in one DuckDB connection (``bench/build_floor.py``);
+- publish: ``outcomes publish`` (the quality gate and publication of every declared table);
+- run: ``outcomes run`` of every file on a fresh work folder (ingest, build, gate, publication);
+- incremental: one new month of one feed (RWP's ECDS) from the file to publication on a copy of the finished run,
+  building only what is downstream of the feed (``outcomes run FILE --select source:raw.rwp_ecds+``; the
+  scheduler's selection, ``@source:...``, also rebuilds every parent of those models, here nearly everything);
+- pandas: ``bench/pandas_alternative.py`` (ingest and three headline measures, as many analysts write them),
+  against our ingest and build of everything.
+
+Every ratio divides two figures measured in this run. The load average is recorded before and after each
+scenario: the machine may be shared. Full mode writes ``bench/results.json``, ``bench/results/pipeline.md`` and
+the pipeline section of ``bench/results.md``; quick mode writes ``bench/results/pipeline-quick.{json,md}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.measure import Run, load_average, machine, median_run, run_command  # noqa: E402
+from bench.pipeline_report import ratios, write_results  # noqa: E402
+
+INCREMENT_FEED = "rwp_ecds"
+INCREMENT_MONTH = "2026-04"  # the month after the default year (2025-04 .. 2026-03)
+OK_REFUSED = (0, 1)  # ingest and run exit 1 when a file was refused: the synthetic year has refused files on purpose
+
+
+class Bench:
+    def __init__(self, work: Path, scale: float, repeats: int):
+        self.work, self.scale, self.repeats = work, scale, repeats
+        self.bin = Path(sys.executable).with_name("outcomes")
+        self.results: dict[str, dict] = {}
+        self.synth_dir = work / "synth"
+
+    def env(self, work_dir: Path) -> dict[str, str]:
+        env = dict(os.environ, OUTCOMES_WORK_DIR=str(work_dir), OUTCOMES_ALLOW_TEST_NHS_NUMBERS="1")
+        env.setdefault("OUTCOMES_PSEUDONYM_KEY", "bench-only-throwaway-key-0123456789")
+        return env
+
+    def outcomes(self, work_dir: Path, *args: str, ok: tuple[int, ...] = (0,), log: str) -> Run:
+        work_dir.mkdir(parents=True, exist_ok=True)
+        return run_command([str(self.bin), *args], env=self.env(work_dir), cwd=ROOT, ok_codes=ok,
+                           log=self.work / "logs" / f"{log}.log")
+
+    def scenario(self, name: str, once, extra: dict | None = None) -> dict:
+        """``once(i)`` ``repeats`` times (each returns a Run); the medians and the load around them."""
+        print(f"pipeline bench: {name} x{self.repeats} ...", flush=True)
+        before = load_average()
+        runs = [once(i) for i in range(self.repeats)]
+        result = {**median_run(runs), "load_before": before, "load_after": load_average(), **(extra or {})}
+        self.results[name] = result
+        print(f"  {name}: {result['wall_s']} s wall, {result['cpu_s']} s CPU, {result['peak_rss_mb']} MB",
+              flush=True)
+        return result
+
+    def delivered_files(self) -> list[Path]:
+        return sorted(p for p in self.synth_dir.rglob("*") if p.suffix in (".csv", ".xlsx"))
+
+    # -- the stages -------------------------------------------------------------------------------------------
+
+    def synth(self) -> None:
+        def once(i: int) -> Run:
+            shutil.rmtree(self.synth_dir, ignore_errors=True)
+            return self.outcomes(self.work / "synth_work", "synth", "--out", str(self.synth_dir), "--scale",
+                                 str(self.scale), log=f"synth-{i}")
+        self.scenario("synth", once)
+
+    def ingest(self) -> None:
+        files = self.delivered_files()
+        csv_files = self.work / "csv_files.json"
+        from bench.ingest_bench import _csv_files
+
+        csv_files.write_text(json.dumps([(f, str(p)) for f, p in _csv_files(self.synth_dir)]))
+
+        def floor(i: int) -> Run:
+            shutil.rmtree(self.work / "ingest_floor", ignore_errors=True)
+            return run_command([sys.executable, str(ROOT / "bench" / "ingest_bench.py"), "--child", "floor",
+                                "--files", str(csv_files), "--target", str(self.work / "ingest_floor")],
+                               cwd=ROOT, log=self.work / "logs" / f"ingest-floor-{i}.log")
+
+        def once(i: int) -> Run:
+            shutil.rmtree(self.work / "stages", ignore_errors=True)
+            return self.outcomes(self.work / "stages", "ingest", *map(str, files), ok=OK_REFUSED,
+                                 log=f"ingest-{i}")
+        self.scenario("ingest_floor", floor, {"what": "DuckDB read_csv -> Parquet of the CSV files"})
+        self.scenario("ingest", once, {"files": len(files)})
+
+    def build(self) -> None:
+        stages = self.work / "stages"
+
+        def once(i: int) -> Run:
+            shutil.rmtree(stages / "warehouse", ignore_errors=True)
+            return self.outcomes(stages, "build", log=f"build-{i}")
+        self.scenario("build", once)
+        self.results["build"].update(_run_results(stages / "dbt" / "target" / "run_results.json"))
+        manifest = stages / "dbt" / "target" / "manifest.json"
+
+        def floor(i: int) -> Run:
+            return run_command([sys.executable, str(ROOT / "bench" / "build_floor.py"), str(manifest),
+                                str(self.work / "build_floor")], cwd=ROOT, log=self.work / "logs" / f"floor-{i}.log")
+        self.scenario("build_floor", floor, {"what": "every model's compiled SQL in one DuckDB connection"})
+
+    def publish(self) -> None:
+        stages = self.work / "stages"
+
+        def once(i: int) -> Run:
+            shutil.rmtree(stages / "publications", ignore_errors=True)
+            return self.outcomes(stages, "publish", log=f"publish-{i}")
+        self.scenario("publish", once, {"what": "quality gate and publication of every declared table"})
+
+    def whole_run(self) -> None:
+        files = [str(p) for p in self.delivered_files()]
+
+        def once(i: int) -> Run:
+            shutil.rmtree(self.work / "run", ignore_errors=True)
+            return self.outcomes(self.work / "run", "run", "--no-landing", *files, ok=OK_REFUSED, log=f"run-{i}")
+        self.scenario("run", once)
+
+    def incremental(self) -> None:
+        new = self.work / "increment"
+        shutil.rmtree(new, ignore_errors=True)
+        self.outcomes(self.work / "synth_work", "synth", "--out", str(new), "--scale", str(self.scale), "--feed",
+                      INCREMENT_FEED, "--start", INCREMENT_MONTH, "--months", "1", "--clean", log="increment-synth")
+        (file,) = sorted(p for p in new.rglob("*.csv"))
+        select = f"source:raw.{INCREMENT_FEED}+"
+
+        def once(i: int) -> Run:
+            copy = self.work / "run_increment"
+            shutil.rmtree(copy, ignore_errors=True)
+            shutil.copytree(self.work / "run", copy)
+            return self.outcomes(copy, "run", "--no-landing", str(file), "--select", select, log=f"increment-{i}")
+        self.scenario("incremental", once, {"file": file.name, "select": select})
+
+    def pandas(self) -> None:
+        def once(i: int) -> Run:
+            out = self.work / "pandas"
+            shutil.rmtree(out, ignore_errors=True)
+            return run_command([sys.executable, str(ROOT / "bench" / "pandas_alternative.py"), str(self.synth_dir),
+                                str(out)], cwd=ROOT, log=self.work / "logs" / f"pandas-{i}.log")
+        self.scenario("pandas", once, {"what": "pandas: every file read whole, ingest + three headline measures"})
+
+
+def _run_results(path: Path) -> dict:
+    """Counts and the slowest ten models of the last ``dbt build`` (its own timings, seconds)."""
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    models = [r for r in data["results"] if r["unique_id"].startswith("model.")]
+    tests = [r for r in data["results"] if r["unique_id"].split(".")[0] in ("test", "unit_test")]
+    slowest = sorted(models, key=lambda r: -r["execution_time"])[:10]
+    return {"dbt_elapsed_s": round(data.get("elapsed_time", 0.0), 1), "models": len(models), "tests": len(tests),
+            "models_s": round(sum(r["execution_time"] for r in models), 1),
+            "tests_s": round(sum(r["execution_time"] for r in tests), 1),
+            "slowest_models": [{"model": r["unique_id"].split(".")[-1], "seconds": round(r["execution_time"], 1)}
+                               for r in slowest]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="scale 0.05, one run of each: a few minutes")
+    parser.add_argument("--scale", type=float, help="synthetic scale (default 1, or 0.05 with --quick)")
+    parser.add_argument("--repeats", type=int, help="runs of each scenario (default 3, or 1 with --quick)")
+    parser.add_argument("--work-dir", type=Path)
+    args = parser.parse_args(argv)
+    scale = args.scale or (0.05 if args.quick else 1.0)
+    repeats = args.repeats or (1 if args.quick else 3)
+    work = args.work_dir or Path(os.environ.get("OUTCOMES_WORK_DIR", ROOT / ".work")) / "bench" / "pipeline"
+    (work / "logs").mkdir(parents=True, exist_ok=True)
+    bench = Bench(work, scale, repeats)
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    for stage in (bench.synth, bench.ingest, bench.build, bench.publish, bench.whole_run, bench.incremental,
+                  bench.pandas):
+        stage()
+    result = {"mode": "quick" if args.quick else "full", "scale": scale, "repeats": repeats, "started": started,
+              "machine": machine(), "scenarios": bench.results, "ratios": ratios(bench.results)}
+    write_results(result, ROOT / "bench")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

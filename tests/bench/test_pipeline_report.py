@@ -1,0 +1,36 @@
+"""bench.pipeline_report: ratios of two medians of the same run, and the marked section of bench/results.md."""
+
+from __future__ import annotations
+
+from bench.pipeline_report import MARK_END, MARK_START, ratios, replace_section
+
+
+def _scenario(wall: float, cpu: float = 1.0, rss: float = 100.0) -> dict:
+    return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": rss}
+
+
+def test_ratios_divide_medians_of_the_same_run_and_judge_their_targets():
+    """GIVEN a build of 90 s against a floor of 30 s, an ingest of 20 s against 8 s, and no incremental run
+    WHEN the ratios are taken
+    THEN build / floor is 3.0 (target 2: not met), ingest / floor 2.5, and the incremental ratio is left out."""
+    scenarios = {"build": _scenario(90.0, rss=800.0), "build_floor": _scenario(30.0), "ingest": _scenario(20.0),
+                 "ingest_floor": _scenario(8.0), "run": _scenario(100.0), "pandas": _scenario(55.0, rss=1200.0)}
+    by_name = {r["ratio"]: r for r in ratios(scenarios)}
+    assert by_name["build / build floor"] == {"ratio": "build / build floor", "value": 3.0, "target": 2.0,
+                                              "met": False}
+    assert by_name["ingest / ingest floor"]["value"] == 2.5
+    assert by_name["run / ingest floor"]["value"] == 12.5
+    assert by_name["pandas / (ingest + build), wall"]["value"] == 0.5  # 55 / (20 + 90)
+    assert by_name["pandas / our largest process, peak RSS"]["value"] == 1.5  # 1200 / max(100, 800)
+    assert "incremental / run" not in by_name
+
+
+def test_the_pipeline_section_is_replaced_between_its_marks_and_appended_when_missing():
+    """GIVEN a results page with hand-written text around the marked section, and one without the marks
+    WHEN the section is written
+    THEN only the text between the marks changes; the page without marks gets the section at its end."""
+    page = f"# Results\n\nby hand\n\n{MARK_START}\nold figures\n{MARK_END}\n\nmore by hand\n"
+    updated = replace_section(page, "new figures\n")
+    assert updated == f"# Results\n\nby hand\n\n{MARK_START}\nnew figures\n{MARK_END}\n\nmore by hand\n"
+    appended = replace_section("# Results\n", "new figures")
+    assert appended.startswith("# Results\n") and appended.endswith(f"{MARK_START}\nnew figures\n{MARK_END}\n")

@@ -81,6 +81,22 @@ def read_alerts(settings: Settings | None = None) -> list[dict[str, Any]]:
     return alerts
 
 
+NOISE_PREFIXES = ("AirflowFailException: ", "AirflowException: ")
+
+
+def alert_line(alert: dict[str, Any]) -> str:
+    """One alert as one line: its time (UTC, to the second), kind, where (DAG.task) and reason; the reason
+    without an exception class that says nothing to a person, and with a name repeated at its start once."""
+    when = str(alert.get("when") or "time unknown").replace("T", " ").replace("+00:00", " UTC")
+    where = ".".join(p for p in (alert.get("dag_id"), alert.get("task_id")) if p)
+    reason = str(alert.get("reason") or "")
+    for prefix in NOISE_PREFIXES:
+        reason = reason.removeprefix(prefix)
+    parts = reason.split(": ")
+    kept = [p for i, p in enumerate(parts) if i == 0 or p != parts[i - 1]]
+    return " ".join(f"{when}  {alert.get('kind')}  {where + '  ' if where else ''}{': '.join(kept)}".split())
+
+
 def _summary(alert: dict[str, Any]) -> str:
     where = ".".join(p for p in (alert.get("dag_id"), alert.get("task_id")) if p)
     return f"[outcomes {alert['kind']}] {where}: {alert['reason']}"

@@ -63,17 +63,11 @@ def deliver(settings: Settings, files: list[Path], optout: bool) -> dict[str, li
     ``optout=True`` delivers only the national data opt-out list, ``False`` every other feed.
     """
     from config.contracts import load_contracts
-    from outcomes.airflow_local import drop_files
+    from outcomes.airflow_local.delivery import deliver_extracts, extracts_by_feed
 
-    by_feed: dict[str, list[Path]] = {}
-    for contract in load_contracts(settings.contracts_dir):
-        if (contract.kind == "optout") != optout:
-            continue
-        mine = [f for f in files if f.parent == settings.synth_dir / contract.landing_subdir()
-                and contract.matches(f.name)]
-        if mine:
-            drop_files(mine, names.landing_folder(settings, contract), zone_root=settings.identifiable_dir)
-            by_feed[contract.feed_id] = mine
+    feeds = [c.feed_id for c in load_contracts(settings.contracts_dir) if (c.kind == "optout") == optout]
+    by_feed = extracts_by_feed(settings, settings.synth_dir, files, feeds)
+    deliver_extracts(settings, by_feed)
     return by_feed
 
 

@@ -81,7 +81,7 @@ def read_alerts(settings: Settings | None = None) -> list[dict[str, Any]]:
     return alerts
 
 
-NOISE_PREFIXES = ("AirflowFailException: ", "AirflowException: ")
+NOISE_PREFIXES = ("AirflowFailException: ", "AirflowException: ", "Refused: ")
 
 
 def alert_line(alert: dict[str, Any]) -> str:

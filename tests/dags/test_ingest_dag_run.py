@@ -108,4 +108,28 @@ def test_a_rejected_file_fails_at_once_without_retry_and_raises_an_alert(airflow
 
     (alert,) = read_alerts(work)
     assert (alert["kind"], alert["dag_id"], alert["task_id"]) == ("task_failure", "ingest__rwp_ecds", "ingest")
-    assert "AirflowFailException" in alert["reason"] and "rejected" in alert["reason"]
+    assert alert["reason"].startswith("Refused: RWP_ECDS_202502.csv: rejected by rule file.period")
+
+
+def test_a_refusal_is_one_line_without_traceback_and_the_run_reports_it(airflow_db, dagbag, work, tmp_path, capfd):
+    """GIVEN a refused file WHEN its ingest DAG runs THEN the task's log carries the reason as one line and no
+    traceback, and the run's ``report`` task (a teardown: the run still fails) emits ``ingest.rwp_ecds`` with
+    the refusal's rule and reason."""
+    from airflow.models.asset import AssetEvent
+    from airflow.utils.session import create_session
+
+    path = tmp_path / "RWP_ECDS_202503.csv"
+    path.write_text("not,the,contract,header\n1,2,3,4\n")
+    capfd.readouterr()
+    run, tis, states = _run(dagbag, path)
+    log = capfd.readouterr().out
+
+    assert run.state == states.FAILED and tis[("report", -1)].state == "success"
+    assert "REFUSED RWP_ECDS_202503.csv: rejected by rule file.period" in log
+    assert "Traceback" not in log
+    with create_session() as session:
+        event = session.query(AssetEvent).filter(AssetEvent.source_run_id == run.run_id).one()
+        asset, extra = (event.asset.name, event.asset.group), event.extra
+    assert asset == ("ingest.rwp_ecds", "raw")
+    (refusal,) = extra["refused"]
+    assert refusal["rule"] == "file.period" and refusal["file"] == "RWP_ECDS_202503.csv"

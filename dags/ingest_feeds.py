@@ -20,7 +20,6 @@ from airflow.sdk import (
     RetryAction,
     RetryRule,
     dag,
-    get_current_context,
     task,
 )
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
@@ -76,13 +75,15 @@ def build_ingest_dag(contract: Contract, landing: Path):
             except FileNotFoundError as exc:
                 raise AirflowFailException(str(exc)) from exc
 
-        @task(outlets=[raw], map_index_template="{{ file_name }}", retry_policy=REFUSALS_FAIL_AT_ONCE)
+        # the file's name labels the mapped task in the grid, rendered before the task runs (so a refused file,
+        # which ends the task without the usual after-run rendering, is labelled too)
+        @task(outlets=[raw], map_index_template="{{ task.op_kwargs['path'].rsplit('/', 1)[-1] }}",
+              retry_policy=REFUSALS_FAIL_AT_ONCE)
         def ingest(path: str):
             """Validate, pseudonymise and load one file; emit a raw asset event for the new batch."""
             from ingest.errors import FileRejected
             from outcomes.feed_ingest import AlreadyLoaded, Refused, ingest_one
 
-            get_current_context()["file_name"] = Path(path).name  # type: ignore[typeddict-unknown-key]
             try:
                 extra = ingest_one(path, feed_id)
             except (FileRejected, FileNotFoundError) as exc:  # data errors: retrying cannot help

@@ -47,6 +47,7 @@ def dbt_env(settings: Settings) -> dict[str, str]:
         "OUTCOMES_WAREHOUSE_PATH": str(settings.warehouse_path),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_PARTIAL_PARSE": "true",
+        "DBT_USE_COLORS": "false",  # plain lines in task logs and captured output
     })
     return env
 

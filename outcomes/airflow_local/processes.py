@@ -141,14 +141,17 @@ def _group_alive(pid: int) -> bool:
     return True
 
 
-def _end_groups(pids: dict[str, int], timeout: float) -> None:
+def _end_groups(pids: dict[str, int], timeout: float, children: list[subprocess.Popen] | None = None) -> None:
     """SIGTERM each process group (scheduler first: it stops its task processes), wait for them all up to
-    ``timeout`` seconds, then SIGKILL what is left (children can outlive their leader)."""
+    ``timeout`` seconds, then SIGKILL what is left (children can outlive their leader). ``children``, when this
+    process started them, are reaped while waiting (a zombie leader still counts as a live group)."""
     order = [n for n in reversed(COMPONENTS) if n in pids] + [n for n in pids if n not in COMPONENTS]
     for name in order:
         _signal_group(pids[name], signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and any(_group_alive(p) for p in pids.values()):
+        for child in children or []:
+            child.poll()
         time.sleep(0.2)
     for name in order:
         _signal_group(pids[name], signal.SIGKILL)
@@ -167,7 +170,7 @@ def stop(handle: Handle, timeout: float = 30) -> None:
     """Stop every component's process group: SIGTERM, wait, then SIGKILL what is left; reap them and wait
     until the ports are free. Idempotent, and a second signal during it does not interrupt it."""
     with shielded_from_signals():
-        _end_groups({n: p.pid for n, p in handle.processes.items()}, timeout)
+        _end_groups({n: p.pid for n, p in handle.processes.items()}, timeout, list(handle.processes.values()))
         for proc in handle.processes.values():
             try:
                 proc.wait(timeout=10)

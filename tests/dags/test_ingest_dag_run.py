@@ -125,6 +125,7 @@ def test_a_refusal_is_one_line_without_traceback_and_the_run_reports_it(airflow_
     log = capfd.readouterr().out
 
     assert run.state == states.FAILED and tis[("report", -1)].state == "success"
+    assert tis[("ingest", 0)].rendered_map_index == "RWP_ECDS_202503.csv", "the grid names the refused file"
     assert "REFUSED RWP_ECDS_202503.csv: rejected by rule file.period" in log
     assert "Traceback" not in log
     with create_session() as session:

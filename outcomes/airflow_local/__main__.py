@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     elif command == "init":
         init()
     elif command == "down":
-        print(f"stopped process groups {down()}")
+        stopped = down()
+        print(f"stopped process groups {stopped}" if stopped else "nothing to stop: no embedded Airflow is running")
     elif command == "env":
         for key, value in sorted(airflow_env().items()):
             if key.startswith(("AIRFLOW", "OUTCOMES_WORK")):

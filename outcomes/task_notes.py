@@ -3,8 +3,9 @@
 Tasks cannot write to the metadata database, and the Execution API has no note, so the note goes through the
 public REST API (``PATCH /api/v2/dags/{dag}/dagRuns/{run}/taskInstances/{task}[/{map_index}]``) of the
 api-server the task already reports to (``AIRFLOW__CORE__EXECUTION_API_SERVER_URL`` without ``/execution``,
-or ``OUTCOMES_AIRFLOW_API_URL``). A token comes from ``POST /auth/token``, which the embedded default's simple
-auth manager answers without a login. Best effort: a note that cannot be written is logged, never raised.
+or ``OUTCOMES_AIRFLOW_API_URL``). The embedded default's simple auth manager (everyone admin) needs no login; an
+api-server that asks for one refuses the note. Best effort: a note that cannot be written is logged, never
+raised.
 """
 
 from __future__ import annotations
@@ -29,22 +30,11 @@ def api_base() -> str | None:
     return execution.removesuffix("/execution") or None
 
 
-def _request(url: str, method: str, body: dict | None = None, token: str | None = None) -> dict:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, headers=headers, method=method)
+def _patch(url: str, body: dict) -> None:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PATCH",
+                                     headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 - our own api-server
-        text = response.read()
-    return json.loads(text) if text else {}
-
-
-def _token(base: str) -> str | None:
-    try:
-        return _request(f"{base}/auth/token", "POST", {}).get("access_token")
-    except Exception:  # noqa: BLE001 - an api-server with a login: try without a token
-        return None
+        response.read()
 
 
 def set_note(dag_id: str, run_id: str, task_id: str, map_index: int | None, note: str) -> bool:
@@ -58,7 +48,7 @@ def set_note(dag_id: str, run_id: str, task_id: str, map_index: int | None, note
     if map_index is not None and map_index >= 0:
         url += f"/{map_index}"
     try:
-        _request(url, "PATCH", {"note": note[:NOTE_LIMIT]}, _token(base))
+        _patch(url, {"note": note[:NOTE_LIMIT]})
         return True
     except Exception as exc:  # noqa: BLE001 - a note is a convenience; the log and the alert hold the reason
         log.warning("could not write the task instance note at %s: %s", url, exc)

@@ -131,3 +131,8 @@ def test_build_watermark_selects_every_feed_loaded_since_the_last_build(settings
         ["rwp_ecds"], [second.batch_id], ["@source:raw.rwp_ecds"])
     build(select=pending.selection(), settings=settings, upto=pending.upto)
     assert pending_changes(settings).batches == []
+
+    from transform.build import BuildFailed  # a selection that matches nothing is an error, not "0 models passed"
+
+    with pytest.raises(BuildFailed, match="the selection nosuchmodel matches no model or test"):
+        build(select=["nosuchmodel"], settings=settings)

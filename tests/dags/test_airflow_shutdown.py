@@ -31,6 +31,21 @@ def _port_free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
+def _listening_on(port: int) -> set[str]:
+    """The addresses a socket listens on for ``port`` (from /proc/net/tcp and tcp6; ``::`` or ``0.0.0.0`` is
+    every interface)."""
+    found = set()
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                raw = bytes.fromhex(address)
+                words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+                found.add(socket.inet_ntop(socket.AF_INET if width == 8 else socket.AF_INET6, words))
+    return found
+
+
 def _group_alive(pgid: int) -> bool:
     try:
         os.killpg(pgid, 0)
@@ -71,8 +86,8 @@ def _recorded(pid_file: Path) -> dict[str, int]:
 
 
 def test_make_up_stops_everything_when_signalled_again_and_again(instance, tmp_path):
-    """GIVEN `make up` running (all four components started, the api-server listening)
-    WHEN its process group gets SIGTERM, another SIGTERM during the shutdown, then SIGINT
+    """GIVEN `make up` running (all four components started, the api-server and both log servers listening, on
+    127.0.0.1 only) WHEN its process group gets SIGTERM, another SIGTERM during the shutdown, then SIGINT
     THEN it exits 0, every component's process group is gone, its ports are free and the pid file removed."""
     env, pid_file = instance
     port = int(env["OUTCOMES_AIRFLOW_PORT"])
@@ -80,7 +95,9 @@ def test_make_up_stops_everything_when_signalled_again_and_again(instance, tmp_p
     up = subprocess.Popen([sys.executable, "-m", "outcomes.airflow_local", "up"], env=env, stdout=log,
                           stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO)
     try:
-        _wait(lambda: len(_recorded(pid_file)) == 4 and not _port_free(port), 240, "the api-server to listen")
+        _wait(lambda: len(_recorded(pid_file)) == 4 and not any(_port_free(p) for p in (port, port + 1, port + 2)),
+              240, "the api-server and the log servers to listen")
+        assert [_listening_on(p) for p in (port, port + 1, port + 2)] == [{"127.0.0.1"}] * 3
         components = _recorded(pid_file)
         signalled = time.monotonic()
         for sig in (signal.SIGTERM, signal.SIGTERM, signal.SIGINT):
@@ -115,8 +132,10 @@ def test_make_down_stops_what_a_killed_demo_left_running(instance):
     components = _recorded(pid_file)
     assert all(_group_alive(pgid) for pgid in components.values()), "orphaned, still running"
 
-    first = subprocess.run(["make", "-s", "down"], env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
-    second = subprocess.run(["make", "-s", "down"], env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+    # -o: never rebuild the environment from here, even when the lock file is newer than its stamp
+    make_down = ["make", "-s", "-o", ".venv/.installed", "down"]
+    first = subprocess.run(make_down, env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+    second = subprocess.run(make_down, env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
 
     assert first.returncode == 0, first.stderr
     assert [name for name, pgid in components.items() if _group_alive(pgid)] == []

@@ -27,7 +27,8 @@ class RuleSummary:
     message: str | None
     rows: int
     files: int
-    first_lines: list[int]
+    first_file: str
+    first_lines: list[int]  # of first_file (the first by name, when several files broke the rule)
     examples: list[str]  # distinct values as shown in the quarantine; a personal field shows only WITHHELD
 
     def to_dict(self) -> dict:
@@ -35,6 +36,8 @@ class RuleSummary:
 
     def line(self) -> str:
         lines = ", ".join(map(str, self.first_lines)) + (", ..." if self.rows > len(self.first_lines) else "")
+        if self.files > 1:
+            lines += f" of {self.first_file}"
         examples = ", ".join(repr(v) for v in self.examples) or "none shown"
         if self.examples == [WITHHELD]:
             examples = "withheld (personal field)"
@@ -87,9 +90,11 @@ def summarise(settings: Settings, feed: str | None = None, file: str | None = No
     """One summary per feed and rule: rows, files, the first lines and a few distinct example values."""
     found = _query(settings, feed, file,
                    "select feed_id, rule_id, any_value(column_name), any_value(message), count(*), "
-                   f"count(distinct file), (list(line order by file, line))[1:{FIRST_LINES}], "
+                   "count(distinct file), min(file), "
+                   f"(list(line order by line) filter (where file = first_file))[1:{FIRST_LINES}], "
                    f"list_sort(list_distinct(list(value)))[1:{EXAMPLES}] "
-                   "from q group by feed_id, rule_id order by feed_id, count(*) desc, rule_id")
+                   "from (select *, min(file) over (partition by feed_id, rule_id) as first_file from q) "
+                   "group by feed_id, rule_id order by feed_id, count(*) desc, rule_id")
     if found is None:
         return []
     con, result = found
@@ -98,7 +103,7 @@ def summarise(settings: Settings, feed: str | None = None, file: str | None = No
     finally:
         con.close()
     return [RuleSummary(feed_id=r[0], rule_id=r[1], column=r[2], message=r[3], rows=r[4], files=r[5],
-                        first_lines=list(r[6]), examples=sorted(r[7])) for r in rows]
+                        first_file=r[6], first_lines=list(r[7]), examples=sorted(r[8])) for r in rows]
 
 
 def write_csv(settings: Settings, path: Path, feed: str | None = None, file: str | None = None) -> int:

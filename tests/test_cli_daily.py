@@ -85,6 +85,21 @@ def test_quarantine_summarises_by_rule_and_withholds_personal_values(day, tmp_pa
     assert "1234567890" not in text
 
 
+def test_quarantine_names_the_file_of_the_first_lines_when_several_files_broke_a_rule(day, tmp_path):
+    from ingest.load import ingest_file
+
+    june = write_ecds(tmp_path / "RWP_ECDS_2025-06.csv", [row(100 + i) for i in range(30)] + [
+        row(130, department_type="98")])
+    ingest_file(june, settings=day)
+
+    summaries = json.loads(outcomes("quarantine", "--json").output)
+    (summary,) = [s for s in summaries if s["rule_id"] == "department_type.code"]
+    assert (summary["rows"], summary["files"], summary["first_file"], summary["first_lines"]) == (
+        2, 2, "RWP_ECDS_2025-04.csv", [64])
+    assert summary["examples"] == ["98", "99"]
+    assert "lines 64, ... of RWP_ECDS_2025-04.csv" in outcomes("quarantine").output
+
+
 def test_quarantine_writes_the_rows_to_csv_for_the_sender(day, tmp_path):
     path = tmp_path / "for_rwp.csv"
     result = outcomes("quarantine", "--file", "RWP_ECDS_2025-04.csv", "--csv", str(path))

@@ -100,6 +100,8 @@ def build_ingest_dag(contract: Contract, landing: Path):
             """Emit ``ingest.<feed_id>``: the files this run loaded, found duplicate and refused (with reasons)."""
             from outcomes.feed_ingest import run_outcome
 
+            if not claimed:
+                raise AirflowSkipException("nothing was waiting in landing: no outcome to report")
             outcome = run_outcome(claimed)
             print(f"{len(outcome['loaded'])} loaded, {len(outcome['duplicate'])} duplicate, "
                   f"{len(outcome['refused'])} refused: {[r['reason'] for r in outcome['refused']]}")

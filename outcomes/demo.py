@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     prepare_environment()
-    os.environ[AS_OF_ENV] = data_clock(DEMO_START, args.months)
+    os.environ.setdefault(AS_OF_ENV, data_clock(DEMO_START, args.months))  # unless set by hand
     say(f"late feeds are judged on the data's clock: {AS_OF_ENV}={os.environ[AS_OF_ENV]}, the day after the last "
         "simulated month")
     settings = get_settings()

@@ -12,7 +12,8 @@ import pytest
 from tests.ingest.ecds_rows import row, write_ecds
 
 OUTCOMES = str(Path(sys.executable).with_name("outcomes"))
-COMMANDS = ["synth", "deliver", "ingest", "build", "publish", "run", "status", "quarantine", "alerts", "contracts", "purge"]
+COMMANDS = ["synth", "deliver", "ingest", "build", "publish", "run", "status", "quarantine", "alerts", "contracts",
+            "purge"]
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -31,7 +31,7 @@ def up(settings: Settings | None = None) -> None:
             f" bound to {airflow_env(settings)['AIRFLOW__API__HOST']})\n"
             f"  landing folders: {settings.landing_dir}/<ORG>/<feed>/  (drop files, then write _READY)\n"
             f"  logs: {settings.logs_dir}/airflow-*.log   alerts: {settings.alerts_path}\n"
-            "Press Ctrl-C to stop.",
+            "Press Ctrl-C to stop (or run `make down` from another terminal).",
             flush=True,
         )
         while all(handle.alive().values()):

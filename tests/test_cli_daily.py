@@ -201,3 +201,12 @@ def test_library_chatter_is_filtered_from_normal_output():
     assert not noise.filter(record("great_expectations.data_context.types.base", logging.INFO))
     assert noise.filter(record("great_expectations.core", logging.WARNING))
     assert noise.filter(record("outcomes.cli", logging.INFO))
+
+
+def test_a_bad_setting_is_one_line_naming_the_variable(settings, monkeypatch):
+    monkeypatch.setenv("OUTCOMES_AS_OF", "soon")
+
+    result = outcomes("status")
+
+    assert result.exit_code == 1
+    assert result.output.strip() == "error: OUTCOMES_AS_OF must be a date (YYYY-MM-DD) or 'data': got 'soon'"

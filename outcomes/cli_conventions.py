@@ -8,6 +8,7 @@ group's ``main`` renames the metavars of every command below it before parsing, 
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -89,15 +90,27 @@ class PipelineGroup(TyperGroup):
             error_line("aborted")
             code = 1
         except Exception as exc:
-            code = _one_line(exc)
+            code = _quiet_pipe(_one_line, exc)
         if standalone_mode:
             sys.exit(code)
         return code
 
 
-def _one_line(exc: Exception) -> int:
-    from typer._click.exceptions import ClickException, UsageError
+def _quiet_pipe(report: Any, exc: Exception) -> int:
+    """A reader that stopped reading (``outcomes | head``) ends the output quietly, as click does."""
+    try:
+        return report(exc)
+    except BrokenPipeError:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - stays open until the process exits
+        return 1
 
+
+def _one_line(exc: Exception) -> int:
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
+    if isinstance(exc, NoArgsIsHelpError):  # a group run without a command: its help, as asked for
+        print(exc.format_message())
+        return 0
     if isinstance(exc, UsageError):
         hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
         error_line(exc.format_message().rstrip(".") + hint)

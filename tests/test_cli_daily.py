@@ -160,6 +160,12 @@ def test_a_bad_argument_is_one_line_and_exit_code_1(settings, args):
     assert line.startswith("error: ") and "Traceback" not in line
 
 
+def test_a_group_without_a_command_shows_its_help():
+    for args in ([], ["contracts"]):
+        result = outcomes(*args)
+        assert result.exit_code == 0 and result.output.startswith("Usage: ") and "error" not in result.output
+
+
 def test_help_shows_values_as_people_write_them():
     status, ingest = outcomes("status", "--help").output, outcomes("ingest", "--help").output
 

@@ -14,9 +14,19 @@ PUBLISH_DAG = "publish"
 LATE_FEEDS_DAG = "late_feeds"
 PURGE_ARCHIVE_DAG = "purge_archive"
 
-# Airflow assets
+# Airflow assets, grouped by stage in the UI's asset list
 MARTS_ASSET = "marts"
 PUBLICATIONS_ALIAS = "publications"
+LANDING_GROUP = "landing"
+RAW_GROUP = "raw"
+MARTS_GROUP = "marts"
+PUBLICATION_GROUP = "publication"
+
+
+def dag_tags(stage: str, organisation: str | None = None) -> list[str]:
+    """A DAG's tags: its stage (ingest, transform, publish, monitoring, retention) and, for a feed's DAG, the
+    sending organisation, so the DAG list filters by either."""
+    return [f"stage:{stage}"] + ([f"org:{organisation}"] if organisation else [])
 
 
 def ingest_dag_id(feed_id: str) -> str:
@@ -43,6 +53,11 @@ def feed_of_raw_asset(asset_name: str) -> str | None:
 
 def publication_asset(table: str) -> str:
     return f"publication.{table}"
+
+
+def ingest_asset(feed_id: str) -> str:
+    """Updated by every ingest run of the feed: the files it loaded, found duplicate and refused (with reasons)."""
+    return f"ingest.{feed_id}"
 
 
 def ready_watcher(feed_id: str) -> str:

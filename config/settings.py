@@ -45,6 +45,9 @@ class Settings:
     # Delivered files stay in the archive this many days after they were archived, then `outcomes purge` and
     # the daily purge_archive DAG remove them.
     archive_retention_days: int = DEFAULT_ARCHIVE_RETENTION_DAYS
+    # The data's clock (OUTCOMES_AS_OF): the day late feeds are judged on, when it is not today. A date
+    # (YYYY-MM-DD) for a demo or a replay of history, or "data": the day after the newest period loaded.
+    as_of: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.archive_retention_days, bool) or not isinstance(self.archive_retention_days, int) \
@@ -148,7 +151,23 @@ def get_settings() -> Settings:
         allow_test_nhs_numbers=os.environ.get("OUTCOMES_ALLOW_TEST_NHS_NUMBERS", "").lower() in ("1", "true", "yes"),
         identifiable_root=Path(zone).resolve() if zone else None,
         archive_retention_days=_whole_days(RETENTION_ENV, DEFAULT_ARCHIVE_RETENTION_DAYS),
+        as_of=_as_of(),
     )
+
+
+AS_OF_ENV = "OUTCOMES_AS_OF"
+
+
+def _as_of() -> str | None:
+    from datetime import date
+
+    text = os.environ.get(AS_OF_ENV, "").strip()
+    if not text or text == "data":
+        return text or None
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise SettingsError(f"{AS_OF_ENV} must be a date (YYYY-MM-DD) or 'data': got {text!r}") from None
 
 
 def _whole_days(name: str, default: int) -> int:

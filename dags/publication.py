@@ -17,11 +17,11 @@ from airflow.sdk.exceptions import AirflowFailException
 from config import names
 from outcomes.dag_defaults import START_DATE, default_args
 
-MARTS = Asset(name=names.MARTS_ASSET)
+MARTS = Asset(name=names.MARTS_ASSET, group=names.MARTS_GROUP)
 PUBLICATIONS = AssetAlias(name=names.PUBLICATIONS_ALIAS)
 
 DOC = """\
-# Publish (write, audit, publish)
+# Publishes the partner tables: quality gate, then a new version of each table that passes
 
 **Runs when** `transform` emits the `marts` asset (or on demand; `{"tables": ["..."]}` limits it).
 
@@ -43,7 +43,7 @@ path. Without Airflow: `outcomes publish`.
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    tags=["publish", "quality-gate", "warehouse"],
+    tags=names.dag_tags("publish"),
     default_args=default_args(),
     doc_md=DOC,
     params={"tables": Param(None, type=["null", "array"], description="publish only these tables")},
@@ -52,8 +52,11 @@ def publish():
     @task(pool="warehouse", outlets=[PUBLICATIONS])
     def publish_tables(params=None, triggering_asset_events=None):
         """Gate and promote every partner table; one asset event per published table."""
+        from outcomes.quiet_logs import quiet_gx_loggers
         from publish.errors import GateFailed
         from publish.run import publish as run_publish
+
+        quiet_gx_loggers()  # no "Created temporary directory ..." in the task log
 
         batches = sorted(
             {b for e in (triggering_asset_events or {}).get(MARTS, []) for b in (e.extra or {}).get("batches") or []}
@@ -65,7 +68,8 @@ def publish():
         summary = []
         for r in results:
             extra = {"table": r.table, "version": r.version, "status": r.status, "rows": r.rows, "path": str(r.path)}
-            yield Metadata(Asset(name=names.publication_asset(r.table)), extra, alias=PUBLICATIONS)
+            yield Metadata(Asset(name=names.publication_asset(r.table), group=names.PUBLICATION_GROUP), extra,
+                           alias=PUBLICATIONS)
             summary.append(asdict(r) if is_dataclass(r) else extra)
         print(f"published: {[(s['table'], s['version'], s['status']) for s in summary]}")
         return [{k: str(v) if k == "path" else v for k, v in s.items()} for s in summary]

@@ -8,7 +8,7 @@ from config import names
 from outcomes.dag_defaults import START_DATE, default_args
 
 DOC = """\
-# Purge the archive
+# Removes delivered files from the identifiable zone's archive once past the retention period
 
 **Runs** daily at 02:30 (Europe/London).
 
@@ -28,7 +28,7 @@ as `outcomes purge` (`--dry-run` lists what would go). Its return value lists wh
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    tags=["retention", "identifiable-zone"],
+    tags=names.dag_tags("retention"),
     default_args=default_args(retry_delay_seconds=60),
     doc_md=DOC,
 )

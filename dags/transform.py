@@ -15,11 +15,12 @@ from config.contracts import load_contracts
 from config.settings import get_settings
 from outcomes.dag_defaults import START_DATE, default_args
 
-MARTS = Asset(name=names.MARTS_ASSET)
-RAW_ASSETS = [Asset(name=names.raw_asset(c.feed_id)) for c in load_contracts(get_settings().contracts_dir)]
+MARTS = Asset(name=names.MARTS_ASSET, group=names.MARTS_GROUP)
+RAW_ASSETS = [Asset(name=names.raw_asset(c.feed_id), group=names.RAW_GROUP)
+              for c in load_contracts(get_settings().contracts_dir)]
 
 DOC = """\
-# Transform (dbt build)
+# Builds the warehouse with dbt (models and tests) downstream of the feeds that loaded new batches
 
 **Runs when** any feed's raw asset (`raw.<feed_id>`) gets an event, i.e. an ingest loaded a new batch. Events
 that arrive while a build runs are merged into the next run (`max_active_runs=1`).
@@ -45,7 +46,7 @@ scheduled on it. Without Airflow: `outcomes build`.
     start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    tags=["transform", "dbt", "warehouse"],
+    tags=names.dag_tags("transform"),
     default_args=default_args(),
     doc_md=DOC,
     params={
@@ -75,10 +76,11 @@ def transform():
 
     @task(pool="warehouse", outlets=[MARTS])
     def build(planned: dict):
-        """dbt build (models and tests); the only task that writes the warehouse."""
+        """dbt build (models and tests); the only task that writes the warehouse. dbt's own lines (one per model
+        and test, with its status) go to this task's log, so a failing model or test is named there."""
         from transform.build import build as dbt_build
 
-        info = dbt_build(select=planned["select"], upto=planned.get("upto")).to_dict()
+        info = dbt_build(select=planned["select"], upto=planned.get("upto"), stream=True).to_dict()
         print(f"built: {info}")
         yield Metadata(
             MARTS,

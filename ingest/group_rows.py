@@ -102,7 +102,8 @@ def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> Gr
         rejected = {k: outcome.unparseable.get(k, 0) + flagged.get(k, 0) for k in live}
         parse_rejects = len(group) == 1  # a group's parse rejects belong to files read again alone
         live = _passing(outcome, live, lambda k: _check_rejection_rate(con, group[k].name, contract, received[k],
-                                                                       rejected[k], k, parse_rejects))
+                                                                       rejected[k], k, parse_rejects,
+                                                                       settings.allow_test_nhs_numbers))
         if not live:
             return outcome
         _register_files(con, group, live)
@@ -291,8 +292,22 @@ def _write_quarantine(con: duckdb.DuckDBPyConnection, group: list[Delivery], par
     _spread(target, "quarantine", group)
 
 
+def _test_range_hint(con: duckdb.DuckDBPyConnection, contract: Contract, rule: str, broken: int, k: int) -> str:
+    """When every row that broke an NHS Number rule holds a number of the NHS test range (999 000 0000 to
+    999 999 9999, which only synthetic data uses), say so and name the setting that allows it."""
+    column = next((c for c in contract.columns if c.check == "nhs_number" and rule == f"{c.name}.nhs_number"), None)
+    if column is None:
+        return ""
+    in_range = con.execute(f"select count(*) from typed where _file = {k} and "
+                           f"regexp_full_match({row_checks.q(column.name)}, '999[0-9]{{7}}')").fetchone()[0]
+    if in_range < broken:
+        return ""
+    return (f"; all {broken:,} are in the NHS test range 999..., which a live deployment refuses: if this is "
+            "synthetic data, set OUTCOMES_ALLOW_TEST_NHS_NUMBERS=1")
+
+
 def _check_rejection_rate(con: duckdb.DuckDBPyConnection, name: str, contract: Contract, received: int,
-                          rejected: int, k: int, parse_rejects: bool) -> None:
+                          rejected: int, k: int, parse_rejects: bool, allow_test_range: bool = False) -> None:
     rate = rejected / received
     if rate <= contract.max_rejection_rate:
         return
@@ -302,14 +317,16 @@ def _check_rejection_rate(con: duckdb.DuckDBPyConnection, name: str, contract: C
     top = rows[0] if rows else None
     parse = (con.execute(f"select count(*), min(line), any_value(error_message) "
                          f"from {readers.PARSE_REJECTS_TABLE}").fetchall()[0] if parse_rejects else (0, None, None))
+    hint = ""
     if top is None or (parse[0] and parse[0] >= top[1]):
         rule, line, detail = "csv.parse", parse[1], f"{parse[0]:,} rows could not be parsed ({parse[2]})"
     else:
         rule, line, detail = top[0], top[2], f"{top[1]:,} rows broke rule {top[0]} (value {top[3]!r})"
+        hint = "" if allow_test_range else _test_range_hint(con, contract, top[0], top[1], k)
     exc = FileRejected(name, "file.rejection_rate",
                        f"{rejected:,} of {received:,} rows ({rate:.1%}) failed row checks, over the contract's "
                        f"threshold of {contract.max_rejection_rate:.1%}; nothing was loaded. Most common: {detail}, "
-                       f"first at line {line}", line=line, expected=f"at most {contract.max_rejection_rate:.1%}",
+                       f"first at line {line}{hint}", line=line, expected=f"at most {contract.max_rejection_rate:.1%}",
                        found=f"{rate:.1%} (rule {rule})")
     exc.rows_received = received
     raise exc

@@ -81,6 +81,19 @@ def read_alerts(settings: Settings | None = None) -> list[dict[str, Any]]:
     return alerts
 
 
+NOISE_PREFIXES = ("AirflowFailException: ", "AirflowException: ", "Refused: ")
+
+
+def alert_line(alert: dict[str, Any]) -> str:
+    """One alert as one line: its time (UTC, to the second), kind, where (DAG.task) and reason; the reason
+    without an exception class that says nothing to a person, and with a name repeated at its start once."""
+    when = str(alert.get("when") or "time unknown").replace("T", " ").replace("+00:00", " UTC")
+    where = ".".join(p for p in (alert.get("dag_id"), alert.get("task_id")) if p)
+    parts = one_line_reason(str(alert.get("reason") or "")).split(": ")
+    kept = [p for i, p in enumerate(parts) if i == 0 or p != parts[i - 1]]
+    return " ".join(f"{when}  {alert.get('kind')}  {where + '  ' if where else ''}{': '.join(kept)}".split())
+
+
 def _summary(alert: dict[str, Any]) -> str:
     where = ".".join(p for p in (alert.get("dag_id"), alert.get("task_id")) if p)
     return f"[outcomes {alert['kind']}] {where}: {alert['reason']}"
@@ -141,3 +154,14 @@ def on_failure_callback(context: Any) -> None:
         record_alert("task_failure", dag_id, task_id, reason, details=details)
     except Exception:  # a broken callback must not hide the original failure
         log.exception("could not record the failure alert")
+        return
+    from outcomes.task_notes import set_note
+
+    set_note(dag_id, details["run_id"], task_id, details["map_index"], one_line_reason(reason))
+
+
+def one_line_reason(reason: str) -> str:
+    """A failure's reason as one line without the exception class (as the grid's note shows it)."""
+    for prefix in NOISE_PREFIXES:
+        reason = reason.removeprefix(prefix)
+    return " ".join(reason.split())

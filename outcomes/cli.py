@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -15,31 +14,32 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from config.contracts import ContractError
+from config.measures import MeasureError
 from config.settings import SettingsError, get_settings
+from outcomes.cli_conventions import ONE_LINE_ERRORS, err, fail, new_app
+from outcomes.quarantine import NoQuarantine
+from outcomes.status import UnknownFeed
 
-app = typer.Typer(help="Shared outcomes pipeline for an integrated care system.", no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False)
-contracts_app = typer.Typer(help="Feed contracts: validate them and regenerate what is derived from them.",
-                            no_args_is_help=True)
+app = new_app(help="Shared outcomes pipeline for an integrated care system.")
+contracts_app = new_app(help="Feed contracts: validate them and regenerate what is derived from them.")
 app.add_typer(contracts_app, name="contracts")
 out = Console(soft_wrap=True)
-err = Console(stderr=True)
-
-
-def fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
+ONE_LINE_ERRORS.extend([SettingsError, ContractError, MeasureError, UnknownFeed, NoQuarantine])
 
 
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress in detail.")] = False) -> None:
+    from outcomes.quiet_logs import quiet_handlers
+
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # GX logs its internals at INFO
+    quiet_handlers()  # no library chatter (GX's "Created temporary directory ...") in normal output
 
 
 @app.command()
 def synth(
-    out_dir: Annotated[Path | None, typer.Option("--out", help="Folder to write to (default: <work>/synth).")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", metavar="FOLDER",
+                                                 help="Folder to write to (default: <work>/synth).")] = None,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same bytes.")] = 20261123,
     scale: Annotated[float, typer.Option(help="Multiplies every volume (1 = the system's ~800,000 people).")] = 1.0,
     start: Annotated[str, typer.Option(help="First month, YYYY-MM.")] = "2025-04",
@@ -47,16 +47,49 @@ def synth(
     clean: Annotated[bool, typer.Option("--clean", help="Inject no defects.")] = False,
     feed: Annotated[list[str] | None, typer.Option("--feed", help="Only these feed ids (repeatable).")] = None,
     population: Annotated[int, typer.Option(help="Registered population before scaling.")] = 800_000,
+    replace: Annotated[bool, typer.Option("--replace", help="Replace the extracts already in the folder (for "
+                                          "example the demo's).")] = False,
 ) -> None:
-    """Generate deterministic synthetic extracts for every feed (with a truth file of injected defects)."""
+    """Generate deterministic synthetic extracts for every feed (with a truth file of injected defects).
+    Refuses to write over extracts already in the folder unless --replace is given."""
     from synth import SynthConfig, generate
 
     settings = get_settings()
-    config = SynthConfig(out_dir=out_dir or settings.synth_dir, seed=seed, scale=scale, start=start, months=months,
+    target = out_dir or settings.synth_dir
+    if (target / "truth.json").exists():
+        if not replace:
+            fail(f"{target} already holds synthetic extracts (from `make demo` or an earlier `outcomes synth`): "
+                 "pass --replace to write over them, or --out to write elsewhere")
+        err.print(f"replacing the synthetic extracts in {target}", highlight=False)
+    config = SynthConfig(out_dir=target, seed=seed, scale=scale, start=start, months=months,
                          clean=clean, feeds=feed or None, population=population,
                          reference_dir=settings.reference_dir)
     report = generate(config, progress=lambda m: err.print(f"[dim]{m}[/]", highlight=False))
     out.print(report.summary(), highlight=False)
+
+
+@app.command()
+def deliver(
+    source: Annotated[Path | None, typer.Option("--from", metavar="FOLDER", help="Folder of extracts laid out "
+                                                "<ORG>/<feed>/ (default: <work>/synth, where synth writes).")] = None,
+    feed: Annotated[list[str] | None, typer.Option("--feed", help="Only these feed ids (repeatable).")] = None,
+) -> None:
+    """Deliver extracts the way partners do: copy each feed's files into its landing folder, then write the
+    _READY marker. `outcomes run` then ingests them; with Airflow up (`make up`) the ingest DAGs start."""
+    from outcomes.airflow_local.delivery import deliver_extracts, extracts_by_feed
+    from outcomes.status import check_feed
+
+    settings = get_settings()
+    for f in feed or []:
+        check_feed(settings, f)
+    folder = source or settings.synth_dir
+    if not folder.is_dir():
+        fail(f"{folder} does not exist: run `outcomes synth` first, or give --from")
+    by_feed = extracts_by_feed(settings, folder, feeds=feed or None)
+    if not by_feed:
+        fail(f"no extract in {folder} matches a contract's folder and file pattern (<ORG>/<feed>/<pattern>)")
+    for feed_id, paths in deliver_extracts(settings, by_feed).items():
+        out.print(f"delivered {len(paths)} file(s) of {feed_id} to {paths[0].parent} (+ _READY)", highlight=False)
 
 
 @app.command()
@@ -114,8 +147,9 @@ def _emit(as_json: bool, data: dict, text: str) -> None:
 
 @app.command()
 def build(
-    select: Annotated[list[str] | None, typer.Option("--select", "-s", help="dbt selection, e.g. source:raw.rwp_ecds+")]
-    = None,
+    select: Annotated[list[str] | None, typer.Option(
+        "--select", "-s", help="dbt selection (repeatable), e.g. @source:raw.rwp_ecds: one feed's models and the "
+        "models they need")] = None,
 ) -> None:
     """Build the warehouse with dbt (models and their tests) and refresh the analysts' snapshot."""
     from transform.build import BuildFailed
@@ -133,15 +167,26 @@ def publish(
     table: Annotated[list[str] | None, typer.Option("--table", help="Only these tables (repeatable).")] = None,
 ) -> None:
     """Run the quality gate on candidate partner tables and publish a new version of those that pass."""
-    from publish.errors import GateFailed
+    from publish.errors import GateFailed, PublishError
     from publish.run import publish as run_publish
 
+    check_tables(table)
     try:
         results = run_publish(tables=table or None)
-    except GateFailed as exc:
+    except (GateFailed, PublishError) as exc:
         fail(str(exc))
     for r in results:
         out.print(f"{r.table}: {r.status} {r.version} ({r.rows} rows) at {r.path}", highlight=False)
+
+
+def check_tables(tables: list[str] | None) -> None:
+    """Fail in one line when a --table names no declared partner table."""
+    from publish.spec import list_tables
+
+    declared = list_tables(get_settings())
+    unknown = [t for t in tables or [] if t not in declared]
+    if unknown:
+        fail(f"no partner table {', '.join(map(repr, unknown))}: the declared tables are {', '.join(declared)}")
 
 
 @app.command()
@@ -157,6 +202,7 @@ def run(
     """The whole pipeline once, no scheduler: ingest -> dbt build -> quality gate -> publication."""
     from outcomes.pipeline import run_once
 
+    check_tables(table)
     try:
         summary = run_once(paths=paths or None, from_landing=landing, select=select or None, tables=table or None)
     except Exception as exc:  # noqa: BLE001 - one line a person can act on, detail with --verbose
@@ -169,68 +215,64 @@ def run(
 
 @app.command()
 def status(
-    feed: Annotated[str | None, typer.Option(help="Only this feed id.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    feed: Annotated[str | None, typer.Option(help="Only this feed id (the totals too).")] = None,
+    files: Annotated[bool, typer.Option("--files", help="One line per delivered file instead of per feed.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print everything as JSON.")] = False,
 ) -> None:
-    """What loaded, what was rejected and why, what is published."""
+    """What loaded, what was refused and why, what is published: one line per feed (latest period, files
+    loaded and refused, rows accepted, quarantined and opted out, duplicate keys, the last refusal)."""
+    from outcomes import status_lines
     from outcomes.status import status_report
 
-    report = status_report()
-    if feed:
-        report["ledger"] = [r for r in report["ledger"] if r["feed_id"] == feed]
+    report = status_report(feed=feed)
     if as_json:
         print(json.dumps(report, default=str, indent=2))
         return
-    table = Table(title=f"Load ledger ({report['work_dir']})")
-    for col in ("batch", "feed", "file", "status", "received", "accepted", "quarantined", "opted out",
-                "outside England", "reason"):
-        table.add_column(col, overflow="fold")
-    for r in report["ledger"]:
-        table.add_row(r["batch_id"][:22], r["feed_id"], r["file"], r["status"], _n(r.get("rows_received")),
-                      _n(r.get("rows_accepted")), _n(r.get("rows_rejected")), _n(r.get("rows_opted_out")),
-                      _n(r.get("rows_outside_england")),
-                      (r.get("reason") or ("superseded by " + r["superseded_by"][:22] if r.get("superseded_by")
-                                           else "")))
-    out.print(table)
-    feeds = Table(title="Feeds (current = the deliveries the warehouse uses; superseded keys as of the last build)")
-    for col in ("feed", "files", "loaded", "rejected", "current", "current rows", "of them outside England",
-                "latest period", "superseded keys"):
-        feeds.add_column(col, overflow="fold")
-    for f in report["feeds"]:
-        if feed and f["feed_id"] != feed:
-            continue
-        feeds.add_row(f["feed_id"], _n(f["files"]), _n(f["loaded"]), _n(f["rejected"]), _n(f["current_deliveries"]),
-                      _n(f["current_rows_accepted"]), _n(f["current_rows_outside_england"]),
-                      f["latest_declared_period"] or "", _n(f["superseded_keys"]))
-    out.print(feeds)
-    t = report["totals"]
-    out.print(f"{t['files']} files: {t['loaded']} loaded, {t['rejected']} rejected, {t['duplicate']} duplicate; "
-              f"rows received {t['rows_received']:,}, accepted {t['rows_accepted']:,}, "
-              f"quarantined {t['rows_quarantined']:,}, opted out {t['rows_opted_out']:,}; "
-              f"identifiers redacted from free text {t['redactions']:,}; "
-              f"of the accepted, {t['rows_outside_england']:,} are residents outside England", highlight=False)
-    for p in report["publications"]:
-        out.print(f"published: {p['table']} {p['version']} ({p['rows']} rows) at {p['path']}", highlight=False)
-    if not report["publications"]:
-        out.print("published: nothing yet", highlight=False)
+    width = out.width if out.is_terminal else None
+    lines = status_lines.file_lines(report, width) if files else status_lines.feed_lines(report, width)
+    for line in [*lines, status_lines.totals_line(report), *status_lines.publication_lines(report)]:
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
-def _n(value: object) -> str:
-    return "" if value is None else f"{value:,}"
+@app.command()
+def quarantine(
+    feed: Annotated[str | None, typer.Option(help="Only this feed id.")] = None,
+    file: Annotated[str | None, typer.Option(help="Only this delivered file (its name).")] = None,
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Also write the quarantined rows to this CSV "
+                                                  "file (for the sending organisation).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Why rows were quarantined: per feed and rule, how many rows, the first lines and example values
+    (personal fields withheld)."""
+    from outcomes.quarantine import check_file, summarise, write_csv
+    from outcomes.status import check_feed
+
+    settings = get_settings()
+    check_feed(settings, feed)
+    check_file(settings, feed, file)
+    summary = summarise(settings, feed, file)
+    if as_json:
+        print(json.dumps([s.to_dict() for s in summary], indent=2))
+    elif not summary:
+        out.print("no quarantined rows" + (f" in {file}" if file else "") + (f" of feed {feed}" if feed else ""),
+                  highlight=False)
+    for s in [] if as_json else summary:
+        out.print(s.line(), highlight=False, markup=False, soft_wrap=True)
+    if csv_path is not None:
+        count = write_csv(settings, csv_path, feed, file)
+        err.print(f"wrote {count:,} quarantined rows to {csv_path}", highlight=False, soft_wrap=True)
 
 
 @app.command()
 def alerts(limit: Annotated[int, typer.Option(help="Show the latest N alerts.")] = 20) -> None:
-    """Alerts: failed tasks, late feeds and refused opt-out lists."""
-    from outcomes.alerts import read_alerts
+    """Alerts, oldest first: failed tasks, late feeds (and backlogs), refused opt-out lists."""
+    from outcomes.alerts import alert_line, read_alerts
 
     rows = read_alerts()[-limit:]
     if not rows:
         out.print("no alerts")
     for a in rows:
-        where = ".".join(p for p in (a.get("dag_id"), a.get("task_id")) if p)
-        out.print(f"{a.get('when')} {a.get('kind')} {where + ': ' if where else ''}{a.get('reason')}",
-                  highlight=False, soft_wrap=True)
+        out.print(alert_line(a), highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -288,12 +330,6 @@ def contracts_sync() -> None:
 
 
 def entrypoint() -> None:
-    """Console entry point: known operational errors become one line and exit code 1."""
-    from config.contracts import ContractError
-    from config.measures import MeasureError
-
-    try:
-        app()
-    except (SettingsError, ContractError, MeasureError, FileNotFoundError) as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(1)
+    """Console entry point: bad arguments and known operational errors become one line and exit code 1
+    (``outcomes.cli_conventions``)."""
+    app()

@@ -16,9 +16,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from config import names
-from config.settings import KEY_AIRFLOW_ID, KEY_ENV, Settings, SettingsError, get_pseudonym_key, get_settings
+from config.settings import (
+    AS_OF_ENV,
+    KEY_AIRFLOW_ID,
+    KEY_ENV,
+    Settings,
+    SettingsError,
+    get_pseudonym_key,
+    get_settings,
+)
 
 PUBLISHED_TABLE = "ed_four_hour_performance"
+DEMO_START = "2025-04"  # synth's default first month
 
 
 def say(message: str) -> None:
@@ -46,11 +55,20 @@ def _key_configured() -> bool:
     return True
 
 
+def data_clock(start: str, months: int) -> str:
+    """The demo's clock: the day after its last simulated month, so late feeds are judged against the data's
+    time and not against today (which would find every month since missing)."""
+    year, month = map(int, start.split("-"))
+    month += months
+    year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+    return f"{year:04d}-{month:02d}-01"
+
+
 def generate_extracts(settings: Settings, scale: float, months: int, feeds: list[str] | None) -> list[Path]:
     from synth import SynthConfig, generate
 
     say(f"generating synthetic extracts (scale {scale}, {months} months) into {settings.synth_dir}")
-    report = generate(SynthConfig(out_dir=settings.synth_dir, scale=scale, months=months, feeds=feeds,
+    report = generate(SynthConfig(out_dir=settings.synth_dir, scale=scale, start=DEMO_START, months=months, feeds=feeds,
                                   reference_dir=settings.reference_dir),
                       progress=lambda m: print(f"    {m}", flush=True))
     print(report.summary(), flush=True)
@@ -63,17 +81,11 @@ def deliver(settings: Settings, files: list[Path], optout: bool) -> dict[str, li
     ``optout=True`` delivers only the national data opt-out list, ``False`` every other feed.
     """
     from config.contracts import load_contracts
-    from outcomes.airflow_local import drop_files
+    from outcomes.airflow_local.delivery import deliver_extracts, extracts_by_feed
 
-    by_feed: dict[str, list[Path]] = {}
-    for contract in load_contracts(settings.contracts_dir):
-        if (contract.kind == "optout") != optout:
-            continue
-        mine = [f for f in files if f.parent == settings.synth_dir / contract.landing_subdir()
-                and contract.matches(f.name)]
-        if mine:
-            drop_files(mine, names.landing_folder(settings, contract), zone_root=settings.identifiable_dir)
-            by_feed[contract.feed_id] = mine
+    feeds = [c.feed_id for c in load_contracts(settings.contracts_dir) if (c.kind == "optout") == optout]
+    by_feed = extracts_by_feed(settings, settings.synth_dir, files, feeds)
+    deliver_extracts(settings, by_feed)
     return by_feed
 
 
@@ -116,6 +128,33 @@ def wait_for_pipeline(settings: Settings, handle, delivered: dict[str, list[Path
     wait_for_publication_covering(handle, PUBLISHED_TABLE, last_commit, since, timeout, interval=2)
 
 
+def check_deadlines(handle, timeout: float) -> None:
+    """Let the daily DAGs (late feeds, archive purge) run once now that the data is in, then wait until no run
+    is queued or running, so the next `make up` finds nothing left over to run."""
+    from outcomes.airflow_local import dag_runs, parse_time, unpause, wait_for, wait_until_idle
+
+    say("checking delivery deadlines on the data's clock (late_feeds DAG); waiting for every run to finish")
+    since = datetime.now(UTC)
+    unpause(handle, [names.LATE_FEEDS_DAG, names.PURGE_ARCHIVE_DAG])
+    try:  # the scheduler starts today's run at once, unless an earlier demo already ran it today
+        wait_for(lambda: any(parse_time(r["queued_at"]) >= since for r in dag_runs(handle, names.LATE_FEEDS_DAG)
+                             if r.get("queued_at")), 30, "the late_feeds run", interval=1)
+    except TimeoutError:
+        say("late_feeds already ran today: its alerts are from then")
+    wait_until_idle(handle, timeout=timeout)
+
+
+def print_alert_counts(settings: Settings) -> None:
+    from collections import Counter
+
+    from outcomes.alerts import read_alerts
+
+    kinds = Counter(a.get("kind") for a in read_alerts(settings))
+    if kinds:
+        print("Alerts: " + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+              + " (`outcomes alerts` lists them; late_feed = one period just overdue, feed_backlog = several)")
+
+
 def print_headlines(settings: Settings) -> None:
     """The latest month's headline value of every measure, for the system and each site."""
     from outcomes.headlines import format_headlines, latest_headlines, site_names
@@ -142,6 +181,7 @@ def print_summary(settings: Settings, handle_url: str, elapsed: float) -> None:
             print(f"  refused: {row['reason']}")
     for pub in report["publications"]:
         print(f"Published: {pub['table']} {pub['version']}, {pub['rows']} rows")
+    print_alert_counts(settings)
     print_headlines(settings)
     print("\nWhere everything is:")
     for label, path in [
@@ -154,7 +194,8 @@ def print_summary(settings: Settings, handle_url: str, elapsed: float) -> None:
         ("alerts", settings.alerts_path), ("Airflow home and logs", settings.airflow_home),
     ]:
         print(f"  {label:<30} {path}")
-    print("\nNext: `outcomes status` shows the ledger; `make up` starts Airflow with its UI at "
+    print("\nNext: `outcomes status` shows each feed (`--files` each file), `outcomes quarantine` why rows were "
+          "quarantined; `make up` starts Airflow with its UI at "
           f"{handle_url} (no login needed locally); `make test` runs every test.")
 
 
@@ -172,11 +213,14 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     prepare_environment()
+    os.environ.setdefault(AS_OF_ENV, data_clock(DEMO_START, args.months))  # unless set by hand
+    say(f"late feeds are judged on the data's clock: {AS_OF_ENV}={os.environ[AS_OF_ENV]}, the day after the last "
+        "simulated month")
     settings = get_settings()
     files = generate_extracts(settings, args.scale, args.months, args.feed)
     say(f"preparing Airflow (metadata database and pools) in {settings.airflow_home}")
     airflow_local.init(settings)
-    handle = airflow_local.start(settings)
+    handle = airflow_local.start(settings, paused=True)  # nothing scheduled runs before the data is there
     try:
         say(f"starting scheduler, dag-processor, triggerer and api-server (logs in {settings.logs_dir})")
         airflow_local.wait_until_healthy(handle, timeout=180)
@@ -184,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
 
         dag_ids = [names.ingest_dag_id(c.feed_id) for c in load_contracts(settings.contracts_dir)]
         dag_ids += [names.TRANSFORM_DAG, names.PUBLISH_DAG]
-        airflow_local.wait_for_dags(handle, dag_ids, timeout=180)
+        airflow_local.wait_for_dags(handle, dag_ids, timeout=180, unpause_them=True)
         time.sleep(5)  # let the triggerer pick up the asset watchers of freshly unpaused DAGs
         since = datetime.now(UTC)
         optouts = deliver(settings, files, optout=True)
@@ -195,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"dropped {sum(len(v) for v in delivered.values())} files into {len(delivered)} landing folders; "
             "the asset watchers start the ingest DAGs")
         wait_for_pipeline(settings, handle, {**optouts, **delivered}, since, args.timeout)
+        check_deadlines(handle, args.timeout)
         print_summary(settings, handle.url, time.monotonic() - started)
     except (TimeoutError, RuntimeError) as exc:
         print(f"\ndemo failed: {exc}\nAirflow logs: {settings.logs_dir}", file=sys.stderr)

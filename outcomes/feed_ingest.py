@@ -12,16 +12,53 @@ from pathlib import Path
 from config.contracts import Contract
 from ingest.claim import READY_MARKER
 
-__all__ = ["READY_MARKER", "AlreadyLoaded", "files_for_run", "ingest_doc", "ingest_one"]
+__all__ = ["READY_MARKER", "AlreadyLoaded", "Refused", "files_for_run", "ingest_doc", "ingest_one", "run_outcome"]
 
 
 class AlreadyLoaded(Exception):
     """The same bytes were loaded before: nothing new to emit (the task is skipped)."""
 
 
-DOC_TEMPLATE = """\
-# Ingest: {title}
+class Refused(SystemExit):
+    """A data refusal ends the ingest task failed with the reason as its one line.
 
+    A SystemExit because that is the one failure Airflow's task runner logs without a traceback ("Task
+    exited" with the reason as its exit code); the ingest DAG's retry policy fails it at once, without retry,
+    since the same bytes would be refused again."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def run_outcome(paths: list[str]) -> dict:
+    """What happened to each file a run claimed, from the ledger (its latest row per file name): the files
+    loaded, the duplicates, and each refused file with its rule and reason."""
+    from config.settings import get_settings
+    from lake.ledger import read_entries
+
+    wanted = {Path(p).name for p in paths}
+    latest: dict[str, dict] = {}
+    for entry in sorted(read_entries(get_settings()), key=lambda e: e.get("received_at") or ""):
+        if entry["file"] in wanted:
+            latest[entry["file"]] = entry
+    outcome: dict = {"files": len(wanted), "loaded": [], "duplicate": [], "refused": [],
+                     "not_recorded": sorted(wanted - set(latest))}
+    for name, entry in sorted(latest.items()):
+        if entry["status"] == "rejected":
+            outcome["refused"].append({"file": name, "rule": entry.get("rule"), "reason": entry.get("reason")})
+        elif entry["status"] in ("loaded", "duplicate"):
+            outcome[entry["status"]].append(name)
+    return outcome
+
+
+DOC_TEMPLATE = """\
+# Checks, pseudonymises and loads each {feed_id} file from {organisation} into the raw lake
+
+**{title}.**
 {description}
 
 | | |
@@ -40,8 +77,11 @@ folder, `ingest` runs once per file (dynamic task mapping, in parallel).
 
 **Outcomes per file.** Loaded: the task succeeds and emits a `raw.{feed_id}` event, which schedules `transform`.
 Duplicate delivery (same content already loaded): the task is *skipped*, nothing is emitted.
-Rejected (a data error): the task fails at once with the rule that failed, no retry; the file is kept for audit.
+Refused (a data error): the task fails at once, no retry, its log's own first line the reason (file, rule,
+line, values; no traceback), the reason also the task instance's note in the grid; the file is kept for audit.
 Any other error is treated as transient: two retries with exponential backoff.
+Then `report` (a teardown: it runs whatever happened, and the run still fails when a file was refused) emits
+an `ingest.{feed_id}` event listing the files loaded, duplicate and refused, with each refusal's reason.
 
 **On demand for one file.** Trigger with config `{{"path": "/full/path/to/file"}}` (or, without Airflow,
 `outcomes ingest /full/path/to/file`). Triggered without `path`, the DAG claims whatever is waiting in landing.

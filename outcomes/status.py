@@ -8,6 +8,25 @@ from config.settings import Settings, get_settings
 from lake.ledger import read_entries
 
 
+class UnknownFeed(ValueError):
+    """A feed id that no contract declares; the message lists the ones that exist."""
+
+
+def known_feeds(settings: Settings) -> list[str]:
+    from config.contracts import load_contracts
+
+    return sorted(c.feed_id for c in load_contracts(settings.contracts_dir))
+
+
+def check_feed(settings: Settings, feed: str | None) -> None:
+    """Raise UnknownFeed unless ``feed`` is None or a declared feed id."""
+    if feed is None:
+        return
+    feeds = known_feeds(settings)
+    if feed not in feeds:
+        raise UnknownFeed(f"no feed {feed!r}: the contracts declare {', '.join(feeds)}")
+
+
 def ledger_rows(settings: Settings | None = None, feed: str | None = None) -> list[dict]:
     settings = settings or get_settings()
     rows = [e for e in read_entries(settings) if feed is None or e["feed_id"] == feed]
@@ -42,45 +61,63 @@ def superseded_keys(settings: Settings) -> dict[str, int]:
         return {}
 
 
+def _loaded_sum(rows: list[dict], field: str) -> int:
+    return sum(r.get(field) or 0 for r in rows if r["status"] == "loaded")
+
+
 def feed_summaries(rows: list[dict], settings: Settings) -> list[dict]:
-    """One line per feed: deliveries, the current ones and their rows (of which residents outside England),
-    superseded keys."""
+    """One entry per feed: files loaded, refused and duplicate; rows accepted, quarantined and opted out (loaded
+    files); the current deliveries (those the warehouse uses); the latest declared period; duplicate keys as of
+    the last build; the last refusal's reason."""
     keys = superseded_keys(settings)
-    feeds: dict[str, dict] = {}
+    by_feed: dict[str, list[dict]] = {}
     for r in rows:
-        f = feeds.setdefault(r["feed_id"], {"feed_id": r["feed_id"], "files": 0, "loaded": 0, "rejected": 0,
-                                            "current_deliveries": 0, "current_rows_accepted": 0,
-                                            "current_rows_outside_england": 0, "latest_declared_period": None})
-        f["files"] += 1
-        f["loaded"] += r["status"] == "loaded"
-        f["rejected"] += r["status"] == "rejected"
-        if r.get("current"):
-            f["current_deliveries"] += 1
-            f["current_rows_accepted"] += r.get("rows_accepted") or 0
-            f["current_rows_outside_england"] += r.get("rows_outside_england") or 0
-            f["latest_declared_period"] = max(filter(None, [f["latest_declared_period"], r.get("declared_period")]),
-                                              default=None)
-    for f in feeds.values():
-        f["superseded_keys"] = keys.get(f["feed_id"])
-    return sorted(feeds.values(), key=lambda f: f["feed_id"])
+        by_feed.setdefault(r["feed_id"], []).append(r)
+    out = []
+    for feed_id, mine in sorted(by_feed.items()):
+        current = [r for r in mine if r.get("current")]
+        refused = [r for r in mine if r["status"] == "rejected"]
+        last_refusal = max(refused, key=lambda r: r.get("finished_at") or r["batch_id"], default=None)
+        out.append({
+            "feed_id": feed_id, "files": len(mine),
+            "loaded": sum(r["status"] == "loaded" for r in mine), "rejected": len(refused),
+            "duplicate": sum(r["status"] == "duplicate" for r in mine),
+            "rows_accepted": _loaded_sum(mine, "rows_accepted"), "rows_quarantined": _loaded_sum(mine, "rows_rejected"),
+            "rows_opted_out": _loaded_sum(mine, "rows_opted_out"),
+            "current_deliveries": len(current),
+            "current_rows_accepted": sum(r.get("rows_accepted") or 0 for r in current),
+            "current_rows_outside_england": sum(r.get("rows_outside_england") or 0 for r in current),
+            "latest_declared_period": max(filter(None, (r.get("declared_period") for r in current)), default=None),
+            "superseded_keys": keys.get(feed_id),
+            "last_refusal": last_refusal and {"file": last_refusal["file"], "rule": last_refusal.get("rule"),
+                                              "at": last_refusal.get("finished_at"),
+                                              "reason": last_refusal.get("reason")},
+        })
+    return out
 
 
-def status_report(settings: Settings | None = None) -> dict:
-    settings = settings or get_settings()
-    rows = ledger_rows(settings)
-    totals = {
+def totals(rows: list[dict]) -> dict:
+    return {
         "files": len(rows),
         "loaded": sum(r["status"] == "loaded" for r in rows),
         "rejected": sum(r["status"] == "rejected" for r in rows),
         "duplicate": sum(r["status"] == "duplicate" for r in rows),
-        "rows_received": sum(r.get("rows_received") or 0 for r in rows if r["status"] == "loaded"),
-        "rows_accepted": sum(r.get("rows_accepted") or 0 for r in rows if r["status"] == "loaded"),
-        "rows_quarantined": sum(r.get("rows_rejected") or 0 for r in rows if r["status"] == "loaded"),
-        "rows_opted_out": sum(r.get("rows_opted_out") or 0 for r in rows if r["status"] == "loaded"),
+        "rows_received": _loaded_sum(rows, "rows_received"),
+        "rows_accepted": _loaded_sum(rows, "rows_accepted"),
+        "rows_quarantined": _loaded_sum(rows, "rows_rejected"),
+        "rows_opted_out": _loaded_sum(rows, "rows_opted_out"),
         "redactions": sum(sum((r.get("redactions") or {}).values()) for r in rows if r["status"] == "loaded"),
-        "rows_outside_england": sum(r.get("rows_outside_england") or 0 for r in rows if r["status"] == "loaded"),
+        "rows_outside_england": _loaded_sum(rows, "rows_outside_england"),
     }
-    return {"work_dir": str(settings.work_dir), "totals": totals, "feeds": feed_summaries(rows, settings),
-            "ledger": rows,
+
+
+def status_report(settings: Settings | None = None, feed: str | None = None) -> dict:
+    """The ledger, per-feed summaries, totals and publications; ``feed`` limits the ledger, the feeds and the
+    totals to one feed (UnknownFeed when no contract declares it)."""
+    settings = settings or get_settings()
+    check_feed(settings, feed)
+    rows = ledger_rows(settings, feed)
+    return {"work_dir": str(settings.work_dir), "feed": feed, "totals": totals(rows),
+            "feeds": feed_summaries(rows, settings), "ledger": rows,
             "publications": publications(settings), "warehouse": str(settings.warehouse_path),
             "snapshot": str(settings.snapshot_path) if Path(settings.snapshot_path).exists() else None}

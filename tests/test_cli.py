@@ -12,7 +12,8 @@ import pytest
 from tests.ingest.ecds_rows import row, write_ecds
 
 OUTCOMES = str(Path(sys.executable).with_name("outcomes"))
-COMMANDS = ["synth", "ingest", "build", "publish", "run", "status", "alerts", "contracts", "purge"]
+COMMANDS = ["synth", "deliver", "ingest", "build", "publish", "run", "status", "quarantine", "alerts", "contracts",
+            "purge"]
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -136,8 +137,8 @@ def test_a_refused_opt_out_list_shows_in_outcomes_alerts(settings, tmp_path, mon
 
     assert result.returncode == 0
     (line,) = result.stdout.splitlines()
-    when, kind, reason = line.split(" ", 2)
-    assert when[:4].isdigit() and kind == "optout_list_refused"
+    day, time, zone, kind, reason = line.split(" ", 4)
+    assert day[:4].isdigit() and time[:2].isdigit() and zone == "UTC" and kind == "optout_list_refused"
     assert reason.startswith("opt-out list refused: NDOP_OPTOUTS_202504.csv: rejected by rule file.empty")
     assert "no opt-out list is in force" in reason and "None" not in line
 def test_purge_dry_run_lists_then_a_run_removes_the_expired_archive(settings):

@@ -47,6 +47,7 @@ def dbt_env(settings: Settings) -> dict[str, str]:
         "OUTCOMES_WAREHOUSE_PATH": str(settings.warehouse_path),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_PARTIAL_PARSE": "true",
+        "DBT_USE_COLORS": "false",  # plain lines in task logs and captured output
     })
     return env
 
@@ -130,8 +131,12 @@ def build(select: list[str] | None = None, settings: Settings | None = None, str
         # cautious: a test runs only when every model it reads is built, so a selection never picks up a test of
         # a model outside it (on a fresh warehouse that model would not exist yet)
         args += ["--select", *select, "--indirect-selection", "cautious"]
+    results_path(settings).unlink(missing_ok=True)  # never read an earlier build's results as this one's
     proc = run_dbt(settings, *args, stream=stream)
     result = _read_results(settings, select)
+    if proc.returncode == 0 and select and not (result.models or result.tests):
+        raise BuildFailed(f"the selection {' '.join(select)} matches no model or test, so dbt built nothing "
+                          "(for example `@source:raw.rwp_ecds` selects one feed's models and what they need)")
     if proc.returncode != 0:
         detail = "; ".join(result.failures) or (proc.stdout or "")[-2000:] + (proc.stderr or "")[-1000:]
         raise BuildFailed(f"dbt build failed: {detail}")
@@ -141,8 +146,12 @@ def build(select: list[str] | None = None, settings: Settings | None = None, str
     return result
 
 
+def results_path(settings: Settings) -> Path:
+    return settings.work_dir / "dbt" / "target" / "run_results.json"
+
+
 def _read_results(settings: Settings, select: list[str] | None) -> BuildResult:
-    path = settings.work_dir / "dbt" / "target" / "run_results.json"
+    path = results_path(settings)
     result = BuildResult(select=select, warehouse=str(settings.warehouse_path))
     if not path.exists():
         return result

@@ -9,10 +9,13 @@ foreground with the UI; ``down`` stops an instance left running.
 
 from outcomes.airflow_local.api import (
     api_get,
+    api_send,
     asset_events,
     dag_runs,
     parse_time,
     publication_events,
+    unfinished_runs,
+    unpause,
     wait_for,
     wait_for_asset_event,
     wait_for_dag_run,
@@ -20,6 +23,7 @@ from outcomes.airflow_local.api import (
     wait_for_publication,
     wait_for_publication_covering,
     wait_until_healthy,
+    wait_until_idle,
 )
 from outcomes.airflow_local.config import (
     COMPONENTS,
@@ -35,8 +39,9 @@ from outcomes.airflow_local.delivery import READY_MARKER, drop_files, drop_for_f
 from outcomes.airflow_local.processes import Handle, down, start, stop
 
 __all__ = [
-    "COMPONENTS", "DEFAULT_PORT", "HOST_ENV", "PORT_ENV", "READY_MARKER", "WAREHOUSE_POOL", "Handle", "airflow_env",
-    "api_get", "api_port", "asset_events", "dag_runs", "down", "drop_files", "drop_for_feed", "init",
-    "publication_events", "start", "stop", "wait_for", "wait_for_asset_event", "wait_for_dag_run", "wait_for_dags",
-    "wait_for_publication", "wait_for_publication_covering", "wait_until_healthy", "parse_time",
+    "COMPONENTS", "DEFAULT_PORT", "HOST_ENV", "Handle", "PORT_ENV", "READY_MARKER", "WAREHOUSE_POOL", "airflow_env",
+    "api_get", "api_port", "api_send", "asset_events", "dag_runs", "down", "drop_files", "drop_for_feed", "init",
+    "parse_time", "publication_events", "start", "stop", "unfinished_runs", "unpause", "wait_for",
+    "wait_for_asset_event", "wait_for_dag_run", "wait_for_dags", "wait_for_publication",
+    "wait_for_publication_covering", "wait_until_healthy", "wait_until_idle",
 ]

@@ -31,7 +31,7 @@ def up(settings: Settings | None = None) -> None:
             f" bound to {airflow_env(settings)['AIRFLOW__API__HOST']})\n"
             f"  landing folders: {settings.landing_dir}/<ORG>/<feed>/  (drop files, then write _READY)\n"
             f"  logs: {settings.logs_dir}/airflow-*.log   alerts: {settings.alerts_path}\n"
-            "Press Ctrl-C to stop.",
+            "Press Ctrl-C to stop (or run `make down` from another terminal).",
             flush=True,
         )
         while all(handle.alive().values()):
@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     elif command == "init":
         init()
     elif command == "down":
-        print(f"stopped process groups {down()}")
+        stopped = down()
+        print(f"stopped process groups {stopped}" if stopped else "nothing to stop: no embedded Airflow is running")
     elif command == "env":
         for key, value in sorted(airflow_env().items()):
             if key.startswith(("AIRFLOW", "OUTCOMES_WORK")):

@@ -40,6 +40,29 @@ def api_get(handle: Handle, path: str, **query: Any) -> Any:
         return json.loads(response.read())
 
 
+def api_send(handle: Handle, path: str, body: dict, method: str = "PATCH") -> Any:
+    """PATCH (or POST) JSON to the REST API and decode the answer (no login needed locally)."""
+    request = urllib.request.Request(handle.url + path, data=json.dumps(body).encode(), method=method,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return json.loads(response.read() or b"{}")
+
+
+def unpause(handle: Handle, dag_ids: Iterable[str]) -> None:
+    for dag_id in dag_ids:
+        api_send(handle, f"/api/v2/dags/{dag_id}", {"is_paused": False})
+
+
+def unfinished_runs(handle: Handle) -> list[dict]:
+    """Every DAG run that is queued or running, of any DAG."""
+    return api_get(handle, "/api/v2/dags/~/dagRuns", state=["queued", "running"], limit=1000)["dag_runs"]
+
+
+def wait_until_idle(handle: Handle, timeout: float = 300, interval: float = 2.0) -> None:
+    """Until no DAG run is queued or running (so stopping leaves nothing for the next start to pick up)."""
+    wait_for(lambda: not unfinished_runs(handle), timeout, "every queued and running DAG run to finish", interval)
+
+
 def wait_until_healthy(handle: Handle, timeout: float = 120) -> dict:
     """Until the API answers and reports scheduler, triggerer and dag-processor healthy."""
 
@@ -59,12 +82,16 @@ def wait_until_healthy(handle: Handle, timeout: float = 120) -> dict:
         raise
 
 
-def wait_for_dags(handle: Handle, dag_ids: Iterable[str], timeout: float = 120) -> list[str]:
-    """Until every DAG id is parsed and unpaused."""
+def wait_for_dags(handle: Handle, dag_ids: Iterable[str], timeout: float = 120, unpause_them: bool = False
+                  ) -> list[str]:
+    """Until every DAG id is parsed and unpaused (``unpause_them``: unpausing those that are paused)."""
     wanted = set(dag_ids)
 
     def check():
         dags = api_get(handle, "/api/v2/dags", limit=1000)["dags"]
+        if unpause_them:
+            unpause(handle, [d["dag_id"] for d in dags if d["dag_id"] in wanted and d.get("is_paused")])
+            dags = api_get(handle, "/api/v2/dags", limit=1000)["dags"]
         ready = {d["dag_id"] for d in dags if not d.get("is_paused")}
         return sorted(wanted) if wanted <= ready else None
 

@@ -44,3 +44,36 @@ def drop_for_feed(paths: Iterable[Path | str], feed_id: str, settings: Settings 
     contract = contract_for_feed(settings.contracts_dir, feed_id)
     return drop_files(paths, names.landing_folder(settings, contract), zone_root=settings.identifiable_dir)
 
+
+
+def extracts_by_feed(settings: Settings, source: Path, files: Iterable[Path] | None = None,
+                     feeds: Iterable[str] | None = None) -> dict[str, list[Path]]:
+    """The extracts under ``source`` (laid out ``<ORG>/<feed>/`` as ``outcomes synth`` writes them) of each
+    contract, by feed id: every file matching the contract's pattern, or only those of ``files``."""
+    from config.contracts import load_contracts
+
+    wanted = set(feeds) if feeds else None
+    chosen = {Path(f) for f in files} if files is not None else None
+    out: dict[str, list[Path]] = {}
+    for contract in load_contracts(settings.contracts_dir):
+        folder = Path(source) / contract.landing_subdir()
+        if (wanted is not None and contract.feed_id not in wanted) or not folder.is_dir():
+            continue
+        mine = sorted(f for f in folder.iterdir() if f.is_file() and contract.matches(f.name)
+                      and (chosen is None or f in chosen))
+        if mine:
+            out[contract.feed_id] = mine
+    return out
+
+
+def deliver_extracts(settings: Settings, by_feed: dict[str, list[Path]]) -> dict[str, list[Path]]:
+    """Drop each feed's files into its landing folder, then its ``_READY`` marker (:func:`drop_files`); returns
+    the delivered paths by feed id. ``outcomes run`` and the ingest DAGs' watchers then find them."""
+    from config.contracts import contract_for_feed
+
+    delivered = {}
+    for feed_id, paths in by_feed.items():
+        contract = contract_for_feed(settings.contracts_dir, feed_id)
+        delivered[feed_id] = drop_files(paths, names.landing_folder(settings, contract),
+                                        zone_root=settings.identifiable_dir)
+    return delivered

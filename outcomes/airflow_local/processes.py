@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -48,11 +51,13 @@ def _port_free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
-def start(settings: Settings | None = None, ui: bool = False, port: int | None = None) -> Handle:
+def start(settings: Settings | None = None, ui: bool = False, port: int | None = None,
+          paused: bool = False) -> Handle:
     """Start scheduler, dag-processor, triggerer and api-server in the background (call ``init`` first).
 
     ``ui=False`` still starts the api-server (tasks need its Execution API) but only the ``execution`` and
-    ``core`` apps matter; the UI is served either way on ``handle.url``.
+    ``core`` apps matter; the UI is served either way on ``handle.url``. ``paused=True`` creates new DAGs
+    paused (the demo unpauses those it drives, so no scheduled run starts before its data is there).
     """
     settings = settings or get_settings()
     port = port or api_port()
@@ -63,13 +68,15 @@ def start(settings: Settings | None = None, ui: bool = False, port: int | None =
                 f"or set {PORT_ENV})"
             )
     env = airflow_env(settings, port)
+    if paused:
+        env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] = "True"
     logs_dir = Path(settings.logs_dir)
     logs_dir.mkdir(parents=True, exist_ok=True)
-    exe = shutil.which("airflow", path=env["PATH"]) or "airflow"
-    handle = Handle(port=port, pid_file=Path(settings.airflow_home) / "outcomes-local.pids.json")
+    handle = Handle(port=port, pid_file=pid_file(settings))
     try:
         for name in COMPONENTS:
-            args = [exe, name]
+            # through the launcher: the scheduler's and triggerer's log servers listen on loopback only
+            args = [sys.executable, "-m", "outcomes.airflow_local.launch", name]
             if name == "api-server":
                 args += ["--port", str(port), "--host", env["AIRFLOW__API__HOST"]]
             log_path = logs_dir / f"airflow-{name}.log"
@@ -85,11 +92,16 @@ def start(settings: Settings | None = None, ui: bool = False, port: int | None =
                     start_new_session=True,  # own process group: stop() ends the component and its children
                 )
             handle.logs[name] = log_path
+            handle.pid_file.write_text(json.dumps({n: p.pid for n, p in handle.processes.items()}))
     except Exception:
         stop(handle)
         raise
-    handle.pid_file.write_text(json.dumps({n: p.pid for n, p in handle.processes.items()}))
     return handle
+
+
+def pid_file(settings: Settings) -> Path:
+    """Where ``start`` records the process groups it started, for ``down`` (``make down``)."""
+    return Path(settings.airflow_home) / "outcomes-local.pids.json"
 
 
 def _signal_group(pid: int, sig: int) -> None:
@@ -99,39 +111,96 @@ def _signal_group(pid: int, sig: int) -> None:
         pass
 
 
-def stop(handle: Handle, timeout: float = 30) -> None:
-    """SIGTERM each component's process group (scheduler first), wait, then SIGKILL what is left."""
-    order = [n for n in reversed(COMPONENTS) if n in handle.processes]
+SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@contextmanager
+def shielded_from_signals() -> Iterator[None]:
+    """While stopping, a further Ctrl-C, SIGTERM or SIGHUP cannot interrupt the shutdown: each is answered with
+    a line on standard error. Handlers are restored afterwards (only the main thread can set them)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def already_stopping(signum: int, frame: object) -> None:
+        print(f"already stopping ({signal.Signals(signum).name} ignored): wait a few seconds", file=sys.stderr)
+
+    previous = {sig: signal.signal(sig, already_stopping) for sig in SHUTDOWN_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _group_alive(pid: int) -> bool:
+    try:
+        os.killpg(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def _end_groups(pids: dict[str, int], timeout: float, children: list[subprocess.Popen] | None = None) -> None:
+    """SIGTERM each process group (scheduler first: it stops its task processes), wait for them all up to
+    ``timeout`` seconds, then SIGKILL what is left (children can outlive their leader). ``children``, when this
+    process started them, are reaped while waiting (a zombie leader still counts as a live group)."""
+    order = [n for n in reversed(COMPONENTS) if n in pids] + [n for n in pids if n not in COMPONENTS]
     for name in order:
-        proc = handle.processes[name]
-        if proc.poll() is None:
-            _signal_group(proc.pid, signal.SIGTERM)
+        _signal_group(pids[name], signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(_group_alive(p) for p in pids.values()):
+        for child in children or []:
+            child.poll()
+        time.sleep(0.2)
+    for name in order:
+        _signal_group(pids[name], signal.SIGKILL)
+
+
+def _wait_ports_free(port: int, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(_port_free(p) for p in (port, port + 1, port + 2)):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def stop(handle: Handle, timeout: float = 30) -> None:
+    """Stop every component's process group: SIGTERM, wait, then SIGKILL what is left; reap them and wait
+    until the ports are free. Idempotent, and a second signal during it does not interrupt it."""
+    with shielded_from_signals():
+        _end_groups({n: p.pid for n, p in handle.processes.items()}, timeout, list(handle.processes.values()))
+        for proc in handle.processes.values():
             try:
-                proc.wait(timeout=timeout if name == "scheduler" else timeout / 3)
+                proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 pass
-    for name in order:
-        proc = handle.processes[name]
-        _signal_group(proc.pid, signal.SIGKILL)  # children (task processes) may outlive their leader
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
-    if handle.pid_file and handle.pid_file.exists():
-        handle.pid_file.unlink()
+        _wait_ports_free(handle.port)
+        if handle.pid_file and handle.pid_file.exists():
+            handle.pid_file.unlink()
 
 
-def down(settings: Settings | None = None) -> list[int]:
-    """Stop an instance recorded in the pid file (e.g. left over by an interrupted demo)."""
+def down(settings: Settings | None = None, timeout: float = 30) -> list[int]:
+    """Stop an instance recorded in the pid file: one ``make up`` is running or left behind, or a demo was
+    interrupted. Returns the process groups it found running (none when nothing was)."""
     settings = settings or get_settings()
-    pid_file = Path(settings.airflow_home) / "outcomes-local.pids.json"
-    if not pid_file.exists():
+    path = pid_file(settings)
+    if not path.exists():
         return []
-    pids = list(json.loads(pid_file.read_text()).values())
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in pids:
-            _signal_group(pid, sig)
-        time.sleep(5 if sig == signal.SIGTERM else 0)
-    pid_file.unlink()
-    return pids
+    pids = {name: int(pid) for name, pid in json.loads(path.read_text()).items()}
+    running = {n: p for n, p in pids.items() if _group_alive(p) and _is_airflow(p)}
+    with shielded_from_signals():
+        _end_groups(running, timeout)
+        _wait_ports_free(api_port())
+    path.unlink(missing_ok=True)
+    return sorted(running.values())
 
+
+def _is_airflow(pid: int) -> bool:
+    """The process group leader is still one of ours (an Airflow component), not a reused pid."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return True  # no /proc: trust the pid file
+    return "airflow" in cmdline

@@ -134,6 +134,10 @@ def test_a_feed_that_missed_its_deadline_raises_one_alert_and_a_delivered_one_no
             "period_start": "2025-03-01",
             "period_end": "2025-03-31",
             "deadline": "2025-04-10",
+            "kind": "late_feed",
+            "missing_periods": 1,
+            "missing_from": "2025-03-01",
+            "as_of": "2025-04-11",
         }
     ]
     logged = [a for a in alerts.read_alerts(settings) if a["details"]["feed_id"] == "rwp_ecds"]
@@ -148,3 +152,44 @@ def test_a_delivery_counts_for_the_period_it_declares_not_for_its_late_rows(sett
     late = late_feeds.check_late_feeds(settings, today=date(2025, 3, 11), alert=False)
     assert [(f["feed_id"], f["period_start"]) for f in late if f["feed_id"] == "rwp_ecds"] == [
         ("rwp_ecds", "2025-02-01")]
+
+
+def test_real_lateness_stands_out_from_a_backlog(settings):
+    """GIVEN rwp_ecds delivered up to January and rwp_apc up to April, nothing else ever
+    WHEN deadlines are judged on 2025-06-16 (May is due) THEN rwp_apc is late (one period), rwp_ecds is a backlog
+    of four periods since February, and a feed never delivered is a backlog without a count."""
+    _ledger(settings, batch_id="b1", status="loaded", declared_period="2025-01-01")
+    _ledger(settings, batch_id="b2", status="loaded", declared_period="2025-04-01", feed_id="rwp_apc")
+
+    late = {f["feed_id"]: f for f in late_feeds.check_late_feeds(settings, today=date(2025, 6, 16))}
+
+    assert (late["rwp_apc"]["kind"], late["rwp_apc"]["missing_periods"]) == ("late_feed", 1)
+    assert (late["rwp_ecds"]["kind"], late["rwp_ecds"]["missing_periods"], late["rwp_ecds"]["missing_from"]) == (
+        "feed_backlog", 4, "2025-02-01")
+    assert (late["rlq_ecds"]["kind"], late["rlq_ecds"]["missing_periods"]) == ("feed_backlog", None)
+    logged = {a["details"]["feed_id"]: a for a in alerts.read_alerts(settings)}
+    assert logged["rwp_apc"]["kind"] == "late_feed" and ": late: " in logged["rwp_apc"]["reason"]
+    assert "backlog: 4 monthly periods missing, 2025-02-01..2025-05-31" in logged["rwp_ecds"]["reason"]
+
+
+@pytest.mark.parametrize(("as_of", "expected"), [("2025-03-11", date(2025, 3, 11)), ("data", date(2025, 3, 1))])
+def test_deadlines_are_judged_on_the_data_clock(settings, monkeypatch, as_of, expected):
+    """GIVEN OUTCOMES_AS_OF (a date, or ``data``: the day after the newest period loaded) WHEN late feeds are
+    checked without a date THEN they are judged on that day, and each alert says so."""
+    from config.settings import get_settings
+
+    _ledger(settings, batch_id="b1", status="loaded", declared_period="2025-02-01", period_start="2025-02-01",
+            period_end="2025-02-28")
+    monkeypatch.setenv("OUTCOMES_AS_OF", as_of)
+
+    late = late_feeds.check_late_feeds(get_settings())
+
+    assert {f["as_of"] for f in late} == {expected.isoformat()}
+    assert all("OUTCOMES_AS_OF" in a["reason"] for a in alerts.read_alerts(settings))
+
+
+def test_the_demo_clock_is_the_day_after_its_last_month():
+    from outcomes.demo import data_clock
+
+    assert (data_clock("2025-04", 3), data_clock("2025-04", 12), data_clock("2025-11", 2)) == (
+        "2025-07-01", "2026-04-01", "2026-01-01")

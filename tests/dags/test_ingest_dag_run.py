@@ -97,15 +97,32 @@ def test_one_file_on_demand_is_loaded_once(airflow_db, dagbag, work, tmp_path):
     assert [(e["status"], e["rows_accepted"], e["period_start"]) for e in ledger] == [("loaded", 12, "2025-01-01")]
 
 
-def test_a_rejected_file_fails_at_once_without_retry_and_raises_an_alert(airflow_db, dagbag, work, tmp_path):
-    path = tmp_path / "RWP_ECDS_202502.csv"
-    path.write_text("not,the,contract,header\n1,2,3,4\n")
-    run, tis, states = _run(dagbag, path)
-    assert run.state == states.FAILED
-    ti = tis[("ingest", 0)]
-    assert ti.state == "failed" and ti.try_number == 1, "a data error is not retried"
+def test_a_refused_file_fails_at_once_in_one_line_and_the_run_reports_it(airflow_db, dagbag, work, tmp_path, capfd):
+    """GIVEN a refused file WHEN its ingest DAG runs THEN its task fails at try 1 (no retry), labelled with the
+    file's name, its log carrying the reason as one line and no traceback; an alert names DAG, task and reason;
+    and the run's ``report`` task (a teardown: the run still fails) emits ``ingest.rwp_ecds`` with the refusal."""
+    from airflow.models.asset import AssetEvent
+    from airflow.utils.session import create_session
+
     from outcomes.alerts import read_alerts
 
+    path = tmp_path / "RWP_ECDS_202502.csv"
+    path.write_text("not,the,contract,header\n1,2,3,4\n")
+    capfd.readouterr()
+    run, tis, states = _run(dagbag, path)
+    log = capfd.readouterr().out
+
+    assert run.state == states.FAILED and tis[("report", -1)].state == "success"
+    ti = tis[("ingest", 0)]
+    assert ti.state == "failed" and ti.try_number == 1, "a data error is not retried"
+    assert ti.rendered_map_index == "RWP_ECDS_202502.csv", "the grid names the refused file"
+    assert "REFUSED RWP_ECDS_202502.csv: rejected by rule file.period" in log and "Traceback" not in log
     (alert,) = read_alerts(work)
     assert (alert["kind"], alert["dag_id"], alert["task_id"]) == ("task_failure", "ingest__rwp_ecds", "ingest")
-    assert "AirflowFailException" in alert["reason"] and "rejected" in alert["reason"]
+    assert alert["reason"].startswith("Refused: RWP_ECDS_202502.csv: rejected by rule file.period")
+    with create_session() as session:
+        event = session.query(AssetEvent).filter(AssetEvent.source_run_id == run.run_id).one()
+        asset, extra = (event.asset.name, event.asset.group), event.extra
+    assert asset == ("ingest.rwp_ecds", "raw")
+    (refusal,) = extra["refused"]
+    assert refusal["rule"] == "file.period" and refusal["file"] == "RWP_ECDS_202502.csv"

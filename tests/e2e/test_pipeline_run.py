@@ -111,9 +111,11 @@ def test_resubmission_supersedes_its_month_and_rerun_changes_nothing(settings, s
         "ed_four_hour_performance": "unchanged", "measure_values": "unchanged"}
 
 
-def test_build_watermark_selects_every_feed_loaded_since_the_last_build(settings, synthetic_ecds):
+def test_build_watermark_selects_every_feed_loaded_since_the_last_build(settings, synthetic_ecds, capfd):
     """GIVEN a built warehouse WHEN a new batch loads THEN pending_changes names its feed and batch (whatever the
-    Airflow events said), AND after a build covering it nothing is pending."""
+    Airflow events said), AND after a build covering it nothing is pending. The selective build streams dbt's own
+    lines (as the transform task's log shows them: one per model and test, no colour codes), and a selection that
+    matches nothing fails."""
     from config.settings import get_settings
     from ingest.load import ingest_file
     from transform.build import build, pending_changes
@@ -129,5 +131,13 @@ def test_build_watermark_selects_every_feed_loaded_since_the_last_build(settings
     pending = pending_changes(settings)
     assert (pending.feeds, pending.batches, pending.selection()) == (
         ["rwp_ecds"], [second.batch_id], ["@source:raw.rwp_ecds"])
-    build(select=pending.selection(), settings=settings, upto=pending.upto)
+    capfd.readouterr()
+    build(select=pending.selection(), settings=settings, upto=pending.upto, stream=True)
+    streamed = capfd.readouterr().out
     assert pending_changes(settings).batches == []
+    assert " OK created sql " in streamed and " PASS " in streamed and "\x1b[" not in streamed
+
+    from transform.build import BuildFailed  # a selection that matches nothing is an error, not "0 models passed"
+
+    with pytest.raises(BuildFailed, match="the selection nosuchmodel matches no model or test"):
+        build(select=["nosuchmodel"], settings=settings)

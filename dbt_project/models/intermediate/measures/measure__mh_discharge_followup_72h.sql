@@ -12,10 +12,6 @@ contacts as (
     select * from {{ ref('stg_r1a__mh_contacts') }}
 ),
 
-months as (
-    select * from {{ ref('int_r1a_months_delivered') }}
-),
-
 eligible as (
     select * from spells
     where
@@ -37,26 +33,18 @@ followed_up as (
     group by eligible.hospital_spell_id
 ),
 
-in_scope as (
+discharges_followed as (
     select
         eligible.*,
-        cast(null as varchar) as site_code,
-        coalesce(followed_up.is_followed_up, false) as is_followed_up,
-        months.month_start as period_start,
-        months.month_end as period_end
+        coalesce(followed_up.is_followed_up, false) as is_followed_up
     from eligible
-    inner join months on {{ month_start('eligible.discharged_at') }} = months.month_start
     left join followed_up on eligible.hospital_spell_id = followed_up.hospital_spell_id
-    where
-        months.is_mh_spells_delivered
-        and months.is_mh_72_hour_window_delivered
 ),
 
-final as (
-    select
-        {{ measure_record('mh_discharge_followup_72h', 'cast(discharged_at as date)',
-                          measure_flag('is_followed_up'), as_double(1)) }}
-    from in_scope
-)
-
-select * from final
+{{ r1a_published_records(
+    measure_id='mh_discharge_followup_72h',
+    units='discharges_followed',
+    event_at='discharged_at',
+    numerator='is_followed_up',
+    month_flags=['is_mh_spells_delivered', 'is_mh_72_hour_window_delivered'],
+) }}

@@ -11,10 +11,6 @@ contacts as (
     select * from {{ ref('stg_r1a__mh_contacts') }}
 ),
 
-months as (
-    select * from {{ ref('int_r1a_months_delivered') }}
-),
-
 contacted_in_window as (
     select
         referrals.referral_id,
@@ -28,26 +24,18 @@ contacted_in_window as (
     group by referrals.referral_id
 ),
 
-in_scope as (
+referrals_contacted as (
     select
         referrals.*,
-        cast(null as varchar) as site_code,
-        coalesce(contacted_in_window.is_contacted_in_28_days, false) as is_contacted_in_28_days,
-        months.month_start as period_start,
-        months.month_end as period_end
+        coalesce(contacted_in_window.is_contacted_in_28_days, false) as is_contacted_in_28_days
     from referrals
-    inner join months on {{ month_start('referrals.referral_received_date') }} = months.month_start
     left join contacted_in_window on referrals.referral_id = contacted_in_window.referral_id
-    where
-        months.is_mh_referrals_delivered
-        and months.is_mh_28_day_window_delivered
 ),
 
-final as (
-    select
-        {{ measure_record('mh_first_contact_28d', 'referral_received_date',
-                          measure_flag('is_contacted_in_28_days'), as_double(1)) }}
-    from in_scope
-)
-
-select * from final
+{{ r1a_published_records(
+    measure_id='mh_first_contact_28d',
+    units='referrals_contacted',
+    event_at='referral_received_date',
+    numerator='is_contacted_in_28_days',
+    month_flags=['is_mh_referrals_delivered', 'is_mh_28_day_window_delivered'],
+) }}

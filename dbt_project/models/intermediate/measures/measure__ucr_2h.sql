@@ -7,14 +7,9 @@ with contacts as (
     select * from {{ ref('stg_r1a__community_contacts') }}
 ),
 
-months as (
-    select * from {{ ref('int_r1a_months_delivered') }}
-),
-
 first_contacts as (
     select
         *,
-        cast(null as varchar) as site_code,
         {{ dbt.datediff('referral_received_at', 'contact_at', 'second') }} as seconds_to_first_contact
     from contacts
     where
@@ -24,23 +19,10 @@ first_contacts as (
     qualify row_number() over (partition by referral_id order by contact_at, contact_id) = 1
 ),
 
-in_scope as (
-    select
-        first_contacts.*,
-        months.month_start as period_start,
-        months.month_end as period_end
-    from first_contacts
-    inner join months on {{ month_start('first_contacts.referral_received_at') }} = months.month_start
-    where
-        months.is_community_delivered
-        and months.is_ucr_window_delivered
-),
-
-final as (
-    select
-        {{ measure_record('ucr_2h', 'cast(referral_received_at as date)',
-                          measure_flag('seconds_to_first_contact <= 120 * 60'), as_double(1)) }}
-    from in_scope
-)
-
-select * from final
+{{ r1a_published_records(
+    measure_id='ucr_2h',
+    units='first_contacts',
+    event_at='referral_received_at',
+    numerator='seconds_to_first_contact <= 120 * 60',
+    month_flags=['is_community_delivered', 'is_ucr_window_delivered'],
+) }}

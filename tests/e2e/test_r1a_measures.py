@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -72,9 +73,10 @@ def run(tmp_path_factory) -> Run:
 
 # ---- the delivered files, read with each contract's formats ----------------------------------------------------
 
+@cache
 def delivered(synth: Path, folder: str, timestamps: tuple[str, ...] = (), dates: tuple[str, ...] = ()) -> pd.DataFrame:
     """Every row of the files under ``synth/folder`` as text, the named columns parsed with the contract's formats
-    and the month of each timestamp/date column as ``<column>_month``."""
+    (read once per test run: callers filter, never modify)."""
     frames = []
     for path in sorted((synth / folder).glob("*.csv")):
         spec = contract_for_file(REPO / "contracts", path.name).file
@@ -174,12 +176,17 @@ def test_rural_urgent_responses_are_slower_beyond_the_wilson_limits(run):
     referrals reached within 2 hours)
     WHEN the published rural and urban rows of ucr_2h are pooled over the published months
     THEN their 95% Wilson intervals do not overlap (rural below urban), each month's rural value is below its
-    urban value, and each intended share lies inside the pooled 99.8% limits of its group."""
+    urban value, and each intended share lies inside the pooled 99.8% limits of its group; the limits are the
+    ones the mart publishes (each month's lower_95 and upper_95 are the same Wilson limits of its counts)."""
     intended = run.truth["effects"]["ucr_2h"]["intended_share_within_120_minutes"]
     assert intended["rural"] < intended["urban"]
     rural = run.values[(run.values["measure_id"] == "ucr_2h") & (run.values["breakdown"] == "rurality")]
     by_month = rural.pivot(index="period_start", columns="breakdown_value", values="value")
     assert len(by_month) == 2 and (by_month["rural"] < by_month["urban"]).all(), by_month
+    monthly = rural.set_index(["period_start", "breakdown_value"])
+    published = limits_by_group(monthly, 0.95)
+    for key, row in monthly.iterrows():
+        assert (row["lower_95"], row["upper_95"]) == pytest.approx(tuple(100 * v for v in published[key])), key
     pooled = rural.groupby("breakdown_value")[["numerator", "denominator"]].sum().loc[["rural", "urban"]]
     limits = {c: limits_by_group(pooled, c) for c in (0.95, 0.998)}
     assert limits[0.95]["rural"][1] < limits[0.95]["urban"][0], (pooled, limits)
@@ -188,7 +195,7 @@ def test_rural_urgent_responses_are_slower_beyond_the_wilson_limits(run):
         assert low <= intended[group] <= high, (group, pooled, intended)
 
 
-def limits_by_group(counts: pd.DataFrame, confidence: float) -> dict[str, tuple[float, float]]:
+def limits_by_group(counts: pd.DataFrame, confidence: float) -> dict:
     """Wilson score limits (the project's stats.wilson, as the marts compute them) of each row's proportion."""
     x, n = counts["numerator"].to_numpy(), counts["denominator"].to_numpy()
     low, high = wilson_lower(x, n, confidence), wilson_upper(x, n, confidence)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from synth.calendar import SEASON, WEEKDAY_URGENT
-from synth.feeds import acute, ecds, readmissions
+from synth.feeds import acute, community, ecds, mh_spells, readmissions
 
 
 def describe(ctx=None) -> dict:
@@ -19,4 +19,6 @@ def describe(ctx=None) -> dict:
         "seasonality_by_calendar_month": {str(m): float(SEASON[m]) for m in range(1, 13)},
         "urgent_weekday_pattern_mon_to_sun": WEEKDAY_URGENT.tolist(),
         "emergency_readmission_30d": readmission,
+        "ucr_2h": community.describe(),
+        "mh_discharge_followup_72h": mh_spells.describe(),
     }

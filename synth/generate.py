@@ -20,7 +20,7 @@ from synth.calendar import months as make_months
 from synth.config import SynthConfig, SynthReport
 from synth.context import Context
 from synth.defects import Defect, inject_row_defects
-from synth.feeds import FeedDef, FileJob, registry
+from synth.feeds import FeedDef, FileJob, mh_spells, registry
 from synth.feeds.caseload import HORIZON_MONTHS
 from synth.feeds.welsh_residents import serves_wales
 from synth.file_defects import DRIFT_RENAMES, delivered_at, plan
@@ -180,7 +180,8 @@ def generate(cfg: SynthConfig, progress: Progress = None) -> SynthReport:
             for i, job in enumerate(feed.files(month)):
                 kind = placements.get((feed.feed_id, month.index)) if i == 0 else None
                 run.write(feed, job, kind)
-        ctx.done_with(month.index, keep={"csds": HORIZON_MONTHS, "mhsds": HORIZON_MONTHS})
+        ctx.done_with(month.index, keep={"csds": HORIZON_MONTHS, "mhsds": HORIZON_MONTHS,
+                                               "mh_spells": mh_spells.LOOKBACK_MONTHS + 2})
         _release_memory()
     run.close()
     truth_path = out_dir / "truth.json"

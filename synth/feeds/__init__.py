@@ -9,6 +9,7 @@ from synth.feeds import (
     healthwatch,
     icb,
     mental_health,
+    mh_spells,
     optout,
     outpatients,
     rtt,
@@ -17,7 +18,7 @@ from synth.feeds import (
 from synth.feeds.base import FeedDef, FileJob
 from synth.feeds.welsh_residents import serves_wales, with_welsh_residents
 
-_MODULES = [acute, outpatients, rtt, community, mental_health, urgent_r1a, icb, councils, healthwatch,
+_MODULES = [acute, outpatients, rtt, community, mental_health, mh_spells, urgent_r1a, icb, councils, healthwatch,
             optout]
 
 

@@ -8,6 +8,7 @@ community response (UCR). Built-in effect: rural residents wait longer from UCR 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from math import erf, log, sqrt
 
 import numpy as np
 import pandas as pd
@@ -86,6 +87,20 @@ def build(ctx, job: FileJob) -> Iterator[pd.DataFrame]:
         return frame(cols, COLUMNS)
 
     return in_chunks(n, render)
+
+
+def describe() -> dict:
+    """The urgent response model as written to truth.json: the intended share of UCR referrals whose first
+    contact comes within 120 minutes, by rurality of residence (log-normal delay: P(delay <= 120 min))."""
+
+    def within(median: float) -> float:
+        return round(0.5 * (1.0 + erf((log(120.0) - log(median)) / (UCR_SIGMA * sqrt(2.0)))), 6)
+
+    return {
+        "median_minutes_to_first_contact": dict(UCR_MEDIAN_MINUTES),
+        "sigma": UCR_SIGMA,
+        "intended_share_within_120_minutes": {k: within(m) for k, m in UCR_MEDIAN_MINUTES.items()},
+    }
 
 
 FEEDS = [FeedDef("r1a_community", monthly("R1A_CSDS_{yyyymm}.csv"), build)]

@@ -1,18 +1,21 @@
 """Mental health referrals and care contacts (MHSDS-like) from R1A, sharing one set of referrals.
 
 Built-in effects: referral rate by IMD quintile 1.6 / 1.35 / 1.15 / 1.05 / 1.0, and people on the severe mental
-illness register are referred eight times as often.
+illness register are referred eight times as often. The contacts also hold the follow-up contacts after
+discharges from the mental health wards (synth.feeds.mh_spells), on the inpatient spell's own referral.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import chain
 
 import numpy as np
 import pandas as pd
 
 from synth.feeds.base import FeedDef, FileJob, frame, ids, in_chunks, monthly
 from synth.feeds.caseload import Service, contacts_in, draw_caseload
+from synth.feeds.mh_spells import FOLLOW_UP_TEAM, follow_ups_in
 
 IMD_RATE_RATIO = np.array([np.nan, 1.6, 1.35, 1.15, 1.05, 1.0])
 SMI_RATE_RATIO = 8.0
@@ -96,7 +99,27 @@ def build_contacts(ctx, job: FileJob) -> Iterator[pd.DataFrame]:
         })
         return frame(cols, CONTACT_COLUMNS)
 
-    return in_chunks(n, render)
+    return chain(in_chunks(n, render), [_follow_up_contacts(ctx, job, n)])
+
+
+def _follow_up_contacts(ctx, job: FileJob, numbered: int) -> pd.DataFrame:
+    """The month's follow-up contacts after mental health ward discharges, numbered after the caseload's
+    ``numbered`` contacts; each on the referral of its hospital spell (R1AQ + the spell's number)."""
+    f = follow_ups_in(ctx, job.month)
+    rng = ctx.rng("mhsds-follow-ups", job.month)
+    n = len(f)
+    label = job.month.label.replace("-", "")[2:]
+    cols = ctx.pop.person_columns(f["person"].to_numpy())
+    cols.update({
+        "contact_id": ids(f"R1AH{label}", np.arange(numbered + 1, numbered + n + 1), 7),
+        "referral_id": ("R1AQ" + f["spell_id"].str[4:]).to_numpy(dtype=object),
+        "service_team_type": np.full(n, FOLLOW_UP_TEAM, dtype=object),
+        "contact_datetime": f["follow_up"].to_numpy(),
+        "consultation_medium": np.where(rng.random(n) < 0.8, "01", "02").astype(object),
+        "attendance_status": np.where(f["follow_up_dna"].to_numpy(), "3", "5").astype(object),
+        "duration_minutes": np.clip(np.round(rng.gamma(4.0, 12.0, n)), 10, 180).astype(np.int64),
+    })
+    return frame(cols, CONTACT_COLUMNS)
 
 
 FEEDS = [

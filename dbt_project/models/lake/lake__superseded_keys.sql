@@ -369,6 +369,40 @@ union all
 
 union all
 
+{% if lake_feed_delivered('r1a_mh_spells') %}
+
+    select 'r1a_mh_spells' as feed_id, count(*) as superseded_keys
+    from (
+        select src."hospital_spell_id"
+        from {{ source('raw', 'r1a_mh_spells') }} as src
+        inner join (select batch_id, declared_period, delivery_order
+        from (
+            select
+                batch_id,
+                declared_period,
+                row_number() over (
+                    order by coalesce(version, 1), coalesce(claimed_at, received_at, ''), file, sha256
+                ) as delivery_order
+            from {{ source('lake', 'ledger') }}
+            where status = 'loaded' and feed_id = 'r1a_mh_spells'
+        )
+        qualify row_number() over (
+            partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
+        ) = 1) as cd on src._batch_id = cd.batch_id
+        group by src."hospital_spell_id"
+        having count(distinct src._batch_id) > 1
+    )
+
+{% else %}
+
+    select
+        'r1a_mh_spells' as feed_id,
+        0 as superseded_keys
+
+{% endif %}
+
+union all
+
 {% if lake_feed_delivered('r1a_miu') %}
 
     select 'r1a_miu' as feed_id, count(*) as superseded_keys

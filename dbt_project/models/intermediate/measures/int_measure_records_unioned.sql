@@ -35,6 +35,22 @@ measure__emergency_readmission_30d_other_trust as (
     select * from {{ ref('measure__emergency_readmission_30d_other_trust') }}
 ),
 
+measure__mh_discharge_followup_72h as (
+    select * from {{ ref('measure__mh_discharge_followup_72h') }}
+),
+
+measure__mh_first_contact_28d as (
+    select * from {{ ref('measure__mh_first_contact_28d') }}
+),
+
+measure__mh_helpline_answered_60s as (
+    select * from {{ ref('measure__mh_helpline_answered_60s') }}
+),
+
+measure__mh_people_in_contact_per_100k as (
+    select * from {{ ref('measure__mh_people_in_contact_per_100k') }}
+),
+
 measure__op_dna_rate as (
     select * from {{ ref('measure__op_dna_rate') }}
 ),
@@ -57,6 +73,10 @@ measure__rtt_over_78_weeks as (
 
 measure__rtt_within_18_weeks as (
     select * from {{ ref('measure__rtt_within_18_weeks') }}
+),
+
+measure__ucr_2h as (
+    select * from {{ ref('measure__ucr_2h') }}
 ),
 
 unioned as (
@@ -227,6 +247,82 @@ unioned as (
         numerator,
         denominator,
         value_item
+    from measure__mh_discharge_followup_72h
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__mh_first_contact_28d
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__mh_helpline_answered_60s
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__mh_people_in_contact_per_100k
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
     from measure__op_dna_rate
 
     union all
@@ -323,6 +419,25 @@ unioned as (
         denominator,
         value_item
     from measure__rtt_within_18_weeks
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__ucr_2h
 ),
 
 final as (

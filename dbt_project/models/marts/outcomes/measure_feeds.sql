@@ -90,6 +90,41 @@ with declared as (
             'RLQ'
         ),
         (
+            'mh_discharge_followup_72h',
+            'r1a_mh_spells',
+            'R1A'
+        ),
+        (
+            'mh_discharge_followup_72h',
+            'r1a_mh_contacts',
+            'R1A'
+        ),
+        (
+            'mh_first_contact_28d',
+            'r1a_mh_referrals',
+            'R1A'
+        ),
+        (
+            'mh_first_contact_28d',
+            'r1a_mh_contacts',
+            'R1A'
+        ),
+        (
+            'mh_helpline_answered_60s',
+            'r1a_helpline',
+            'R1A'
+        ),
+        (
+            'mh_people_in_contact_per_100k',
+            'r1a_mh_contacts',
+            'R1A'
+        ),
+        (
+            'mh_people_in_contact_per_100k',
+            'qgh_gp_list',
+            'QGH'
+        ),
+        (
             'op_dna_rate',
             'rwp_outpatients',
             'RWP'
@@ -148,6 +183,11 @@ with declared as (
             'rtt_within_18_weeks',
             'rlq_rtt',
             'RLQ'
+        ),
+        (
+            'ucr_2h',
+            'r1a_community',
+            'R1A'
         )
     ) as declared (
         measure_id, feed_id, organisation_code

@@ -433,6 +433,216 @@ with declared as (
             'First declared (issue 11).'
         ),
         (
+            'mh_discharge_followup_72h',
+            1,
+            'Follow-up within 72 hours of discharge from adult mental health inpatient care',
+            'The share of adult discharges from mental health inpatient care followed up by '
+            || 'an attended mental health contact within 72 hours of discharge. National '
+            || 'standard 80%. Higher is better.',
+            'Eligible discharges after which the same person (person_id) had an attended '
+            || 'mental health contact (status 5 or 6, any team, any medium) dated from the '
+            || 'discharge date and time up to exactly 72 hours after it.',
+            'Discharges in the month from an adult mental health ward (ward type 03 adult '
+            || 'mental health, 05 learning disabilities or 06 older people''s mental health) of '
+            || 'people aged 18 or over at discharge, to a destination where follow-up applies '
+            || '(not died, not transferred to another hospital, court or prison).',
+            'Deaths (discharge destination 79). | Transfers to another inpatient unit: NHS or '
+            || 'other hospitals (48, 49, 50, 51, 53, 84, 87). | Discharges to court (37) or a '
+            || 'penal establishment (38). | Child and adolescent (01), paediatric (02) and '
+            || 'non-mental-health (04) wards, and people under 18. | Months whose 72 hours after '
+            || 'the month''s end pass the delivered contacts (the next month not yet delivered). '
+            || '| Rows refused at ingest (a discharge before its admission and the other '
+            || 'contract rules); people on the national data opt-out list in force.',
+            'Discharges counted: destinations 19 (usual residence), 29 (temporary residence), '
+            || '54, 65 and 85 (care homes), as in the national indicator''s eligibility (deaths, '
+            || 'transfers to another inpatient unit, and discharges to court or prison are out). '
+            || '| Adult: aged 18 or over at discharge (age derived at ingest from the date of '
+            || 'birth); a spell without a date of birth counts when its ward is an adult one. '
+            || 'Ward types 03, 05 and 06 are adult mental health inpatient care; 01, 02 and 04 '
+            || 'are not. | 72 hours to the minute: a contact at the discharge time up to '
+            || 'discharge plus 72:00 counts, one at 72 hours and 1 minute (or 1 second) does '
+            || 'not; a contact before the discharge time does not. | Any attended mental health '
+            || 'contact of the same person counts, of any team (crisis, community team...) and '
+            || 'any medium (face to face, telephone, video), as the national indicator allows; a '
+            || 'contact not attended does not. People are followed by person_id; a discharge '
+            || 'without one stays in the denominator and is never followed up. | Period: the '
+            || 'calendar month of the discharge date and time; age, sex, ethnicity and residence '
+            || 'are the spell''s. Organisation R1A, no site. Areas system and place: the '
+            || 'community trust is the only provider. | The 80% is the national standard (NHS '
+            || 'Oversight Framework), recorded as the standard; no local target.',
+            'month',
+            'calendar month of the discharge date and time',
+            'percent',
+            'proportion',
+            'higher_is_better',
+            null,
+            null,
+            null,
+            80.0,
+            'At least 80% of adult mental health inpatient discharges followed up within 72 '
+            || 'hours.',
+            'NHS England, NHS Oversight Framework metric "people followed up within 72 hours '
+            || 'of discharge from adult mental health inpatient care" and NHS Standard Contract '
+            || '(england.nhs.uk/nhs-oversight-framework/).',
+            'wilson',
+            'r1a_mh_spells, r1a_mh_contacts',
+            'system, place',
+            'all, imd_quintile, core20, ethnic_group, age_band, sex, rurality, '
+            || 'learning_disability, smi',
+            'mhsds',
+            'measure__mh_discharge_followup_72h',
+            '2026-12-02',
+            'First declared (issue 12).'
+        ),
+        (
+            'mh_first_contact_28d',
+            1,
+            'Mental health referrals seen within 28 days',
+            'The share of mental health referrals received in the month with an attended '
+            || 'contact (status 5 or 6) on the same referral within 28 days of receipt, over all '
+            || 'referrals received in the month. Higher is better. Only months whose 28-day '
+            || 'window lies inside the delivered data are published.',
+            'Referrals received in the month with an attended contact (attendance status 5 or '
+            || '6) on the same referral_id dated 0 to 28 days after referral_received_date.',
+            'Mental health referrals received in the month (every team type, priority and '
+            || 'source).',
+            'Months whose last day plus 28 days passes the delivered contacts (this month and '
+            || 'every month up to the one holding that day must be delivered). | Rows refused at '
+            || 'ingest (invalid NHS Number, unknown codes and the other contract rules). | '
+            || 'People on the national data opt-out list in force.',
+            'Within 28 days counts whole days between the date of receipt and the contact''s '
+            || 'date: a contact on day 0 (the day of receipt) to day 28 is within, day 29 is '
+            || 'not, as written in the issue. | Any attended contact on the referral counts (not '
+            || 'only the first one in the file), of any consultation medium; a contact that was '
+            || 'not attended (did not attend 3, cancelled 2 or 4, arrived late and not seen 7) '
+            || 'does not. | A contact dated before the referral''s date of receipt does not count '
+            || '(it cannot be a response to it). | Every referral received counts in the '
+            || 'denominator, including referrals closed without contact. | Period: the calendar '
+            || 'month the referral was received; age, sex, ethnicity and residence are the '
+            || 'referral''s own. Organisation R1A, no site. | Areas system and place: the '
+            || 'community trust is the only provider, so an organisation row would repeat the '
+            || 'system. | No target: none was given; the national access standards are per '
+            || 'service (for example early intervention in psychosis, talking therapies) with '
+            || 'other clocks.',
+            'month',
+            'calendar month the referral was received',
+            'percent',
+            'proportion',
+            'higher_is_better',
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            'wilson',
+            'r1a_mh_referrals, r1a_mh_contacts',
+            'system, place',
+            'all, imd_quintile, core20, ethnic_group, age_band, sex, rurality, '
+            || 'learning_disability, smi',
+            'mhsds',
+            'measure__mh_first_contact_28d',
+            '2026-12-02',
+            'First declared (issue 12).'
+        ),
+        (
+            'mh_helpline_answered_60s',
+            1,
+            'Mental health helpline calls answered within 60 seconds',
+            'The share of calls to the community trust''s 24/7 mental health helpline answered '
+            || 'within 60 seconds, over all calls, by month. Higher is better.',
+            'Calls in the month with wait_seconds at most 60.',
+            'Every call in the month (the person, carers and family, professionals; anonymous '
+            || 'callers too).',
+            'Rows refused at ingest (unknown codes, a negative wait and the other contract '
+            || 'rules). | Callers with a national data opt-out (when they gave their NHS '
+            || 'Number).',
+            'Within 60 seconds means wait_seconds <= 60: a call answered after exactly 60 '
+            || 'seconds is within, 61 is not. A call without a wait time counts as not answered '
+            || 'within 60 seconds. | Every call counts whoever the caller is; the feed records '
+            || 'answered calls only (it has no abandoned calls). | Period: the calendar month of '
+            || 'call_datetime. Organisation R1A, no site. | The feed sends no age or ethnicity: '
+            || 'those breakdowns come from the GP register when the caller gave an NHS Number, '
+            || 'else unknown; anonymous callers give no LSOA, so they count for the system but '
+            || 'no place. | Areas system and place: the community trust is the only provider, so '
+            || 'an organisation row would repeat the system. | No target: none was given (NHS '
+            || '111 option 2 has no published answer-time standard).',
+            'month',
+            'calendar month of the call',
+            'percent',
+            'proportion',
+            'higher_is_better',
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            'wilson',
+            'r1a_helpline',
+            'system, place',
+            'all, imd_quintile, core20, ethnic_group, age_band, sex, rurality, '
+            || 'learning_disability, smi',
+            'nhs_standard',
+            'measure__mh_helpline_answered_60s',
+            '2026-12-02',
+            'First declared (issue 12).'
+        ),
+        (
+            'mh_people_in_contact_per_100k',
+            1,
+            'People in contact with mental health services, per 100,000 registered',
+            'Distinct people with an attended mental health contact (status 5 or 6) in the '
+            || 'month, per 100,000 people on the GP register at the latest snapshot on or before '
+            || 'the month''s end. A context measure: no polarity.',
+            'People on the GP register at the month''s snapshot with at least one attended '
+            || 'mental health contact (attendance status 5 or 6) dated in the month, each '
+            || 'counted once (by person_id).',
+            'People on the GP register (qgh_gp_list) at the latest snapshot dated on or '
+            || 'before the month''s end.',
+            'Contacts not attended (did not attend 3, cancelled 2 or 4, arrived late and not '
+            || 'seen 7). | People in contact who are not on the register at the month''s '
+            || 'snapshot, or whose contact carries no NHS Number (see choices). | Months with no '
+            || 'register snapshot on or before their end, and months the contacts feed has not '
+            || 'delivered. | Rows refused at ingest; people on the national data opt-out list in '
+            || 'force.',
+            'The numerator counts only people on the register at the month''s snapshot, so the '
+            || 'numerator is a subset of the denominator and every breakdown''s rate has its own '
+            || 'population (a person in contact who is not on that snapshot, registered outside '
+            || 'the system, or sent without an NHS Number is not counted). person_id is the '
+            || 'keyed pseudonym of the NHS Number in both feeds. | The snapshot is the latest '
+            || 'one dated on or before the month''s end, as written in the issue; the lists come '
+            || 'quarterly, so three months share one snapshot. | The breakdowns are the '
+            || 'register''s: age at the snapshot, sex, ethnicity, residence, learning disability '
+            || 'and SMI registers (the spine is looked up at the snapshot date). | Every service '
+            || 'team and consultation medium counts; a person with contacts in several teams '
+            || 'counts once. | A crude rate with Byar''s limits (exact Poisson below 10 people), '
+            || 'as written in the issue; not age standardised. | No polarity and no target, as '
+            || 'written in the issue: more people in contact is not better or worse in itself. | '
+            || 'Areas system and place: the community trust is the only provider.',
+            'month',
+            'calendar month of the contacts; the register at the latest snapshot on or before '
+            || 'the month''s end',
+            'per_100000',
+            'rate',
+            'none',
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            'byar',
+            'r1a_mh_contacts, qgh_gp_list',
+            'system, place',
+            'all, imd_quintile, core20, ethnic_group, age_band, sex, rurality, '
+            || 'learning_disability, smi',
+            'mhsds',
+            'measure__mh_people_in_contact_per_100k',
+            '2026-12-02',
+            'First declared (issue 12).'
+        ),
+        (
             'op_dna_rate',
             1,
             'Outpatient appointments not attended (DNA rate)',
@@ -760,6 +970,63 @@ with declared as (
             'measure__rtt_within_18_weeks',
             '2026-12-02',
             'First declared (issue 11).'
+        ),
+        (
+            'ucr_2h',
+            1,
+            'Urgent community response within 2 hours',
+            'The share of referrals to the community trust''s 2-hour urgent community response '
+            || 'team (team type UCR) received in the month whose first contact (first_contact Y, '
+            || 'attended) took place within 120 minutes of the referral being received, over all '
+            || 'such referrals with a first contact. Higher is better.',
+            'UCR referrals received in the month whose attended first contact (first_contact '
+            || 'Y, attendance status 5 or 6) came at most 120 minutes (7,200 seconds) after '
+            || 'referral_received_datetime.',
+            'UCR referrals (team type UCR) received in the month with an attended first '
+            || 'contact (first_contact Y, attendance status 5 or 6).',
+            'Referrals of other community teams. | UCR referrals without an attended first '
+            || 'contact in the delivered data: no first contact yet, or a first contact that was '
+            || 'not attended (did not attend 3, cancelled 2 or 4, arrived late and not seen 7). '
+            || '| Months whose next month the community feed has not delivered (a first contact '
+            || 'may fall after the month end). | Rows refused at ingest (invalid NHS Number, a '
+            || 'contact before its referral and the other contract rules). | People on the '
+            || 'national data opt-out list in force.',
+            'The first contact is the row with first_contact Y that was attended (status 5 or '
+            || '6), as written in the issue; a referral whose Y row was not attended is in '
+            || 'neither count (the feed does not say which later contact then became the first). '
+            || 'A referral with more than one attended Y row counts once, by the earliest. | '
+            || 'Within 120 minutes is compared to the second: 120 minutes 0 seconds is within, '
+            || '120 minutes 1 second and 121 minutes are not. | Period: the calendar month the '
+            || 'referral was received (not the month of the contact). A month is published when '
+            || 'the community feed has delivered it and the next month, so a first contact just '
+            || 'past the month end is in the data; the latest month waits for the next file. | '
+            || 'Organisation R1A, no site; age, sex, ethnicity and residence are the first '
+            || 'contact''s own. | Areas system and place (as written in the issue): the community '
+            || 'trust is the only provider, so an organisation row would repeat the system. | '
+            || 'Target 70%, as written in the issue (NHS England''s planning ambition for 2-hour '
+            || 'urgent community response).',
+            'month',
+            'calendar month the UCR referral was received',
+            'percent',
+            'proportion',
+            'higher_is_better',
+            70.0,
+            'At least 70% of 2-hour urgent community response referrals reached within 2 '
+            || 'hours.',
+            'NHS England, 2025/26 priorities and operational planning guidance '
+            || '(england.nhs.uk/long-read/2025-26-priorities-and-operational-planning-guidance/).',
+            null,
+            null,
+            null,
+            'wilson',
+            'r1a_community',
+            'system, place',
+            'all, imd_quintile, core20, ethnic_group, age_band, sex, rurality, '
+            || 'learning_disability, smi',
+            'nhs_standard',
+            'measure__ucr_2h',
+            '2026-12-02',
+            'First declared (issue 12).'
         )
     ) as declared (
         measure_id, version, title, definition, numerator_definition, denominator_definition, exclusions,

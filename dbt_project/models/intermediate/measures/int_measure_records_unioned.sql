@@ -43,6 +43,14 @@ measure__op_remote_share as (
     select * from {{ ref('measure__op_remote_share') }}
 ),
 
+measure__reablement_at_home_91d as (
+    select * from {{ ref('measure__reablement_at_home_91d') }}
+),
+
+measure__reablement_linked_to_discharge as (
+    select * from {{ ref('measure__reablement_linked_to_discharge') }}
+),
+
 measure__rtt_over_52_weeks as (
     select * from {{ ref('measure__rtt_over_52_weeks') }}
 ),
@@ -57,6 +65,10 @@ measure__rtt_over_78_weeks as (
 
 measure__rtt_within_18_weeks as (
     select * from {{ ref('measure__rtt_within_18_weeks') }}
+),
+
+measure__smi_health_checks_all6 as (
+    select * from {{ ref('measure__smi_health_checks_all6') }}
 ),
 
 unioned as (
@@ -265,6 +277,44 @@ unioned as (
         numerator,
         denominator,
         value_item
+    from measure__reablement_at_home_91d
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__reablement_linked_to_discharge
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
     from measure__rtt_over_52_weeks
 
     union all
@@ -323,6 +373,25 @@ unioned as (
         denominator,
         value_item
     from measure__rtt_within_18_weeks
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__smi_health_checks_all6
 ),
 
 final as (

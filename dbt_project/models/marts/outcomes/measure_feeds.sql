@@ -110,6 +110,36 @@ with declared as (
             'RLQ'
         ),
         (
+            'reablement_at_home_91d',
+            'e06000019_reablement',
+            'E06000019'
+        ),
+        (
+            'reablement_at_home_91d',
+            'e10000034_reablement',
+            'E10000034'
+        ),
+        (
+            'reablement_linked_to_discharge',
+            'e06000019_reablement',
+            'E06000019'
+        ),
+        (
+            'reablement_linked_to_discharge',
+            'e10000034_reablement',
+            'E10000034'
+        ),
+        (
+            'reablement_linked_to_discharge',
+            'rwp_apc',
+            'RWP'
+        ),
+        (
+            'reablement_linked_to_discharge',
+            'rlq_apc',
+            'RLQ'
+        ),
+        (
             'rtt_over_52_weeks',
             'rwp_rtt',
             'RWP'
@@ -148,6 +178,11 @@ with declared as (
             'rtt_within_18_weeks',
             'rlq_rtt',
             'RLQ'
+        ),
+        (
+            'smi_health_checks_all6',
+            'qgh_smi_checks',
+            'QGH'
         )
     ) as declared (
         measure_id, feed_id, organisation_code

@@ -7,6 +7,10 @@ with measure__adult_patients_in_hospital_21plus_days as (
     select * from {{ ref('measure__adult_patients_in_hospital_21plus_days') }}
 ),
 
+measure__care_closer_to_home_share as (
+    select * from {{ ref('measure__care_closer_to_home_share') }}
+),
+
 measure__ed_12h_from_arrival as (
     select * from {{ ref('measure__ed_12h_from_arrival') }}
 ),
@@ -41,6 +45,10 @@ measure__op_dna_rate as (
 
 measure__op_remote_share as (
     select * from {{ ref('measure__op_remote_share') }}
+),
+
+measure__patient_feedback_positive_share as (
+    select * from {{ ref('measure__patient_feedback_positive_share') }}
 ),
 
 measure__reablement_at_home_91d as (
@@ -88,6 +96,25 @@ unioned as (
         denominator,
         value_item
     from measure__adult_patients_in_hospital_21plus_days
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__care_closer_to_home_share
 
     union all
 
@@ -259,6 +286,25 @@ unioned as (
         denominator,
         value_item
     from measure__op_remote_share
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__patient_feedback_positive_share
 
     union all
 

@@ -53,7 +53,11 @@ counted as (
         windows.next_month
     from windows
     cross join delivered
-    group by windows.month_start, windows.month_end, windows.follow_up_end, windows.follow_up_last_month,
+    group by
+        windows.month_start,
+        windows.month_end,
+        windows.follow_up_end,
+        windows.follow_up_last_month,
         windows.next_month
 ),
 

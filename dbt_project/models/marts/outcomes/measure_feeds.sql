@@ -15,6 +15,51 @@ with declared as (
             'RLQ'
         ),
         (
+            'care_closer_to_home_share',
+            'r1a_community',
+            'R1A'
+        ),
+        (
+            'care_closer_to_home_share',
+            'r1a_miu',
+            'R1A'
+        ),
+        (
+            'care_closer_to_home_share',
+            'r1a_mh_contacts',
+            'R1A'
+        ),
+        (
+            'care_closer_to_home_share',
+            'rwp_ecds',
+            'RWP'
+        ),
+        (
+            'care_closer_to_home_share',
+            'rlq_ecds',
+            'RLQ'
+        ),
+        (
+            'care_closer_to_home_share',
+            'rwp_apc',
+            'RWP'
+        ),
+        (
+            'care_closer_to_home_share',
+            'rlq_apc',
+            'RLQ'
+        ),
+        (
+            'care_closer_to_home_share',
+            'rwp_outpatients',
+            'RWP'
+        ),
+        (
+            'care_closer_to_home_share',
+            'rlq_outpatients',
+            'RLQ'
+        ),
+        (
             'ed_12h_from_arrival',
             'rwp_ecds',
             'RWP'
@@ -108,6 +153,16 @@ with declared as (
             'op_remote_share',
             'rlq_outpatients',
             'RLQ'
+        ),
+        (
+            'patient_feedback_positive_share',
+            'hwherefs_feedback',
+            'HWHEREFS'
+        ),
+        (
+            'patient_feedback_positive_share',
+            'hwworcs_feedback',
+            'HWWORCS'
         ),
         (
             'reablement_at_home_91d',

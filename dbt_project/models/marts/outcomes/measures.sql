@@ -64,6 +64,70 @@ with declared as (
             'First declared (issue 11).'
         ),
         (
+            'care_closer_to_home_share',
+            1,
+            'Care closer to home: community contacts over community and hospital activity '
+            || '(local definition)',
+            'A LOCAL definition, not a national indicator: the share of care contacts '
+            || 'delivered in community settings (attended community contacts, minor injury unit '
+            || 'attendances and attended community mental-health contacts of the community '
+            || 'trust) over those plus hospital activity (type 01 emergency department '
+            || 'attendances, admitted spells and attended outpatient appointments of the two '
+            || 'acute trusts), by month. Higher is better: the strategies'' aim of care closer to '
+            || 'home.',
+            'Attended community contacts (r1a_community, attendance status 5 or 6), minor '
+            || 'injury unit attendances (r1a_miu, department types 03 and 04) and attended '
+            || 'mental-health contacts (r1a_mh_contacts, status 5 or 6) in the month.',
+            'The numerator''s contacts plus type 01 emergency department attendances '
+            || '(rwp_ecds, rlq_ecds), admitted spells (rwp_apc, rlq_apc, by admission date) and '
+            || 'attended outpatient appointments (rwp_outpatients, rlq_outpatients, status 5 or '
+            || '6) in the month.',
+            'Contacts and appointments not attended (did not attend, cancelled, arrived late '
+            || 'and not seen). | The acute trusts'' type 03 units (urgent treatment centres on '
+            || 'hospital sites): neither community nor type 01, as written in the issue. | '
+            || 'Months in which any of the nine source feeds holds no activity (a missing feed '
+            || 'would move the share). | Rows refused at ingest and people on the national data '
+            || 'opt-out list in force.',
+            'A local definition, as written in the issue: no national indicator counts care '
+            || 'closer to home this way; it is published for the system''s own strategy and must '
+            || 'not be compared with other systems'' figures. | Every item counts once and '
+            || 'equally: a five-minute telephone contact weighs the same as an admitted spell. '
+            || 'Telephone and video contacts of the community teams are community care '
+            || '(attended, status 5 or 6). | Every team type of the mental-health contacts feed '
+            || 'is a community team (the trust''s mental-health inpatient activity is not in it), '
+            || 'so every attended mental-health contact is community care. | Admitted spells '
+            || 'count in the month of admission (every patient classification: day cases too), '
+            || 'type 01 attendances in the month of arrival, contacts and appointments in the '
+            || 'month they took place. | A month is published when all nine feeds (R1A '
+            || 'community, minor injury units and mental-health contacts; RWP and RLQ type 01 '
+            || 'ECDS, APC and outpatients) hold activity in it; late rows count. | Areas: the '
+            || 'system and each place of residence (the item''s LSOA, else the GP list''s), as '
+            || 'written in the issue. The organisation of a record is its provider (R1A, RWP, '
+            || 'RLQ). | No target: a local measure whose direction (higher is better) the '
+            || 'strategies set, without a number.',
+            'month',
+            'calendar month of the contact, arrival, admission or appointment',
+            'percent',
+            'proportion',
+            'higher_is_better',
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            'wilson',
+            'r1a_community, r1a_miu, r1a_mh_contacts, rwp_ecds, rlq_ecds, rwp_apc, rlq_apc, '
+            || 'rwp_outpatients, rlq_outpatients',
+            'system, place',
+            'all, imd_quintile, core20, ethnic_group, age_band, sex, rurality, '
+            || 'learning_disability, smi',
+            'nhs_standard',
+            'measure__care_closer_to_home_share',
+            '2026-12-02',
+            'First declared (issue 12).'
+        ),
+        (
             'ed_12h_from_arrival',
             1,
             'A&E attendances more than 12 hours from arrival, type 1 departments',
@@ -523,6 +587,64 @@ with declared as (
             'measure__op_remote_share',
             '2026-12-02',
             'First declared (issue 11).'
+        ),
+        (
+            'patient_feedback_positive_share',
+            1,
+            'Patient feedback to Healthwatch that is positive',
+            'The share of feedback items received by Healthwatch Herefordshire and '
+            || 'Healthwatch Worcestershire in the quarter whose sentiment Healthwatch assigned '
+            || 'as positive, over all feedback received in the quarter, by the organisation the '
+            || 'feedback is about (and, inside the warehouse, by service type). Higher is '
+            || 'better. The free-text comments never leave the warehouse: no measure record and '
+            || 'no published table carries them.',
+            'Feedback items received in the quarter with sentiment ''positive''.',
+            'Every feedback item received in the quarter (sentiment positive, negative, '
+            || 'mixed, neutral or not assigned).',
+            'Quarters in which either Healthwatch feed holds no feedback received in one of '
+            || 'the three months (not yet delivered in full). | Rows refused at ingest (an '
+            || 'unknown service type or sentiment, a malformed organisation code and the other '
+            || 'contract rules).',
+            'Sentiment as Healthwatch assigned it (the sentiment column), as written in the '
+            || 'issue; the star rating is not used. Mixed, neutral and unassigned feedback is in '
+            || 'the denominator and not the numerator. | Period: the calendar quarter of the '
+            || 'received date (period_type quarter: period_start the quarter''s first day, '
+            || 'period_end its last). A quarter is published once both Healthwatch feeds hold '
+            || 'feedback received in each of its three months: the feeds append (no file '
+            || 'replaces another), so a month without a delivery cannot be told from a month '
+            || 'without feedback. | Areas: the system and the organisation the feedback is about '
+            || '(organisation_code as Healthwatch sent it: trust, GP practice, dentist or '
+            || 'council). The feedback carries no person or residence, so there is no place and '
+            || 'the only breakdown is ''all''. | By service type: '
+            || 'marts.patient_feedback_by_service_type (warehouse only) gives the same '
+            || 'numerator, denominator, value and Wilson limits per quarter, area and service '
+            || 'type (ED, IP, OP, GP, COM, MH, SC, DEN); a singular test checks that it adds up '
+            || 'to measure_values. | Free text: the comment column stays in the lake (redacted '
+            || 'at ingest); the staging models do not select it, so no model downstream, no '
+            || 'measure record and no publication can carry it (checked end to end). | Small '
+            || 'numbers: many organisations (a GP practice, a dentist) receive a handful of '
+            || 'items a quarter; they are computed unrounded here and suppressed by disclosure '
+            || 'control at publication. | No target: Healthwatch feedback is self-selected, not '
+            || 'a survey sample; the share is context for the organisation, not a standard.',
+            'quarter',
+            'calendar quarter of the date Healthwatch received the feedback',
+            'percent',
+            'proportion',
+            'higher_is_better',
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            'wilson',
+            'hwherefs_feedback, hwworcs_feedback',
+            'system, organisation',
+            'all',
+            'nhs_standard',
+            'measure__patient_feedback_positive_share',
+            '2026-12-02',
+            'First declared (issue 12).'
         ),
         (
             'reablement_at_home_91d',

@@ -13,15 +13,17 @@ from config.settings import Settings
 
 QUERY = """
 with latest as (
-    select measure_id, max(period_start) as period_start
+    select measure_id, period_start, period_end
     from marts.measure_values
     where breakdown = 'all'
-    group by measure_id
+    group by measure_id, period_start, period_end
+    qualify row_number() over (partition by measure_id order by period_start desc, period_end) = 1
 )
 select v.measure_id, v.period_start, v.area_type, v.area_code, v.numerator, v.denominator, v.value, v.unit,
        v.target, v.meets_target
 from marts.measure_values as v
-inner join latest on v.measure_id = latest.measure_id and v.period_start = latest.period_start
+inner join latest
+    on v.measure_id = latest.measure_id and v.period_start = latest.period_start and v.period_end = latest.period_end
 where v.breakdown = 'all' and v.area_type in ('system', 'site')
 order by v.measure_id, v.area_type = 'site', v.area_code
 """

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from synth.calendar import SEASON, WEEKDAY_URGENT
-from synth.feeds import acute, community, ecds, mh_spells, readmissions
+from synth.feeds import acute, community, councils, ecds, icb, mh_spells, readmissions
 
 
 def describe(ctx=None) -> dict:
-    """The model's constants, and with the run's context the intended readmission rates of its index discharges."""
+    """The model's constants, and with the run's context the intended readmission rates of its index discharges
+    and the intended SMI health check shares of its register (Core20 and the rest)."""
     readmission = readmissions.describe()
     intended = acute.intended(ctx) if ctx is not None else None
     if intended is not None:
         readmission["intended"] = intended
+    smi = icb.intended(ctx) if ctx is not None else {
+        "all_six_by_imd_quintile": {str(q): float(icb.ALL_SIX_BY_QUINTILE[q]) for q in range(1, 6)}}
     return {
         "ecds_attendance_rate_ratio_by_imd_quintile": {str(q): float(ecds.IMD_RATE_RATIO[q]) for q in range(1, 6)},
         "ecds_median_minutes_by_site": dict(zip(ecds.SITES.tolist(), ecds.SITE_MEDIAN_MIN.tolist(), strict=True)),
@@ -21,4 +24,6 @@ def describe(ctx=None) -> dict:
         "emergency_readmission_30d": readmission,
         "ucr_2h": community.describe(),
         "mh_discharge_followup_72h": mh_spells.describe(),
+        "smi_health_checks_all6": smi,
+        "reablement_linked_to_discharge": councils.describe(),
     }

@@ -10,6 +10,7 @@ breakdown_sums as (
     select
         measure_id,
         period_start,
+        period_end,
         area_type,
         area_code,
         breakdown,
@@ -17,18 +18,19 @@ breakdown_sums as (
         sum(denominator) as denominator
     from {{ ref('measure_values') }}
     where breakdown != 'all'
-    group by measure_id, period_start, area_type, area_code, breakdown
+    group by measure_id, period_start, period_end, area_type, area_code, breakdown
 ),
 
 area_sums as (
     select
         measure_id,
         period_start,
+        period_end,
         area_type,
         sum(numerator) as numerator,
         sum(denominator) as denominator
     from all_rows
-    group by measure_id, period_start, area_type
+    group by measure_id, period_start, period_end, area_type
 ),
 
 system_rows as (
@@ -40,6 +42,7 @@ broken_breakdowns as (
     select
         breakdown_sums.measure_id,
         breakdown_sums.period_start,
+        breakdown_sums.period_end,
         breakdown_sums.area_code,
         breakdown_sums.breakdown as problem
     from breakdown_sums
@@ -47,6 +50,7 @@ broken_breakdowns as (
         on
             breakdown_sums.measure_id = all_rows.measure_id
             and breakdown_sums.period_start = all_rows.period_start
+            and breakdown_sums.period_end = all_rows.period_end
             and breakdown_sums.area_type = all_rows.area_type
             and breakdown_sums.area_code = all_rows.area_code
     where
@@ -58,6 +62,7 @@ broken_areas as (
     select
         area_sums.measure_id,
         area_sums.period_start,
+        area_sums.period_end,
         system_rows.area_code,
         area_sums.area_type as problem
     from area_sums
@@ -65,6 +70,7 @@ broken_areas as (
         on
             area_sums.measure_id = system_rows.measure_id
             and area_sums.period_start = system_rows.period_start
+            and area_sums.period_end = system_rows.period_end
     where
         (
             area_sums.area_type = 'organisation'

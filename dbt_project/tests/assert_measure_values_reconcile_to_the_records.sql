@@ -6,10 +6,11 @@ with records as (
     select
         measure_id,
         period_start,
+        period_end,
         sum(numerator) as numerator,
         sum(denominator) as denominator
     from {{ ref('int_measure_records_unioned') }}
-    group by measure_id, period_start
+    group by measure_id, period_start, period_end
 ),
 
 system_rows as (
@@ -20,6 +21,7 @@ system_rows as (
 select
     coalesce(records.measure_id, system_rows.measure_id) as measure_id,
     coalesce(records.period_start, system_rows.period_start) as period_start,
+    coalesce(records.period_end, system_rows.period_end) as period_end,
     records.denominator as record_denominator,
     system_rows.denominator as system_denominator
 from records
@@ -27,6 +29,7 @@ full outer join system_rows
     on
         records.measure_id = system_rows.measure_id
         and records.period_start = system_rows.period_start
+        and records.period_end = system_rows.period_end
 where
     records.measure_id is null
     or system_rows.measure_id is null

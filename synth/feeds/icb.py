@@ -2,7 +2,8 @@
 (SMI) annual physical health checks (monthly, one row per person on the SMI register).
 
 Built-in effect: the share of SMI patients with all six checks in the last 12 months falls with deprivation
-(quintile 5 about 62%, quintile 1 about 42%).
+(quintile 5 about 62%, quintile 1 about 42%), so it is lower in Core20 (national IMD deciles 1-2, quintile 1) than
+in the rest; ``intended`` gives the run's intended shares for truth.json.
 """
 
 from __future__ import annotations
@@ -41,6 +42,30 @@ def _registration(ctx) -> np.ndarray:
         return np.maximum(reg, pop.dob)
 
     return ctx.persistent("registration", build)
+
+
+def _chance_of_all_six() -> float:
+    """P(all six checks inside the window) for a person not engaged: each check done with SINGLE_CHECK_P, dated
+    ``offset + jitter`` days before the snapshot (offset uniform 0-364, jitter uniform 0-19), inside below 365."""
+    offset = np.arange(365)[:, None]
+    inside = ((offset + np.arange(20)[None, :]) < 365).mean(axis=1)
+    return float(SINGLE_CHECK_P ** len(CHECKS) * (inside ** len(CHECKS)).mean())
+
+
+def intended(ctx) -> dict:
+    """The intended share of the run's SMI register with all six checks: by IMD quintile, in Core20 (quintile 1:
+    national deciles 1-2) and in the rest, each over the people on the register (engaged, or all six by chance)."""
+    pop = ctx.pop
+    quintile = pop.quintile[np.flatnonzero(pop.smi)]
+    chance = _chance_of_all_six()
+    p = ALL_SIX_BY_QUINTILE[quintile] + (1 - ALL_SIX_BY_QUINTILE[quintile]) * chance
+
+    def share(mask: np.ndarray) -> dict:
+        return {"people": int(mask.sum()), "share": round(float(p[mask].mean()), 6) if mask.any() else None}
+
+    return {"all_six_by_imd_quintile": {str(q): float(ALL_SIX_BY_QUINTILE[q]) for q in range(1, 6)},
+            "all_six_by_chance_when_not_engaged": round(chance, 6),
+            "core20": share(quintile == 1), "rest": share(quintile != 1)}
 
 
 CHUNK = 500_000  # persons per chunk: the list is the whole population, written in pieces

@@ -13,3 +13,18 @@
         when 'rate' then 100000 * ({{ poisson(numerator, confidence) }}) / {{ denominator }}
     end
 {%- endmacro %}
+
+{#-
+  The value and its four limits (lower_95, upper_95, lower_998, upper_998) of a mart shaped like
+  marts.measure_values from summed counts alone (proportions and rates): select-list items, written after other
+  items at an indent of 8 spaces, for the marts that break a measure down further inside the warehouse.
+-#}
+{% macro measure_value_and_limits(value_type, numerator, denominator) -%}
+{{ measure_value(value_type, numerator, denominator, 'null', 'null', 'null') }} as value,
+        {%- for confidence, suffix in [(0.95, '95'), (0.998, '998')] %}
+            {%- for side in ['lower', 'upper'] %}
+        {{ measure_limit(side, confidence, value_type, numerator, denominator) }} as {{ side }}_{{ suffix }}
+                {{- ',' if not (loop.last and suffix == '998') }}
+            {%- endfor %}
+        {%- endfor %}
+{%- endmacro %}

@@ -7,6 +7,10 @@ with measure__adult_patients_in_hospital_21plus_days as (
     select * from {{ ref('measure__adult_patients_in_hospital_21plus_days') }}
 ),
 
+measure__care_closer_to_home_share as (
+    select * from {{ ref('measure__care_closer_to_home_share') }}
+),
+
 measure__ed_12h_from_arrival as (
     select * from {{ ref('measure__ed_12h_from_arrival') }}
 ),
@@ -59,6 +63,18 @@ measure__op_remote_share as (
     select * from {{ ref('measure__op_remote_share') }}
 ),
 
+measure__patient_feedback_positive_share as (
+    select * from {{ ref('measure__patient_feedback_positive_share') }}
+),
+
+measure__reablement_at_home_91d as (
+    select * from {{ ref('measure__reablement_at_home_91d') }}
+),
+
+measure__reablement_linked_to_discharge as (
+    select * from {{ ref('measure__reablement_linked_to_discharge') }}
+),
+
 measure__rtt_over_52_weeks as (
     select * from {{ ref('measure__rtt_over_52_weeks') }}
 ),
@@ -73,6 +89,10 @@ measure__rtt_over_78_weeks as (
 
 measure__rtt_within_18_weeks as (
     select * from {{ ref('measure__rtt_within_18_weeks') }}
+),
+
+measure__smi_health_checks_all6 as (
+    select * from {{ ref('measure__smi_health_checks_all6') }}
 ),
 
 measure__ucr_2h as (
@@ -96,6 +116,25 @@ unioned as (
         denominator,
         value_item
     from measure__adult_patients_in_hospital_21plus_days
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__care_closer_to_home_share
 
     union all
 
@@ -361,6 +400,63 @@ unioned as (
         numerator,
         denominator,
         value_item
+    from measure__patient_feedback_positive_share
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__reablement_at_home_91d
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__reablement_linked_to_discharge
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
     from measure__rtt_over_52_weeks
 
     union all
@@ -419,6 +515,25 @@ unioned as (
         denominator,
         value_item
     from measure__rtt_within_18_weeks
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__smi_health_checks_all6
 
     union all
 

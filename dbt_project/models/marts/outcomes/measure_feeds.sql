@@ -15,6 +15,51 @@ with declared as (
             'RLQ'
         ),
         (
+            'care_closer_to_home_share',
+            'r1a_community',
+            'R1A'
+        ),
+        (
+            'care_closer_to_home_share',
+            'r1a_miu',
+            'R1A'
+        ),
+        (
+            'care_closer_to_home_share',
+            'r1a_mh_contacts',
+            'R1A'
+        ),
+        (
+            'care_closer_to_home_share',
+            'rwp_ecds',
+            'RWP'
+        ),
+        (
+            'care_closer_to_home_share',
+            'rlq_ecds',
+            'RLQ'
+        ),
+        (
+            'care_closer_to_home_share',
+            'rwp_apc',
+            'RWP'
+        ),
+        (
+            'care_closer_to_home_share',
+            'rlq_apc',
+            'RLQ'
+        ),
+        (
+            'care_closer_to_home_share',
+            'rwp_outpatients',
+            'RWP'
+        ),
+        (
+            'care_closer_to_home_share',
+            'rlq_outpatients',
+            'RLQ'
+        ),
+        (
             'ed_12h_from_arrival',
             'rwp_ecds',
             'RWP'
@@ -145,6 +190,46 @@ with declared as (
             'RLQ'
         ),
         (
+            'patient_feedback_positive_share',
+            'hwherefs_feedback',
+            'HWHEREFS'
+        ),
+        (
+            'patient_feedback_positive_share',
+            'hwworcs_feedback',
+            'HWWORCS'
+        ),
+        (
+            'reablement_at_home_91d',
+            'e06000019_reablement',
+            'E06000019'
+        ),
+        (
+            'reablement_at_home_91d',
+            'e10000034_reablement',
+            'E10000034'
+        ),
+        (
+            'reablement_linked_to_discharge',
+            'e06000019_reablement',
+            'E06000019'
+        ),
+        (
+            'reablement_linked_to_discharge',
+            'e10000034_reablement',
+            'E10000034'
+        ),
+        (
+            'reablement_linked_to_discharge',
+            'rwp_apc',
+            'RWP'
+        ),
+        (
+            'reablement_linked_to_discharge',
+            'rlq_apc',
+            'RLQ'
+        ),
+        (
             'rtt_over_52_weeks',
             'rwp_rtt',
             'RWP'
@@ -183,6 +268,11 @@ with declared as (
             'rtt_within_18_weeks',
             'rlq_rtt',
             'RLQ'
+        ),
+        (
+            'smi_health_checks_all6',
+            'qgh_smi_checks',
+            'QGH'
         ),
         (
             'ucr_2h',

@@ -13,7 +13,11 @@ measures as (
 declared as (
     select
         grouped.*,
-        measures.period_type,
+        case
+            when measures.period_type = 'month' and grouped.period_end > {{ month_end('grouped.period_start') }}
+                then 'quarter'
+            else measures.period_type
+        end as period_type,
         measures.unit,
         measures.value_type,
         measures.polarity,
@@ -44,9 +48,13 @@ compared as (
         case
             when area_type = 'system' then null
             when polarity = 'higher_is_better'
-                then max(value) over (partition by measure_id, period_start, area_type, breakdown, breakdown_value)
+                then max(value) over (
+                    partition by measure_id, period_start, period_end, area_type, breakdown, breakdown_value
+                )
             when polarity = 'lower_is_better'
-                then min(value) over (partition by measure_id, period_start, area_type, breakdown, breakdown_value)
+                then min(value) over (
+                    partition by measure_id, period_start, period_end, area_type, breakdown, breakdown_value
+                )
         end as best_value,
         case
             when target is null or value is null then null

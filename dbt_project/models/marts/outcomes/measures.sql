@@ -64,6 +64,70 @@ with declared as (
             'First declared (issue 11).'
         ),
         (
+            'care_closer_to_home_share',
+            1,
+            'Care closer to home: community contacts over community and hospital activity '
+            || '(local definition)',
+            'A LOCAL definition, not a national indicator: the share of care contacts '
+            || 'delivered in community settings (attended community contacts, minor injury unit '
+            || 'attendances and attended community mental-health contacts of the community '
+            || 'trust) over those plus hospital activity (type 01 emergency department '
+            || 'attendances, admitted spells and attended outpatient appointments of the two '
+            || 'acute trusts), by month. Higher is better: the strategies'' aim of care closer to '
+            || 'home.',
+            'Attended community contacts (r1a_community, attendance status 5 or 6), minor '
+            || 'injury unit attendances (r1a_miu, department types 03 and 04) and attended '
+            || 'mental-health contacts (r1a_mh_contacts, status 5 or 6) in the month.',
+            'The numerator''s contacts plus type 01 emergency department attendances '
+            || '(rwp_ecds, rlq_ecds), admitted spells (rwp_apc, rlq_apc, by admission date) and '
+            || 'attended outpatient appointments (rwp_outpatients, rlq_outpatients, status 5 or '
+            || '6) in the month.',
+            'Contacts and appointments not attended (did not attend, cancelled, arrived late '
+            || 'and not seen). | The acute trusts'' type 03 units (urgent treatment centres on '
+            || 'hospital sites): neither community nor type 01, as written in the issue. | '
+            || 'Months in which any of the nine source feeds holds no activity (a missing feed '
+            || 'would move the share). | Rows refused at ingest and people on the national data '
+            || 'opt-out list in force.',
+            'A local definition, as written in the issue: no national indicator counts care '
+            || 'closer to home this way; it is published for the system''s own strategy and must '
+            || 'not be compared with other systems'' figures. | Every item counts once and '
+            || 'equally: a five-minute telephone contact weighs the same as an admitted spell. '
+            || 'Telephone and video contacts of the community teams are community care '
+            || '(attended, status 5 or 6). | Every team type of the mental-health contacts feed '
+            || 'is a community team (the trust''s mental-health inpatient activity is not in it), '
+            || 'so every attended mental-health contact is community care. | Admitted spells '
+            || 'count in the month of admission (every patient classification: day cases too), '
+            || 'type 01 attendances in the month of arrival, contacts and appointments in the '
+            || 'month they took place. | A month is published when all nine feeds (R1A '
+            || 'community, minor injury units and mental-health contacts; RWP and RLQ type 01 '
+            || 'ECDS, APC and outpatients) hold activity in it; late rows count. | Areas: the '
+            || 'system and each place of residence (the item''s LSOA, else the GP list''s), as '
+            || 'written in the issue. The organisation of a record is its provider (R1A, RWP, '
+            || 'RLQ). | No target: a local measure whose direction (higher is better) the '
+            || 'strategies set, without a number.',
+            'month',
+            'calendar month of the contact, arrival, admission or appointment',
+            'percent',
+            'proportion',
+            'higher_is_better',
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            'wilson',
+            'r1a_community, r1a_miu, r1a_mh_contacts, rwp_ecds, rlq_ecds, rwp_apc, rlq_apc, '
+            || 'rwp_outpatients, rlq_outpatients',
+            'system, place',
+            'all, imd_quintile, core20, ethnic_group, age_band, sex, rurality, '
+            || 'learning_disability, smi',
+            'nhs_standard',
+            'measure__care_closer_to_home_share',
+            '2026-12-02',
+            'First declared (issue 12).'
+        ),
+        (
             'ed_12h_from_arrival',
             1,
             'A&E attendances more than 12 hours from arrival, type 1 departments',
@@ -735,6 +799,192 @@ with declared as (
             'First declared (issue 11).'
         ),
         (
+            'patient_feedback_positive_share',
+            1,
+            'Patient feedback to Healthwatch that is positive',
+            'The share of feedback items received by Healthwatch Herefordshire and '
+            || 'Healthwatch Worcestershire in the quarter whose sentiment Healthwatch assigned '
+            || 'as positive, over all feedback received in the quarter, by the organisation the '
+            || 'feedback is about (and, inside the warehouse, by service type). Higher is '
+            || 'better. The free-text comments never leave the warehouse: no measure record and '
+            || 'no published table carries them.',
+            'Feedback items received in the quarter with sentiment ''positive''.',
+            'Every feedback item received in the quarter (sentiment positive, negative, '
+            || 'mixed, neutral or not assigned).',
+            'Quarters in which either Healthwatch feed holds no feedback received in one of '
+            || 'the three months (not yet delivered in full). | Rows refused at ingest (an '
+            || 'unknown service type or sentiment, a malformed organisation code and the other '
+            || 'contract rules).',
+            'Sentiment as Healthwatch assigned it (the sentiment column), as written in the '
+            || 'issue; the star rating is not used. Mixed, neutral and unassigned feedback is in '
+            || 'the denominator and not the numerator. | Period: the calendar quarter of the '
+            || 'received date (period_type quarter: period_start the quarter''s first day, '
+            || 'period_end its last). A quarter is published once both Healthwatch feeds hold '
+            || 'feedback received in each of its three months: the feeds append (no file '
+            || 'replaces another), so a month without a delivery cannot be told from a month '
+            || 'without feedback. | Areas: the system and the organisation the feedback is about '
+            || '(organisation_code as Healthwatch sent it: trust, GP practice, dentist or '
+            || 'council). The feedback carries no person or residence, so there is no place and '
+            || 'the only breakdown is ''all''. | By service type: '
+            || 'marts.patient_feedback_by_service_type (warehouse only) gives the same '
+            || 'numerator, denominator, value and Wilson limits per quarter, area and service '
+            || 'type (ED, IP, OP, GP, COM, MH, SC, DEN); a singular test checks that it adds up '
+            || 'to measure_values. | Free text: the comment column stays in the lake (redacted '
+            || 'at ingest); the staging models do not select it, so no model downstream, no '
+            || 'measure record and no publication can carry it (checked end to end). | Small '
+            || 'numbers: many organisations (a GP practice, a dentist) receive a handful of '
+            || 'items a quarter; they are computed unrounded here and suppressed by disclosure '
+            || 'control at publication. | No target: Healthwatch feedback is self-selected, not '
+            || 'a survey sample; the share is context for the organisation, not a standard.',
+            'quarter',
+            'calendar quarter of the date Healthwatch received the feedback',
+            'percent',
+            'proportion',
+            'higher_is_better',
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            'wilson',
+            'hwherefs_feedback, hwworcs_feedback',
+            'system, organisation',
+            'all',
+            'nhs_standard',
+            'measure__patient_feedback_positive_share',
+            '2026-12-02',
+            'First declared (issue 12).'
+        ),
+        (
+            'reablement_at_home_91d',
+            1,
+            'Older people still at home 91 days after discharge from hospital into reablement',
+            'The share of people aged 65 or over discharged from hospital into reablement '
+            || '(the two councils'' reablement feeds) who were at home 91 days after the '
+            || 'discharge, over all such people; deaths stay in the denominator. Two periods: '
+            || 'each month of hospital discharge, and the ASCOF collection period (discharges 1 '
+            || 'October to 31 December). Higher is better.',
+            'Episodes of the cohort the council recorded as at home 91 days after the '
+            || 'hospital discharge (Y).',
+            'Reablement episodes of people aged 65 or over at the start of reablement, '
+            || 'discharged from hospital in the period, whatever happened to them after (people '
+            || 'who died or moved to a care home are in it).',
+            'People under 65 and people whose age is unknown (no date of birth recorded). | '
+            || 'Discharge months whose 91-day follow-up reaches past the delivered data (and a '
+            || 'collection period until all three of its months are published). | Rows refused '
+            || 'at ingest (reablement starting before the discharge, ending before it starts, an '
+            || 'unknown discharging trust and the other contract rules). | People on the '
+            || 'national data opt-out list in force.',
+            'Deaths stay in the denominator, as written in the issue: the councils record '
+            || 'them as not at home (N); an episode with no outcome recorded is in the '
+            || 'denominator and not the numerator. | Age 65 or over at the start of reablement '
+            || '(the age the contract derives from the date of birth), as ASCOF 2B(1); the '
+            || 'councils'' own outcome flag (at_home_91_days) is used as sent: the warehouse '
+            || 'cannot see where a person lives 91 days later. | Each episode counts once; a '
+            || 'person with two episodes in a period counts twice (one per discharge into '
+            || 'reablement), as the councils'' returns count discharges. | Delivered data: a '
+            || 'month is delivered when both councils'' feeds hold current episodes discharged in '
+            || 'it (each monthly file holds the episodes discharged in its month; late rows '
+            || 'count). A discharge month is published once the 91st day after its last day '
+            || '(month end plus 91 days) lies inside the delivered data: that month and every '
+            || 'month up to the one holding the day delivered by both councils (model '
+            || 'int_reablement_months_delivered). A discharge whose 91st day lies beyond the '
+            || 'delivered data is not yet published. | The ASCOF collection period is '
+            || 'represented in measure_values by its own rows: period_start 1 October, '
+            || 'period_end 31 December of the same year (period_type quarter), beside the '
+            || 'monthly rows (period_type month, period_end the month''s last day). It holds '
+            || 'every discharge of October to December and is published once all three months '
+            || 'are (the 91st day after 31 December, 1 April, inside the delivered data). '
+            || 'measure_values is keyed by period_start and period_end, so October''s monthly row '
+            || 'and the collection period''s row stand side by side. | Areas: the system and the '
+            || 'place (the council): the place of residence from the episode''s LSOA (else the GP '
+            || 'list''s), which is the council responsible for the person''s adult social care '
+            || '(places are the two councils, E06000019 and E10000034). An episode whose LSOA is '
+            || 'unknown counts in the system only. The sending council is the record''s '
+            || 'organisation_code. | No target: ASCOF has no national target for 2B(1); '
+            || 'England''s value (about 82%) is context, not a standard.',
+            'month',
+            'calendar month of the hospital discharge date; also the ASCOF collection period '
+            || '(discharges 1 October to 31 December)',
+            'percent',
+            'proportion',
+            'higher_is_better',
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            'wilson',
+            'e06000019_reablement, e10000034_reablement',
+            'system, place',
+            'all, imd_quintile, core20, ethnic_group, age_band, sex, rurality, '
+            || 'learning_disability, smi',
+            'nhs_standard',
+            'measure__reablement_at_home_91d',
+            '2026-12-02',
+            'First declared (issue 12).'
+        ),
+        (
+            'reablement_linked_to_discharge',
+            1,
+            'Reablement episodes linked to a discharge from either acute trust within one day',
+            'The share of reablement episodes (the cohort of reablement_at_home_91d: people '
+            || 'aged 65 or over) whose person has a hospital discharge from either acute trust '
+            || 'within one day of the episode''s hospital discharge date: the join across NHS and '
+            || 'council records no single organisation can make. Shown beside '
+            || 'reablement_at_home_91d so a reader sees how much of its cohort is linked. Higher '
+            || 'is better.',
+            'Episodes whose person_id has a spell at either acute trust (rwp_apc, rlq_apc) '
+            || 'discharged between the day before and the day after the council''s hospital '
+            || 'discharge date.',
+            'Reablement episodes of people aged 65 or over, by month of the council''s '
+            || 'hospital discharge date.',
+            'People under 65 and people whose age is unknown (the cohort of '
+            || 'reablement_at_home_91d). | Months whose acute discharges are not all delivered '
+            || '(below). | Rows refused at ingest and people on the national data opt-out list '
+            || 'in force.',
+            'Within one day, as written in the issue: the trust''s discharge date minus the '
+            || 'council''s between -1 and +1 days, so a discharge the day before or after links '
+            || 'and one two days away does not. | Either acute trust, whatever trust the council '
+            || 'names as discharging (discharging_provider is not used). | People are matched by '
+            || 'person_id, the keyed pseudonym of the NHS Number both sides send; an episode '
+            || 'without an NHS Number stays in the denominator and is never linked (the gap the '
+            || 'measure is meant to show). | The same cohort as reablement_at_home_91d (65 or '
+            || 'over) so the two read side by side; monthly periods only (the ASCOF collection '
+            || 'period is not repeated here). | Delivered data: a month is published when both '
+            || 'councils delivered it and both acute trusts delivered the month, the two months '
+            || 'before it (spells discharged in the month are admitted in it or earlier; as the '
+            || 'length of stay measures) and the month after it (a discharge on the day after '
+            || 'the month''s last day) (model int_reablement_months_delivered). A stay that began '
+            || 'more than two months before the month may precede the delivered data and go '
+            || 'unseen: such stays are rare, and without the history the first months would lose '
+            || 'many more. | Areas: the system and the place (the council of residence), as '
+            || 'reablement_at_home_91d. | No target: a data-linkage quality measure, not a '
+            || 'national indicator.',
+            'month',
+            'calendar month of the council''s hospital discharge date',
+            'percent',
+            'proportion',
+            'higher_is_better',
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            'wilson',
+            'e06000019_reablement, e10000034_reablement, rwp_apc, rlq_apc',
+            'system, place',
+            'all, imd_quintile, core20, ethnic_group, age_band, sex, rurality, '
+            || 'learning_disability, smi',
+            'nhs_standard',
+            'measure__reablement_linked_to_discharge',
+            '2026-12-02',
+            'First declared (issue 12).'
+        ),
+        (
             'rtt_over_52_weeks',
             1,
             'Incomplete referral-to-treatment pathways waiting more than 52 weeks',
@@ -970,6 +1220,68 @@ with declared as (
             'measure__rtt_within_18_weeks',
             '2026-12-02',
             'First declared (issue 11).'
+        ),
+        (
+            'smi_health_checks_all6',
+            1,
+            'People with severe mental illness with all six physical health checks in the '
+            || 'last 12 months',
+            'The share of people on the severe mental illness (SMI) register at the snapshot '
+            || 'who had all six physical health checks (body mass index, blood pressure, '
+            || 'cholesterol, HbA1c, smoking status and alcohol consumption) dated in the 12 '
+            || 'months ending on the snapshot date: after the same date a year earlier, up to '
+            || 'and including the snapshot date. Higher is better. A Core20PLUS5 clinical area '
+            || '(severe mental illness is one of the five), so Core20 and ethnic-group '
+            || 'breakdowns are published.',
+            'People on the register at the snapshot whose six check dates all lie after the '
+            || 'snapshot date minus one year and on or before the snapshot date.',
+            'Everyone on the SMI register at the month''s snapshot (one row per person of the '
+            || 'qgh_smi_checks feed).',
+            'Rows refused at ingest (invalid NHS Number, unknown GP practice, a check dated '
+            || 'in the future and the other contract rules). | People on the national data '
+            || 'opt-out list in force.',
+            'The window as written in the issue: from the day after the same date a year '
+            || 'earlier up to and including the snapshot date. A check dated exactly one year '
+            || 'before the snapshot is outside, one the day after is inside. A year before 29 '
+            || 'February is 28 February (DuckDB''s date arithmetic), so a leap-day snapshot''s '
+            || 'window opens on 1 March. | The register is the ICB''s feed itself '
+            || '(qgh_smi_checks, one row per person on an SMI register at month end); the GP '
+            || 'list''s SMI flag is not used to count people, only as the smi breakdown every '
+            || 'measure has. | A check not sent (an empty date) is not done. Each of the six '
+            || 'must be inside the window; the dates the ICB sends are checked again here, not '
+            || 'trusted to be in the window. | Period: the calendar month of the snapshot '
+            || '(period_type census_date; period_start the month''s first day, period_end its '
+            || 'last); a month with two snapshots counts its latest only. Each month''s value is '
+            || 'the 12 months to its snapshot (a rolling year), not the checks done in the '
+            || 'month. | The organisation is the ICB (QGH), which sends the register; there is '
+            || 'no site. Areas: system and place of residence (the person''s LSOA, else the GP '
+            || 'list''s). | Target 60%, as written in the issue (the NHS Long Term Plan''s '
+            || 'ambition for annual physical health checks for people with SMI). A value equal '
+            || 'to the target meets it. | Core20 is the national IMD 2019 deciles 1-2 of the '
+            || 'person''s LSOA; ethnic group from the NHS ethnic category on the register row, '
+            || 'else the GP list''s (docs/measures.md, the person spine).',
+            'census_date',
+            'the calendar month of the SMI register snapshot (its latest snapshot in the '
+            || 'month)',
+            'percent',
+            'proportion',
+            'higher_is_better',
+            60.0,
+            '60% of people on the SMI register with all six checks in the last 12 months',
+            'NHS Long Term Plan (2019) and NHS operational planning guidance: 60% of people '
+            || 'with SMI on GP registers receive a full annual physical health check',
+            null,
+            null,
+            null,
+            'wilson',
+            'qgh_smi_checks',
+            'system, place',
+            'all, imd_quintile, core20, ethnic_group, age_band, sex, rurality, '
+            || 'learning_disability, smi',
+            'nhs_standard',
+            'measure__smi_health_checks_all6',
+            '2026-12-02',
+            'First declared (issue 12).'
         ),
         (
             'ucr_2h',

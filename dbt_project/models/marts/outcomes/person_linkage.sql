@@ -1,5 +1,5 @@
--- Grain: one row per measure, organisation and period: how many of the measure's records from that
--- organisation's feeds were linked to the GP register through the person spine, and how many were not (no
+-- Grain: one row per measure, organisation and period (period_start, period_end): how many of the measure's records
+-- from that organisation's feeds were linked to the GP register through the person spine, and how many were not (no
 -- person_id sent, or a person on no snapshot of the register). Unlinked records are never dropped: they count
 -- in every measure value, with 'unknown' register attributes.
 with records as (
@@ -24,13 +24,14 @@ counted as (
         measure_id,
         organisation_code,
         period_start,
+        period_end,
         count(*) as records,
         cast(sum(case when person_link = 'on_or_before' then 1 else 0 end) as bigint) as linked_on_or_before,
         cast(sum(case when person_link = 'later_snapshot' then 1 else 0 end) as bigint) as linked_later_snapshot,
         cast(sum(case when person_link = 'no_person_id' then 1 else 0 end) as bigint) as unlinked_no_person_id,
         cast(sum(case when person_link = 'not_on_register' then 1 else 0 end) as bigint) as unlinked_not_on_register
     from records
-    group by measure_id, organisation_code, period_start
+    group by measure_id, organisation_code, period_start, period_end
 ),
 
 final as (
@@ -39,6 +40,7 @@ final as (
         counted.organisation_code,
         feeds_by_organisation.feed_ids,
         counted.period_start,
+        counted.period_end,
         counted.records,
         counted.linked_on_or_before,
         counted.linked_later_snapshot,

@@ -56,16 +56,7 @@ final as (
         grouped.treatment_function_code,
         grouped.numerator,
         grouped.denominator,
-        {{ measure_value('measures.value_type', 'grouped.numerator', 'grouped.denominator', 'null', 'null', 'null') }}
-            as value,
-        {{ measure_limit('lower', 0.95, 'measures.value_type', 'grouped.numerator', 'grouped.denominator') }}
-            as lower_95,
-        {{ measure_limit('upper', 0.95, 'measures.value_type', 'grouped.numerator', 'grouped.denominator') }}
-            as upper_95,
-        {{ measure_limit('lower', 0.998, 'measures.value_type', 'grouped.numerator', 'grouped.denominator') }}
-            as lower_998,
-        {{ measure_limit('upper', 0.998, 'measures.value_type', 'grouped.numerator', 'grouped.denominator') }}
-            as upper_998,
+        {{ measure_value_and_limits('measures.value_type', 'grouped.numerator', 'grouped.denominator') }},
         measures.unit,
         measures.target_value as target,
         measures.version as registry_version

@@ -136,14 +136,22 @@ final as (
         events_without_population,
         case when events_without_population = 0 then dsr end as value,
         case when events_without_population = 0 then dsr_variance end as variance,
-        {%- for confidence, suffix in [(0.95, '95'), (0.998, '998')] %}
-            case when events_without_population = 0 then
-                {{ dobson_lower('dsr', 'dsr_variance', 'numerator', 100000, confidence) }}
-            end as lower_{{ suffix }},
-            case when events_without_population = 0 then
-                {{ dobson_upper('dsr', 'dsr_variance', 'numerator', 100000, confidence) }}
-            end as upper_{{ suffix }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        case
+            when events_without_population = 0
+                then {{ dobson_lower('dsr', 'dsr_variance', 'numerator', 100000, 0.95) }}
+        end as lower_95,
+        case
+            when events_without_population = 0
+                then {{ dobson_upper('dsr', 'dsr_variance', 'numerator', 100000, 0.95) }}
+        end as upper_95,
+        case
+            when events_without_population = 0
+                then {{ dobson_lower('dsr', 'dsr_variance', 'numerator', 100000, 0.998) }}
+        end as lower_998,
+        case
+            when events_without_population = 0
+                then {{ dobson_upper('dsr', 'dsr_variance', 'numerator', 100000, 0.998) }}
+        end as upper_998
     from summed
 )
 

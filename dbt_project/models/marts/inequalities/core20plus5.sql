@@ -1,10 +1,10 @@
--- Grain: one row per Core20PLUS5 measure (the registry's core20plus5_area), period, area (system or place of
--- residence), comparison (core20_vs_rest, learning_disability_vs_not, smi_vs_not) and ethnic group ('all', or
+-- Grain: one row per Core20PLUS5 measure (the registry's core20plus5_area), period, area (system or place
+-- of residence), comparison (core20_vs_rest, learning_disability_vs_not, smi_vs_not) and ethnic group ('all', or
 -- one group for core20_vs_rest): the value of the focus group (Core20, or people on the register) against the
 -- comparison group (the rest, or people not on it), each with Wilson 95% limits, the gap (focus minus
 -- comparison, percentage points) and whether the focus group is better, similar or worse than the comparison
--- group's value (the measure's polarity; 95% limits, as compared_to_system). Records whose group is unknown are in neither side.
--- docs/inequalities.md.
+-- group's value (the measure's polarity; 95% limits, as compared_to_system). Records whose group is unknown
+-- are in neither side. docs/inequalities.md.
 {%- set comparisons = [
     ('core20_vs_rest', 'core20', 'core20', 'rest'),
     ('learning_disability_vs_not', 'learning_disability', 'yes', 'no'),
@@ -74,13 +74,14 @@ grouped as (
 valued as (
     select
         *,
-        {%- for side in ['focus', 'comparator'] %}
-            100.0 * {{ side }}_numerator / nullif({{ side }}_denominator, 0) as {{ side }}_value,
-            100 * ({{ wilson_lower(side ~ '_numerator', 'nullif(' ~ side ~ '_denominator, 0)', 0.95) }})
-                as {{ side }}_lower_95,
-            100 * ({{ wilson_upper(side ~ '_numerator', 'nullif(' ~ side ~ '_denominator, 0)', 0.95) }})
-                as {{ side }}_upper_95{{ ',' if not loop.last }}
-        {%- endfor %}
+        100.0 * focus_numerator / nullif(focus_denominator, 0) as focus_value,
+        100 * ({{ wilson_lower('focus_numerator', 'nullif(focus_denominator, 0)', 0.95) }}) as focus_lower_95,
+        100 * ({{ wilson_upper('focus_numerator', 'nullif(focus_denominator, 0)', 0.95) }}) as focus_upper_95,
+        100.0 * comparator_numerator / nullif(comparator_denominator, 0) as comparator_value,
+        100 * ({{ wilson_lower('comparator_numerator', 'nullif(comparator_denominator, 0)', 0.95) }})
+            as comparator_lower_95,
+        100 * ({{ wilson_upper('comparator_numerator', 'nullif(comparator_denominator, 0)', 0.95) }})
+            as comparator_upper_95
     from grouped
     where
         not (area_type = 'place' and area_code = 'outside_system')

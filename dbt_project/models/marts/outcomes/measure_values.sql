@@ -29,9 +29,11 @@ sourced as (
         grouped.denominator,
         grouped.mean_item,
         grouped.median_item,
-        {%- for column in ['value', 'lower_95', 'upper_95', 'lower_998', 'upper_998'] %}
-            cast(null as double) as standardised_{{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        cast(null as double) as standardised_value,
+        cast(null as double) as standardised_lower_95,
+        cast(null as double) as standardised_upper_95,
+        cast(null as double) as standardised_lower_998,
+        cast(null as double) as standardised_upper_998
     from grouped
     inner join measures on grouped.measure_id = measures.measure_id
     where measures.value_type != 'dsr'
@@ -48,9 +50,11 @@ sourced as (
         denominator,
         cast(null as double) as mean_item,
         cast(null as double) as median_item,
-        {%- for column in ['value', 'lower_95', 'upper_95', 'lower_998', 'upper_998'] %}
-            {{ column }} as standardised_{{ column }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        value as standardised_value,
+        lower_95 as standardised_lower_95,
+        upper_95 as standardised_upper_95,
+        lower_998 as standardised_lower_998,
+        upper_998 as standardised_upper_998
     from standardised
 ),
 
@@ -75,12 +79,10 @@ valued as (
     select
         *,
         {{ measure_value(standardised='standardised_value') }} as value,
-        {%- for confidence, suffix in [(0.95, '95'), (0.998, '998')] %}
-            {%- for side in ['lower', 'upper'] %}
-                {{ measure_limit(side, confidence, standardised_prefix='standardised_') }} as {{ side }}_{{ suffix }}
-                {{- ',' if not (loop.last and suffix == '998') }}
-            {%- endfor %}
-        {%- endfor %}
+        {{ measure_limit('lower', 0.95, standardised_prefix='standardised_') }} as lower_95,
+        {{ measure_limit('upper', 0.95, standardised_prefix='standardised_') }} as upper_95,
+        {{ measure_limit('lower', 0.998, standardised_prefix='standardised_') }} as lower_998,
+        {{ measure_limit('upper', 0.998, standardised_prefix='standardised_') }} as upper_998
     from declared
 ),
 

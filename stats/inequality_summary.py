@@ -18,8 +18,9 @@ from stats.sii import slope_index_of_inequality
 GROUP = ["measure_id", "period_start", "period_end", "area_type", "area_code", "dimension"]
 SERIES = ["measure_id", "area_type", "area_code", "dimension"]
 QUANTILES = {"imd_decile": range(1, 11), "imd_quintile": range(1, 6)}
-COLUMNS = [*GROUP, "most_deprived_value", "least_deprived_value", "absolute_gap", "relative_gap", "sii",
-           "sii_lower_95", "sii_upper_95", "rii", "rii_lower_95", "rii_upper_95", "gap_trend_12m"]
+STATISTICS = ["most_deprived_value", "least_deprived_value", "absolute_gap", "relative_gap", "sii", "sii_lower_95",
+              "sii_upper_95", "rii", "rii_lower_95", "rii_upper_95"]
+COLUMNS = [*GROUP, *STATISTICS, "gap_trend_12m"]
 # How each registry value type enters the SII: (stats value_type, multiplier): proportions as fractions whose
 # SII is put back in percentage points; rates and directly standardised rates as they are (per 100,000).
 SII_SCALE = {"proportion": ("proportion", 100.0), "rate": ("rate", 1.0), "dsr": ("rate", 1.0)}
@@ -64,4 +65,4 @@ def inequality_summary(quantiles: pd.DataFrame, *, draws: int, seed: int) -> pd.
     if monthly.any():
         summary.loc[monthly, "gap_trend_12m"] = gap_trends(summary[monthly].reset_index(drop=True),
                                                            by=SERIES).to_numpy()
-    return summary[COLUMNS]
+    return summary[COLUMNS].astype({name: "float64" for name in STATISTICS} | {"gap_trend_12m": "object"})

@@ -77,3 +77,12 @@ def test_twelve_months_of_a_widening_gap_read_widening():
     summary = inequality_summary(frame, draws=DRAWS, seed=1)
     assert list(summary["gap_trend_12m"][:5]) == ["not_enough_data"] * 5
     assert summary["gap_trend_12m"].iloc[-1] == "widening"
+
+
+def test_no_quantiles_give_an_empty_summary_of_numbers():
+    """GIVEN a build with no eligible measure yet WHEN summarised THEN the summary is empty, its statistics still
+    typed as numbers (so the warehouse table keeps its column types)."""
+    empty = quintiles([1, 2, 3, 4, 5]).iloc[:0]
+    summary = inequality_summary(empty, draws=DRAWS, seed=1)
+    assert summary.empty and list(summary.columns) == COLUMNS
+    assert (summary.dtypes.loc["most_deprived_value":"rii_upper_95"] == "float64").all()

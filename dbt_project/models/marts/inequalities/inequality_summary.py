@@ -6,6 +6,8 @@ draws need a seeded generator and matrix products, which SQL has neither of; doc
 Draws and seed are the dbt vars inequality_draws (100,000) and inequality_seed (2004).
 """
 
+import pandas as pd
+
 from stats.inequality_summary import inequality_summary
 
 
@@ -13,6 +15,6 @@ def model(dbt, session):
     dbt.config(materialized="table")
     quantiles = dbt.ref("int_inequality_quantiles").df()
     summary = inequality_summary(quantiles, draws=int(dbt.config.get("draws")), seed=int(dbt.config.get("seed")))
-    for column in ("period_start", "period_end"):
-        summary[column] = summary[column].dt.date if hasattr(summary[column], "dt") else summary[column]
+    for column in ("period_start", "period_end"):  # written as DATE, not TIMESTAMP
+        summary[column] = pd.to_datetime(summary[column]).dt.date
     return summary

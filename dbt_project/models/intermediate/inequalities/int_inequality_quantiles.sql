@@ -94,7 +94,7 @@ final as (
         unioned.measure_id,
         measures.value_type,
         measures.polarity,
-        measures.period_type,
+        {{ row_period_type('measures.period_type', 'unioned.period_start', 'unioned.period_end') }} as period_type,
         unioned.period_start,
         unioned.period_end,
         unioned.area_type,

@@ -47,7 +47,8 @@ events as (
 measure_periods as (
     select distinct
         measure_id,
-        period_start
+        period_start,
+        period_end
     from events
 ),
 
@@ -61,7 +62,10 @@ groups as (
         population.breakdown,
         population.breakdown_value
     from population
-    inner join measure_periods on population.period_start = measure_periods.period_start
+    inner join measure_periods
+        on
+            population.period_start = measure_periods.period_start
+            and population.period_end = measure_periods.period_end
     union
     select
         measure_id,
@@ -87,6 +91,7 @@ banded as (
         on
             groups.measure_id = events.measure_id
             and groups.period_start = events.period_start
+            and groups.period_end = events.period_end
             and groups.area_type = events.area_type
             and groups.area_code = events.area_code
             and groups.breakdown = events.breakdown
@@ -95,6 +100,7 @@ banded as (
     left join population
         on
             groups.period_start = population.period_start
+            and groups.period_end = population.period_end
             and groups.area_type = population.area_type
             and groups.area_code = population.area_code
             and groups.breakdown = population.breakdown

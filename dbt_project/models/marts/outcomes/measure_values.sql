@@ -102,7 +102,7 @@ compared as (
             when polarity = 'lower_is_better' then value <= target
         end as meets_target,
         max(case when area_type = 'system' and breakdown = 'all' then value end)
-            over (partition by measure_id, period_start)
+            over (partition by measure_id, period_start, period_end)
             as system_value
     from valued
 ),

@@ -128,3 +128,32 @@ def test_the_built_and_published_tables_carry_their_locked_columns(pipeline):
     assert set(shown["compared_to_system"]) <= {"better", "similar", "worse", "higher", "lower", "not_compared"}
     assert {"higher", "lower"} & set(shown.loc[shown["measure_id"] == "ed_attendance_rate_dsr",
                                                "compared_to_system"])
+
+
+def test_the_quintile_values_behind_the_summary_are_the_published_breakdown_values(pipeline):
+    """GIVEN the run WHEN the system's IMD quintile values behind inequality_summary (a proportion and a
+    standardised rate) are set beside measure_values' imd_quintile breakdown rows THEN counts, values and 95%
+    limits are the same, and the summary's most and least deprived values are quintiles 1 and 5."""
+    settings, _ = pipeline
+    joined = warehouse(settings, """
+        select q.measure_id, q.period_start, q.quantile, q.numerator, q.population, q.value, q.lower_95, q.upper_95,
+               v.numerator as v_numerator, v.denominator as v_denominator, v.value as v_value,
+               v.lower_95 as v_lower_95, v.upper_95 as v_upper_95
+        from intermediate.int_inequality_quantiles as q
+        inner join marts.measure_values as v
+            on q.measure_id = v.measure_id and q.period_start = v.period_start and v.area_type = 'system'
+            and v.breakdown = 'imd_quintile' and v.breakdown_value = cast(q.quantile as varchar)
+        where q.area_type = 'system' and q.dimension = 'imd_quintile'
+          and q.measure_id in ('ed_4h_all_types', 'ed_attendance_rate_dsr')""")
+    assert set(joined["measure_id"]) == {"ed_4h_all_types", "ed_attendance_rate_dsr"} and len(joined) == 20
+    for mine, theirs in [("numerator", "v_numerator"), ("population", "v_denominator"), ("value", "v_value"),
+                         ("lower_95", "v_lower_95"), ("upper_95", "v_upper_95")]:
+        assert np.allclose(joined[mine], joined[theirs], rtol=1e-12, equal_nan=True)
+    ends = joined[joined["quantile"].isin([1, 5])].pivot_table(index=["measure_id", "period_start"],
+                                                                columns="quantile", values="value")
+    summary = warehouse(settings, """select measure_id, period_start, most_deprived_value, least_deprived_value
+        from marts.inequality_summary where area_type = 'system' and dimension = 'imd_quintile'
+          and measure_id in ('ed_4h_all_types', 'ed_attendance_rate_dsr')""").set_index(["measure_id", "period_start"])
+    summary = summary.loc[ends.index]
+    assert np.allclose(summary["most_deprived_value"], ends[1])
+    assert np.allclose(summary["least_deprived_value"], ends[5])

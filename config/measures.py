@@ -22,19 +22,27 @@ from config.contracts import load_contracts
 
 PeriodType = Literal["month", "quarter", "rolling_12_months", "census_date"]
 Unit = Literal["percent", "per_100000", "count", "days"]
-ValueType = Literal["proportion", "rate", "count", "mean", "median", "mean_daily_count"]
+ValueType = Literal["proportion", "rate", "dsr", "count", "mean", "median", "mean_daily_count"]
 Polarity = Literal["higher_is_better", "lower_is_better", "none"]
-CiMethod = Literal["wilson", "byar", "none"]
+CiMethod = Literal["wilson", "byar", "dobson", "none"]
 AreaType = Literal["system", "place", "organisation", "site"]
 Breakdown = Literal["all", "imd_quintile", "core20", "ethnic_group", "age_band", "sex", "rurality",
                     "learning_disability", "smi"]
 DisclosureProfile = Literal["nhs_standard", "mhsds"]
+# The Core20PLUS5 adult clinical areas (NHS England); a measure naming one joins marts.core20plus5.
+Core20Plus5Area = Literal["maternity", "severe_mental_illness", "chronic_respiratory_disease",
+                          "early_cancer_diagnosis", "hypertension", "smoking_cessation"]
 
 AREA_TYPES: tuple[str, ...] = AreaType.__args__
 BREAKDOWNS: tuple[str, ...] = Breakdown.__args__
 # The confidence-interval method each kind of value takes (docs/measures.md, "The long table").
-CI_METHOD_OF: dict[str, str] = {"proportion": "wilson", "rate": "byar", "count": "none", "mean": "none",
-                                "median": "none", "mean_daily_count": "none"}
+CI_METHOD_OF: dict[str, str] = {"proportion": "wilson", "rate": "byar", "dsr": "dobson", "count": "none",
+                                "mean": "none", "median": "none", "mean_daily_count": "none"}
+# A directly standardised rate's denominator is the registered population of an area of residence: no provider
+# areas, and no age breakdown (it is standardised for age).
+DSR_AREAS: tuple[str, ...] = ("system", "place")
+# Value types whose values by deprivation quantile carry 95% limits, so marts.inequality_summary covers them.
+INEQUALITY_VALUE_TYPES: tuple[str, ...] = ("proportion", "rate", "dsr")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -83,6 +91,7 @@ class Measure(_Strict):
     disclosure_profile: DisclosureProfile
     model: str
     changelog: list[Change] = Field(min_length=1)
+    core20plus5_area: Core20Plus5Area | None = None
 
     @field_validator("id")
     @classmethod
@@ -109,8 +118,13 @@ class Measure(_Strict):
                              f"{self.value_type!r}, found {self.ci_method!r}")
         if self.value_type == "proportion" and self.unit != "percent":
             raise ValueError(f"a proportion is published as unit 'percent', found {self.unit!r}")
-        if self.value_type == "rate" and self.unit != "per_100000":
-            raise ValueError(f"a rate is published as unit 'per_100000', found {self.unit!r}")
+        if self.value_type in ("rate", "dsr") and self.unit != "per_100000":
+            raise ValueError(f"a {self.value_type} is published as unit 'per_100000', found {self.unit!r}")
+        if self.value_type == "dsr":
+            self._check_standardised()
+        if self.core20plus5_area is not None and self.value_type != "proportion":
+            raise ValueError(f"core20plus5_area needs value_type 'proportion' (marts.core20plus5 compares "
+                             f"percentages with Wilson limits), found {self.value_type!r}")
         if "all" not in self.breakdowns:
             raise ValueError("breakdowns must include 'all' (the headline row of every area)")
         if self.polarity == "none" and self.target is not None:
@@ -120,6 +134,14 @@ class Measure(_Strict):
             raise ValueError(f"changelog versions must increase and end at version {self.version}, "
                              f"found {versions}")
         return self
+
+    def _check_standardised(self) -> None:
+        outside = [a for a in self.areas if a not in DSR_AREAS]
+        if outside:
+            raise ValueError(f"a dsr's denominator is the registered population of an area of residence: areas "
+                             f"must be among {list(DSR_AREAS)}, found {outside}")
+        if "age_band" in self.breakdowns:
+            raise ValueError("a dsr is standardised for age: breakdowns must not include 'age_band'")
 
 
 def model_name(measure_id: str) -> str:

@@ -82,7 +82,7 @@ def built(tmp_path_factory) -> Iterator[Built]:
         files = sorted(p for r in reports for p in r.files)
         outcomes = ingest_files(files, settings=settings)
         assert all(getattr(o, "status", None) == "loaded" and o.rows_rejected == 0 for o in outcomes), outcomes
-        build(select=["+measure_values", "+patient_feedback_by_service_type"], settings=settings)
+        build(select=["+measure_values", "+patient_feedback_by_service_type", "+core20plus5"], settings=settings)
         yield Built(synth=synth, smi=smi, settings=settings,
                     truth=json.loads(reports[2].truth_path.read_text(encoding="utf-8")))
 
@@ -290,6 +290,24 @@ def test_the_synthetic_core20_smi_effect_comes_back_out(built):
     assert core20["upper_95"] < rest["lower_95"], (core20.to_dict(), rest.to_dict())
     for got, name in ((core20, "core20"), (rest, "rest")):
         assert got["lower_998"] <= 100 * intended[name]["share"] <= got["upper_998"], (name, got.to_dict())
+
+
+def test_smi_checks_join_core20plus5_with_core20_worse(built):
+    """GIVEN the registry declares smi_health_checks_all6 a Core20PLUS5 measure (area severe_mental_illness)
+    WHEN marts.core20plus5 is read for April's system core20_vs_rest row
+    THEN it holds the same Core20 and rest counts as measure_values' core20 breakdown, and Core20 is judged worse."""
+    values = built.values("smi_health_checks_all6")
+    core20 = row(values, APRIL, SYSTEM, breakdown="core20", breakdown_value="core20")
+    rest = row(values, APRIL, SYSTEM, breakdown="core20", breakdown_value="rest")
+    mart = built.query("select * from marts.core20plus5 where measure_id = 'smi_health_checks_all6' "
+                       "and comparison = 'core20_vs_rest' and area_type = 'system' and ethnic_group = 'all' "
+                       f"and period_start = date '{APRIL.date()}'")
+    assert len(mart) == 1, mart
+    got = mart.iloc[0]
+    assert got["core20plus5_area"] == "severe_mental_illness"
+    assert (got["focus_numerator"], got["focus_denominator"]) == (core20["numerator"], core20["denominator"])
+    assert (got["comparator_numerator"], got["comparator_denominator"]) == (rest["numerator"], rest["denominator"])
+    assert got["focus_compared"] == "worse", got.to_dict()
 
 
 def test_no_free_text_comment_reaches_a_model_past_the_lake(built):

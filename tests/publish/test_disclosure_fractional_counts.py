@@ -22,7 +22,7 @@ def mean_daily_count_row(area_code: str, patient_midnights: int, days: int) -> d
         "area_code": area_code, "breakdown": "all", "breakdown_value": "all", "numerator": float(patient_midnights),
         "denominator": mean, "value": mean, "lower_95": None, "upper_95": None, "lower_998": None,
         "upper_998": None, "unit": "count", "target": None, "meets_target": None, "best_value": mean,
-        "gap_to_best": 0.0, "registry_version": 1,
+        "gap_to_best": 0.0, "compared_to_system": "similar", "registry_version": 1,
     }
 
 

@@ -26,7 +26,8 @@ def row(area_type, area_code, numerator, denominator, *, unit="percent", target=
         "numerator": float(numerator), "denominator": float(denominator), "value": value,
         "lower_95": value - 1, "upper_95": value + 1, "lower_998": value - 2, "upper_998": value + 2,
         "unit": unit, "target": target, "meets_target": value >= target, "best_value": best,
-        "gap_to_best": None if best is None else abs(best - value), "registry_version": 1,
+        "gap_to_best": None if best is None else abs(best - value), "compared_to_system": "similar",
+        "registry_version": 1,
     }
 
 
@@ -39,7 +40,8 @@ def test_everything_derived_from_a_hidden_value_is_hidden_with_it(tmp_path):
     GIVEN organisation A with 45 of 50 (5 not within: a small complement), organisation B with 350 of 500 and
           the system with 7 of 8 (small counts)
     WHEN disclosure control is applied and the CSV written
-    THEN A's and the system's values, limits, meets_target, best value and gap are empty while their target
+    THEN A's and the system's values, limits, meets_target, best value, gap and comparison with the system are
+         empty while their target
          stays; B's are published to one decimal from the true counts with meets_target 'false'; and the
          manifest says the table's totals are not protected
     """
@@ -48,7 +50,7 @@ def test_everything_derived_from_a_hidden_value_is_hidden_with_it(tmp_path):
                                     row("system", "QGH", 7, 8)), SPEC).frame.set_index("area_code")
 
     derived = ["value", "lower_95", "upper_95", "lower_998", "upper_998", "meets_target", "best_value",
-               "gap_to_best"]
+               "gap_to_best", "compared_to_system"]
     assert frame.loc["A", derived].isna().all() and frame.loc["QGH", derived].isna().all()
     assert frame.loc["A", ["numerator", "denominator", "target"]].tolist() == [45, 50, 78.0]
     assert pd.isna(frame.loc["QGH", "numerator"]) and frame.loc["QGH", "suppressed"]
@@ -57,7 +59,7 @@ def test_everything_derived_from_a_hidden_value_is_hidden_with_it(tmp_path):
     write_csv(frame.reset_index()[SPEC.output_columns], SPEC, tmp_path / "t.csv")
     lines = (tmp_path / "t.csv").read_text().splitlines()
     b_line = next(line for line in lines if ",B," in line)
-    assert ",78.0,false,90.0,20.0,1,false" in b_line
+    assert ",78.0,false,90.0,20.0,similar,1,false" in b_line
     assert any("no secondary suppression yet" in rule for rule in rule_summary(SPEC)["rules"])
 
 
@@ -86,9 +88,9 @@ def test_hidden_with_must_name_a_rate_on_a_dimension():
         TableSpec.model_validate(data)
 
 
-def test_the_spec_says_its_totals_are_not_protected_and_hides_meets_target_with_the_value():
+def test_the_spec_says_its_totals_are_not_protected_and_hides_the_judgements_with_the_value():
     assert SPEC.disclosure.totals == "not_protected"
-    assert [c.name for c in SPEC.columns if c.hidden_with] == ["meets_target"]
+    assert [c.name for c in SPEC.columns if c.hidden_with] == ["meets_target", "compared_to_system"]
     with pytest.raises(SpecError):
         load_spec("measure_valuez")
 

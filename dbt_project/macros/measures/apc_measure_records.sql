@@ -73,3 +73,34 @@ final as (
 
 select * from final
 {%- endmacro %}
+
+{#- Emergency admissions as events of a directly standardised rate: one record per spell admitted as an emergency
+    (method 21-28) in a month both APC feeds delivered, period = calendar month of the admission; numerator 1,
+    denominator 0 (the denominator is the registered population). The spine looked up at the admission date. -#}
+{% macro emergency_admission_records(measure_id) -%}
+with spells as (
+    select * from {{ ref('int_apc_spells_unioned') }}
+),
+
+months as (
+    select * from {{ ref('int_apc_months_delivered') }}
+),
+
+in_scope as (
+    select
+        spells.*,
+        months.month_start as period_start,
+        months.month_end as period_end
+    from spells
+    inner join months on {{ month_start('spells.admission_date') }} = months.month_start
+    where {{ is_emergency_admission('spells.admission_method_code') }}
+),
+
+final as (
+    select
+        {{ measure_record(measure_id, 'admission_date', as_double(1), as_double(0)) }}
+    from in_scope
+)
+
+select * from final
+{%- endmacro %}

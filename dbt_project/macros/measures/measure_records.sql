@@ -6,10 +6,11 @@
   carries organisation_code, site_code, person_id, lsoa11_code, age_years and sex_code, and
   ethnic_category_code unless ``has_ethnic_category`` is false (then the record's is null and the spine gives
   the register's). ``derived`` (optional) is a list of extra columns (``expression as name``) the conditions may
-  use.
+  use. ``denominator`` is each record's denominator (1, or 0 for a directly standardised rate, whose records are
+  events and whose denominator is the registered population).
 -#}
 {% macro measure_records(measure_id, source, event_at, numerator, in_scope=none, has_ethnic_category=true,
-                         derived=[]) -%}
+                         derived=[], denominator=1) -%}
 with events as (
     select
         {%- for column in derived %}
@@ -40,7 +41,7 @@ final as (
         sex_code,
         {{ 'ethnic_category_code' if has_ethnic_category else 'cast(null as varchar)' }} as ethnic_category_code,
         {{ measure_flag(numerator) }} as numerator,
-        {{ as_double(1) }} as denominator,
+        {{ as_double(denominator) }} as denominator,
         {{ as_double('null') }} as value_item
     from in_scope
 )

@@ -72,3 +72,22 @@
         else 'unknown'
     end
 {%- endmacro %}
+
+{#- National IMD 2019 decile or quintile of a joined lsoas row (``column`` imd_decile or imd_quintile): '1'..;
+    'outside_england' for a Welsh LSOA; 'unknown' when missing. -#}
+{% macro imd_category(lsoas, column) -%}
+    case
+        when {{ lsoas }}.{{ column }} is not null then cast({{ lsoas }}.{{ column }} as varchar)
+        when {{ lsoas }}.country = 'Wales' then 'outside_england'
+        else 'unknown'
+    end
+{%- endmacro %}
+
+{#- Core20: 'core20' for national IMD deciles 1-2, 'rest' otherwise (Welsh LSOAs too), 'unknown' without one. -#}
+{% macro core20_group(lsoas) -%}
+    case
+        when {{ lsoas }}.imd_decile <= 2 then 'core20'
+        when {{ lsoas }}.imd_decile is not null or {{ lsoas }}.country = 'Wales' then 'rest'
+        else 'unknown'
+    end
+{%- endmacro %}

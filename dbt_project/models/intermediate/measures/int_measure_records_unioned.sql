@@ -23,6 +23,14 @@ measure__ed_4h_type1 as (
     select * from {{ ref('measure__ed_4h_type1') }}
 ),
 
+measure__ed_attendance_rate_dsr as (
+    select * from {{ ref('measure__ed_attendance_rate_dsr') }}
+),
+
+measure__emergency_admission_rate_dsr as (
+    select * from {{ ref('measure__emergency_admission_rate_dsr') }}
+),
+
 measure__emergency_los_mean_days as (
     select * from {{ ref('measure__emergency_los_mean_days') }}
 ),
@@ -192,6 +200,44 @@ unioned as (
         denominator,
         value_item
     from measure__ed_4h_type1
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__ed_attendance_rate_dsr
+
+    union all
+
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        person_id,
+        event_date,
+        lsoa11_code,
+        age_years,
+        sex_code,
+        ethnic_category_code,
+        numerator,
+        denominator,
+        value_item
+    from measure__emergency_admission_rate_dsr
 
     union all
 

@@ -56,21 +56,9 @@ final as (
         {{ age_band_5y('resolved.age_years') }} as age_band_5y,
         {{ sex_group('resolved.sex_code') }} as sex,
         {{ ethnic_group('resolved.ethnic_category_code') }} as ethnic_group,
-        case
-            when lsoas.imd_decile is not null then cast(lsoas.imd_decile as varchar)
-            when lsoas.country = 'Wales' then 'outside_england'
-            else 'unknown'
-        end as imd_decile,
-        case
-            when lsoas.imd_quintile is not null then cast(lsoas.imd_quintile as varchar)
-            when lsoas.country = 'Wales' then 'outside_england'
-            else 'unknown'
-        end as imd_quintile,
-        case
-            when lsoas.imd_decile <= 2 then 'core20'
-            when lsoas.imd_decile is not null or lsoas.country = 'Wales' then 'rest'
-            else 'unknown'
-        end as core20,
+        {{ imd_category('lsoas', 'imd_decile') }} as imd_decile,
+        {{ imd_category('lsoas', 'imd_quintile') }} as imd_quintile,
+        {{ core20_group('lsoas') }} as core20,
         {{ rurality_class('lsoas.rural_urban_code') }} as rurality,
         coalesce(places.place_code, 'outside_system') as place_code,
         {{ register_flag('resolved.is_on_learning_disability_register', 'resolved.person_link') }}

@@ -95,6 +95,41 @@ with declared as (
             'RLQ'
         ),
         (
+            'ed_attendance_rate_dsr',
+            'rwp_ecds',
+            'RWP'
+        ),
+        (
+            'ed_attendance_rate_dsr',
+            'rlq_ecds',
+            'RLQ'
+        ),
+        (
+            'ed_attendance_rate_dsr',
+            'r1a_miu',
+            'R1A'
+        ),
+        (
+            'ed_attendance_rate_dsr',
+            'qgh_gp_list',
+            'QGH'
+        ),
+        (
+            'emergency_admission_rate_dsr',
+            'rwp_apc',
+            'RWP'
+        ),
+        (
+            'emergency_admission_rate_dsr',
+            'rlq_apc',
+            'RLQ'
+        ),
+        (
+            'emergency_admission_rate_dsr',
+            'qgh_gp_list',
+            'QGH'
+        ),
+        (
             'emergency_los_mean_days',
             'rwp_apc',
             'RWP'

@@ -60,6 +60,7 @@ with declared as (
             || 'learning_disability, smi',
             'nhs_standard',
             'measure__adult_patients_in_hospital_21plus_days',
+            null,
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -124,6 +125,7 @@ with declared as (
             || 'learning_disability, smi',
             'nhs_standard',
             'measure__care_closer_to_home_share',
+            null,
             '2026-12-02',
             'First declared (issue 12).'
         ),
@@ -167,6 +169,7 @@ with declared as (
             || 'learning_disability, smi',
             'nhs_standard',
             'measure__ed_12h_from_arrival',
+            null,
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -218,6 +221,7 @@ with declared as (
             || 'learning_disability, smi',
             'nhs_standard',
             'measure__ed_4h_all_types',
+            null,
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -268,8 +272,116 @@ with declared as (
             || 'learning_disability, smi',
             'nhs_standard',
             'measure__ed_4h_type1',
+            null,
             '2026-12-02',
             'First declared (issue 11).'
+        ),
+        (
+            'ed_attendance_rate_dsr',
+            1,
+            'A&E attendances per 100,000 registered people, directly age-standardised',
+            'Emergency care attendances at every department type (both acute trusts'' '
+            || 'emergency departments and the community trust''s minor injury units) by residents '
+            || 'of the system''s places, per 100,000 people registered with the system''s GP '
+            || 'practices and resident in those places, directly standardised for age to the '
+            || 'European Standard Population 2013 (five-year bands, Dobson limits), so areas and '
+            || 'groups with older or younger populations can be compared.',
+            'Attendances, every department type, arriving in the month, of people resident in '
+            || 'the system''s places (LSOA of residence: the attendance''s own, else the '
+            || 'register''s) with a known age, by five-year age band at arrival.',
+            'People on the GP list snapshot in force for the month (the latest on or before '
+            || 'its last day, else the earliest) resident in the system''s places, with a known '
+            || 'age, by five-year age band.',
+            'Attendances of people resident outside the system''s places or with no known '
+            || 'residence (no population to set them against). | Attendances without an age '
+            || '(they cannot be standardised). | Rows refused at ingest and people on the '
+            || 'national data opt-out list in force.',
+            'Directly standardised to the European Standard Population 2013 (19 bands 0-4 ... '
+            || '90+), weights joined by age band label, never by position; Dobson limits (Byar''s '
+            || 'limits of the total count scaled by the DSR''s variance); value and limits not '
+            || 'shown below 10 events, the counts still shown; as PHEindicatormethods '
+            || 'calculate_dsr. | Events are attendances, not people: a person attending twice '
+            || 'counts twice (the independence Dobson''s method assumes is an approximation for '
+            || 'repeat attenders, as in Fingertips'' emergency admission rates). | Areas of '
+            || 'residence only (system and place): a provider has no registered population. '
+            || 'Breakdowns are every published breakdown except age (the rate is standardised '
+            || 'for it); the event''s breakdowns come from the person spine as for every measure, '
+            || 'the population''s from the register row. | A group whose events fall in an age '
+            || 'band with no registered people (unlinked or unregistered attenders, for example '
+            || 'in the learning disability ''unknown'' group) has no rate: value and limits null, '
+            || 'counts kept. | No target and no polarity: attendances are neither good nor bad '
+            || 'in themselves; compared_to_system reads higher, similar or lower.',
+            'month',
+            'calendar month of the arrival date and time',
+            'per_100000',
+            'dsr',
+            'none',
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            'dobson',
+            'rwp_ecds, rlq_ecds, r1a_miu, qgh_gp_list',
+            'system, place',
+            'all, imd_quintile, core20, ethnic_group, sex, rurality, learning_disability, smi',
+            'nhs_standard',
+            'measure__ed_attendance_rate_dsr',
+            null,
+            '2026-12-02',
+            'First declared (issue 13).'
+        ),
+        (
+            'emergency_admission_rate_dsr',
+            1,
+            'Emergency admissions per 100,000 registered people, directly age-standardised',
+            'Emergency admissions (admission method 21-28) to either acute trust of residents '
+            || 'of the system''s places, per 100,000 people registered with the system''s GP '
+            || 'practices and resident in those places, directly standardised for age to the '
+            || 'European Standard Population 2013 (five-year bands, Dobson limits). Lower is '
+            || 'better.',
+            'Spells admitted as an emergency (method 21-28) in the month, at either acute '
+            || 'trust, of people resident in the system''s places (LSOA: the spell''s own, else '
+            || 'the register''s) with a known age, by five-year age band at admission; only '
+            || 'months both admitted patient care feeds delivered.',
+            'People on the GP list snapshot in force for the month (the latest on or before '
+            || 'its last day, else the earliest) resident in the system''s places, with a known '
+            || 'age, by five-year age band.',
+            'Admissions of people resident outside the system''s places or with no known '
+            || 'residence. | Admissions without an age (they cannot be standardised). | Months '
+            || 'one of the two acute trusts has not delivered (model int_apc_months_delivered). '
+            || '| Rows refused at ingest and people on the national data opt-out list in force.',
+            'Directly standardised to the European Standard Population 2013 (19 bands), '
+            || 'weights joined by age band label; Dobson limits; value and limits not shown '
+            || 'below 10 events, as PHEindicatormethods calculate_dsr. | Events are spells '
+            || 'admitted as an emergency, not people (Fingertips'' emergency admission indicators '
+            || 'count admissions too). | Areas of residence only (system and place); breakdowns '
+            || 'every published breakdown except age. A group whose events fall in an age band '
+            || 'with no registered people has no rate (value and limits null). | Emergency '
+            || 'admissions at hospitals outside the two acute trusts are not in the data and are '
+            || 'not seen. | Lower is better, as for Fingertips'' emergency admission indicators; '
+            || 'no target.',
+            'month',
+            'calendar month of the admission date',
+            'per_100000',
+            'dsr',
+            'lower_is_better',
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            'dobson',
+            'rwp_apc, rlq_apc, qgh_gp_list',
+            'system, place',
+            'all, imd_quintile, core20, ethnic_group, sex, rurality, learning_disability, smi',
+            'nhs_standard',
+            'measure__emergency_admission_rate_dsr',
+            null,
+            '2026-12-02',
+            'First declared (issue 13).'
         ),
         (
             'emergency_los_mean_days',
@@ -319,6 +431,7 @@ with declared as (
             || 'learning_disability, smi',
             'nhs_standard',
             'measure__emergency_los_mean_days',
+            null,
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -370,6 +483,7 @@ with declared as (
             || 'learning_disability, smi',
             'nhs_standard',
             'measure__emergency_los_median_days',
+            null,
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -450,6 +564,7 @@ with declared as (
             || 'learning_disability, smi',
             'nhs_standard',
             'measure__emergency_readmission_30d',
+            null,
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -493,6 +608,7 @@ with declared as (
             || 'learning_disability, smi',
             'nhs_standard',
             'measure__emergency_readmission_30d_other_trust',
+            null,
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -555,6 +671,7 @@ with declared as (
             || 'learning_disability, smi',
             'mhsds',
             'measure__mh_discharge_followup_72h',
+            null,
             '2026-12-02',
             'First declared (issue 12).'
         ),
@@ -606,6 +723,7 @@ with declared as (
             || 'learning_disability, smi',
             'mhsds',
             'measure__mh_first_contact_28d',
+            null,
             '2026-12-02',
             'First declared (issue 12).'
         ),
@@ -649,6 +767,7 @@ with declared as (
             || 'learning_disability, smi',
             'nhs_standard',
             'measure__mh_helpline_answered_60s',
+            null,
             '2026-12-02',
             'First declared (issue 12).'
         ),
@@ -703,6 +822,7 @@ with declared as (
             || 'learning_disability, smi',
             'mhsds',
             'measure__mh_people_in_contact_per_100k',
+            null,
             '2026-12-02',
             'First declared (issue 12).'
         ),
@@ -747,6 +867,7 @@ with declared as (
             || 'learning_disability, smi',
             'nhs_standard',
             'measure__op_dna_rate',
+            null,
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -795,6 +916,7 @@ with declared as (
             || 'learning_disability, smi',
             'nhs_standard',
             'measure__op_remote_share',
+            null,
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -853,6 +975,7 @@ with declared as (
             'all',
             'nhs_standard',
             'measure__patient_feedback_positive_share',
+            null,
             '2026-12-02',
             'First declared (issue 12).'
         ),
@@ -923,6 +1046,7 @@ with declared as (
             || 'learning_disability, smi',
             'nhs_standard',
             'measure__reablement_at_home_91d',
+            null,
             '2026-12-02',
             'First declared (issue 12).'
         ),
@@ -981,6 +1105,7 @@ with declared as (
             || 'learning_disability, smi',
             'nhs_standard',
             'measure__reablement_linked_to_discharge',
+            null,
             '2026-12-02',
             'First declared (issue 12).'
         ),
@@ -1039,6 +1164,7 @@ with declared as (
             || 'learning_disability, smi',
             'nhs_standard',
             'measure__rtt_over_52_weeks',
+            null,
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -1096,6 +1222,7 @@ with declared as (
             || 'learning_disability, smi',
             'nhs_standard',
             'measure__rtt_over_65_weeks',
+            null,
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -1153,6 +1280,7 @@ with declared as (
             || 'learning_disability, smi',
             'nhs_standard',
             'measure__rtt_over_78_weeks',
+            null,
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -1218,12 +1346,13 @@ with declared as (
             || 'learning_disability, smi',
             'nhs_standard',
             'measure__rtt_within_18_weeks',
+            null,
             '2026-12-02',
             'First declared (issue 11).'
         ),
         (
             'smi_health_checks_all6',
-            1,
+            2,
             'People with severe mental illness with all six physical health checks in the '
             || 'last 12 months',
             'The share of people on the severe mental illness (SMI) register at the snapshot '
@@ -1280,8 +1409,9 @@ with declared as (
             || 'learning_disability, smi',
             'nhs_standard',
             'measure__smi_health_checks_all6',
-            '2026-12-02',
-            'First declared (issue 12).'
+            'severe_mental_illness',
+            '2026-12-03',
+            'Joins marts.core20plus5 as its severe mental illness clinical area (issue 13).'
         ),
         (
             'ucr_2h',
@@ -1337,6 +1467,7 @@ with declared as (
             || 'learning_disability, smi',
             'nhs_standard',
             'measure__ucr_2h',
+            null,
             '2026-12-02',
             'First declared (issue 12).'
         )
@@ -1344,7 +1475,7 @@ with declared as (
         measure_id, version, title, definition, numerator_definition, denominator_definition, exclusions,
         choices, period_type, period_basis, unit, value_type, polarity, target_value, target_text,
         target_source, standard_value, standard_text, standard_source, ci_method, source_feeds, areas,
-        breakdowns, disclosure_profile, model_name, changed_on, change
+        breakdowns, disclosure_profile, model_name, core20plus5_area, changed_on, change
     )
 ),
 
@@ -1375,6 +1506,7 @@ final as (
         cast(breakdowns as varchar) as breakdowns,
         cast(disclosure_profile as varchar) as disclosure_profile,
         cast(model_name as varchar) as model_name,
+        cast(core20plus5_area as varchar) as core20plus5_area,
         cast(changed_on as date) as changed_on,
         cast(change as varchar) as change
     from declared

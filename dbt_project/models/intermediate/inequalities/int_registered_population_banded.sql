@@ -1,0 +1,94 @@
+-- Grain: one row per period of a directly standardised measure, area of residence (system or place), breakdown,
+-- breakdown value and five-year age band: the people registered with the system's practices and resident in its
+-- places, from the GP list snapshot in force for the period (the latest on or before its last day, else the
+-- earliest), attributes from their register row. The denominators of the `dsr` measures (docs/inequalities.md).
+with records as (
+    select * from {{ ref('int_measure_records_unioned') }}
+),
+
+measures as (
+    select * from {{ ref('measures') }}
+),
+
+registrations as (
+    select * from {{ ref('stg_qgh__gp_registrations') }}
+),
+
+lsoas as (
+    select * from {{ ref('lsoas') }}
+),
+
+places as (
+    select * from {{ ref('places') }}
+),
+
+periods as (
+    select distinct
+        records.period_start,
+        records.period_end
+    from records
+    inner join measures on records.measure_id = measures.measure_id
+    where measures.value_type = 'dsr'
+),
+
+snapshots as (
+    select distinct snapshot_date
+    from registrations
+),
+
+in_force as (
+    select
+        periods.period_start,
+        periods.period_end,
+        coalesce(
+            max(case when snapshots.snapshot_date <= periods.period_end then snapshots.snapshot_date end),
+            min(snapshots.snapshot_date)
+        ) as snapshot_date
+    from periods
+    cross join snapshots
+    group by periods.period_start, periods.period_end
+),
+
+people as (
+    select
+        in_force.period_start,
+        in_force.period_end,
+        {{ age_band_5y('registrations.age_years') }} as age_band_5y,
+        {{ sex_group('registrations.sex_code') }} as sex,
+        {{ ethnic_group('registrations.ethnic_category_code') }} as ethnic_group,
+        {{ imd_category('lsoas', 'imd_decile') }} as imd_decile,
+        {{ imd_category('lsoas', 'imd_quintile') }} as imd_quintile,
+        {{ core20_group('lsoas') }} as core20,
+        {{ rurality_class('lsoas.rural_urban_code') }} as rurality,
+        coalesce(places.place_code, 'outside_system') as place_code,
+        case when registrations.is_on_learning_disability_register then 'yes' else 'no' end as learning_disability,
+        case when registrations.is_on_smi_register then 'yes' else 'no' end as smi
+    from in_force
+    inner join registrations on in_force.snapshot_date = registrations.snapshot_date
+    left join lsoas on registrations.lsoa11_code = lsoas.lsoa11_code
+    left join places on lsoas.lad19_code = places.district_code
+),
+
+residents as (
+    select * from people
+    where place_code != 'outside_system' and age_band_5y != 'unknown'
+),
+
+grouped as (
+    select
+        period_start,
+        period_end,
+        {{ residence_group_columns() }},
+        age_band_5y,
+        count(*) as population
+    from residents
+    group by grouping sets (
+        {{ residence_grouping_sets('period_start, period_end, age_band_5y') }}
+    )
+),
+
+final as (
+    select * from grouped
+)
+
+select * from final

@@ -1,0 +1,68 @@
+"""The inequality summary (marts.inequality_summary; docs/inequalities.md): for each measure, period, area and
+deprivation dimension, the values at the most and least deprived ends, their absolute and relative gaps, the
+slope and relative indices of inequality with seeded Monte-Carlo 95% limits, and the trend of the gap.
+
+Input: one row per group and deprivation quantile (1 most deprived) with value_type (proportion, rate or dsr),
+period_type, population, value and 95% limits, values in the published unit (a percentage for proportions).
+The SII is computed once per group, every group in one vectorised call per value type (stats.sii); draws and
+seed are the caller's (100,000 and 2004 in the warehouse, fewer in tests).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from stats.gap_trend import gap_trends
+from stats.sii import slope_index_of_inequality
+
+GROUP = ["measure_id", "period_start", "period_end", "area_type", "area_code", "dimension"]
+SERIES = ["measure_id", "area_type", "area_code", "dimension"]
+QUANTILES = {"imd_decile": range(1, 11), "imd_quintile": range(1, 6)}
+STATISTICS = ["most_deprived_value", "least_deprived_value", "absolute_gap", "relative_gap", "sii", "sii_lower_95",
+              "sii_upper_95", "rii", "rii_lower_95", "rii_upper_95"]
+COLUMNS = [*GROUP, *STATISTICS, "gap_trend_12m"]
+# How each registry value type enters the SII: (stats value_type, multiplier): proportions as fractions whose
+# SII is put back in percentage points; rates and directly standardised rates as they are (per 100,000).
+SII_SCALE = {"proportion": ("proportion", 100.0), "rate": ("rate", 1.0), "dsr": ("rate", 1.0)}
+
+
+def _ends(quantiles: pd.DataFrame) -> pd.DataFrame:
+    most = quantiles[quantiles["quantile"] == 1].set_index(GROUP)["value"]
+    last = quantiles["dimension"].map(lambda d: max(QUANTILES[d]))
+    least = quantiles[quantiles["quantile"] == last].set_index(GROUP)["value"]
+    ends = (quantiles[GROUP].drop_duplicates().set_index(GROUP)
+            .join(most.rename("most_deprived_value")).join(least.rename("least_deprived_value")))
+    ends["absolute_gap"] = ends["most_deprived_value"] - ends["least_deprived_value"]
+    ends["relative_gap"] = ends["most_deprived_value"] / ends["least_deprived_value"].where(
+        ends["least_deprived_value"] != 0)
+    return ends
+
+
+def _indices(quantiles: pd.DataFrame, draws: int, seed: int) -> pd.DataFrame:
+    parts = []
+    for (value_type, dimension), rows in quantiles.groupby(["value_type", "dimension"], sort=True):
+        kind, multiplier = SII_SCALE[value_type]
+        scale = 100.0 if kind == "proportion" else 1.0
+        frame = rows.assign(**{c: rows[c] / scale for c in ("value", "lower_95", "upper_95")})
+        parts.append(slope_index_of_inequality(
+            frame, by=GROUP, quantile="quantile", population="population", value="value", lower="lower_95",
+            upper="upper_95", value_type=kind, multiplier=multiplier, confidence=(0.95,), draws=draws, seed=seed,
+            quantiles=QUANTILES[dimension]))
+    if not parts:
+        return pd.DataFrame(columns=[*GROUP, "sii", "sii_lower_95", "sii_upper_95", "rii", "rii_lower_95",
+                                     "rii_upper_95"]).set_index(GROUP)
+    return pd.concat(parts).set_index(GROUP)
+
+
+def inequality_summary(quantiles: pd.DataFrame, *, draws: int, seed: int) -> pd.DataFrame:
+    """One row per group of ``quantiles`` (see the module's docstring), in the columns of COLUMNS."""
+    summary = _ends(quantiles).join(_indices(quantiles, draws, seed), how="left").reset_index()
+    periods = quantiles.drop_duplicates(GROUP).set_index(GROUP)["period_type"]
+    summary["period_type"] = summary.set_index(GROUP).index.map(periods)
+    summary = summary.sort_values(GROUP, ignore_index=True)
+    monthly = summary["period_type"] == "month"
+    summary["gap_trend_12m"] = "not_enough_data"
+    if monthly.any():
+        summary.loc[monthly, "gap_trend_12m"] = gap_trends(summary[monthly].reset_index(drop=True),
+                                                           by=SERIES).to_numpy()
+    return summary[COLUMNS].astype({name: "float64" for name in STATISTICS} | {"gap_trend_12m": "object"})

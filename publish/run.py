@@ -85,10 +85,12 @@ def publish_table(spec: TableSpec, settings: Settings, source_batch_ids: list[st
     incoming = store.new_incoming(publications, spec.name)
     try:
         csv_path, parquet_path = _write(disclosed, spec, incoming)
-        gate = run_gate(files.read_parquet(parquet_path), spec.suite, settings)
+        gate = run_gate(parquet_path, spec, settings, live=store.live(publications, spec.name))
         report = _audit(gate, spec, publications)
         if not gate.success:
-            raise GateFailed(spec.name, gate.failures, str(report))
+            kept = store.reject(incoming, publications, spec.name)
+            raise GateFailed(spec.name, gate.failures, str(report), candidate_path=str(kept),
+                             docs_path=str(gate.docs))
         store.write_json(incoming / "validation.json", gate.report)
         csv_sha = store.sha256(csv_path)
         with store.table_lock(publications, spec.name):
@@ -131,7 +133,8 @@ def _audit(gate: GateResult, spec: TableSpec, publications: Path) -> Path:
     """Keep every gate run's report (pass or fail) in the table's audit folder."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = store.audit_dir(publications, spec.name) / f"{stamp}_{'pass' if gate.success else 'fail'}.json"
-    store.write_json(path, {"table": spec.name, **gate.summary(), "validation": gate.report})
+    store.write_json(path, {"table": spec.name, **gate.summary(), "data_docs": str(gate.docs),
+                            "validation": gate.report})
     return path
 
 
@@ -165,6 +168,8 @@ def _manifest(
             if p.name != store.MANIFEST
         },
         "gate": gate.summary(),
+        # Gaps in the table that the ledger explains (a refused file): shown to partners with the data.
+        "caveats": gate.caveats,
         "disclosure": {
             **rule_summary(spec),
             "suppressed_cells": disclosed.suppressed_cells,

@@ -65,7 +65,7 @@ class Drift(_Strict):
     """How far a measure's published figures may move from the live version to a candidate, as a fraction of the
     live figure (the quality gate's drift check, docs/publication.md): the number of rows for a period, the
     headline volume (the denominator of the system's 'all' row) and the headline value. Bounds are derived at run
-    time: live x (1 - tolerance) to live x (1 + tolerance). A period a resubmission in the ledger replaced is
+    time: live x (1 - tolerance) to live / (1 - tolerance). A period a resubmission in the ledger replaced is
     exempt."""
 
     rows: float = Field(default=0.25, gt=0, lt=1)

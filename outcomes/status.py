@@ -80,7 +80,11 @@ def status_report(settings: Settings | None = None) -> dict:
         "redactions": sum(sum((r.get("redactions") or {}).values()) for r in rows if r["status"] == "loaded"),
         "rows_outside_england": sum(r.get("rows_outside_england") or 0 for r in rows if r["status"] == "loaded"),
     }
-    return {"work_dir": str(settings.work_dir), "totals": totals, "feeds": feed_summaries(rows, settings),
+    from publish.gx_project import docs_index
+
+    docs = docs_index(settings)
+    return {"work_dir": str(settings.work_dir), "totals": totals,
+            "data_docs": docs.as_uri() if docs.exists() else None, "feeds": feed_summaries(rows, settings),
             "ledger": rows,
             "publications": publications(settings), "warehouse": str(settings.warehouse_path),
             "snapshot": str(settings.snapshot_path) if Path(settings.snapshot_path).exists() else None}

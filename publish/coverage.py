@@ -7,6 +7,7 @@ One row per check, validated by the ``<suite>.coverage`` expectations (``publish
   measure has in the candidate (months in between included). ``present``; ``explained`` when a file of that
   organisation's feed for that period was refused (the ledger names it, and the reason becomes a caveat in the
   manifest); else ``missing``, which fails the gate.
+- ``exclusion``: no published row is one the spec's declared rule leaves out (``excluded`` fails).
 - ``period``: every published measure x period lies inside the periods its feeds delivered (the ledger's
   ``periods`` of loaded files, from the first day of the earliest to the last day of the month of the latest):
   ``inside`` or ``outside`` (fails).
@@ -88,9 +89,23 @@ def check_coverage(candidate: pd.DataFrame, spec: TableSpec, settings: Settings,
                     checks.append({**row, "status": "missing", "detail": f"no rows for {org} in {start:%B %Y} and "
                                    "no refused or late file in the ledger explains it"})
         checks += _period_checks(rows[rows["measure_id"] == measure], measure, measure_feeds, ledger)
+    checks += _excluded_rows(candidate, spec)
     frame = pd.DataFrame(checks, columns=COLUMNS)
     frame["period_start"] = frame["period_start"].map(lambda d: d.isoformat() if isinstance(d, dt.date) else d)
     return Coverage(frame=frame.astype({"period_start": "object"}), caveats=caveats)
+
+
+def _excluded_rows(candidate: pd.DataFrame, spec: TableSpec) -> list[dict]:
+    """Rows the spec's declared rule leaves out that are in the candidate all the same (status ``excluded``)."""
+    if spec.exclude is None:
+        return []
+    keys = ", ".join(f'"{k}"' for k in spec.keys)
+    rule = f"coalesce(({spec.exclude.where}), false)"
+    found = duckdb.query_df(candidate, "candidate", f"select {keys} from candidate where {rule}").fetchall()
+    return [{"check": "exclusion", "measure_id": None, "organisation": None, "period_start": None,
+             "status": "excluded", "detail": f"row {dict(zip(spec.keys, row, strict=True))} is published though the "
+             f"rule '{spec.exclude.where}' leaves it out ({' '.join(spec.exclude.reason.split())})"}
+            for row in found]
 
 
 def _expected_periods(rows: pd.DataFrame) -> list[tuple[dt.date, dt.date]]:

@@ -4,7 +4,8 @@ For each measure and period of the live version, three figures: the number of ro
 ``gate.volume`` count summed over the ``gate.headline_rows``) and the headline value (``gate.value`` on those rows,
 when declared). The allowed range is derived at run time from the live figure and the measure's tolerance in the
 registry (``drift:`` in measures/<id>.yaml; a table without a measure column declares one in its spec):
-live x (1 - tolerance) to live x (1 + tolerance). A period missing from the candidate has 0 rows and volume.
+live x (1 - tolerance) to live / (1 - tolerance), the same distance either way on a ratio scale (25%: a fall to
+75% or a rise to 133%). A period missing from the candidate has 0 rows and volume.
 
 A change the ledger explains passes: when a feed of the measure delivered a file for that period after the live
 version was published, and that file replaced an earlier delivery (a resubmission), the range is widened to take
@@ -65,7 +66,7 @@ def check_drift(candidate: pd.DataFrame, live: pd.DataFrame | None, live_created
     out = []
     for r in merged.itertuples(index=False):
         tolerance = getattr(allowed.get(r.measure_id) or Drift(), r.figure)
-        low, high = r.amount_live * (1 - tolerance), r.amount_live * (1 + tolerance)
+        low, high = r.amount_live * (1 - tolerance), r.amount_live / (1 - tolerance)
         detail = f"{r.figure} {r.amount_live:g} live, {r.amount:g} now; tolerance {tolerance:.0%}"
         period = as_date(r.period_start)
         files = resubmitted.get((r.measure_id, period.replace(day=1)))

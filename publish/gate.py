@@ -152,9 +152,21 @@ def observed(result: Any) -> str:
         total = details.get("element_count", "?")
         broken = details["unexpected_count"] or 0
         return f"{broken} of {total} rows break it" if broken else f"all {total} rows hold"
+    if result.expectation_config.type == "expect_table_columns_to_match_ordered_list":
+        return _column_difference(result.expectation_config.kwargs["column_list"], details.get("observed_value"))
     if "observed_value" in details:
         return _plain(details["observed_value"])
     return "held" if result.success else "did not hold"
+
+
+def _column_difference(declared: list[str], found: list[str] | None) -> str:
+    found = list(found or [])
+    if found == declared:
+        return f"the {len(found)} declared columns, in order"
+    missing = [c for c in declared if c not in found]
+    extra = [c for c in found if c not in declared]
+    parts = [f"missing {', '.join(missing)}" if missing else "", f"undeclared {', '.join(extra)}" if extra else ""]
+    return "; ".join(p for p in parts if p) or f"the columns in another order: {', '.join(found)}"
 
 
 def describe(table: str, result: Any) -> str:

@@ -11,6 +11,8 @@ batches are pandas frames (``publish.gate``).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from config.settings import Settings
 
 DATASOURCE = "publication_gate"
 SITE = "local_site"
+DataContextError: type[Exception] = LookupError  # replaced by GX's class when a Project is opened
 
 
 def project_dir(settings: Settings) -> Path:
@@ -48,6 +51,8 @@ class Project:
 
         quiet()
         self._gx = gx
+        global DataContextError  # noqa: PLW0603 - the exception class, imported with GX only when a gate runs
+        from great_expectations.exceptions import DataContextError
         settings.work_dir.mkdir(parents=True, exist_ok=True)
         self.context = gx.get_context(mode="file", project_root_dir=str(settings.work_dir))  # makes <work>/gx/
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -61,9 +66,38 @@ class Project:
     def validate(self, suite_json: dict[str, Any], frame: pd.DataFrame, keys: list[str]) -> Any:
         """Validate ``frame`` with the suite (asset and validation definition named after it); the result, with
         the keys of up to 20 breaking rows per expectation, is stored in the project."""
-        gx = self._gx
         name = suite_json["name"]
-        suite = self.context.suites.add_or_update(gx.ExpectationSuite(**suite_json))
+        definition = self._definition(name, self._suite(suite_json))
+        result_format = {"result_format": "SUMMARY", "partial_unexpected_count": 20,
+                         "unexpected_index_column_names": [k for k in keys if k in frame.columns]}
+        result = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format,
+                                run_id=self.run_id)
+        self._validated.append((name, f"{DATASOURCE}-{name}"))
+        return result
+
+    def _suite(self, suite_json: dict[str, Any]) -> Any:
+        """The project's copy of the suite, replaced only when the declaration changed (GX's own comparison of
+        suites costs seconds): the JSON's sha256 is kept in the suite's meta."""
+        digest = hashlib.sha256(json.dumps(suite_json, sort_keys=True).encode()).hexdigest()
+        try:
+            suite = self.context.suites.get(suite_json["name"])
+            if suite.meta.get("declaration_sha256") == digest:
+                return suite
+            self.context.suites.delete(suite_json["name"])
+        except (KeyError, ValueError, LookupError, DataContextError):
+            pass
+        declared = {**suite_json, "meta": {**suite_json.get("meta", {}), "declaration_sha256": digest}}
+        return self.context.suites.add(self._gx.ExpectationSuite(**declared))
+
+    def _definition(self, name: str, suite: Any) -> Any:
+        """The validation definition of the suite's batch (a pandas frame asset of the same name)."""
+        try:
+            definition = self.context.validation_definitions.get(name)
+            if definition.suite.id == suite.id:
+                return definition
+            self.context.validation_definitions.delete(name)
+        except (KeyError, ValueError, LookupError, DataContextError):
+            pass
         try:
             asset = self.source.get_asset(name)
         except LookupError:
@@ -72,17 +106,12 @@ class Project:
             batch = asset.get_batch_definition("candidate")
         except KeyError:
             batch = asset.add_batch_definition_whole_dataframe("candidate")
-        definition = self.context.validation_definitions.add_or_update(
-            gx.ValidationDefinition(name=name, data=batch, suite=suite))
-        result_format = {"result_format": "SUMMARY", "partial_unexpected_count": 20,
-                         "unexpected_index_column_names": [k for k in keys if k in frame.columns]}
-        result = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format,
-                                run_id=self.run_id)
-        self._validated.append((name, f"{DATASOURCE}-{name}"))
-        return result
+        return self.context.validation_definitions.add(self._gx.ValidationDefinition(name=name, data=batch,
+                                                                                     suite=suite))
 
     def build_docs(self) -> Path:
-        """Render this run's results and the index page (earlier runs' pages are kept as they were)."""
+        """Render this run's results and the index page (earlier runs' pages are kept as they were; the suites'
+        own pages are not rendered: the results pages show every expectation)."""
         from great_expectations.data_context.types.resource_identifiers import (
             ExpectationSuiteIdentifier,
             ValidationResultIdentifier,
@@ -90,6 +119,5 @@ class Project:
 
         ids = [ValidationResultIdentifier(ExpectationSuiteIdentifier(name), self.run_id, batch)
                for name, batch in self._validated]
-        ids += [ExpectationSuiteIdentifier(name) for name, _ in self._validated]
         sites = self.context.build_data_docs(site_names=[SITE], resource_identifiers=ids)
         return Path(sites[SITE].removeprefix("file://"))

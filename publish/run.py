@@ -70,6 +70,27 @@ def publish(
     return results
 
 
+def check(tables: list[str] | None = None, settings: Settings | None = None) -> list[GateResult]:
+    """Run the quality gate alone on each table's candidate (built as ``publish`` builds it) against its live
+    version; publish nothing. A refused candidate is kept in ``_rejected/`` like a publication's."""
+    settings = settings or get_settings()
+    results = []
+    for name in tables if tables is not None else list_tables(settings):
+        spec = load_spec(name, settings)
+        disclosed = apply_disclosure(read_source(settings.warehouse_path, spec), spec)
+        incoming = store.new_incoming(settings.publications_dir, spec.name)
+        try:
+            _, parquet_path = _write(disclosed, spec, incoming)
+            gate = run_gate(parquet_path, spec, settings, live=store.live(settings.publications_dir, spec.name))
+            _audit(gate, spec, settings.publications_dir)
+            if not gate.success:
+                store.reject(incoming, settings.publications_dir, spec.name)
+            results.append(gate)
+        finally:
+            store.discard(incoming)
+    return results
+
+
 def latest(table: str, settings: Settings | None = None) -> store.LiveVersion | None:
     """The live version of ``table`` (version name, folder, manifest), or None if never published."""
     settings = settings or get_settings()

@@ -13,12 +13,12 @@ from publish.spec import list_tables, load_spec
 
 
 @pytest.mark.parametrize("table", list_tables())
-def test_each_suite_matches_its_spec(table):
+def test_each_suite_checks_its_spec_columns_keys_and_disclosure_rules(table):
     """
     GIVEN a declared partner table
-    WHEN its spec and its expectation suite JSON are read
-    THEN the suite checks the published columns in order, and every count against the spec's threshold
-         and rounding
+    WHEN its committed (generated) expectation suite is read
+    THEN it checks the published columns in order, the key, and every count against the spec's disclosure rules
+         (no count in the forbidden range, each a multiple of the rounding base)
     """
     spec = load_spec(table)
     expectations = load_suite(spec.suite)["expectations"]
@@ -27,12 +27,11 @@ def test_each_suite_matches_its_spec(table):
         by_type.setdefault(e["type"], []).append(e["kwargs"])
     assert by_type["expect_table_columns_to_match_ordered_list"] == [{"column_list": spec.output_columns}]
     assert by_type["expect_compound_columns_to_be_unique"] == [{"column_list": spec.keys}]
-    minimums = {k["column"]: k.get("min_value") for k in by_type["expect_column_values_to_be_between"]}
+    forbidden = {k["column"]: k["value_set"] for k in by_type["expect_column_values_to_not_be_in_set"]}
     regexes = {k["column"]: k["regex"] for k in by_type["expect_column_values_to_match_regex"]}
-    digits = "05" if spec.disclosure.rounding_base == 5 else "0"
     for col in (c.name for c in spec.columns if c.kind == "count"):
-        assert minimums[col] == spec.disclosure.threshold, col
-        assert regexes[col] == f"^[0-9]*[{digits}]$" or regexes[col] == f"^[0-9]*{digits}$", col
+        assert forbidden[col] == list(range(spec.disclosure.threshold)), col
+        assert regexes[col] == {5: "^[0-9]*[05]$", 10: "^[0-9]*0$"}[spec.disclosure.rounding_base], col
     assert all(e.get("description") for e in expectations), "every expectation needs plain-words text"
 
 

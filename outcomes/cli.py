@@ -158,12 +158,19 @@ def _gate_alert(exc) -> None:
 def gate(
     table: Annotated[list[str] | None, typer.Argument(help="Tables to check (default: every declared table).")]
     = None,
+    raw: Annotated[bool, typer.Option("--raw", help="Check the lake's feeds against their contracts instead "
+                                      "(TABLE names feeds then).")] = False,
 ) -> None:
-    """Run the quality gate alone on candidate partner tables (publish nothing): one line per expectation, then
-    every failure in words. Exit 1 when any table fails."""
+    """Run the quality gate alone on candidate partner tables (publish nothing), or with --raw the raw-level
+    suites of the lake's feeds: one line per expectation, then every failure in words. Exit 1 on any failure."""
+    from publish.errors import PublishError
+    from publish.gate import run_raw_gate
     from publish.run import check
 
-    results = check(tables=table or None)
+    try:
+        results = run_raw_gate(feeds=table or None) if raw else check(tables=table or None)
+    except PublishError as exc:
+        fail(str(exc))
     failed = False
     for result in results:
         summary = Table(title=f"{result.table}: gate {'passed' if result.success else 'FAILED'}")

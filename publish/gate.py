@@ -132,6 +132,31 @@ def run_gate(parquet: Path, spec: TableSpec, settings: Settings | None = None,
                       report={"success": success, "data_docs": str(docs), "suites": results})
 
 
+def run_raw_gate(settings: Settings | None = None, feeds: list[str] | None = None) -> list[GateResult]:
+    """Every delivered feed's raw-level suite (or those of ``feeds``), pushed down to DuckDB (``publish.raw_gate``),
+    in the same GX project and Data Docs as the tables' gates."""
+    from config.contracts import load_contracts
+    from publish.raw_gate import delivered_feeds, raw_suite, rows_query
+
+    settings = settings or get_settings()
+    contracts = delivered_feeds(load_contracts(settings.contracts_dir), settings)
+    unknown = sorted(set(feeds or []) - {c.feed_id for c in contracts})
+    if unknown:
+        raise SpecError(f"no delivered feed {', '.join(unknown)} in {settings.raw_dir}")
+    project = Project(settings)
+    gates = []
+    for contract in (c for c in contracts if not feeds or c.feed_id in feeds):
+        suite = raw_suite(contract)
+        result = project.validate_query(suite, rows_query(contract, settings))
+        checks = [Check("raw", r.expectation_config.description, bool(r.success), observed(r)) for r in result.results]
+        failures = [describe(suite["name"], r) for r in result.results if not r.success]
+        gates.append(GateResult(table=suite["name"], suite=suite["name"], success=not failures, evaluated=len(checks),
+                                failures=failures, checks=checks, report={"suites": {suite["name"]:
+                                                                                    result.to_json_dict()}}))
+    docs = project.build_docs()
+    return [GateResult(**{**g.__dict__, "docs": docs}) for g in gates]
+
+
 def gate_frame(frame: pd.DataFrame, spec: TableSpec, settings: Settings | None = None, folder: Path | None = None,
                live: store.LiveVersion | None = None) -> GateResult:
     """Write a disclosed frame as the candidate Parquet file in ``folder`` and gate it (tests, the CLI)."""

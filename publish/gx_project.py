@@ -22,6 +22,7 @@ import pandas as pd
 from config.settings import Settings
 
 DATASOURCE = "publication_gate"
+LAKE_DATASOURCE = "lake"  # DuckDB in memory, reading the lake's Parquet files (publish.raw_gate)
 SITE = "local_site"
 DataContextError: type[Exception] = LookupError  # replaced by GX's class when a Project is opened
 
@@ -67,12 +68,39 @@ class Project:
         """Validate ``frame`` with the suite (asset and validation definition named after it); the result, with
         the keys of up to 20 breaking rows per expectation, is stored in the project."""
         name = suite_json["name"]
-        definition = self._definition(name, self._suite(suite_json))
+        definition = self._definition(name, self._suite(suite_json), self._frame_batch(name))
         result_format = {"result_format": "SUMMARY", "partial_unexpected_count": 20,
                          "unexpected_index_column_names": [k for k in keys if k in frame.columns]}
         result = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format,
                                 run_id=self.run_id)
         self._validated.append((name, f"{DATASOURCE}-{name}"))
+        return result
+
+    def validate_query(self, suite_json: dict[str, Any], query: str) -> Any:
+        """Validate the rows of a DuckDB ``query`` with the suite, every expectation pushed down as SQL."""
+        from publish.raw_gate import keep_duckdb_connection
+
+        keep_duckdb_connection()
+        try:
+            lake = self.context.data_sources.get(LAKE_DATASOURCE)
+        except (KeyError, ValueError):
+            lake = self.context.data_sources.add_sql(LAKE_DATASOURCE, connection_string="duckdb:///:memory:")
+        name = suite_json["name"]
+        try:
+            asset = lake.get_asset(name)
+            if asset.query != query:
+                lake.delete_asset(name)
+                raise LookupError(name)
+        except LookupError:
+            asset = lake.add_query_asset(name, query=query)
+        try:
+            batch = asset.get_batch_definition("rows")
+        except KeyError:
+            batch = asset.add_batch_definition_whole_table("rows")
+        definition = self._definition(name, self._suite(suite_json), batch)
+        result = definition.run(result_format={"result_format": "SUMMARY", "partial_unexpected_count": 20},
+                                run_id=self.run_id)
+        self._validated.append((name, f"{LAKE_DATASOURCE}-{name}"))
         return result
 
     def _suite(self, suite_json: dict[str, Any]) -> Any:
@@ -89,25 +117,28 @@ class Project:
         declared = {**suite_json, "meta": {**suite_json.get("meta", {}), "declaration_sha256": digest}}
         return self.context.suites.add(self._gx.ExpectationSuite(**declared))
 
-    def _definition(self, name: str, suite: Any) -> Any:
-        """The validation definition of the suite's batch (a pandas frame asset of the same name)."""
+    def _definition(self, name: str, suite: Any, batch: Any) -> Any:
+        """The validation definition of the suite on its batch (reused while both are the same)."""
         try:
             definition = self.context.validation_definitions.get(name)
-            if definition.suite.id == suite.id:
+            if definition.suite.id == suite.id and definition.batch_definition.id == batch.id:
                 return definition
             self.context.validation_definitions.delete(name)
         except (KeyError, ValueError, LookupError, DataContextError):
             pass
+        return self.context.validation_definitions.add(self._gx.ValidationDefinition(name=name, data=batch,
+                                                                                     suite=suite))
+
+    def _frame_batch(self, name: str) -> Any:
+        """The whole-frame batch definition of a pandas asset named after the suite."""
         try:
             asset = self.source.get_asset(name)
         except LookupError:
             asset = self.source.add_dataframe_asset(name)
         try:
-            batch = asset.get_batch_definition("candidate")
+            return asset.get_batch_definition("candidate")
         except KeyError:
-            batch = asset.add_batch_definition_whole_dataframe("candidate")
-        return self.context.validation_definitions.add(self._gx.ValidationDefinition(name=name, data=batch,
-                                                                                     suite=suite))
+            return asset.add_batch_definition_whole_dataframe("candidate")
 
     def build_docs(self) -> Path:
         """Render this run's results and the index page (earlier runs' pages are kept as they were; the suites'

@@ -78,10 +78,12 @@ def check_coverage(candidate: pd.DataFrame, spec: TableSpec, settings: Settings,
                 if (org, start) in have:
                     continue
                 refused = _refusals(ledger, org_feeds, start, end)
+                latest = _latest_delivered(ledger, org_feeds)
                 row = {"check": "completeness", "measure_id": measure, "organisation": org, "period_start": start}
-                if refused:
+                if refused or (latest is not None and latest < start):
                     detail = "; ".join(f"{e['file']} was refused ({e.get('rule')}): {e.get('reason')}"
-                                       for e in refused)
+                                       for e in refused) or (f"nothing delivered for it yet (the latest delivery "
+                                                             f"of {', '.join(org_feeds)} is for {latest:%B %Y})")
                     checks.append({**row, "status": "explained", "detail": detail})
                     caveats.append({"measure_id": measure, "organisation": org, "period_start": start.isoformat(),
                                     "caveat": f"{org} has no rows for {start:%B %Y}: {detail}"})
@@ -130,6 +132,13 @@ def _refusals(ledger: list[dict], feeds: list[str], start: dt.date, end: dt.date
     if any(e.get("current") for e in mine):
         return []
     return [e for e in mine if e["status"] == "rejected"]
+
+
+def _latest_delivered(ledger: list[dict], feeds: list[str]) -> dt.date | None:
+    """The latest period any current delivery of ``feeds`` covers (None: nothing delivered)."""
+    periods = [as_date(p) for e in ledger if e["feed_id"] in feeds and e.get("current")
+               for p in (e.get("periods") or [e.get("declared_period")]) if p]
+    return max(periods, default=None)
 
 
 def _period_checks(rows: pd.DataFrame, measure: str, feeds: list[str], ledger: list[dict]) -> list[dict]:

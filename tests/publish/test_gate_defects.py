@@ -193,25 +193,30 @@ def test_a_clean_candidate_passes_and_an_unchanged_one_publishes_nothing(live):
     assert (live.work_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").is_file()
 
 
-def test_a_month_missing_with_a_recorded_refusal_passes_and_carries_the_caveat(settings):
+@pytest.mark.parametrize("refused", [True, False], ids=["refused", "not_delivered_yet"])
+def test_a_month_missing_with_a_reason_in_the_ledger_passes_and_carries_the_caveat(settings, refused):
     """
-    GIVEN RLQ's February file was refused at ingest (a ledger row names it) and the mart has no RLQ February row
+    GIVEN the mart has no RLQ February row, and the ledger shows either RLQ's February file refused at ingest, or
+          no RLQ delivery after January (the file is late or not yet due)
     WHEN measure_values is published
-    THEN the gate passes and the manifest carries a caveat naming RLQ, February 2024, the file and the rule
+    THEN the gate passes and the manifest carries a caveat naming RLQ, February 2024 and the reason (the refused
+         file and its rule, or the latest delivery)
     """
     build_mart(settings, [c for c in CELLS if (c[0], c[2]) != (FEB, "RLQ")])
     deliver_both_months(settings, months=(JAN,))
     record_delivery(settings, "rwp_ecds", FEB)
-    refused = record_delivery(settings, "rlq_ecds", FEB, status="rejected", rule="file.header",
-                              reason="the header does not match the contract")
+    if refused:
+        file = record_delivery(settings, "rlq_ecds", FEB, status="rejected", rule="file.header",
+                               reason="the header does not match the contract")["file"]
 
     [result] = publish([TABLE])
 
     caveats = store.live(settings.publications_dir, TABLE).manifest["caveats"]
     assert result.status == "published" and len(caveats) == 1
     assert caveats[0]["organisation"] == "RLQ" and caveats[0]["period_start"] == FEB
-    assert "February 2024" in caveats[0]["caveat"] and refused["file"] in caveats[0]["caveat"]
-    assert "file.header" in caveats[0]["caveat"]
+    assert "RLQ has no rows for February 2024" in caveats[0]["caveat"]
+    reason = f"{file} was refused (file.header)" if refused else "the latest delivery of rlq_ecds is for January 2024"
+    assert reason in caveats[0]["caveat"]
 
 
 def test_a_fall_the_ledger_explains_as_a_resubmission_passes(settings):

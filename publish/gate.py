@@ -147,7 +147,10 @@ def run_raw_gate(settings: Settings | None = None, feeds: list[str] | None = Non
     gates = []
     for contract in (c for c in contracts if not feeds or c.feed_id in feeds):
         suite = raw_suite(contract)
-        result = project.validate_query(suite, rows_query(contract, settings))
+        query = rows_query(contract, settings)
+        result = project.validate_query(suite, query)
+        if not result.success:  # run again for the counts and the example values the failures are told with
+            result = project.validate_query(suite, query, detail=True)
         checks = [Check("raw", r.expectation_config.description, bool(r.success), observed(r)) for r in result.results]
         failures = [describe(suite["name"], r) for r in result.results if not r.success]
         gates.append(GateResult(table=suite["name"], suite=suite["name"], success=not failures, evaluated=len(checks),

@@ -7,9 +7,11 @@ registry (``drift:`` in measures/<id>.yaml; a table without a measure column dec
 live x (1 - tolerance) to live / (1 - tolerance), the same distance either way on a ratio scale (25%: a fall to
 75% or a rise to 133%). A period missing from the candidate has 0 rows and volume.
 
-A change the ledger explains passes: when a feed of the measure delivered a file for that period after the live
-version was published, and that file replaced an earlier delivery (a resubmission), the range is widened to take
-in the candidate's figure and the row says which file.
+A change the ledger explains passes, and the row names the file: when a feed of the measure delivered a file for that
+period after the live version was published that replaced an earlier delivery (a resubmission), the range widens
+to take in the candidate's figure either way; when the file was a first delivery for that period (a trust's month
+arriving after another's, or late rows), only the upper bounds of rows and volume widen (new rows add; a fall is
+still a fall) and the headline value may move either way.
 """
 
 from __future__ import annotations
@@ -62,36 +64,43 @@ def check_drift(candidate: pd.DataFrame, live: pd.DataFrame | None, live_created
     merged.loc[missing, "amount"] = 0.0
     merged = merged.dropna(subset=["amount", "amount_live"])
     allowed = tolerances(spec, settings)
-    resubmitted = _resubmissions(spec, sorted(merged["measure_id"].unique()), live_created_at, settings)
+    since = _deliveries_since(spec, sorted(merged["measure_id"].unique()), live_created_at, settings)
     out = []
     for r in merged.itertuples(index=False):
         tolerance = getattr(allowed.get(r.measure_id) or Drift(), r.figure)
         low, high = r.amount_live * (1 - tolerance), r.amount_live / (1 - tolerance)
         detail = f"{r.figure} {r.amount_live:g} live, {r.amount:g} now; tolerance {tolerance:.0%}"
         period = as_date(r.period_start)
-        files = resubmitted.get((r.measure_id, period.replace(day=1)))
-        if files:
+        delivered = since.get((r.measure_id, period.replace(day=1)), {})
+        if delivered.get("resubmission") or (delivered.get("delivery") and r.figure == "value"):
             low, high = min(low, r.amount), max(high, r.amount)
-            detail += f"; resubmitted after the live version: {', '.join(files)}"
+        elif delivered.get("delivery"):  # new rows only add: a fall is still a fall
+            high = max(high, r.amount)
+        for kind, files in sorted(delivered.items()):
+            detail += f"; {kind} after the live version: {', '.join(files)}"
         out.append({"measure_id": r.measure_id, "period_start": period.isoformat(), "figure": r.figure,
                     "live": float(r.amount_live), "candidate": float(r.amount), "lowest_allowed": low,
                     "highest_allowed": high, "detail": detail})
     return pd.DataFrame(out, columns=COLUMNS)
 
 
-def _resubmissions(spec: TableSpec, measures: list[str], since: str | None,
-                   settings: Settings) -> dict[tuple[str, dt.date], list[str]]:
-    """(measure, period start) -> files that replaced an earlier delivery of that period after ``since``."""
-    ledger = [e for e in read_entries(settings) if e["status"] == "loaded" and e.get("declared_period")]
-    replaced = {(e["feed_id"], e["declared_period"]) for e in ledger if e.get("superseded_by")}
+def _deliveries_since(spec: TableSpec, measures: list[str], since: str | None,
+                      settings: Settings) -> dict[tuple[str, dt.date], dict[str, list[str]]]:
+    """(measure, month) -> {"resubmission": files that replaced an earlier delivery of that month, "delivery":
+    other files with rows for that month}, delivered by the measure's feeds after ``since`` (the live version)."""
     after = dt.datetime.fromisoformat(since) if since else None
-    later = [e for e in ledger if e.get("current") and (e["feed_id"], e["declared_period"]) in replaced
+    ledger = [e for e in read_entries(settings) if e["status"] == "loaded"]
+    replaced = {(e["feed_id"], e["declared_period"]) for e in ledger if e.get("superseded_by")}
+    later = [e for e in ledger if e.get("current")
              and (after is None or dt.datetime.fromisoformat(str(e["received_at"])) > after)]
-    out: dict[tuple[str, dt.date], list[str]] = {}
+    out: dict[tuple[str, dt.date], dict[str, list[str]]] = {}
     for measure, feeds in table_feeds(spec, measures, settings).items():
-        for e in later:
-            if e["feed_id"] in feeds:
-                month = as_date(e["declared_period"]).replace(day=1)
-                out.setdefault((measure, month), []).append(e["file"])
+        for e in (e for e in later if e["feed_id"] in feeds):
+            declared = e.get("declared_period")
+            for period in e.get("periods") or [declared]:
+                if period:
+                    kind = "resubmission" if period == declared and (e["feed_id"], declared) in replaced \
+                        else "delivery"
+                    month = as_date(period).replace(day=1)
+                    out.setdefault((measure, month), {}).setdefault(kind, []).append(e["file"])
     return out
-

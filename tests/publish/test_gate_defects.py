@@ -235,3 +235,22 @@ def test_a_fall_the_ledger_explains_as_a_resubmission_passes(settings):
     [result] = publish([TABLE])
 
     assert (result.status, result.version) == ("published", "v0002")
+
+
+def test_a_trusts_month_arriving_after_another_trusts_raises_the_rows_and_passes(settings):
+    """
+    GIVEN v0001 was published with RLQ's February not yet delivered (a caveat), and RLQ's February then arrives
+    WHEN measure_values is published with February's rows up by half (2 to 3)
+    THEN the rise is explained by the new delivery in the ledger and v0002 is published without the caveat
+    """
+    build_mart(settings, [c for c in CELLS if (c[0], c[2]) != (FEB, "RLQ")])
+    deliver_both_months(settings, months=(JAN,))
+    record_delivery(settings, "rwp_ecds", FEB)
+    assert publish([TABLE])[0].version == "v0001"
+    record_delivery(settings, "rlq_ecds", FEB, received_at=dt.datetime.now(dt.UTC).isoformat())
+    build_mart(settings, CELLS)
+
+    [result] = publish([TABLE])
+
+    assert (result.status, result.version) == ("published", "v0002")
+    assert store.live(settings.publications_dir, TABLE).manifest["caveats"] == []

@@ -17,6 +17,7 @@ Run the gate alone with ``outcomes gate [TABLE]`` (publishes nothing; exit 1 on 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from dataclasses import dataclass, field
@@ -157,7 +158,7 @@ def run_raw_gate(settings: Settings | None = None, feeds: list[str] | None = Non
                                 failures=failures, checks=checks, report={"suites": {suite["name"]:
                                                                                     result.to_json_dict()}}))
     docs = project.build_docs()
-    return [GateResult(**{**g.__dict__, "docs": docs}) for g in gates]
+    return [dataclasses.replace(g, docs=docs) for g in gates]
 
 
 def gate_frame(frame: pd.DataFrame, spec: TableSpec, settings: Settings | None = None, folder: Path | None = None,

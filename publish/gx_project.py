@@ -24,7 +24,6 @@ from config.settings import Settings
 DATASOURCE = "publication_gate"
 LAKE_DATASOURCE = "lake"  # DuckDB in memory, reading the lake's Parquet files (publish.raw_gate)
 SITE = "local_site"
-DataContextError: type[Exception] = LookupError  # replaced by GX's class when a Project is opened
 
 
 def project_dir(settings: Settings) -> Path:
@@ -49,11 +48,11 @@ class Project:
         import great_expectations as gx  # slow import (~2 s): only when a gate actually runs
         from great_expectations.core.run_identifier import RunIdentifier
         from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.exceptions import DataContextError
 
         quiet()
         self._gx = gx
-        global DataContextError  # noqa: PLW0603 - the exception class, imported with GX only when a gate runs
-        from great_expectations.exceptions import DataContextError
+        self._absent = (KeyError, ValueError, LookupError, DataContextError)  # what GX raises for a missing item
         settings.work_dir.mkdir(parents=True, exist_ok=True)
         self.context = gx.get_context(mode="file", project_root_dir=str(settings.work_dir))  # makes <work>/gx/
         self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -115,7 +114,7 @@ class Project:
             if suite.meta.get("declaration_sha256") == digest:
                 return suite
             self.context.suites.delete(suite_json["name"])
-        except (KeyError, ValueError, LookupError, DataContextError):
+        except self._absent:
             pass
         declared = {**suite_json, "meta": {**suite_json.get("meta", {}), "declaration_sha256": digest}}
         return self.context.suites.add(self._gx.ExpectationSuite(**declared))
@@ -127,7 +126,7 @@ class Project:
             if definition.suite.id == suite.id and definition.batch_definition.id == batch.id:
                 return definition
             self.context.validation_definitions.delete(name)
-        except (KeyError, ValueError, LookupError, DataContextError):
+        except self._absent:
             pass
         return self.context.validation_definitions.add(self._gx.ValidationDefinition(name=name, data=batch,
                                                                                      suite=suite))

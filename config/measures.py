@@ -69,6 +69,18 @@ class Change(_Strict):
     change: str = Field(min_length=1)
 
 
+class Drift(_Strict):
+    """How far a measure's published figures may move from the live version to a candidate, as a fraction of the
+    live figure (the quality gate's drift check, docs/publication.md): the number of rows for a period, the
+    headline volume (the denominator of the system's 'all' row) and the headline value. Bounds are derived at run
+    time: live x (1 - tolerance) to live / (1 - tolerance). A period a resubmission in the ledger replaced is
+    exempt."""
+
+    rows: float = Field(default=0.25, gt=0, lt=1)
+    volume: float = Field(default=0.25, gt=0, lt=1)
+    value: float = Field(default=0.5, gt=0, lt=1)
+
+
 class Measure(_Strict):
     id: str
     version: int = Field(ge=1)
@@ -89,6 +101,7 @@ class Measure(_Strict):
     areas: list[AreaType] = Field(min_length=1)
     breakdowns: list[Breakdown] = Field(min_length=1)
     disclosure_profile: DisclosureProfile
+    drift: Drift = Field(default_factory=Drift)
     model: str
     changelog: list[Change] = Field(min_length=1)
     core20plus5_area: Core20Plus5Area | None = None

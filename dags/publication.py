@@ -25,10 +25,13 @@ DOC = """\
 
 **Runs when** `transform` emits the `marts` asset (or on demand; `{"tables": ["..."]}` limits it).
 
-**Does** build each candidate partner table (disclosure control applied last), run its Great Expectations
-suite, and only if it passes promote it atomically to a new version under `publications/<table>/vNNNN/`.
-A failed gate fails this task at once (no retry: it is a data problem), leaves the previous version live and
-raises an alert. Reads the warehouse, so it runs in the pool `warehouse` (one slot) and never meets a
+**Does** build each candidate partner table (disclosure control applied last), run its generated Great
+Expectations suites (schema, keys, plausibility, disclosure, completeness against the ledger, drift against the
+live version), and only if they pass promote it atomically to a new version under `publications/<table>/vNNNN/`.
+A failed gate fails this task at once (no retry: it is a data problem) with every failed expectation in the log,
+leaves the previous version live, keeps the candidate in `publications/<table>/_rejected/` and raises an alert;
+the results are in the Data Docs (`<work>/gx/uncommitted/data_docs/local_site/index.html`). Reads the
+warehouse, so it runs in the pool `warehouse` (one slot) and never meets a
 running dbt build.
 
 **Emits** `publication.<table>` asset events (via the alias `publications`) with version, status, rows and

@@ -174,6 +174,8 @@ def publish(
     try:
         results = run_publish(tables=table or None)
     except (GateFailed, PublishError) as exc:
+        if isinstance(exc, GateFailed):
+            _gate_alert(exc)
         fail(str(exc))
     for r in results:
         out.print(f"{r.table}: {r.status} {r.version} ({r.rows} rows) at {r.path}", highlight=False)
@@ -189,6 +191,51 @@ def check_tables(tables: list[str] | None) -> None:
         fail(f"no partner table {', '.join(map(repr, unknown))}: the declared tables are {', '.join(declared)}")
 
 
+def _gate_alert(exc) -> None:
+    """Raise the alert a refused publication owes the engineers (the DAG's failure callback does it in Airflow)."""
+    from outcomes.alerts import record_alert
+
+    record_alert("quality_gate", None, None, str(exc).splitlines()[0],
+                 details={"table": exc.table, "failures": exc.failures, "candidate": exc.candidate_path,
+                          "data_docs": exc.docs_path})
+
+
+@app.command()
+def gate(
+    table: Annotated[list[str] | None, typer.Argument(help="Tables to check (default: every declared table).")]
+    = None,
+    raw: Annotated[bool, typer.Option("--raw", help="Check the lake's feeds against their contracts instead "
+                                      "(TABLE names feeds then).")] = False,
+) -> None:
+    """Run the quality gate alone on candidate partner tables (publish nothing), or with --raw the raw-level
+    suites of the lake's feeds: one line per expectation, then every failure in words. Exit 1 on any failure."""
+    from publish.errors import PublishError
+    from publish.gate import run_raw_gate
+    from publish.run import check
+
+    if not raw:
+        check_tables(table)
+    try:
+        results = run_raw_gate(feeds=table or None) if raw else check(tables=table or None)
+    except PublishError as exc:
+        fail(str(exc))
+    failed = False
+    for result in results:
+        summary = Table(title=f"{result.table}: gate {'passed' if result.success else 'FAILED'}")
+        for col in ("batch", "expectation", "result", "observed value"):
+            summary.add_column(col, overflow="fold")
+        for c in result.checks:
+            summary.add_row(c.batch, c.expectation, "pass" if c.success else "[red]FAIL[/]", c.observed)
+        out.print(summary)
+        for line in [*result.failures, *(f"caveat: {c['caveat']}" for c in result.caveats)]:
+            out.print(f"  - {line}", highlight=False)
+        failed |= not result.success
+    if results:
+        out.print(f"Data Docs: {results[-1].docs}", highlight=False)
+    if failed:
+        raise typer.Exit(1)
+
+
 @app.command()
 def run(
     landing: Annotated[bool, typer.Option(help="Ingest whatever waits in the landing folder.")] = True,
@@ -201,10 +248,14 @@ def run(
 ) -> None:
     """The whole pipeline once, no scheduler: ingest -> dbt build -> quality gate -> publication."""
     from outcomes.pipeline import run_once
+    from publish.errors import GateFailed
 
     check_tables(table)
     try:
         summary = run_once(paths=paths or None, from_landing=landing, select=select or None, tables=table or None)
+    except GateFailed as exc:
+        _gate_alert(exc)
+        fail(str(exc))
     except Exception as exc:  # noqa: BLE001 - one line a person can act on, detail with --verbose
         logging.getLogger(__name__).debug("run failed", exc_info=True)
         fail(f"{type(exc).__name__}: {exc}")
@@ -232,6 +283,8 @@ def status(
     lines = status_lines.file_lines(report, width) if files else status_lines.feed_lines(report, width)
     for line in [*lines, status_lines.totals_line(report), *status_lines.publication_lines(report)]:
         out.print(line, highlight=False, markup=False, soft_wrap=True)
+    if report.get("data_docs"):
+        out.print(f"quality gate Data Docs: {report['data_docs']}", highlight=False, markup=False)
 
 
 @app.command()
@@ -305,6 +358,7 @@ def contracts_check() -> None:
     """Validate every contract and measure declaration and check the generated files are current."""
     from config.contracts import ContractError, load_contracts
     from config.measures import MeasureError, load_measures
+    from publish.suites import sync as sync_suites
     from transform.sources import sync
 
     settings = get_settings()
@@ -313,7 +367,7 @@ def contracts_check() -> None:
         measures = load_measures(settings.measures_dir, settings.contracts_dir)
     except (ContractError, MeasureError) as exc:
         fail(str(exc))
-    if not sync(settings, check=True):
+    if not sync(settings, check=True) or not sync_suites(settings, check=True):
         fail("generated files are out of date with the contracts or the measure registry: "
              "run `outcomes contracts sync`")
     out.print(f"{len(contracts)} contracts and {len(measures)} measures valid; generated files current")
@@ -321,11 +375,13 @@ def contracts_check() -> None:
 
 @contracts_app.command("sync")
 def contracts_sync() -> None:
-    """Regenerate the dbt sources, lake models, measure models and measure pages from the contracts and the
-    measure registry."""
+    """Regenerate the dbt sources, lake models, measure models, measure pages and the quality gate's suites from
+    the contracts, the measure registry and the publication specs."""
+    from publish.suites import sync as sync_suites
     from transform.sources import sync
 
     sync(get_settings())
+    sync_suites(get_settings())
     out.print("generated files regenerated from the contracts and the measure registry")
 
 

@@ -112,12 +112,16 @@ def totals(rows: list[dict]) -> dict:
 
 
 def status_report(settings: Settings | None = None, feed: str | None = None) -> dict:
-    """The ledger, per-feed summaries, totals and publications; ``feed`` limits the ledger, the feeds and the
-    totals to one feed (UnknownFeed when no contract declares it)."""
+    """The ledger, per-feed summaries, totals, the quality gate's Data Docs and publications; ``feed`` limits the
+    ledger, the feeds and the totals to one feed (UnknownFeed when no contract declares it)."""
+    from publish.gx_project import docs_index
+
     settings = settings or get_settings()
     check_feed(settings, feed)
     rows = ledger_rows(settings, feed)
+    docs = docs_index(settings)
     return {"work_dir": str(settings.work_dir), "feed": feed, "totals": totals(rows),
+            "data_docs": docs.as_uri() if docs.exists() else None,
             "feeds": feed_summaries(rows, settings), "ledger": rows,
             "publications": publications(settings), "warehouse": str(settings.warehouse_path),
             "snapshot": str(settings.snapshot_path) if Path(settings.snapshot_path).exists() else None}

@@ -70,6 +70,27 @@ def publish(
     return results
 
 
+def check(tables: list[str] | None = None, settings: Settings | None = None) -> list[GateResult]:
+    """Run the quality gate alone on each table's candidate (built as ``publish`` builds it) against its live
+    version; publish nothing. A refused candidate is kept in ``_rejected/`` like a publication's."""
+    settings = settings or get_settings()
+    results = []
+    for name in tables if tables is not None else list_tables(settings):
+        spec = load_spec(name, settings)
+        disclosed = apply_disclosure(read_source(settings.warehouse_path, spec), spec)
+        incoming = store.new_incoming(settings.publications_dir, spec.name)
+        try:
+            _, parquet_path = _write(disclosed, spec, incoming)
+            gate = run_gate(parquet_path, spec, settings, live=store.live(settings.publications_dir, spec.name))
+            _audit(gate, spec, settings.publications_dir)
+            if not gate.success:
+                store.reject(incoming, settings.publications_dir, spec.name)
+            results.append(gate)
+        finally:
+            store.discard(incoming)
+    return results
+
+
 def latest(table: str, settings: Settings | None = None) -> store.LiveVersion | None:
     """The live version of ``table`` (version name, folder, manifest), or None if never published."""
     settings = settings or get_settings()
@@ -85,10 +106,12 @@ def publish_table(spec: TableSpec, settings: Settings, source_batch_ids: list[st
     incoming = store.new_incoming(publications, spec.name)
     try:
         csv_path, parquet_path = _write(disclosed, spec, incoming)
-        gate = run_gate(files.read_parquet(parquet_path), spec.suite, settings)
+        gate = run_gate(parquet_path, spec, settings, live=store.live(publications, spec.name))
         report = _audit(gate, spec, publications)
         if not gate.success:
-            raise GateFailed(spec.name, gate.failures, str(report))
+            kept = store.reject(incoming, publications, spec.name)
+            raise GateFailed(spec.name, gate.failures, str(report), candidate_path=str(kept),
+                             docs_path=str(gate.docs))
         store.write_json(incoming / "validation.json", gate.report)
         csv_sha = store.sha256(csv_path)
         with store.table_lock(publications, spec.name):
@@ -131,7 +154,8 @@ def _audit(gate: GateResult, spec: TableSpec, publications: Path) -> Path:
     """Keep every gate run's report (pass or fail) in the table's audit folder."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = store.audit_dir(publications, spec.name) / f"{stamp}_{'pass' if gate.success else 'fail'}.json"
-    store.write_json(path, {"table": spec.name, **gate.summary(), "validation": gate.report})
+    store.write_json(path, {"table": spec.name, **gate.summary(), "data_docs": str(gate.docs),
+                            "validation": gate.report})
     return path
 
 
@@ -165,6 +189,8 @@ def _manifest(
             if p.name != store.MANIFEST
         },
         "gate": gate.summary(),
+        # Gaps in the table that the ledger explains (a refused file): shown to partners with the data.
+        "caveats": gate.caveats,
         "disclosure": {
             **rule_summary(spec),
             "suppressed_cells": disclosed.suppressed_cells,

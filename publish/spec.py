@@ -14,6 +14,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from config.measures import Drift
 from config.settings import Settings, get_settings
 from publish.errors import SpecError
 
@@ -74,6 +75,35 @@ class RowExclusion(_Strict):
     reason: str
 
 
+class GateSpec(_Strict):
+    """What the quality gate needs beyond the columns to check completeness, delivered periods and drift
+    (docs/publication.md, "The quality gate"). Conditions are DuckDB boolean expressions over the published
+    columns."""
+
+    period: str  # column: the first day of the row's period
+    period_end: str | None = None  # column: the last day of the period (None: the month that ``period`` starts)
+    measure: str | None = None  # column holding the registry's measure id; None: the whole table is one measure
+    feeds: list[str] = []  # without ``measure``: the feeds the table is built from (with it: the registry's)
+    drift: Drift | None = None  # without ``measure``: the table's tolerances (with it: each measure's, registry)
+    organisation: str  # column holding the provider organisation's code on organisation rows
+    organisation_rows: str = "true"  # which rows are one organisation's headline (completeness is judged on them)
+    headline_rows: str = "true"  # which rows make the headline of a period (their volume is summed)
+    volume: str  # the count column summed as the headline volume
+    value: str | None = None  # a rate column: the headline value (one headline row per measure and period)
+    limits: list[tuple[str, str]] = []  # (lower, upper) rate columns that must enclose ``value``
+    unit: str | None = None  # column holding the registry's unit (measure tables)
+    percent: list[str] = []  # rate columns that are percentages (0 to 100)
+    # Which rows those are, and on which the numerator may not exceed the denominator; None: every row. Written in
+    # the syntax pandas and DuckDB share (``unit == 'percent'``): GX evaluates it on the candidate frame.
+    percent_rows: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source_of_measures(self) -> GateSpec:
+        if (self.measure is None) != bool(self.feeds) or (self.measure is None) != (self.drift is not None):
+            raise ValueError("declare either measure (the registry gives feeds and drift) or feeds and drift")
+        return self
+
+
 class TableSpec(_Strict):
     name: str
     title: str
@@ -85,6 +115,7 @@ class TableSpec(_Strict):
     columns: list[Column]
     disclosure: Disclosure = Field(default_factory=Disclosure)
     exclude: RowExclusion | None = None
+    gate: GateSpec
 
     @model_validator(mode="after")
     def _consistent(self) -> TableSpec:
@@ -101,6 +132,21 @@ class TableSpec(_Strict):
             if key not in names or self.column(key).kind != "dimension":
                 raise ValueError(f"key {key!r} must be a declared dimension column")
         counts = {c.name for c in self.columns if c.kind == "count"}
+        gate_columns = [self.gate.period, self.gate.period_end, self.gate.measure, self.gate.organisation,
+                        self.gate.unit]
+        for name in filter(None, gate_columns):
+            if name not in names or self.column(name).kind != "dimension":
+                raise ValueError(f"gate column {name!r} must be a declared dimension column")
+        if self.gate.value is not None and self.gate.value not in {c.name for c in self.columns if c.kind == "rate"}:
+            raise ValueError(f"gate value {self.gate.value!r} must be a declared rate column")
+        rates = {c.name for c in self.columns if c.kind == "rate"}
+        for name in [*self.gate.percent, *(n for pair in self.gate.limits for n in pair)]:
+            if name not in rates:
+                raise ValueError(f"gate column {name!r} (percent or limits) must be a declared rate column")
+        if self.gate.limits and self.gate.value is None:
+            raise ValueError("gate limits need the gate value they enclose")
+        if self.gate.volume not in counts:
+            raise ValueError(f"gate volume {self.gate.volume!r} must be a declared count column")
         for col in self.columns:
             if col.kind == "rate" and (col.numerator not in counts or col.denominator not in counts):
                 raise ValueError(f"rate {col.name!r} needs numerator and denominator naming count columns")

@@ -5,6 +5,7 @@ Layout (under the working folder, never inside the repository)::
     publications/<table>/
       _incoming/<uuid>/      candidates being written and audited (never read by partners)
       _audit/<stamp>_<pass|fail>.json   every gate run's validation report
+      _rejected/<stamp>/     candidates the gate refused, kept for inspection (the newest 20)
       .lock                  fcntl lock held while numbering and promoting
       v0001/ v0002/ ...      one immutable folder per version (csv, parquet, validation.json, manifest.json)
       LATEST                 the live version's folder name, replaced atomically
@@ -33,6 +34,7 @@ _VERSION = re.compile(r"^v(\d{4,})$")
 LATEST = "LATEST"
 MANIFEST = "manifest.json"
 STALE_CANDIDATE_SECONDS = 6 * 3600
+KEEP_REJECTED = 20
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,19 @@ def unpointed(publications: Path, table: str) -> LiveVersion | None:
 
 def _number(version: str) -> int:
     return int(_VERSION.match(version).group(1))
+
+
+def reject(incoming: Path, publications: Path, table: str) -> Path:
+    """Keep a candidate the gate refused for inspection: ``_rejected/<UTC stamp>/`` (never promoted, never read by
+    partners; the newest 20 are kept)."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"_{uuid.uuid4().hex[:6]}"
+    folder = table_dir(publications, table) / "_rejected"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / stamp
+    os.rename(incoming, target)
+    for old in sorted(folder.iterdir())[:-KEEP_REJECTED]:
+        shutil.rmtree(old, ignore_errors=True)
+    return target
 
 
 def discard(incoming: Path) -> None:

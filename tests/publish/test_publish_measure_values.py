@@ -8,11 +8,13 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from config.settings import get_settings
 from publish.disclosure import apply_disclosure, rule_summary
 from publish.errors import SpecError
 from publish.files import write_csv
-from publish.gate import run_gate
+from publish.gate import gate_frame
 from publish.spec import TableSpec, load_spec
+from tests.publish.conftest import record_delivery
 
 SPEC = load_spec("measure_values")
 APRIL = (dt.date(2025, 4, 1), dt.date(2025, 4, 30))
@@ -63,21 +65,24 @@ def test_everything_derived_from_a_hidden_value_is_hidden_with_it(tmp_path):
     assert any("no secondary suppression yet" in rule for rule in rule_summary(SPEC)["rules"])
 
 
-def test_the_gate_passes_a_proper_candidate_and_blocks_an_unrounded_count_value():
+def test_the_gate_passes_a_proper_candidate_and_blocks_an_unrounded_count_value(tmp_path, monkeypatch):
     """
     GIVEN a candidate of percentages, and one with a count-valued measure whose value (its numerator, 23) would
           be published unrounded beside the rounded numerator 25
     WHEN each goes through the measure_values gate
-    THEN the first passes and the second fails on the count guard
+    THEN the first passes and the second fails: the spec's rule leaves count-valued measures out
     """
+    monkeypatch.setenv("OUTCOMES_WORK_DIR", str(tmp_path / "work"))
+    for feed in ("rwp_ecds", "rlq_ecds"):
+        record_delivery(get_settings(), feed, APRIL[0].isoformat())
     good = apply_disclosure(source(row("organisation", "B", 350, 500), row("system", "QGH", 700, 1000)), SPEC)
-    assert run_gate(good.frame, SPEC.suite).success
+    assert gate_frame(good.frame, SPEC).success
 
     count_row = row("organisation", "B", 23, 400, unit="count", target=0.0)
     leaky = apply_disclosure(source(count_row), SPEC)
-    gate = run_gate(leaky.frame, SPEC.suite)
+    gate = gate_frame(leaky.frame, SPEC)
     assert not gate.success
-    assert any("No count-valued measure is published" in failure for failure in gate.failures)
+    assert any("is published though the rule 'unit = 'count'' leaves it out" in failure for failure in gate.failures)
 
 
 def test_hidden_with_must_name_a_rate_on_a_dimension():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 
@@ -9,16 +10,16 @@ import pytest
 
 from publish import store
 from publish.gate import load_suite
-from publish.spec import list_tables, load_spec
+from publish.spec import TableSpec, list_tables, load_spec
 
 
 @pytest.mark.parametrize("table", list_tables())
-def test_each_suite_matches_its_spec(table):
+def test_each_suite_checks_its_spec_columns_keys_and_disclosure_rules(table):
     """
     GIVEN a declared partner table
-    WHEN its spec and its expectation suite JSON are read
-    THEN the suite checks the published columns in order, and every count against the spec's threshold
-         and rounding
+    WHEN its committed (generated) expectation suite is read
+    THEN it checks the published columns in order, the key, and every count against the spec's disclosure rules
+         (no count in the forbidden range, each a multiple of the rounding base)
     """
     spec = load_spec(table)
     expectations = load_suite(spec.suite)["expectations"]
@@ -27,12 +28,11 @@ def test_each_suite_matches_its_spec(table):
         by_type.setdefault(e["type"], []).append(e["kwargs"])
     assert by_type["expect_table_columns_to_match_ordered_list"] == [{"column_list": spec.output_columns}]
     assert by_type["expect_compound_columns_to_be_unique"] == [{"column_list": spec.keys}]
-    minimums = {k["column"]: k.get("min_value") for k in by_type["expect_column_values_to_be_between"]}
+    forbidden = {k["column"]: k["value_set"] for k in by_type["expect_column_values_to_not_be_in_set"]}
     regexes = {k["column"]: k["regex"] for k in by_type["expect_column_values_to_match_regex"]}
-    digits = "05" if spec.disclosure.rounding_base == 5 else "0"
     for col in (c.name for c in spec.columns if c.kind == "count"):
-        assert minimums[col] == spec.disclosure.threshold, col
-        assert regexes[col] == f"^[0-9]*[{digits}]$" or regexes[col] == f"^[0-9]*{digits}$", col
+        assert forbidden[col] == list(range(spec.disclosure.threshold)), col
+        assert regexes[col] == {5: "^[0-9]*[05]$", 10: "^[0-9]*0$"}[spec.disclosure.rounding_base], col
     assert all(e.get("description") for e in expectations), "every expectation needs plain-words text"
 
 
@@ -91,3 +91,71 @@ def test_the_measure_values_suite_and_spec_follow_the_measure_registry():
 
     assert value_set("measure_id") == {m.id for m in registry}
     assert {m.unit for m in registry} <= value_set("unit")
+
+
+def test_the_committed_suites_are_generated_from_the_contract_spec_and_registry():
+    """GIVEN the mart contracts, the publication specs and the measure registry
+    WHEN the gate's suites are generated from them
+    THEN they equal the committed JSON under expectations/suites/ (`outcomes contracts sync` writes them), and each
+    published column agrees with its mart contract"""
+    from config.settings import get_settings
+    from publish.suites import disagreements, mart_contract, sync
+
+    settings = get_settings()
+    assert sync(settings, check=True), "the suites are out of date: run `outcomes contracts sync`"
+    for table in list_tables():
+        spec = load_spec(table)
+        assert disagreements(spec, mart_contract(spec, settings)) == []
+
+
+def test_a_spec_that_disagrees_with_its_mart_contract_is_refused():
+    """GIVEN the ED spec with a column the mart does not have, and one typed differently from the mart
+    WHEN its suite is generated
+    THEN generation fails, naming each column and what the mart declares"""
+    from config.settings import get_settings
+    from publish.errors import SpecError
+    from publish.spec import TableSpec
+    from publish.suites import candidate_suite
+
+    data = load_spec("ed_four_hour_performance").model_dump()
+    data["columns"] = [dict(c, type="varchar") if c["name"] == "month" else c for c in data["columns"]]
+    data["columns"].append({"name": "waiting_minutes", "type": "double", "description": "not in the mart"})
+    spec = TableSpec.model_validate(data)
+
+    with pytest.raises(SpecError) as caught:
+        candidate_suite(spec, get_settings())
+    assert "'month' is published as varchar but marts.ed_four_hour_performance declares date" in str(caught.value)
+    assert "'waiting_minutes' is published but not in the contract" in str(caught.value)
+
+
+def test_a_column_added_to_the_mart_contract_and_the_spec_is_checked_by_the_generated_suite(tmp_path):
+    """GIVEN a copy of the project whose measure_values mart contract and spec gain a column with accepted values
+    (as compared_to_system is added)
+    WHEN the suite is generated
+    THEN it checks the column's place in the published order and its accepted values, with no hand edit"""
+    import shutil
+
+    import yaml
+
+    from config.settings import get_settings
+    from publish.suites import candidate_suite
+
+    settings = get_settings()
+    models = tmp_path / "dbt_project" / "models" / "marts"
+    shutil.copytree(settings.dbt_project_dir / "models" / "marts", models)
+    path = models / "outcomes" / "_outcomes__models.yml"
+    doc = yaml.safe_load(path.read_text())
+    mart = next(m for m in doc["models"] if m["name"] == "measure_values")
+    mart["columns"].append({"name": "benchmark", "data_type": "varchar", "constraints": [{"type": "not_null"}],
+                            "data_tests": [{"accepted_values": {"arguments": {"values": ["better", "worse"]}}}]})
+    path.write_text(yaml.safe_dump(doc))
+    data = load_spec("measure_values").model_dump()
+    data["columns"].append({"name": "benchmark", "type": "varchar", "description": "against the system"})
+    spec = TableSpec.model_validate(data)
+
+    suite = candidate_suite(spec, dataclasses.replace(settings, dbt_project_dir=tmp_path / "dbt_project"))
+
+    kwargs = [e["kwargs"] for e in suite["expectations"]]
+    assert {"column_list": spec.output_columns} in kwargs and spec.output_columns[-2] == "benchmark"
+    assert {"column": "benchmark", "value_set": ["better", "worse"]} in kwargs
+    assert {"column": "benchmark"} in kwargs  # not null, from the contract's constraint

@@ -1,0 +1,156 @@
+"""The Great Expectations project the gate keeps under the working folder: suites, validation results, Data Docs.
+
+A file-backed GX context (``gx.get_context(mode="file")``) at ``<work>/gx/``: every gate run stores its
+validation results there (``gx/uncommitted/validations/``) and rebuilds the Data Docs site
+(``gx/uncommitted/data_docs/local_site/index.html``, linked from ``outcomes status``) for this run's results and
+the index. The suites are loaded from ``expectations/suites/`` (generated, committed) on every run, so the
+project never holds a suite that differs from the repository's. Publication tables are small aggregates, so the
+batches are pandas frames (``publish.gate``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from config.settings import Settings
+
+DATASOURCE = "publication_gate"
+LAKE_DATASOURCE = "lake"  # DuckDB in memory, reading the lake's Parquet files (publish.raw_gate)
+SITE = "local_site"
+
+
+def project_dir(settings: Settings) -> Path:
+    """The GX project folder (``great_expectations.yml`` and ``uncommitted/``)."""
+    return settings.work_dir / "gx"
+
+
+def docs_index(settings: Settings) -> Path:
+    """The Data Docs home page (exists once a gate has run)."""
+    return project_dir(settings) / "uncommitted" / "data_docs" / SITE / "index.html"
+
+
+def quiet() -> None:
+    """GX logs its internals at INFO (``Created temporary directory ...`` among them): keep warnings only."""
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+
+class Project:
+    """One gate run's handle on the file-backed context: validate frames, then build the docs once."""
+
+    def __init__(self, settings: Settings) -> None:
+        import great_expectations as gx  # slow import (~2 s): only when a gate actually runs
+        from great_expectations.core.run_identifier import RunIdentifier
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.exceptions import DataContextError
+
+        quiet()
+        self._gx = gx
+        self._absent = (KeyError, ValueError, LookupError, DataContextError)  # what GX raises for a missing item
+        settings.work_dir.mkdir(parents=True, exist_ok=True)
+        self.context = gx.get_context(mode="file", project_root_dir=str(settings.work_dir))  # makes <work>/gx/
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        try:
+            self.source = self.context.data_sources.get(DATASOURCE)
+        except (KeyError, ValueError):
+            self.source = self.context.data_sources.add_pandas(DATASOURCE)
+        self.run_id = RunIdentifier(run_name="gate", run_time=dt.datetime.now(dt.UTC))
+        self._validated: list[Any] = []
+
+    def validate(self, suite_json: dict[str, Any], frame: pd.DataFrame, keys: list[str]) -> Any:
+        """Validate ``frame`` with the suite (asset and validation definition named after it); the result, with
+        the keys of up to 20 breaking rows per expectation, is stored in the project."""
+        name = suite_json["name"]
+        definition = self._definition(name, self._suite(suite_json), self._frame_batch(name))
+        result_format = {"result_format": "SUMMARY", "partial_unexpected_count": 20,
+                         "unexpected_index_column_names": [k for k in keys if k in frame.columns]}
+        result = definition.run(batch_parameters={"dataframe": frame}, result_format=result_format,
+                                run_id=self.run_id)
+        self._validated.append((name, f"{DATASOURCE}-{name}"))
+        return result
+
+    def validate_query(self, suite_json: dict[str, Any], query: str, detail: bool = False) -> Any:
+        """Validate the rows of a DuckDB ``query`` with the suite, every expectation pushed down as SQL. Without
+        ``detail`` GX only counts (BOOLEAN_ONLY: about a third of the queries, no example rows); with it, the
+        counts and up to 20 example values per expectation."""
+        from publish.raw_gate import keep_duckdb_connection
+
+        keep_duckdb_connection()
+        try:
+            lake = self.context.data_sources.get(LAKE_DATASOURCE)
+        except (KeyError, ValueError):
+            lake = self.context.data_sources.add_sql(LAKE_DATASOURCE, connection_string="duckdb:///:memory:")
+        name = suite_json["name"]
+        try:
+            asset = lake.get_asset(name)
+            if asset.query != query:
+                lake.delete_asset(name)
+                raise LookupError(name)
+        except LookupError:
+            asset = lake.add_query_asset(name, query=query)
+        try:
+            batch = asset.get_batch_definition("rows")
+        except KeyError:
+            batch = asset.add_batch_definition_whole_table("rows")
+        definition = self._definition(name, self._suite(suite_json), batch)
+        result_format = {"result_format": "SUMMARY", "partial_unexpected_count": 20} if detail else "BOOLEAN_ONLY"
+        result = definition.run(result_format=result_format, run_id=self.run_id)
+        if (name, f"{LAKE_DATASOURCE}-{name}") not in self._validated:
+            self._validated.append((name, f"{LAKE_DATASOURCE}-{name}"))
+        return result
+
+    def _suite(self, suite_json: dict[str, Any]) -> Any:
+        """The project's copy of the suite, replaced only when the declaration changed (GX's own comparison of
+        suites costs seconds): the JSON's sha256 is kept in the suite's meta."""
+        digest = hashlib.sha256(json.dumps(suite_json, sort_keys=True).encode()).hexdigest()
+        try:
+            suite = self.context.suites.get(suite_json["name"])
+            if suite.meta.get("declaration_sha256") == digest:
+                return suite
+            self.context.suites.delete(suite_json["name"])
+        except self._absent:
+            pass
+        declared = {**suite_json, "meta": {**suite_json.get("meta", {}), "declaration_sha256": digest}}
+        return self.context.suites.add(self._gx.ExpectationSuite(**declared))
+
+    def _definition(self, name: str, suite: Any, batch: Any) -> Any:
+        """The validation definition of the suite on its batch (reused while both are the same)."""
+        try:
+            definition = self.context.validation_definitions.get(name)
+            if definition.suite.id == suite.id and definition.batch_definition.id == batch.id:
+                return definition
+            self.context.validation_definitions.delete(name)
+        except self._absent:
+            pass
+        return self.context.validation_definitions.add(self._gx.ValidationDefinition(name=name, data=batch,
+                                                                                     suite=suite))
+
+    def _frame_batch(self, name: str) -> Any:
+        """The whole-frame batch definition of a pandas asset named after the suite."""
+        try:
+            asset = self.source.get_asset(name)
+        except LookupError:
+            asset = self.source.add_dataframe_asset(name)
+        try:
+            return asset.get_batch_definition("candidate")
+        except KeyError:
+            return asset.add_batch_definition_whole_dataframe("candidate")
+
+    def build_docs(self) -> Path:
+        """Render this run's results and the index page (earlier runs' pages are kept as they were; the suites'
+        own pages are not rendered: the results pages show every expectation)."""
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+            ValidationResultIdentifier,
+        )
+
+        ids = [ValidationResultIdentifier(ExpectationSuiteIdentifier(name), self.run_id, batch)
+               for name, batch in self._validated]
+        sites = self.context.build_data_docs(site_names=[SITE], resource_identifiers=ids)
+        return Path(sites[SITE].removeprefix("file://"))

@@ -1,0 +1,116 @@
+"""Raw-level suites: each feed's rows in the lake checked against its contract, pushed down to DuckDB.
+
+A suite per feed is generated from its contract (``config/contracts.py``): at least one row; no null in a column
+the contract declares not nullable; codes from the contract's list; numbers within its min and max; and the
+lake's own invariant, one row per primary key within a delivery. The batch is the rows of the feed's current
+deliveries (``lake.current``'s rule over the ledger), read by DuckDB from their raw Parquet files.
+
+Why SQL pushdown and not bounded batches: GX turns each expectation into an aggregate query that DuckDB streams
+over the Parquet files, so memory stays bounded whatever the feed's size; and a key must be unique across the whole
+feed, which no bounded batch can see. GX 1.24 fails every SQL expectation on duckdb-engine unless it keeps one
+connection open (the result is fetched after the connection is returned): :func:`keep_duckdb_connection` adds
+DuckDB to the dialects GX keeps a connection for (docs/publication.md, "Raw-level suites").
+
+Personal columns are not checked here (ingest pseudonymised, derived or dropped them; ``lake.schema``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from config.contracts import Contract
+from config.settings import Settings
+from lake.ledger import read_entries
+from lake.schema import key_columns
+from publish.suites import GX_VERSION
+
+NUMERIC = {"integer", "decimal"}
+
+
+class _DuckDBDialect(str):
+    """Compares equal to duckdb-engine's dialect name and carries the ``value`` GX reads from its dialect enum."""
+
+    value = "duckdb"
+
+
+def keep_duckdb_connection() -> None:
+    """Make GX keep one connection open for DuckDB, as it does for SQLite (STACK-NOTES.md, Great Expectations)."""
+    from great_expectations.execution_engine import sqlalchemy_execution_engine as engine
+
+    if "duckdb" not in engine._PERSISTED_CONNECTION_DIALECTS:
+        engine._PERSISTED_CONNECTION_DIALECTS = (*engine._PERSISTED_CONNECTION_DIALECTS, _DuckDBDialect("duckdb"))
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def current_files(contract: Contract, settings: Settings) -> list[str]:
+    """The raw Parquet files of the feed's current deliveries (``lake.current``'s rule, applied to the ledger)."""
+    batches = [e["batch_id"] for e in read_entries(settings) if e["feed_id"] == contract.feed_id and e.get("current")]
+    return sorted(str(p) for b in batches for p in (settings.raw_dir / contract.feed_id / f"batch_id={b}").glob(
+        "*.parquet"))
+
+
+def rows_query(contract: Contract, settings: Settings) -> str:
+    """SQL: every row of the feed's current deliveries, straight from their raw Parquet files (the list of files is
+    resolved once from the ledger, so each of GX's queries reads only those files)."""
+    files = ", ".join("'" + f.replace("'", "''") + "'" for f in current_files(contract, settings))
+    return f"select * from read_parquet([{files}], union_by_name=true, hive_partitioning=false)"
+
+
+def _expect(kind: str, description: str, **kwargs: Any) -> dict[str, Any]:
+    return {"type": kind, "kwargs": kwargs, "description": description, "meta": {}, "severity": "critical"}
+
+
+def checked_columns(contract: Contract):
+    """The contract's columns as the lake holds them under their own names (personal ones are left to ingest)."""
+    return [c for c in contract.columns if c.personal is None]
+
+
+def raw_suite(contract: Contract) -> dict[str, Any]:
+    feed = contract.feed_id
+    e = [_expect("expect_table_row_count_to_be_between", f"{feed} has current rows", min_value=1)]
+    for col in checked_columns(contract):
+        if not col.nullable:
+            e.append(_expect("expect_column_values_to_not_be_null", f"{feed}.{col.name} is never empty",
+                             column=col.name))
+        if col.codes and col.type == "varchar":
+            e.append(_expect("expect_column_values_to_be_in_set", f"{feed}.{col.name} is one of the contract's "
+                             "codes", column=col.name, value_set=list(col.codes)))
+        if col.type in NUMERIC and (col.min is not None or col.max is not None):
+            e.append(_expect("expect_column_values_to_be_between", f"{feed}.{col.name} is within the contract's "
+                             f"range {col.min} to {col.max}", column=col.name, min_value=col.min,
+                             max_value=col.max))
+    keys = ["_batch_id", *key_columns(contract)]
+    e.append(_expect("expect_compound_columns_to_be_unique", f"{feed}: one row per {', '.join(keys[1:])} in "
+                     "each delivery", column_list=keys))
+    return {"name": f"raw.{feed}", "id": None, "meta": {"great_expectations_version": GX_VERSION, "generated_by":
+            "publish/raw_gate.py"}, "notes": f"The current rows of {feed} in the lake, against its contract.",
+            "expectations": e}
+
+
+def floor_query(contract: Contract, settings: Settings) -> str:
+    """The same checks as :func:`raw_suite`, as one hand-written DuckDB query (the benchmark's floor): one row of
+    counts of breaking rows."""
+    parts = ["count(*) as row_count"]
+    for col in checked_columns(contract):
+        name = _q(col.name)
+        if not col.nullable:
+            parts.append(f"count(*) filter (where {name} is null) as {_q(col.name + ' null')}")
+        if col.codes and col.type == "varchar":
+            codes = ", ".join("'" + c.replace("'", "''") + "'" for c in col.codes)
+            parts.append(f"count(*) filter (where {name} not in ({codes})) as {_q(col.name + ' codes')}")
+        if col.type in NUMERIC and (col.min is not None or col.max is not None):
+            low = f"{name} < {col.min}" if col.min is not None else "false"
+            high = f"{name} > {col.max}" if col.max is not None else "false"
+            parts.append(f"count(*) filter (where {low} or {high}) as {_q(col.name + ' range')}")
+    keys = ", ".join(_q(k) for k in ["_batch_id", *key_columns(contract)])
+    return (f"with rows as ({rows_query(contract, settings)}), "
+            f"dupes as (select count(*) - count(distinct ({keys})) as duplicate_keys from rows) "
+            f"select {', '.join(parts)}, (select duplicate_keys from dupes) as duplicate_keys from rows")
+
+
+def delivered_feeds(contracts: tuple[Contract, ...], settings: Settings) -> list[Contract]:
+    """The contracts whose feed has current deliveries in the lake."""
+    return [c for c in contracts if current_files(c, settings)]

@@ -1,6 +1,7 @@
 """`make bench` / `python -m bench [NAME ...]`: run the recorded benchmarks one after another, each writing its
 results under bench/results/. Names: ingest (the grouped ingest against its DuckDB floor), synth (generation at
-scale 1; `synth --scales 1 10` by hand for 10x), stats (the SII Monte-Carlo), latency (the real scheduler, slow).
+scale 1; `synth --scales 1 10` by hand for 10x), stats (the SII Monte-Carlo), latency (the real scheduler, slow),
+leak (true counts recoverable from published cells, before and after the disclosure profiles).
 With no name: ingest, synth and stats."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ SCRIPTS = {
     "synth": ["synth_bench.py", "--scales", "1"],
     "stats": ["stats_bench.py"],
     "latency": ["latency_bench.py"],
+    "leak": ["disclosure_leak.py"],
 }
 DEFAULT = ["ingest", "synth", "stats"]
 

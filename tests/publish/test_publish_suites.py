@@ -17,9 +17,12 @@ def test_each_suite_matches_its_spec(table):
     """
     GIVEN a declared partner table
     WHEN its spec and its expectation suite JSON are read
-    THEN the suite checks the published columns in order, and every count against the spec's threshold
-         and rounding
+    THEN the suite checks the published columns in order, and refuses every count below the smallest count its
+         profiles publish (for a registry table, the smallest over the registry's measures) and off their base
     """
+    from config.disclosure_profiles import PROFILES
+    from publish.disclosure import measures_by_id
+
     spec = load_spec(table)
     expectations = load_suite(spec.suite)["expectations"]
     by_type: dict[str, list[dict]] = {}
@@ -27,12 +30,15 @@ def test_each_suite_matches_its_spec(table):
         by_type.setdefault(e["type"], []).append(e["kwargs"])
     assert by_type["expect_table_columns_to_match_ordered_list"] == [{"column_list": spec.output_columns}]
     assert by_type["expect_compound_columns_to_be_unique"] == [{"column_list": spec.keys}]
-    minimums = {k["column"]: k.get("min_value") for k in by_type["expect_column_values_to_be_between"]}
+    refused = {k["column"]: k["value_set"] for k in by_type["expect_column_values_to_not_be_in_set"]}
     regexes = {k["column"]: k["regex"] for k in by_type["expect_column_values_to_match_regex"]}
-    digits = "05" if spec.disclosure.rounding_base == 5 else "0"
+    names = ({m.disclosure_profile for m in measures_by_id().values()} if spec.disclosure.profile == "registry"
+             else {spec.disclosure.profile})
+    smallest = min(PROFILES[n].smallest_published() for n in names)
+    assert {PROFILES[n].round_to for n in names} == {5}
     for col in (c.name for c in spec.columns if c.kind == "count"):
-        assert minimums[col] == spec.disclosure.threshold, col
-        assert regexes[col] == f"^[0-9]*[{digits}]$" or regexes[col] == f"^[0-9]*{digits}$", col
+        assert refused[col] == list(range(1, smallest)), col
+        assert regexes[col] == "^[0-9]*[05]$", col
     assert all(e.get("description") for e in expectations), "every expectation needs plain-words text"
 
 

@@ -45,6 +45,8 @@ class Settings:
     # Delivered files stay in the archive this many days after they were archived, then `outcomes purge` and
     # the daily purge_archive DAG remove them.
     archive_retention_days: int = DEFAULT_ARCHIVE_RETENTION_DAYS
+    # Data-sharing agreements (config/agreements.py); None: <project_root>/agreements.
+    agreements_root: Path | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.archive_retention_days, bool) or not isinstance(self.archive_retention_days, int) \
@@ -116,6 +118,21 @@ class Settings:
         return self.work_dir / "publications"
 
     @property
+    def agreements_dir(self) -> Path:
+        """One data-sharing agreement per partner (agreements/<partner>.yaml)."""
+        return self.agreements_root or self.project_root / "agreements"
+
+    @property
+    def deliveries_dir(self) -> Path:
+        """Per-partner deliveries: deliveries/<partner>/<table>/v<NNNN>/ and CURRENT (share/deliver.py)."""
+        return self.work_dir / "deliveries"
+
+    @property
+    def partners_dir(self) -> Path:
+        """The partner API's token hashes and access log (share/tokens.py, share/api.py)."""
+        return self.work_dir / "partners"
+
+    @property
     def synth_dir(self) -> Path:
         return self.work_dir / "synth"
 
@@ -148,6 +165,8 @@ def get_settings() -> Settings:
         allow_test_nhs_numbers=os.environ.get("OUTCOMES_ALLOW_TEST_NHS_NUMBERS", "").lower() in ("1", "true", "yes"),
         identifiable_root=Path(zone).resolve() if zone else None,
         archive_retention_days=_whole_days(RETENTION_ENV, DEFAULT_ARCHIVE_RETENTION_DAYS),
+        agreements_root=Path(os.environ["OUTCOMES_AGREEMENTS_DIR"]).resolve()
+        if os.environ.get("OUTCOMES_AGREEMENTS_DIR") else None,
     )
 
 

@@ -4,7 +4,7 @@ own immutable delivery version holding only its allowed rows.
 Layout (under the working folder)::
 
     deliveries/<partner>/
-      v0001/ v0002/ ...   <table>.csv, <table>.parquet (if agreed), <partner>.xlsx (if agreed),
+      v0001/ v0002/ ...   <table>.csv, <table>.parquet, <partner>.xlsx (if agreed),
                           dictionary.json, README.txt, manifest.json
       LATEST              the current version's folder name, replaced atomically (publish.store)
       _incoming/<uuid>/   a delivery being written; never served
@@ -157,8 +157,8 @@ def _write_files(agreement: Agreement, tables: list[_Table], settings: Settings,
     store.write_json(folder / "dictionary.json", words)
     for table in tables:
         files.write_csv(table.rows, table.spec, folder / f"{table.spec.name}.csv")
-        if "parquet" in agreement.formats:
-            files.write_parquet(table.rows, table.spec, folder / f"{table.spec.name}.parquet")
+        # always: the typed copy the API's Parquet and JSON are served from (served as Parquet only if agreed)
+        files.write_parquet(table.rows, table.spec, folder / f"{table.spec.name}.parquet")
     readme = _readme(agreement, tables)
     (folder / "README.txt").write_text("\n".join(f"{k}: {v}" for k, v in readme) + "\n", encoding="utf-8")
     if "xlsx" in agreement.formats:

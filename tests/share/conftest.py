@@ -60,8 +60,9 @@ def ed_rows() -> pd.DataFrame:
     return frame
 
 
-def build_published(work: Path, agreements: Path | None = None) -> Settings:
-    """Settings for a working folder whose warehouse holds both marts, published (v0001 of each)."""
+def build_published(work: Path, agreements: Path | None = None,
+                    tables: tuple[str, ...] = ("measure_values", "ed_four_hour_performance")) -> Settings:
+    """Settings for a working folder whose warehouse holds both marts, ``tables`` published (v0001 of each)."""
     settings = dataclasses.replace(get_settings(), work_dir=work, agreements_root=agreements)
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(settings.warehouse_path)) as con:
@@ -70,5 +71,5 @@ def build_published(work: Path, agreements: Path | None = None) -> Settings:
             con.register("rows", frame)
             con.execute(f"create table marts.{name} as select * from rows")
             con.unregister("rows")
-    publish(["measure_values", "ed_four_hour_performance"], settings)
+    publish(list(tables), settings)
     return settings

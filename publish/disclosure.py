@@ -53,7 +53,7 @@ def row_profiles(source: pd.DataFrame, spec: TableSpec, measures: Mapping[str, M
         missing = sorted(set(source["measure_id"]) - set(measures))
         if missing:
             raise ValueError(f"table {spec.name!r}: measures {missing} are not in the registry")
-        names = source["measure_id"].map(lambda m: measures[m].disclosure_profile)
+        names = source["measure_id"].map({m: measure.disclosure_profile for m, measure in measures.items()})
     else:
         names = pd.Series(spec.disclosure.profile, index=source.index)
     if override is None:
@@ -69,9 +69,9 @@ def row_profiles(source: pd.DataFrame, spec: TableSpec, measures: Mapping[str, M
 def protect_counts(true: pd.Series, profiles: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(published counts as float with NaN where suppressed, suppressed mask) under each row's profile."""
     values = pd.to_numeric(true).astype("float64")
-    below = profiles.map(lambda n: PROFILES[n].suppress_below).astype("float64")
-    zero = profiles.map(lambda n: PROFILES[n].suppress_zero).astype(bool)
-    base = profiles.map(lambda n: PROFILES[n].round_to).astype("float64")
+    below = _parameter(profiles, "suppress_below").astype("float64")
+    zero = _parameter(profiles, "suppress_zero").astype(bool)
+    base = _parameter(profiles, "round_to").astype("float64")
     hide = values.isna() | ((values > 0) & (values < below)) | ((values == 0) & zero) | (values < 0)
     rounded = np.floor((values + base / 2) / base) * base
     return rounded.mask(hide), hide
@@ -98,7 +98,7 @@ def apply_disclosure(source: pd.DataFrame, spec: TableSpec, measures: Mapping[st
             hidden[col.name] = protected
             published[col.name] = published[col.name].mask(protected)
     ctx = Context(spec=spec, source=source, published=published, hidden=hidden,
-                  exempt_min_count=profiles.map(lambda n: PROFILES[n].exempt_min_count).astype("float64"),
+                  exempt_min_count=_parameter(profiles, "exempt_min_count").astype("float64"),
                   value_type=_by_measure(source, measures, "value_type"),
                   polarity=_by_measure(source, measures, "polarity"))
     out = pd.DataFrame(index=source.index)
@@ -127,10 +127,15 @@ def apply_disclosure(source: pd.DataFrame, spec: TableSpec, measures: Mapping[st
                      secondary_cells=secondary, profiles=tuple(sorted(set(profiles))))
 
 
+def _parameter(profiles: pd.Series, field: str) -> pd.Series:
+    """Each row's value of one profile parameter (a dictionary lookup per distinct profile, not per row)."""
+    return profiles.map({name: getattr(profile, field) for name, profile in PROFILES.items()})
+
+
 def _by_measure(source: pd.DataFrame, measures: Mapping[str, Measure] | None, field: str) -> pd.Series | None:
     if measures is None or "measure_id" not in source:
         return None
-    return source["measure_id"].map(lambda m: getattr(measures[m], field) if m in measures else None)
+    return source["measure_id"].map({m: getattr(measure, field) for m, measure in measures.items()})
 
 
 def profile_rules(profile: Profile) -> str:

@@ -42,7 +42,7 @@ def suppressed_by(profile: Profile, true: pd.Series) -> pd.Series:
     return ((true > 0) & (true < profile.suppress_below)) | ((true == 0) & profile.suppress_zero)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(source=tables(), name=st.sampled_from(sorted(PROFILES)))
 def test_no_published_count_is_one_the_profile_suppresses(source, name):
     """
@@ -72,7 +72,7 @@ def test_no_published_count_is_one_the_profile_suppresses(source, name):
                     assert row[col] == "" or not 0 < int(row[col]) < profile.suppress_below
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(source=tables(), name=st.sampled_from(sorted(PROFILES)))
 def test_percentages_come_from_the_published_counts_so_they_reveal_nothing_more(source, name):
     """

@@ -34,11 +34,12 @@ def long_table_groups(frame: pd.DataFrame) -> pd.DataFrame:
         parts = parts.merge(totals[[*on, "row"]].rename(columns={"row": "total_row"}), on=on, how="inner")
         if parts.empty:
             return
-        key = parts[[*on, "_family"]].astype(str).agg("|".join, axis=1) if "_family" in parts else \
-            parts[on].astype(str).agg("|".join, axis=1)
-        group = f"{len(links)}:" + key
-        links.append(pd.DataFrame({"group": group, "row": parts["row"], "is_total": False}))
-        links.append(pd.DataFrame({"group": group, "row": parts["total_row"], "is_total": True}).drop_duplicates())
+        keys = [*on, "_family"] if "_family" in parts else on
+        offset = sum(int(link["group"].max()) + 1 for link in links[::2])  # group ids unique across families
+        group = parts.groupby(keys, sort=False, dropna=False).ngroup().to_numpy() + offset
+        links.append(pd.DataFrame({"group": group, "row": parts["row"].to_numpy(), "is_total": False}))
+        links.append(pd.DataFrame({"group": group, "row": parts["total_row"].to_numpy(),
+                                   "is_total": True}).drop_duplicates())
 
     area = [*period, "area_type", "area_code"]
     everything = rows["breakdown"] == "all"
@@ -51,7 +52,7 @@ def long_table_groups(frame: pd.DataFrame) -> pd.DataFrame:
     sites = rows[rows["area_type"] == "site"].assign(area_code=lambda f: f["area_code"].str[:SITE_PREFIX])
     add(sites, rows[rows["area_type"] == "organisation"], [*value, "area_code"])
     if not links:
-        return pd.DataFrame({"group": pd.Series(dtype=str), "row": pd.Series(dtype=int),
+        return pd.DataFrame({"group": pd.Series(dtype=int), "row": pd.Series(dtype=int),
                              "is_total": pd.Series(dtype=bool)})
     return pd.concat(links, ignore_index=True)
 

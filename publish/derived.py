@@ -24,6 +24,9 @@ CRUDE = {"proportion": 100.0, "rate": 100_000.0}  # value_type -> multiplier of 
 EXEMPT = {"mean", "median"}  # value types computed from unrounded data, withheld below exempt_min_count
 AS_COUNT = {"count": "numerator", "mean_daily_count": "denominator"}  # the value is that published count
 VALUE_TYPES = set(CRUDE) | EXEMPT | set(AS_COUNT)
+# value types whose numerator gives their denominator back (patient-midnights / days = the mean daily count):
+# their two counts are suppressed together
+LINKED_COUNTS = {"mean_daily_count"}
 
 
 @dataclass

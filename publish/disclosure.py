@@ -7,7 +7,8 @@ registry`` its measure's ``disclosure_profile``; a partner's agreement may name 
    empty; every other count is rounded to the nearest multiple of the profile's base (halves up; 0 stays 0
    unless the profile suppresses it). A fractional count (a mean daily count) is judged and rounded as it is.
 2. Secondary suppression (``totals: long_table``, publish/secondary.py): no group of rows that adds up to a
-   published total is left with exactly one suppressed cell.
+   published total is left with exactly one suppressed cell; and a mean daily count's two counts (one is the
+   other divided by the days of the month) are suppressed together.
 3. Derived columns (publish/derived.py): percentages, crude rates and their limits from the rounded counts;
    exempt statistics from the source, withheld when the count behind them is below the profile's minimum.
 4. A dimension declared ``hidden_with`` a rate is published empty whenever that rate is.
@@ -25,7 +26,7 @@ import pandas as pd
 from config.disclosure_profiles import PROFILES, Profile, at_least_as_strict, get_profile
 from config.measures import Measure, load_measures
 from config.settings import Settings, get_settings
-from publish.derived import RULES, Context
+from publish.derived import LINKED_COUNTS, RULES, Context
 from publish.secondary import long_table_groups, protect_totals
 from publish.spec import TableSpec
 
@@ -87,20 +88,18 @@ def apply_disclosure(source: pd.DataFrame, spec: TableSpec, measures: Mapping[st
     profiles = row_profiles(source, spec, measures, profile)
     published: dict[str, pd.Series] = {}
     hidden: dict[str, pd.Series] = {}
-    counts = [c for c in spec.columns if c.kind == "count"]
-    groups = long_table_groups(source) if spec.disclosure.totals == "long_table" else None
-    secondary = 0
-    for col in counts:
-        published[col.name], hidden[col.name] = protect_counts(source[col.name], profiles)
-        if groups is not None:
-            protected = protect_totals(source[col.name], hidden[col.name], groups)
-            secondary += int((protected & ~hidden[col.name]).sum())
-            hidden[col.name] = protected
-            published[col.name] = published[col.name].mask(protected)
+    counts = [c.name for c in spec.columns if c.kind == "count"]
+    value_type = _by_measure(source, measures, "value_type")
+    for name in counts:
+        published[name], hidden[name] = protect_counts(source[name], profiles)
+    primary = {name: hidden[name] for name in counts}
+    _protect_linked_and_totals(source, spec, hidden, value_type)
+    for name in counts:
+        published[name] = published[name].mask(hidden[name])
+    secondary = sum(int((hidden[n] & ~primary[n]).sum()) for n in counts)
     ctx = Context(spec=spec, source=source, published=published, hidden=hidden,
                   exempt_min_count=_parameter(profiles, "exempt_min_count").astype("float64"),
-                  value_type=_by_measure(source, measures, "value_type"),
-                  polarity=_by_measure(source, measures, "polarity"))
+                  value_type=value_type, polarity=_by_measure(source, measures, "polarity"))
     out = pd.DataFrame(index=source.index)
     for col in spec.columns:
         if col.kind == "rate" or col.rule is not None:
@@ -125,6 +124,28 @@ def apply_disclosure(source: pd.DataFrame, spec: TableSpec, measures: Mapping[st
     out[spec.disclosure.flag_column] = pd.concat(emptied.values(), axis=1).any(axis=1).astype(bool)
     return Disclosed(frame=out, suppressed_cells=sum(by_column.values()), suppressed_by_column=by_column,
                      secondary_cells=secondary, profiles=tuple(sorted(set(profiles))))
+
+
+def _protect_linked_and_totals(source: pd.DataFrame, spec: TableSpec, hidden: dict[str, pd.Series],
+                               value_type: pd.Series | None) -> None:
+    """Secondary suppression (``totals: long_table``) and linked counts, until neither adds a cell: a mean daily
+    count's numerator (patient-midnights) divided by the days of the month gives its denominator (the mean count)
+    back, so on those rows one is hidden whenever the other is."""
+    groups = long_table_groups(source) if spec.disclosure.totals == "long_table" else None
+    value = next((c for c in spec.columns if c.rule == "measure_value"), None)
+    linked = (value_type.isin(LINKED_COUNTS) if value is not None and value_type is not None
+              else pd.Series(False, index=source.index))
+    while True:
+        before = sum(int(mask.sum()) for mask in hidden.values())
+        if linked.any():
+            both = (hidden[value.numerator] | hidden[value.denominator]) & linked
+            hidden[value.numerator] = hidden[value.numerator] | both
+            hidden[value.denominator] = hidden[value.denominator] | both
+        if groups is not None:
+            for name in list(hidden):
+                hidden[name] = protect_totals(source[name], hidden[name], groups)
+        if sum(int(mask.sum()) for mask in hidden.values()) == before:
+            return
 
 
 def _parameter(profiles: pd.Series, field: str) -> pd.Series:

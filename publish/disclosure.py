@@ -93,7 +93,7 @@ def apply_disclosure(source: pd.DataFrame, spec: TableSpec, measures: Mapping[st
     for name in counts:
         published[name], hidden[name] = protect_counts(source[name], profiles)
     primary = {name: hidden[name] for name in counts}
-    _protect_linked_and_totals(source, spec, hidden, value_type)
+    _protect_linked_and_totals(source, spec, hidden, value_type, _parameter(profiles, "suppress_below"))
     for name in counts:
         published[name] = published[name].mask(hidden[name])
     secondary = sum(int((hidden[n] & ~primary[n]).sum()) for n in counts)
@@ -127,7 +127,7 @@ def apply_disclosure(source: pd.DataFrame, spec: TableSpec, measures: Mapping[st
 
 
 def _protect_linked_and_totals(source: pd.DataFrame, spec: TableSpec, hidden: dict[str, pd.Series],
-                               value_type: pd.Series | None) -> None:
+                               value_type: pd.Series | None, suppress_below: pd.Series) -> None:
     """Secondary suppression (``totals: long_table``) and linked counts, until neither adds a cell: a mean daily
     count's numerator (patient-midnights) divided by the days of the month gives its denominator (the mean count)
     back, so on those rows one is hidden whenever the other is."""
@@ -143,7 +143,7 @@ def _protect_linked_and_totals(source: pd.DataFrame, spec: TableSpec, hidden: di
             hidden[value.denominator] = hidden[value.denominator] | both
         if groups is not None:
             for name in list(hidden):
-                hidden[name] = protect_totals(source[name], hidden[name], groups)
+                hidden[name] = protect_totals(source[name], hidden[name], groups, suppress_below)
         if sum(int(mask.sum()) for mask in hidden.values()) == before:
             return
 

@@ -12,8 +12,9 @@ exactly one suppressed cell. While some group does, the complementary cell suppr
 the smallest true count above 0 that is still published (ties: the first in the table's key order); when no such
 part exists, the group's total; failing that, the smallest remaining published part (a 0). Suppressing a cell can
 leave another group it belongs to with one suppressed cell, so the rule is applied again until no group has
-exactly one: it ends because each pass only adds suppressions. Groups that are not exactly additive (places do
-not cover residents with no known place) are protected all the same: that costs a few cells, never a leak.
+exactly one: it ends because each pass only adds suppressions. A group whose parts fall short of its total
+(places do not cover residents with no known place, sites may not cover every record) has a residual that could
+be worked out by difference: a small residual counts as a suppressed cell of the group, so one more is chosen.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 SITE_PREFIX = 3  # an ODS site code's organisation: its first three characters (RWP50 -> RWP)
+RESIDUAL_TOLERANCE = 1e-6  # fractional counts (mean daily counts) summed in another order differ by ~1e-12
 
 
 def long_table_groups(frame: pd.DataFrame) -> pd.DataFrame:
@@ -57,8 +59,13 @@ def long_table_groups(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(links, ignore_index=True)
 
 
-def protect_totals(true: pd.Series, hidden: pd.Series, groups: pd.DataFrame) -> pd.Series:
-    """``hidden`` (one count column's primary suppression) plus the complementary cells the rule adds."""
+def protect_totals(true: pd.Series, hidden: pd.Series, groups: pd.DataFrame,
+                   suppress_below: pd.Series | None = None) -> pd.Series:
+    """``hidden`` (one count column's primary suppression) plus the complementary cells the rule adds.
+
+    A group whose parts do not add up to its total (places do not cover residents with no known place) has a
+    residual, total minus parts, that is never published but could be worked out; when it is a small count (above
+    0 and below the total row's ``suppress_below``) it counts as one suppressed cell of the group."""
     hidden = hidden.to_numpy(dtype=bool).copy()
     values = pd.to_numeric(true, errors="coerce").to_numpy(dtype="float64")
     if groups.empty:
@@ -66,9 +73,16 @@ def protect_totals(true: pd.Series, hidden: pd.Series, groups: pd.DataFrame) -> 
     group_codes, _ = pd.factorize(groups["group"])
     rows = groups["row"].to_numpy()
     totals = groups["is_total"].to_numpy()
+    size = group_codes.max() + 1
+    residual = (np.bincount(group_codes, weights=np.where(totals, values[rows], 0.0), minlength=size)
+                - np.bincount(group_codes, weights=np.where(totals, 0.0, values[rows]), minlength=size))
+    below = np.zeros(size)
+    if suppress_below is not None:
+        below[group_codes[totals]] = suppress_below.to_numpy(dtype="float64")[rows[totals]]
+    small_residual = (residual > RESIDUAL_TOLERANCE) & (residual < below)
     while True:
         cell_hidden = hidden[rows]
-        per_group = np.bincount(group_codes, weights=cell_hidden, minlength=group_codes.max() + 1)
+        per_group = np.bincount(group_codes, weights=cell_hidden, minlength=size) + small_residual
         lone = per_group[group_codes] == 1
         open_cells = lone & ~cell_hidden
         if not open_cells.any():

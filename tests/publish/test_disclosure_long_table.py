@@ -147,3 +147,29 @@ def test_a_lone_small_cell_takes_the_smallest_other_part_with_it():
     assert frame.loc[["1", "2"], COUNTS].isna().all().all()
     assert frame.loc["unknown", COUNTS].tolist() == [300, 555] and frame.loc["all", COUNTS].tolist() == [325, 600]
     assert disclosed.secondary_cells == 2 and frame.loc[["1", "2"], "suppressed"].all()
+
+
+def test_a_small_residual_of_a_total_counts_as_a_suppressed_cell():
+    """
+    GIVEN the system's 1000 attendances, 600 in one place and 397 in the other (3 residents of neither place),
+          and the same shape with 50 residents of neither
+    WHEN published under nhs_standard
+    THEN with a residual of 3 (system minus the places would give it) the smaller place is suppressed, so the
+         difference gives only 3 plus that place; with a residual of 50 nothing is suppressed
+    """
+    def table(other_place):
+        rows = []
+        for area_type, code, d in (("system", "QGH", 1000), ("place", "E06000019", 600),
+                                   ("place", "E10000034", other_place)):
+            rows.append({"measure_id": "ed_4h_all_types", "period_type": "month", "period_start": APRIL[0],
+                         "period_end": APRIL[1], "area_type": area_type, "area_code": code, "breakdown": "all",
+                         "breakdown_value": "all", "numerator": float(d // 2), "denominator": float(d),
+                         "value": 50.0, "lower_95": None, "upper_95": None, "lower_998": None, "upper_998": None,
+                         "unit": "percent", "target": 78.0, "meets_target": False, "best_value": None,
+                         "gap_to_best": None, "registry_version": 1})
+        return apply_disclosure(pd.DataFrame(rows, columns=SPEC.source_columns), SPEC, MEASURES).frame
+
+    small, large = table(397), table(350)
+
+    assert small["denominator"].isna().tolist() == [False, False, True]
+    assert not large["suppressed"].any()

@@ -5,6 +5,8 @@ unexpired token; 403 when the partner's agreement is not in force, or for a tabl
 a version that does not exist. A partner only ever reads its own deliveries (``deliveries/<partner>/``): no route
 takes a partner name. Each request is logged (who, what, when, outcome) to ``partners/access.jsonl``, never with
 the token. ``/docs`` and ``/openapi.json`` describe the routes; ``/health`` answers without a token.
+
+(No ``from __future__ import annotations`` here: FastAPI resolves the routes' annotated dependencies at run time.)
 """
 
 

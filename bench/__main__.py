@@ -2,8 +2,9 @@
 writing its results under bench/results/. Names: pipeline (every stage of the synthetic year against its floors
 and the pandas alternative, bench/pipeline_bench.py), ingest (the grouped ingest against its DuckDB floor), synth
 (generation at scale 1; `synth --scales 1 10` by hand for 10x), stats (the SII Monte-Carlo), latency (the real
-scheduler, slow), gate (the raw-level quality gate against its DuckDB floor on the synthetic year). With no name:
-pipeline, ingest and stats. --quick (`make bench QUICK=1`, a few minutes): the pipeline benchmark's quick mode
+scheduler, slow), gate (the raw-level quality gate against its DuckDB floor on the synthetic year), leak (true
+counts recoverable from published cells, before and after the disclosure profiles). With no name: pipeline, ingest
+and stats. --quick (`make bench QUICK=1`, a few minutes): the pipeline benchmark's quick mode
 only."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ SCRIPTS = {
     "stats": ["stats_bench.py"],
     "latency": ["latency_bench.py"],
     "gate": ["gate_bench.py"],
+    "leak": ["disclosure_leak.py"],
 }
 DEFAULT = ["pipeline", "ingest", "stats"]
 

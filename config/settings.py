@@ -48,6 +48,8 @@ class Settings:
     # The data's clock (OUTCOMES_AS_OF): the day late feeds are judged on, when it is not today. A date
     # (YYYY-MM-DD) for a demo or a replay of history, or "data": the day after the newest period loaded.
     as_of: str | None = None
+    # Data-sharing agreements (config/agreements.py); None: <project_root>/agreements.
+    agreements_root: Path | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.archive_retention_days, bool) or not isinstance(self.archive_retention_days, int) \
@@ -119,6 +121,21 @@ class Settings:
         return self.work_dir / "publications"
 
     @property
+    def agreements_dir(self) -> Path:
+        """One data-sharing agreement per partner (agreements/<partner>.yaml)."""
+        return self.agreements_root or self.project_root / "agreements"
+
+    @property
+    def deliveries_dir(self) -> Path:
+        """Per-partner deliveries: deliveries/<partner>/<table>/v<NNNN>/ and CURRENT (share/deliver.py)."""
+        return self.work_dir / "deliveries"
+
+    @property
+    def partners_dir(self) -> Path:
+        """The partner API's token hashes and access log (share/tokens.py, share/api.py)."""
+        return self.work_dir / "partners"
+
+    @property
     def synth_dir(self) -> Path:
         return self.work_dir / "synth"
 
@@ -152,6 +169,8 @@ def get_settings() -> Settings:
         identifiable_root=Path(zone).resolve() if zone else None,
         archive_retention_days=_whole_days(RETENTION_ENV, DEFAULT_ARCHIVE_RETENTION_DAYS),
         as_of=_as_of(),
+        agreements_root=Path(os.environ["OUTCOMES_AGREEMENTS_DIR"]).resolve()
+        if os.environ.get("OUTCOMES_AGREEMENTS_DIR") else None,
     )
 
 

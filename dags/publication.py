@@ -36,6 +36,10 @@ running dbt build.
 
 **Emits** `publication.<table>` asset events (via the alias `publications`) with version, status, rows and
 path. Without Airflow: `outcomes publish`.
+
+**Then delivers** to every partner what its data-sharing agreement allows (`agreements/<partner>.yaml`): a new
+delivery version per partner whose allowed rows changed; a partner whose agreement is missing or expired gets
+nothing, and the task log says why (docs/partners.md). Without Airflow: `outcomes deliver`.
 """
 
 
@@ -77,7 +81,18 @@ def publish():
         print(f"published: {[(s['table'], s['version'], s['status']) for s in summary]}")
         return [{k: str(v) if k == "path" else v for k, v in s.items()} for s in summary]
 
-    publish_tables()
+    @task(pool="warehouse")
+    def deliver_to_partners():
+        """Each partner's delivery from the live publications (a stricter profile re-reads the warehouse)."""
+        from share.deliver import deliver_all
+
+        results = deliver_all()
+        for r in results:
+            print(f"{r.status} {r.partner} {r.version or ''}: {r.reason}")
+        return [{"partner": r.partner, "status": r.status, "version": r.version, "reason": r.reason}
+                for r in results]
+
+    publish_tables() >> deliver_to_partners()
 
 
 publish()

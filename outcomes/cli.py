@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from config.agreements import AgreementError
 from config.contracts import ContractError
 from config.measures import MeasureError
 from config.settings import SettingsError, get_settings
@@ -25,7 +26,7 @@ app = new_app(help="Shared outcomes pipeline for an integrated care system.")
 contracts_app = new_app(help="Feed contracts: validate them and regenerate what is derived from them.")
 app.add_typer(contracts_app, name="contracts")
 out = Console(soft_wrap=True)
-ONE_LINE_ERRORS.extend([SettingsError, ContractError, MeasureError, UnknownFeed, NoQuarantine])
+ONE_LINE_ERRORS.extend([SettingsError, ContractError, MeasureError, AgreementError, UnknownFeed, NoQuarantine])
 
 
 @app.callback()
@@ -69,12 +70,12 @@ def synth(
 
 
 @app.command()
-def deliver(
+def land(
     source: Annotated[Path | None, typer.Option("--from", metavar="FOLDER", help="Folder of extracts laid out "
                                                 "<ORG>/<feed>/ (default: <work>/synth, where synth writes).")] = None,
     feed: Annotated[list[str] | None, typer.Option("--feed", help="Only these feed ids (repeatable).")] = None,
 ) -> None:
-    """Deliver extracts the way partners do: copy each feed's files into its landing folder, then write the
+    """Land extracts the way partners send them: copy each feed's files into its landing folder, then write the
     _READY marker. `outcomes run` then ingests them; with Airflow up (`make up`) the ingest DAGs start."""
     from outcomes.airflow_local.delivery import deliver_extracts, extracts_by_feed
     from outcomes.status import check_feed
@@ -89,7 +90,7 @@ def deliver(
     if not by_feed:
         fail(f"no extract in {folder} matches a contract's folder and file pattern (<ORG>/<feed>/<pattern>)")
     for feed_id, paths in deliver_extracts(settings, by_feed).items():
-        out.print(f"delivered {len(paths)} file(s) of {feed_id} to {paths[0].parent} (+ _READY)", highlight=False)
+        out.print(f"landed {len(paths)} file(s) of {feed_id} in {paths[0].parent} (+ _READY)", highlight=False)
 
 
 @app.command()
@@ -383,6 +384,86 @@ def contracts_sync() -> None:
     sync(get_settings())
     sync_suites(get_settings())
     out.print("generated files regenerated from the contracts and the measure registry")
+
+
+# ---- partners: deliveries, tokens and the read-only API (share/, docs/partners.md) ----------------------------
+tokens_app = new_app(help="Partner API tokens: stored only as hashes.")
+app.add_typer(tokens_app, name="tokens")
+
+
+@app.command()
+def deliver(
+    partner: Annotated[list[str] | None, typer.Option("--partner", help="Only these partners (repeatable).")] = None,
+) -> None:
+    """Deliver the live publications to each partner, as its data-sharing agreement allows. Exit 1 if any
+    partner was refused (the reason is printed)."""
+    from share.agreements import load_checked
+    from share.deliver import deliver as deliver_one
+
+    settings = get_settings()
+    agreements = load_checked(settings)
+    results = [deliver_one(p, settings, agreements=agreements) for p in (partner or sorted(agreements))]
+    for r in results:
+        colour = {"delivered": "green", "unchanged": "yellow", "refused": "red"}[r.status]
+        out.print(f"[{colour}]{r.status}[/] {r.partner} {r.version or ''}: {r.reason}", highlight=False)
+    if any(r.status == "refused" for r in results):
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the read-only partner API with uvicorn (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from share.api import create_app
+
+    uvicorn.run(create_app(get_settings()), host=host, port=port)
+
+
+@tokens_app.command("issue")
+def tokens_issue(
+    partner: Annotated[str, typer.Argument(help="The partner (its agreement's file name).")],
+    days: Annotated[int, typer.Option(help="Days until the token expires.")] = 90,
+) -> None:
+    """Issue a token for a partner with an agreement; it is printed once and only its hash is kept."""
+    from share.agreements import load_checked
+    from share.tokens import issue
+
+    settings = get_settings()
+    if partner not in load_checked(settings):
+        fail(f"no data-sharing agreement for partner {partner!r} in {settings.agreements_dir}")
+    print(issue(settings, partner, days))
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: Annotated[str, typer.Argument(help="The token's id (before the dot).")]) -> None:
+    """Revoke a token: refused from the next request on."""
+    from share.tokens import revoke
+
+    try:
+        record = revoke(get_settings(), token_id)
+    except KeyError as exc:
+        fail(str(exc.args[0]))
+    out.print(f"revoked {record.token_id} ({record.partner})", highlight=False)
+
+
+@tokens_app.command("list")
+def tokens_list() -> None:
+    """Every token: id, partner, issued, expires, state (never the secret or its hash)."""
+    import datetime as dt
+
+    from share.tokens import read_tokens
+
+    now = dt.datetime.now(dt.UTC)
+    table = Table(title="Partner API tokens")
+    for col in ("id", "partner", "issued (UTC)", "expires (UTC)", "state"):
+        table.add_column(col)
+    for r in read_tokens(get_settings()):
+        table.add_row(r.token_id, r.partner, r.issued_at[:16], r.expires_at[:16], r.state(now))
+    out.print(table)
 
 
 def entrypoint() -> None:

@@ -21,7 +21,7 @@ from typing import Literal
 
 from config.settings import Settings, get_settings
 from publish import files, store
-from publish.disclosure import Disclosed, apply_disclosure, rule_summary
+from publish.disclosure import Disclosed, apply_disclosure, measures_by_id, rule_summary
 from publish.errors import GateFailed
 from publish.gate import GateResult, run_gate
 from publish.source import read_source
@@ -101,7 +101,7 @@ def publish_table(spec: TableSpec, settings: Settings, source_batch_ids: list[st
     publications = settings.publications_dir
     log.info("publishing %s from %s", spec.name, spec.source)
     source = read_source(settings.warehouse_path, spec)
-    disclosed = apply_disclosure(source, spec)
+    disclosed = apply_disclosure(source, spec, measures_by_id(settings) if "measure_id" in source else None)
     store.sweep_incoming(publications, spec.name)
     incoming = store.new_incoming(publications, spec.name)
     try:
@@ -192,8 +192,9 @@ def _manifest(
         # Gaps in the table that the ledger explains (a refused file): shown to partners with the data.
         "caveats": gate.caveats,
         "disclosure": {
-            **rule_summary(spec),
+            **rule_summary(spec, disclosed.profiles),
             "suppressed_cells": disclosed.suppressed_cells,
+            "secondary_suppressed_cells": disclosed.secondary_cells,
             "suppressed_by_column": disclosed.suppressed_by_column,
         },
         "columns": [

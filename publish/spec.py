@@ -15,18 +15,17 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from config.measures import Drift
+from config.disclosure_profiles import PROFILES
 from config.settings import Settings, get_settings
 from publish.errors import SpecError
 
 ColumnKind = Literal["dimension", "count", "rate"]
+# How a derived column is computed at publication (publish/derived.py): "percent" 100 x numerator / denominator
+# from the published (rounded) counts; the measure_* rules by each row's measure in the registry.
+DerivedRule = Literal["percent", "measure_value", "measure_limit", "best_value", "gap_to_best", "meets_target"]
 ColumnType = Literal["varchar", "date", "bigint", "double", "boolean"]
 _RELATION = re.compile(r"^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-def round_to_base(value: int, base: int) -> int:
-    """Round a non-negative integer to the nearest multiple of ``base`` (halves round up)."""
-    return (value + base // 2) // base * base
 
 
 class _Strict(BaseModel):
@@ -44,27 +43,27 @@ class Column(_Strict):
     denominator: str | None = None  # rate only: the count column underneath
     decimals: int = Field(default=1, ge=0, le=6)  # rate only: decimal places published
     hidden_with: str | None = None  # dimension only: a rate column; published empty whenever that rate is
+    rule: DerivedRule | None = None  # rate (default "percent"), or "meets_target" on a dimension
+    side: Literal["lower", "upper"] | None = None  # measure_limit only
+    confidence: float | None = None  # measure_limit only: 0.95 or 0.998
 
 
 class Disclosure(_Strict):
-    """The per-output rule set, applied last, to the unrounded counts."""
+    """The per-output rule set, applied last, to the unrounded counts (config/disclosure_profiles.py)."""
 
-    threshold: int = Field(default=10, ge=1)  # counts below this are suppressed (including 0)
-    rounding_base: int = Field(default=5, ge=1)  # published counts are rounded to the nearest multiple
+    # a profile name (nhs_standard, mhsds, strict_10), or "registry": each row takes its measure's profile
+    profile: str = "nhs_standard"
     flag_column: str = "suppressed"  # boolean column: true when any cell of the row is suppressed
-    # "none": the table carries no total rows, so no secondary suppression is needed. "not_protected": its rows
-    # add up to others (breakdowns to their area, organisations to the system) and there is no secondary
-    # suppression yet; every manifest says so (docs/publication.md, rule 5).
-    totals: Literal["none", "not_protected"] = "none"
+    # "none": the table carries no total rows. "long_table": the measure_values shape, whose rows add up to others
+    # (breakdowns to their area's all row, organisations and places to the system, sites to their organisation):
+    # secondary suppression protects them (publish/secondary.py).
+    totals: Literal["none", "long_table"] = "none"
 
     @model_validator(mode="after")
-    def _rounding_keeps_threshold(self) -> Disclosure:
-        if round_to_base(self.threshold, self.rounding_base) < self.threshold:
-            raise ValueError(
-                f"threshold {self.threshold} rounds down to {round_to_base(self.threshold, self.rounding_base)} "
-                f"at rounding base {self.rounding_base}, so a published count could fall below the threshold; "
-                "choose a threshold that is a multiple of the base or rounds up"
-            )
+    def _known_profile(self) -> Disclosure:
+        if self.profile != "registry" and self.profile not in PROFILES:
+            raise ValueError(f"disclosure profile must be 'registry' or one of {sorted(PROFILES)}, "
+                             f"found {self.profile!r}")
         return self
 
 
@@ -154,9 +153,18 @@ class TableSpec(_Strict):
                 raise ValueError(f"count {col.name!r} must have type bigint")
             if col.kind == "rate" and col.type != "double":
                 raise ValueError(f"rate {col.name!r} must have type double")
+            if col.rule == "meets_target" and col.kind != "dimension":
+                raise ValueError(f"rule meets_target of {col.name!r} belongs on a dimension column")
+            if col.kind == "rate" and col.rule == "meets_target":
+                raise ValueError(f"rate {col.name!r} cannot take rule meets_target")
+            if (col.rule == "measure_limit") != (col.side is not None and col.confidence is not None):
+                raise ValueError(f"column {col.name!r}: side and confidence go with rule measure_limit, and only it")
             if col.hidden_with is not None and (col.kind != "dimension" or col.hidden_with not in
                                                 {c.name for c in self.columns if c.kind == "rate"}):
                 raise ValueError(f"hidden_with of {col.name!r} must name a rate column, on a dimension column")
+        measure_rules = [c.name for c in self.columns if c.rule and c.rule != "percent"]
+        if (self.disclosure.profile == "registry" or measure_rules) and "measure_id" not in names:
+            raise ValueError(f"profile 'registry' and the measure rules ({measure_rules}) need a measure_id column")
         return self
 
     def column(self, name: str) -> Column:

@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from config.disclosure_profiles import get_profile
 from config.measures import Unit, load_measures
 from config.settings import Settings, get_settings
 from publish.errors import SpecError
@@ -52,26 +53,39 @@ class MartColumn:
 
 @dataclass(frozen=True)
 class CountRule:
-    """What a published count may be: empty, zero (if the profile publishes zeros), or at least
-    ``lowest_published`` and a multiple of ``rounding_base``. Named by profile for the failure messages."""
+    """What a published count may be under one disclosure profile: empty, zero (if the profile publishes zeros),
+    or at least ``lowest_published`` and a multiple of ``rounding_base``; ``rows`` (a pandas condition) limits it
+    to the rows that take the profile (with ``profile: registry``, its measures' rows)."""
 
     profile: str
     lowest_published: int
     zero_published: bool
     rounding_base: int
+    rows: str | None = None
 
     @property
     def forbidden(self) -> list[int]:
         return [*([] if self.zero_published else [0]), *range(1, self.lowest_published)]
 
 
-def count_rule(spec: TableSpec) -> CountRule:
-    """The table's count rule from its disclosure block: a profile name with its parameters (the spec's rules
-    today: counts below the threshold, zero included, are published empty)."""
-    rules = spec.disclosure
-    profile = getattr(rules, "profile", None) or f"threshold {rules.threshold}, rounding base {rules.rounding_base}"
-    return CountRule(profile=str(profile), lowest_published=rules.threshold, zero_published=False,
-                     rounding_base=rules.rounding_base)
+def _rule(name: str, rows: str | None = None) -> CountRule:
+    profile = get_profile(name)
+    return CountRule(profile=name, lowest_published=profile.smallest_published(),
+                     zero_published=not profile.suppress_zero, rounding_base=profile.round_to, rows=rows)
+
+
+def count_rules(spec: TableSpec, settings: Settings) -> list[CountRule]:
+    """The table's count rules, read from the same profiles the publication applies (config/disclosure_profiles.py):
+    one for a table with a fixed profile; with ``profile: registry`` one per profile the registry's measures name,
+    each on the rows of its measures (the spec's ``gate.measure`` column)."""
+    if spec.disclosure.profile != "registry":
+        return [_rule(spec.disclosure.profile)]
+    if not spec.gate.measure:
+        raise SpecError(f"{spec.name}: disclosure profile 'registry' needs gate.measure (the measure id column)")
+    by_profile: dict[str, list[str]] = {}
+    for m in load_measures(settings.measures_dir, settings.contracts_dir):
+        by_profile.setdefault(m.disclosure_profile, []).append(m.id)
+    return [_rule(name, f"{spec.gate.measure} in {sorted(ids)!r}") for name, ids in sorted(by_profile.items())]
 
 
 def mart_contract(spec: TableSpec, settings: Settings) -> dict[str, MartColumn]:
@@ -138,7 +152,7 @@ def candidate_suite(spec: TableSpec, settings: Settings) -> dict[str, Any]:
     for name, values in _value_sets(spec, contract, settings).items():
         e.append(_expect("expect_column_values_to_be_in_set", f"{name} is one of {', '.join(values)}",
                          column=name, value_set=list(values)))
-    e += _plausibility(spec) + _disclosure(spec)
+    e += _plausibility(spec) + _disclosure(spec, settings)
     return _suite(spec.suite, f"Quality gate for the published {spec.name}, generated from {spec.source}'s "
                   f"contract, publish/tables/{spec.name}.yaml and the measure registry.", e)
 
@@ -182,18 +196,27 @@ def _plausibility(spec: TableSpec) -> list[dict]:
     return e
 
 
-def _disclosure(spec: TableSpec) -> list[dict]:
-    rule = count_rule(spec)
-    if rule.rounding_base not in (1, 5, 10):
-        raise SpecError(f"{spec.name}: the gate checks rounding bases 1, 5 and 10; found {rule.rounding_base}")
-    digits = {1: "[0-9]", 5: "[05]", 10: "0"}[rule.rounding_base]
+def _disclosure(spec: TableSpec, settings: Settings) -> list[dict]:
     e = []
-    for col in (c for c in spec.columns if c.kind == "count"):
-        e.append(_expect("expect_column_values_to_not_be_in_set", f"No published {col.name} is a count the "
-                         f"disclosure rules ({rule.profile}) forbid: {_ranges(rule.forbidden)}",
-                         column=col.name, value_set=rule.forbidden))
-        e.append(_expect("expect_column_values_to_match_regex", f"Every published {col.name} is a multiple of "
-                         f"{rule.rounding_base} (or empty)", column=col.name, regex=f"^[0-9]*{digits}$"))
+    for rule in count_rules(spec, settings):
+        if rule.rounding_base not in (1, 5, 10):
+            raise SpecError(f"{spec.name}: the gate checks rounding bases 1, 5 and 10; found {rule.rounding_base}")
+        digits = {1: "[0-9]", 5: "[05]", 10: "0"}[rule.rounding_base]
+        where = {"row_condition": rule.rows, "condition_parser": "pandas"} if rule.rows else {}
+        scope = f" ({rule.profile} measures)" if rule.rows else ""
+        for col in (c for c in spec.columns if c.kind == "count"):
+            e.append(_expect("expect_column_values_to_not_be_in_set", f"No published {col.name}{scope} is a count "
+                             f"the disclosure rules ({rule.profile}) forbid: {_ranges(rule.forbidden)}",
+                             column=col.name, value_set=rule.forbidden, **where))
+            e.append(_expect("expect_column_values_to_match_regex", f"Every published {col.name}{scope} is a "
+                             f"multiple of {rule.rounding_base} (or empty)", column=col.name,
+                             regex=f"^[0-9]*{digits}$", **where))
+        if spec.gate.unit and spec.gate.value:
+            counted = f"{spec.gate.unit} == 'count'" + (f" and {rule.rows}" if rule.rows else "")
+            e.append(_expect("expect_column_values_to_not_be_in_set", f"A count-valued measure's {spec.gate.value}"
+                             f"{scope} is a published count: never {_ranges(rule.forbidden)}",
+                             column=spec.gate.value, value_set=rule.forbidden, row_condition=counted,
+                             condition_parser="pandas"))
     return e
 
 

@@ -12,8 +12,8 @@ import pytest
 from tests.ingest.ecds_rows import row, write_ecds
 
 OUTCOMES = str(Path(sys.executable).with_name("outcomes"))
-COMMANDS = ["synth", "deliver", "ingest", "build", "publish", "run", "status", "quarantine", "alerts", "contracts",
-            "purge"]
+COMMANDS = ["synth", "land", "ingest", "build", "gate", "publish", "run", "status", "quarantine", "alerts",
+            "contracts", "purge", "deliver", "serve", "tokens"]
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -126,18 +126,18 @@ def test_alerts_show_their_time_and_name_the_file_once(settings):
                     "rule file.header")
 
 
-def test_deliver_drops_extracts_into_landing_with_the_ready_marker(settings, tmp_path):
+def test_land_drops_extracts_into_landing_with_the_ready_marker(settings, tmp_path):
     source = tmp_path / "extracts"
     (source / "RWP" / "ecds").mkdir(parents=True)
     write_ecds(source / "RWP" / "ecds" / "RWP_ECDS_2025-04.csv", [row(1)])
     (source / "RWP" / "ecds" / "notes.txt").write_text("not an extract")
 
-    result = outcomes("deliver", "--from", str(source))
+    result = outcomes("land", "--from", str(source))
 
     landing = settings.landing_dir / "RWP" / "ecds"
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in landing.iterdir()) == ["RWP_ECDS_2025-04.csv", "_READY"]
-    assert outcomes("deliver", "--from", str(tmp_path / "none")).exit_code == 1
+    assert outcomes("land", "--from", str(tmp_path / "none")).exit_code == 1
 
 
 def test_synth_does_not_overwrite_existing_extracts_without_replace(settings):

@@ -31,7 +31,7 @@ def compose():
 def test_default_services_and_the_celery_profile(compose):
     services = compose["services"]
     default = {name for name, s in services.items() if not s.get("profiles")}
-    assert default == {"postgres", *AIRFLOW}
+    assert default == {"postgres", *AIRFLOW, "partner-api"}
     celery = {name for name, s in services.items() if "celery" in s.get("profiles", [])}
     assert celery == {"redis", "airflow-worker"}
     assert services["airflow-worker"]["command"] == "celery worker"
@@ -101,6 +101,20 @@ def test_secrets_come_from_the_environment_never_literals(compose):
     for key, value in env.items():
         if any(word in key for word in ("KEY", "SECRET", "PASSWORD")) and not key.endswith("_FILE"):
             assert str(value).startswith("${"), key
+
+
+def test_the_partner_api_serves_deliveries_from_the_data_volume_and_never_the_identifiable_zone(compose):
+    """The partner API runs `outcomes serve` on port 8000 from the project's image, reads the agreements and the
+    deliveries (the working folder's volume), and mounts nothing of the identifiable zone."""
+    api = compose["services"]["partner-api"]
+    assert api["entrypoint"] == ["outcomes", "serve", "--host", "0.0.0.0", "--port", "8000"]
+    assert api["ports"] == ["${PARTNER_API_PORT:-8000}:8000"]
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in api["volumes"]}
+    assert mounts["/data/outcomes"] == "outcomes-data" and mounts["/opt/outcomes/agreements"] == "./agreements"
+    assert mounts["/opt/outcomes/share"] == "./share"
+    assert "outcomes-identifiable" not in mounts.values() and "OUTCOMES_PSEUDONYM_KEY" not in api["environment"]
+    assert api["environment"]["OUTCOMES_WORK_DIR"] == "/data/outcomes"
+    assert "http://localhost:8000/health" in api["healthcheck"]["test"]
 
 
 def _compose_program() -> list[str] | None:

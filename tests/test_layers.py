@@ -1,6 +1,6 @@
 """The rooms' floor plan (docs/architecture.md): imports point down. Configuration imports nothing of ours; the
 lake's rules only configuration; the stages (ingest, transform, publish, synth) only those two floors, never each
-other or orchestration; orchestration never the DAGs."""
+other or orchestration; partner sharing (share) sits on publish; orchestration never the DAGs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-OURS = {"config", "stats", "lake", "ingest", "transform", "publish", "synth", "outcomes", "dags"}
+OURS = {"config", "stats", "lake", "ingest", "transform", "publish", "share", "synth", "outcomes", "dags"}
 ALLOWED = {
     "config": set(),
     "stats": set(),
@@ -18,9 +18,10 @@ ALLOWED = {
     "ingest": {"config", "lake"},
     "transform": {"config", "lake"},
     "publish": {"config", "lake", "stats"},
+    "share": {"config", "lake", "publish", "stats"},  # partners: deliveries and API, built on the publications
     "synth": {"config"},
-    "outcomes": {"config", "lake", "ingest", "transform", "publish", "synth", "stats"},
-    "dags": {"config", "lake", "ingest", "transform", "publish", "outcomes"},
+    "outcomes": {"config", "lake", "ingest", "transform", "publish", "share", "synth", "stats"},
+    "dags": {"config", "lake", "ingest", "transform", "publish", "share", "outcomes"},
 }
 
 

@@ -4,8 +4,8 @@ trusts, and the GP list -> ingest -> dbt build -> marts.measure_values and marts
 The expected values are computed here, independently, with pandas straight from the synthetic CSV files (each read
 with the delimiter and date formats its contract declares), not through the project's SQL, and compared with the
 warehouse: every RTT and outpatient measure, for the system, each organisation and each site, in every month.
-The publication is not run: its quality gate blocks count-valued measures (the long waits) until the
-partner-publication issue (docs/measures.md, section 5).
+The publication is not run here: tests/publish/ covers how count-valued measures (the long waits) are published
+under their disclosure profile.
 """
 
 from __future__ import annotations

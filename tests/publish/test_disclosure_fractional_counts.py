@@ -8,7 +8,7 @@ import datetime as dt
 
 import pandas as pd
 
-from publish.disclosure import apply_disclosure
+from publish.disclosure import apply_disclosure, measures_by_id
 from publish.spec import load_spec
 
 SPEC = load_spec("measure_values")
@@ -29,14 +29,16 @@ def mean_daily_count_row(area_code: str, patient_midnights: int, days: int) -> d
 def test_a_fractional_denominator_is_judged_and_rounded_as_it_is():
     """GIVEN June rows of a mean daily count: 230 patient-midnights (a mean of 7.67), 372 (12.4) and 378 (12.6)
     WHEN disclosure control is applied
-    THEN nothing fails on the fractions: the mean below 10 is suppressed with its value, 12.4 is published as 10
-    and 12.6 as 15 (the nearest multiple of 5), each value to one decimal, and whole numerators as before."""
+    THEN nothing fails on the fractions: the mean of 7.67 (between 1 and 7 under nhs_standard) is suppressed with
+    its value and its 230 patient-midnights (230 / 30 would give it back); 12.4 is published as 10 and 12.6 as
+    15 (the nearest multiple of 5); the value, a count, is that published mean daily count; whole numerators
+    are rounded as before."""
     source = pd.DataFrame([mean_daily_count_row("A", 230, 30), mean_daily_count_row("B", 372, 30),
                            mean_daily_count_row("C", 378, 30)], columns=SPEC.source_columns)
 
-    frame = apply_disclosure(source, SPEC).frame.set_index("area_code")
+    frame = apply_disclosure(source, SPEC, measures_by_id()).frame.set_index("area_code")
 
     assert pd.isna(frame.loc["A", "denominator"]) and pd.isna(frame.loc["A", "value"]) and frame.loc["A", "suppressed"]
-    assert frame.loc["A", "numerator"] == 230
-    assert frame.loc["B", ["numerator", "denominator", "value"]].tolist() == [370, 10, 12.4]
-    assert frame.loc["C", ["numerator", "denominator", "value"]].tolist() == [380, 15, 12.6]
+    assert pd.isna(frame.loc["A", "numerator"])  # 230 / 30 days would give the suppressed mean back
+    assert frame.loc["B", ["numerator", "denominator", "value"]].tolist() == [370, 10, 10.0]
+    assert frame.loc["C", ["numerator", "denominator", "value"]].tolist() == [380, 15, 15.0]

@@ -1,4 +1,5 @@
-"""Disclosure control: property tests over random tables, and the spec's guard on thresholds."""
+"""Disclosure control of a table without totals (ED four-hour performance): property tests over random tables and
+every profile, and the profiles' own rules (config/disclosure_profiles.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from publish.disclosure import apply_disclosure
+from config.disclosure_profiles import PROFILES, Profile, at_least_as_strict
+from publish.disclosure import apply_disclosure, row_profiles
 from publish.files import write_csv
-from publish.spec import Disclosure, load_spec, round_to_base
+from publish.spec import Disclosure, load_spec
 
 SPEC = load_spec("ed_four_hour_performance")
 COUNTS = ["attendances", "within_four_hours"]
@@ -32,79 +34,104 @@ def tables(draw):
     return pd.DataFrame(rows, columns=SPEC.source_columns)
 
 
-@st.composite
-def rules(draw):
-    base = draw(st.sampled_from([1, 2, 5, 10]))
-    threshold = draw(st.integers(1, 30))
-    assume(round_to_base(threshold, base) >= threshold)
-    return Disclosure(threshold=threshold, rounding_base=base)
+def spec_with(profile: str):
+    return SPEC.model_copy(update={"disclosure": Disclosure(profile=profile)})
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(source=tables(), rule=rules())
-def test_no_published_count_is_ever_between_1_and_threshold_minus_1(source, rule):
+def suppressed_by(profile: Profile, true: pd.Series) -> pd.Series:
+    return ((true > 0) & (true < profile.suppress_below)) | ((true == 0) & profile.suppress_zero)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(source=tables(), name=st.sampled_from(sorted(PROFILES)))
+def test_no_published_count_is_one_the_profile_suppresses(source, name):
     """
-    GIVEN any table of true counts and any valid rule set (threshold, rounding base)
+    GIVEN any table of true counts and any profile
     WHEN disclosure control is applied and the CSV written
-    THEN every published count is empty or a multiple of the base at least the threshold (so never 1..t-1),
-         small true counts are empty, and the CSV text holds no small count either
+    THEN every count the profile suppresses is empty, every other is the true count rounded to the profile's
+         base (0 stays 0 where the profile allows it), and the CSV text holds no small count either
     """
-    spec = SPEC.model_copy(update={"disclosure": rule})
+    profile = PROFILES[name]
 
-    out = apply_disclosure(source, spec).frame
+    out = apply_disclosure(source, spec_with(name)).frame
 
     for col in COUNTS:
+        hide = suppressed_by(profile, source[col])
+        assert out[col][hide].isna().all()
+        base = profile.round_to
+        expected = ((source[col] * 2 + base) // (2 * base)) * base
+        assert (out[col][~hide] == expected[~hide]).all()
         published = out[col].dropna().astype(int)
-        assert ((published >= rule.threshold) & (published % rule.rounding_base == 0)).all()
-        assert out[col][source[col] < rule.threshold].isna().all()
-        kept = source[col] >= rule.threshold
-        assert (out[col][kept] == source[col][kept].map(lambda v: round_to_base(v, rule.rounding_base))).all()
+        assert ((published == 0) | (published >= profile.smallest_published())).all()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "t.csv"
-        write_csv(out, spec, path)
+        write_csv(out, spec_with(name), path)
         with open(path, newline="") as handle:
             for row in csv.DictReader(handle):
                 for col in COUNTS:
-                    assert row[col] == "" or int(row[col]) >= rule.threshold
+                    assert row[col] == "" or not 0 < int(row[col]) < profile.suppress_below
 
 
-@settings(max_examples=300, deadline=None)
-@given(source=tables(), rule=rules())
-def test_percentages_come_from_true_counts_and_hide_with_any_small_count(source, rule):
+@settings(max_examples=150, deadline=None)
+@given(source=tables(), name=st.sampled_from(sorted(PROFILES)))
+def test_percentages_come_from_the_published_counts_so_they_reveal_nothing_more(source, name):
     """
-    GIVEN any table of true counts and any valid rule set
+    GIVEN any table of true counts and any profile
     WHEN disclosure control is applied
-    THEN a published pct equals the true-count pct to one decimal, it is empty whenever either count is
-         suppressed or the complement (attendances - within) is 1..threshold-1, and the row flag says so
+    THEN a published pct equals 100 x published within / published attendances to one decimal (so it says
+         nothing the rounded counts do not), it is empty whenever either count is, and the row flag says so
     """
-    spec = SPEC.model_copy(update={"disclosure": rule})
-
-    disclosed = apply_disclosure(source, spec)
+    disclosed = apply_disclosure(source, spec_with(name))
     out = disclosed.frame
 
     pct = out["pct_within_four_hours"]
-    complement = source["attendances"] - source["within_four_hours"]
-    must_hide = (
-        out["attendances"].isna()
-        | out["within_four_hours"].isna()
-        | ((complement >= 1) & (complement < rule.threshold))
-    )
-    assert pct[must_hide].isna().all()
+    either_empty = out["attendances"].isna() | out["within_four_hours"].isna() | (out["attendances"] == 0)
+    assert pct[either_empty].isna().all()
     shown = pct.notna()
-    expected = (100.0 * source["within_four_hours"] / source["attendances"]).round(1)
-    assert (pct[shown] - expected[shown]).abs().max() < 1e-9 if shown.any() else True
-    assert (pct[shown].between(0, 100)).all()
-    empty = out[[*COUNTS, "pct_within_four_hours"]].isna()
-    assert (out["suppressed"] == empty.any(axis=1)).all()
-    assert disclosed.suppressed_cells == int(empty.sum().sum())
+    expected = (100.0 * out["within_four_hours"].astype(float) / out["attendances"].astype(float)).round(1)
+    assert ((pct[shown] - expected[shown]).abs() < 1e-9).all()
+    assert pct[shown].between(0, 100).all()
+    emptied = out[[*COUNTS, "pct_within_four_hours"]].isna() & source[[*COUNTS, "pct_within_four_hours"]].notna()
+    assert (out["suppressed"] == emptied.any(axis=1)).all()
+    assert disclosed.suppressed_cells == int(emptied.sum().sum())
 
 
-@pytest.mark.parametrize(("threshold", "base"), [(12, 5), (11, 5), (14, 10)])
-def test_spec_refuses_a_threshold_that_rounding_would_undercut(threshold, base):
-    """
-    GIVEN a rule set whose threshold rounds down below itself (e.g. 12 -> 10 at base 5)
-    WHEN the rule set is declared
-    THEN it is refused, because a published count could then fall below the threshold
-    """
+@pytest.mark.parametrize(("below", "base"), [(12, 5), (11, 5), (14, 10)])
+def test_a_profile_whose_threshold_rounding_would_undercut_is_refused(below, base):
+    """GIVEN a profile whose smallest published count would round below its threshold (12 -> 10 at base 5)
+    WHEN it is declared THEN it is refused."""
     with pytest.raises(ValueError, match="rounds down"):
-        Disclosure(threshold=threshold, rounding_base=base)
+        Profile(name="x", suppress_below=below, suppress_zero=True, round_to=base, exempt_min_count=10,
+                description="x")
+
+
+def test_strictness_orders_the_profiles_and_an_agreement_cannot_loosen_a_measure():
+    """GIVEN the three profiles WHEN compared THEN strict_10 is at least as strict as both national rules, which
+    are not comparable with each other (mhsds suppresses 0, nhs_standard suppresses 5 to 7); AND WHEN a table's
+    rows are asked for a looser profile THEN it is refused, while a stricter one replaces the table's."""
+    nhs, mhsds, strict = PROFILES["nhs_standard"], PROFILES["mhsds"], PROFILES["strict_10"]
+    assert at_least_as_strict(strict, nhs) and at_least_as_strict(strict, mhsds)
+    assert not at_least_as_strict(nhs, mhsds) and not at_least_as_strict(mhsds, nhs)
+    assert at_least_as_strict(nhs, nhs)
+    source = pd.DataFrame([("RWP", None, "1", 40, 30, 75.0)], columns=SPEC.source_columns)
+    with pytest.raises(ValueError, match="never a looser"):
+        row_profiles(source, SPEC, None, "mhsds")
+    assert row_profiles(source, SPEC, None, "strict_10").tolist() == ["strict_10"]
+
+
+def test_zero_stays_zero_under_nhs_standard_and_is_suppressed_under_mhsds():
+    """GIVEN a cell of 40 attendances none within four hours, and one of 6 with 0 within
+    WHEN published under nhs_standard and under mhsds
+    THEN nhs_standard shows 40, 0 and 0.0 and suppresses the 6 (and its pct); mhsds suppresses every 0 and
+         publishes the 6 as 5."""
+    source = pd.DataFrame([("RWP", None, "1", 40, 0, 0.0), ("RWP", None, "2", 6, 0, 0.0)],
+                          columns=SPEC.source_columns)
+
+    nhs = apply_disclosure(source, spec_with("nhs_standard")).frame
+    mhsds = apply_disclosure(source, spec_with("mhsds")).frame
+
+    assert nhs.loc[0, COUNTS + ["pct_within_four_hours"]].tolist() == [40, 0, 0.0]
+    assert pd.isna(nhs.loc[1, "attendances"]) and nhs.loc[1, "within_four_hours"] == 0
+    assert pd.isna(nhs.loc[1, "pct_within_four_hours"])
+    assert pd.isna(mhsds.loc[0, "within_four_hours"]) and pd.isna(mhsds.loc[1, "within_four_hours"])
+    assert mhsds.loc[1, "attendances"] == 5 and mhsds["pct_within_four_hours"].isna().all()

@@ -61,19 +61,21 @@ def test_publish_writes_a_version_whose_manifest_checksums_match_its_files(setti
     assert manifest["rows"] == len(_csv_rows(folder / f"{TABLE}.csv")) == len(BASE_ROWS)
     assert manifest["source"] == {"relation": "marts.ed_four_hour_performance", "rows": 7, "batch_ids": ["b-2024-01"]}
     assert manifest["gate"]["success"] is True and manifest["gate"]["failed_expectations"] == 0
-    assert manifest["disclosure"]["threshold"] == 10 and manifest["disclosure"]["rounding_base"] == 5
+    assert manifest["disclosure"]["profile"] == "nhs_standard"
+    assert manifest["disclosure"]["profiles"]["nhs_standard"]["suppress_below"] == 8
     assert [c["name"] for c in manifest["columns"]][-1] == "suppressed"
     assert json.loads((folder / "validation.json").read_text())["success"] is True
     live = latest(TABLE)
     assert live is not None and live.version == "v0001" and live.manifest == manifest
 
 
-def test_known_cells_are_suppressed_or_rounded_with_pct_from_true_counts(settings, make_mart):
+def test_known_cells_are_suppressed_or_rounded_with_pct_from_rounded_counts(settings, make_mart):
     """
     GIVEN a mart where one cell has 7 attendances and another 23 attendances of which 12 within four hours
-    WHEN the table is published
+    WHEN the table is published under nhs_standard
     THEN the 7 is published empty with its pct and suppressed=true, the 23 appears as 25 and 12 as 10,
-         and the pct is 52.2 (12 / 23), not 40.0 (10 / 25)
+         and the pct is 40.0 (10 / 25, the published figures), not 52.2 (12 / 23, which would give the true
+         counts back)
     """
     make_mart([*BASE_ROWS, ("RLQ", "2024-01-01", "2", 7, 6), ("RLQ", "2024-01-01", "3", 23, 12)])
 
@@ -85,7 +87,7 @@ def test_known_cells_are_suppressed_or_rounded_with_pct_from_true_counts(setting
     assert small["suppressed"] == "true"
     rounded = rows[("RLQ", "2024-01-01", "3")]
     assert (rounded["attendances"], rounded["within_four_hours"]) == ("25", "10")
-    assert rounded["pct_within_four_hours"] == "52.2"
+    assert rounded["pct_within_four_hours"] == "40.0"
     assert rounded["suppressed"] == "false"
     assert result.suppressed_cells == 3
     text = (result.path / f"{TABLE}.csv").read_text()
@@ -94,14 +96,15 @@ def test_known_cells_are_suppressed_or_rounded_with_pct_from_true_counts(setting
 
 def test_gate_failure_blocks_publication_and_keeps_previous_latest(settings, make_mart):
     """
-    GIVEN v0001 is live, then the mart is rebuilt with pct_within_four_hours = 130 on a large cell
+    GIVEN v0001 is live, then the mart is rebuilt with 53 of 41 attendances within four hours on a cell (a
+          broken model), so the percentage from the published counts is 55 / 40 = 137.5
     WHEN the table is published again
     THEN GateFailed names the table and the failed percentage expectation in plain words, no v0002 exists,
          LATEST still names v0001, no candidate is left in _incoming, and a fail report is kept in _audit
     """
     make_mart(BASE_ROWS)
     publish([TABLE])
-    bad = [*BASE_ROWS[:-1], ("RLQ", "2024-01-01", "unknown", 41, 30, 130.0)]
+    bad = [*BASE_ROWS[:-1], ("RLQ", "2024-01-01", "unknown", 41, 53)]
     make_mart(bad)
 
     with pytest.raises(GateFailed) as caught:
@@ -111,7 +114,7 @@ def test_gate_failure_blocks_publication_and_keeps_previous_latest(settings, mak
     assert error.table == TABLE
     assert len(error.failures) == 1
     assert "between 0 and 100" in error.failures[0] and "pct_within_four_hours" in error.failures[0]
-    assert "130.0" in error.failures[0]
+    assert "137.5" in error.failures[0]
     assert TABLE in str(error) and "previous version stays live" in str(error)
     table_dir = settings.publications_dir / TABLE
     assert store.versions(settings.publications_dir, TABLE) == ["v0001"]
@@ -169,7 +172,7 @@ def test_residents_of_wales_publish_as_outside_england_and_no_other_label_passes
     [result] = publish([TABLE])
 
     row = _csv_rows(settings.publications_dir / TABLE / result.version / f"{TABLE}.csv")[welsh[:3]]
-    assert (row["attendances"], row["within_four_hours"], row["pct_within_four_hours"]) == ("35", "25", "70.3")
+    assert (row["attendances"], row["within_four_hours"], row["pct_within_four_hours"]) == ("35", "25", "71.4")
     make_mart([*BASE_ROWS, ("RLQ", "2024-01-01", "wales", 37, 26)])
     with pytest.raises(GateFailed) as caught:
         publish([TABLE])

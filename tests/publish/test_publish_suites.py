@@ -18,9 +18,13 @@ def test_each_suite_checks_its_spec_columns_keys_and_disclosure_rules(table):
     """
     GIVEN a declared partner table
     WHEN its committed (generated) expectation suite is read
-    THEN it checks the published columns in order, the key, and every count against the spec's disclosure rules
-         (no count in the forbidden range, each a multiple of the rounding base)
+    THEN it checks the published columns in order, the key, and every count against each disclosure profile the
+         table's rows take (for a registry table, one rule per profile on its measures' rows): no count the profile
+         forbids (below its smallest published count; 0 where it suppresses 0), each a multiple of its base
     """
+    from config.disclosure_profiles import PROFILES
+    from publish.disclosure import measures_by_id
+
     spec = load_spec(table)
     expectations = load_suite(spec.suite)["expectations"]
     by_type: dict[str, list[dict]] = {}
@@ -28,11 +32,23 @@ def test_each_suite_checks_its_spec_columns_keys_and_disclosure_rules(table):
         by_type.setdefault(e["type"], []).append(e["kwargs"])
     assert by_type["expect_table_columns_to_match_ordered_list"] == [{"column_list": spec.output_columns}]
     assert by_type["expect_compound_columns_to_be_unique"] == [{"column_list": spec.keys}]
-    forbidden = {k["column"]: k["value_set"] for k in by_type["expect_column_values_to_not_be_in_set"]}
-    regexes = {k["column"]: k["regex"] for k in by_type["expect_column_values_to_match_regex"]}
-    for col in (c.name for c in spec.columns if c.kind == "count"):
-        assert forbidden[col] == list(range(spec.disclosure.threshold)), col
-        assert regexes[col] == {5: "^[0-9]*[05]$", 10: "^[0-9]*0$"}[spec.disclosure.rounding_base], col
+    by_profile: dict[str, set[str]] = {}
+    if spec.disclosure.profile == "registry":
+        for measure in measures_by_id().values():
+            by_profile.setdefault(measure.disclosure_profile, set()).add(measure.id)
+    else:
+        by_profile[spec.disclosure.profile] = set()
+    checks = [k for k in by_type["expect_column_values_to_not_be_in_set"]]
+    regexes = by_type["expect_column_values_to_match_regex"]
+    for name, ids in by_profile.items():
+        profile = PROFILES[name]
+        forbidden = [0] * profile.suppress_zero + list(range(1, profile.smallest_published()))
+        for col in (c.name for c in spec.columns if c.kind == "count"):
+            mine = [k for k in checks if k["column"] == col and all(i in k.get("row_condition", "") for i in ids)
+                    and k["value_set"] == forbidden]
+            assert len(mine) == 1, (col, name)
+            assert any(r["column"] == col and r["regex"] == "^[0-9]*[05]$"
+                       and r.get("row_condition") == mine[0].get("row_condition") for r in regexes), (col, name)
     assert all(e.get("description") for e in expectations), "every expectation needs plain-words text"
 
 

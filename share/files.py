@@ -1,0 +1,86 @@
+"""Write a partner's rows as CSV, Parquet and an XLSX workbook.
+
+CSV: UTF-8, ``\\n`` line endings, ``*`` for a suppressed cell (an empty count, or an empty derived value on a row
+flagged ``suppressed``), and any text cell a spreadsheet would run as a formula (starting ``=``, ``+``, ``-``,
+``@``, tab or carriage return) neutralised by a leading apostrophe (OWASP's advice for CSV injection). Parquet:
+the publication's typed schema, nulls where suppressed. XLSX: a README sheet (agreement, rules, caveats), one
+sheet per table and a dictionary sheet, with the same neutralisation (openpyxl would store ``=...`` as a formula).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from openpyxl import Workbook
+
+from publish.files import arrow_schema
+from publish.spec import TableSpec
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SUPPRESSED = "*"
+
+
+def neutralise(value: object) -> object:
+    """A text value a spreadsheet would evaluate, made inert; anything else unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def for_people(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    """The rows as text for CSV and XLSX: suppressed cells ``*``, numbers at their decimals, text neutralised."""
+    out = pd.DataFrame(index=frame.index)
+    flag = frame[spec.disclosure.flag_column].astype(bool)
+    for col in spec.columns:
+        values = frame[col.name]
+        empty = values.isna()
+        if col.kind == "rate":
+            text = values.map(lambda v, d=col.decimals: "" if pd.isna(v) else f"{v:.{d}f}")
+        elif col.type == "boolean":
+            text = values.map(lambda v: "" if v is None or pd.isna(v) else ("true" if v else "false"))
+        elif col.type == "date":
+            text = values.map(lambda v: "" if pd.isna(v) else pd.Timestamp(v).date().isoformat())
+        else:
+            text = values.map(lambda v: "" if v is None or pd.isna(v) else str(v))
+        if col.kind == "count":
+            withheld = empty
+        elif col.kind == "rate" or col.hidden_with is not None:
+            withheld = empty & flag
+        else:
+            withheld = pd.Series(False, index=frame.index)
+        out[col.name] = text.mask(withheld, SUPPRESSED).map(neutralise)
+    out[spec.disclosure.flag_column] = flag.map({True: "true", False: "false"})
+    return out
+
+
+def write_csv(frame: pd.DataFrame, spec: TableSpec, path: Path) -> None:
+    for_people(frame, spec).to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+
+
+def write_parquet(frame: pd.DataFrame, spec: TableSpec, path: Path) -> None:
+    pq.write_table(pa.Table.from_pandas(frame, schema=arrow_schema(spec), preserve_index=False), path)
+
+
+def write_xlsx(tables: dict[str, tuple[pd.DataFrame, TableSpec]], readme: list[tuple[str, str]],
+               dictionary: list[dict], path: Path) -> None:
+    """One workbook: README first, then each table, then the data dictionary."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "README"
+    for key, value in readme:
+        sheet.append([neutralise(key), neutralise(value)])
+    for name, (frame, spec) in tables.items():
+        data = book.create_sheet(name[:31])
+        people = for_people(frame, spec)
+        data.append(list(people.columns))
+        for row in people.itertuples(index=False):
+            data.append(list(row))
+    words = book.create_sheet("dictionary")
+    columns = ["table", "kind", "name", "type", "description"]
+    words.append(columns)
+    for entry in dictionary:
+        words.append([neutralise(str(entry.get(c, ""))) for c in columns])
+    book.save(path)

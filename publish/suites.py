@@ -145,7 +145,7 @@ def candidate_suite(spec: TableSpec, settings: Settings) -> dict[str, Any]:
          _expect("expect_compound_columns_to_be_unique", f"Each {', '.join(spec.keys)} appears once",
                  column_list=spec.keys)]
     for col in spec.columns:
-        if col.kind == "dimension" and contract[col.name].not_null:
+        if col.kind == "dimension" and contract[col.name].not_null and not col.hidden_with:
             e.append(_expect("expect_column_values_to_not_be_null", f"Every row has a {col.name}", column=col.name))
     e.append(_expect("expect_column_values_to_not_be_null", f"Every row has its {spec.disclosure.flag_column} flag",
                      column=spec.disclosure.flag_column))

@@ -14,10 +14,10 @@ ROWS = [("RWP", "2024-01-01", "1", 412, 260), ("RWP", "2024-01-01", "2", 355, 24
 
 def test_gate_prints_each_expectation_and_exits_1_on_a_failure_publishing_nothing(settings, make_mart):
     """
-    GIVEN a warehouse whose ED mart is clean, then one whose RLQ row has a percentage of 130
+    GIVEN a warehouse whose ED mart is clean, then one whose RLQ row has 130 within four hours of 96 attendances
     WHEN `outcomes gate ed_four_hour_performance` runs on each, and then `outcomes status`
     THEN the first exits 0 with a row per expectation (result, observed value); the second exits 1 naming the
-         percentage and 130.0; nothing is published; status links the Data Docs page
+         percentage and its published value (130 of 95 after rounding: 136.8); nothing is published; status links the Data Docs page
     """
     runner = CliRunner()
     make_mart(ROWS)
@@ -28,12 +28,12 @@ def test_gate_prints_each_expectation_and_exits_1_on_a_failure_publishing_nothin
     assert "gate passed" in clean.output and "observed value" in clean.output
     assert "all 3 rows hold" in clean.output and "FAIL" not in clean.output
 
-    make_mart([*ROWS[:2], ("RLQ", "2024-01-01", "1", 130, 96, 130.0)])
+    make_mart([*ROWS[:2], ("RLQ", "2024-01-01", "1", 96, 130)])
     failed = runner.invoke(app, ["gate", TABLE], terminal_width=200)
 
     assert failed.exit_code == 1
     assert "FAIL" in failed.output and "pct_within_four_hours is a percentage between 0 and 100" in failed.output
-    assert "130.0" in failed.output
+    assert "136.8" in failed.output
     assert store.versions(settings.publications_dir, TABLE) == []
     status = runner.invoke(app, ["status"], terminal_width=200)
     assert "quality gate Data Docs: file://" in status.output and "index.html" in status.output

@@ -145,7 +145,7 @@ def numerator_above(f):
 
 
 DEFECTS = [
-    (leaked_three, "numerator is a count the disclosure rules", "numerator=3"),
+    (leaked_three, "is a count the disclosure rules (nhs_standard) forbid", "numerator=3"),
     (missing_month, "no rows for RLQ in February 2024 and no refused or late file", "organisation=RLQ"),
     (percent_130, "value is a percentage between 0 and 100", "value=130.0"),
     (dropped_column, "exactly the published columns, in order", "upper_998"),

@@ -14,6 +14,7 @@ import pandas as pd
 from config.settings import Settings, get_settings
 from publish.run import publish
 from publish.spec import load_spec
+from tests.publish.conftest import record_delivery
 
 APRIL = (dt.date(2025, 4, 1), dt.date(2025, 4, 30))
 # (area_type, area_code, sex -> (numerator, denominator)) for ed_4h_all_types; sums hold: sexes add to 'all',
@@ -35,7 +36,7 @@ def measure_row(measure, area_type, area_code, breakdown, value, n, d, unit="per
             "breakdown": breakdown, "breakdown_value": value, "numerator": float(n), "denominator": float(d),
             "value": v, "lower_95": None, "upper_95": None, "lower_998": None, "upper_998": None, "unit": unit,
             "target": target, "meets_target": (v >= target) if target is not None else None, "best_value": None,
-            "gap_to_best": None, "registry_version": 1}
+            "gap_to_best": None, "compared_to_system": "similar", "registry_version": 1}
 
 
 def measure_rows() -> pd.DataFrame:
@@ -71,5 +72,7 @@ def build_published(work: Path, agreements: Path | None = None,
             con.register("rows", frame)
             con.execute(f"create table marts.{name} as select * from rows")
             con.unregister("rows")
+    for feed in ("rwp_ecds", "rlq_ecds", "r1a_miu", "rwp_rtt", "rlq_rtt"):  # the deliveries behind the marts
+        record_delivery(settings, feed, APRIL[0].isoformat())
     publish(list(tables), settings)
     return settings

@@ -32,7 +32,7 @@ def world(tmp_path_factory):
     for batch, feed, version, status in (("b1", "rwp_ecds", 1, "loaded"), ("b2", "rwp_ecds", 2, "loaded"),
                                          ("b3", "rlq_rtt", 1, "loaded"), ("b4", "rlq_ecds", 1, "rejected")):
         write_entry(settings, {"batch_id": batch, "feed_id": feed, "status": status, "version": version,
-                               "declared_period": "2025-04", "claimed_at": f"2025-05-0{version}T00:00:00.000000Z"})
+                               "declared_period": "2025-04-01", "claimed_at": f"2025-05-0{version}T00:00:00.000000Z"})
     results = {r.partner: r for r in deliver_all(settings, TODAY)}
     return settings, results
 
@@ -90,7 +90,9 @@ def test_the_manifest_checks_out_against_the_files_the_ledger_and_the_agreement(
     assert manifest["registry_versions"] == {"ed_4h_all_types": 1, "rtt_over_52_weeks": 1}
     assert table["gate"]["success"] is True and table["publication_version"] == "v0001"
     assert [c["name"] for c in table["schema"]][-1] == "suppressed"
-    assert table["source_batches"] == ["b2", "b3"]
+    fixture = {f"20240205T090000_{feed}_2025-04-01_v1_loaded" for feed in ("r1a_miu", "rlq_ecds", "rwp_rtt")}
+    assert set(table["source_batches"]) == {"b2", "b3", *fixture}  # build_published's own deliveries, b1 and
+    # its rwp_ecds v1 superseded by b2, its rlq_rtt by the later b3
     assert (settings.deliveries_dir / "wye_valley" / "LATEST").read_text().strip() == "v0001"
 
 

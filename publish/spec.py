@@ -14,8 +14,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from config.measures import Drift
 from config.disclosure_profiles import PROFILES
+from config.measures import Drift
 from config.settings import Settings, get_settings
 from publish.errors import SpecError
 

@@ -17,7 +17,8 @@ def test_gate_prints_each_expectation_and_exits_1_on_a_failure_publishing_nothin
     GIVEN a warehouse whose ED mart is clean, then one whose RLQ row has 130 within four hours of 96 attendances
     WHEN `outcomes gate ed_four_hour_performance` runs on each, and then `outcomes status`
     THEN the first exits 0 with a row per expectation (result, observed value); the second exits 1 naming the
-         percentage and its published value (130 of 95 after rounding: 136.8); nothing is published; status links the Data Docs page
+         percentage and its published value (130 of 95 after rounding: 136.8); nothing is published; status
+         links the Data Docs page
     """
     runner = CliRunner()
     make_mart(ROWS)

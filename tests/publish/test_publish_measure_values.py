@@ -44,7 +44,8 @@ def test_everything_derived_from_a_hidden_cell_is_hidden_with_it(tmp_path):
     GIVEN organisation A with 5 of 6 (small), B with 350 of 500, C with 200 of 260 and the system with 555 of 766
     WHEN disclosure control is applied and the CSV written
     THEN A is suppressed and C (the smallest other organisation) with it, so the system minus B gives only their
-         sum: A's and C's values, limits, meets_target, best value, gap and comparison with the system are empty while their target stays;
+         sum: A's and C's values, limits, meets_target, best value, gap and comparison with the system are
+         empty while their target stays;
          B's value is 70.0 from its published counts, its limits the Wilson limits of 350 of 500, its best value
          its own (the only published organisation) and meets_target false; the system's 72.5 is 555 / 765
     """

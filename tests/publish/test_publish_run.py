@@ -99,7 +99,8 @@ def test_gate_failure_blocks_publication_and_keeps_previous_latest(settings, mak
     GIVEN v0001 is live, then the mart is rebuilt with 53 of 41 attendances within four hours on a cell (a
           broken model), so the percentage from the published counts is 55 / 40 = 137.5
     WHEN the table is published again
-    THEN GateFailed names the table and the failed percentage (and numerator above denominator) expectations in plain words, no v0002 exists,
+    THEN GateFailed names the table and the failed percentage (and numerator above denominator) expectations
+         in plain words, no v0002 exists,
          LATEST still names v0001, no candidate is left in _incoming, and a fail report is kept in _audit
     """
     make_mart(BASE_ROWS)

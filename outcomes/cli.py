@@ -22,6 +22,8 @@ app = typer.Typer(help="Shared outcomes pipeline for an integrated care system."
 contracts_app = typer.Typer(help="Feed contracts: validate them and regenerate what is derived from them.",
                             no_args_is_help=True)
 app.add_typer(contracts_app, name="contracts")
+sources_app = typer.Typer(help="Source systems the pull DAGs fetch from (MESH, SFTP, SQL).", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
@@ -285,6 +287,23 @@ def contracts_sync() -> None:
 
     sync(get_settings())
     out.print("generated files regenerated from the contracts and the measure registry")
+
+
+@sources_app.command("check")
+def sources_check() -> None:
+    """Reach every declared source (MESH mailbox, SFTP folder, database) with its Airflow connection and print
+    reachable / unreachable with the reason. Exit 1 if any is unreachable."""
+    from config.contracts import load_contracts
+    from pull.sources import check_all
+
+    results = check_all(list(load_contracts(get_settings().contracts_dir)))
+    table = Table("feed", "source", "connection", "status", "detail")
+    for r in results:
+        table.add_row(r.feed_id, r.kind, r.connection, "[green]reachable[/]" if r.reachable else "[red]unreachable[/]",
+                      r.detail)
+    out.print(table if results else "no contract declares a pulled source (every feed arrives in a folder)")
+    if any(not r.reachable for r in results):
+        raise typer.Exit(1)
 
 
 def entrypoint() -> None:

@@ -17,9 +17,9 @@ from config.settings import Settings
 POKE_ENV = "OUTCOMES_PULL_POKE_SECONDS"
 DEFAULT_POKE_SECONDS = 300
 
-# A pull DAG runs once per period of the contract's cadence, after the period ends, and waits (a sensor in
-# reschedule mode: no worker slot held between pokes) until the period's files are at the source, at most until
-# the delivery deadline; the late_feeds check alerts past it.
+# A pull DAG runs once per period of the contract's cadence, after the period ends, and waits (looking at the
+# source, deferred on a timer between looks: no worker slot held) until the period's files are at the source, at
+# most until the delivery deadline; the late_feeds check alerts past it.
 SCHEDULES = {"daily": "@daily", "weekly": "@weekly", "monthly": "@monthly", "quarterly": "@quarterly",
              "annual": "@yearly"}
 
@@ -50,8 +50,8 @@ the watcher of asset `landing.{feed_id}` then starts `{ingest_dag}` as for a fil
 | schedule | `{schedule}` (cadence {frequency}); waits up to {deadline_days} days + 1 for the files |
 | landing folder | `{landing}` |
 
-**Tasks.** `wait_for_files` (a sensor in reschedule mode, poking every {poke:.0f} s, holding no worker slot between
-pokes) until the source has something for this feed; `pull` downloads to a hidden temporary name, renames into
+**Tasks.** `wait_for_files` looks at the source every {poke:.0f} s, deferred on a timer in between (no worker slot
+held), until the source has something for this feed; `pull` downloads to a hidden temporary name, renames into
 landing and only then acknowledges (MESH) or moves the file away (SFTP).
 
 **Failures.** A missing connection or refused credentials fail at once, naming the connection and the feed.

@@ -35,8 +35,14 @@ def partial_path(landing: Path, name: str) -> Path:
     return landing / f".{name}.part"
 
 
-def land_stream(chunks: Iterable[bytes], landing: Path, name: str, zone_root: Path) -> Landed:
-    """Write ``chunks`` to ``landing/name`` durably (temporary name, fsync, rename, fsync of the folder)."""
+class IncompleteDownload(Exception):
+    """Fewer or more bytes arrived than the source said the file holds; nothing was put into landing."""
+
+
+def land_stream(chunks: Iterable[bytes], landing: Path, name: str, zone_root: Path,
+                expected_size: int | None = None) -> Landed:
+    """Write ``chunks`` to ``landing/name`` durably (temporary name, fsync, rename, fsync of the folder). With
+    ``expected_size``, a download of another size is refused (IncompleteDownload) before it reaches landing."""
     private_dir(landing, zone_root)
     tmp = partial_path(landing, name)
     digest, size = hashlib.sha256(), 0
@@ -50,6 +56,8 @@ def land_stream(chunks: Iterable[bytes], landing: Path, name: str, zone_root: Pa
                 size += len(chunk)
             out.flush()
             os.fsync(fd)
+        if expected_size is not None and size != expected_size:
+            raise IncompleteDownload(f"{name}: {size:,} bytes arrived, the source said {expected_size:,}")
     except BaseException:
         os.close(fd)
         tmp.unlink(missing_ok=True)

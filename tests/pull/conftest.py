@@ -2,19 +2,43 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
+from config.settings import get_settings
 from outcomes.mesh_sandbox import RECEIVER, Sandbox
+
+SOURCE_BLOCK = re.compile(r"(?ms)^source:.*?(?=^primary_key:)")
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def contracts_copy(folder: Path, edit: Callable[[str, str], str]) -> Path:
+    """The project's contracts copied into ``folder``, each text passed through ``edit(feed file stem, text)``."""
+    repo = get_settings().contracts_dir
+    folder.mkdir()
+    for path in repo.glob("*.yaml"):
+        (folder / path.name).write_text(edit(path.stem, path.read_text()))
+    (folder / "reference").symlink_to(repo / "reference")
+    return folder
+
+
+def with_source(stem: str, block: str) -> Callable[[str, str], str]:
+    """An ``edit`` for contracts_copy: the contract ``stem`` gets the ``source:`` block, every other its own."""
+    def edit(name: str, text: str) -> str:
+        if name != stem:
+            return text
+        return SOURCE_BLOCK.sub("", text).replace("\nprimary_key:", "\n" + block + "primary_key:", 1)
+    return edit
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from config import names
 from config.contracts import Contract, load_contracts
 from config.settings import get_settings
 from outcomes.dag_defaults import START_DATE, default_args
-from outcomes.feed_pull import poke_seconds, pull_doc, schedule, wait_timeout_seconds
+from outcomes.feed_pull import local_date, poke_seconds, pull_doc, schedule, wait_timeout_seconds
 from outcomes.pull_sensor import SourceFilesSensor
 
 DEFAULT_ARGS = default_args(retry_delay_seconds=30)
@@ -38,22 +38,23 @@ def build_pull_dag(contract: Contract, settings):
         doc_md=pull_doc(contract, settings),
     )
     def pull_dag():
-        wait_for_files = SourceFilesSensor(task_id="wait_for_files", feed_id=feed_id, poke_seconds=poke_seconds(),
-                                           timeout_seconds=wait_timeout_seconds(contract))
-
         @task
         def pull(data_interval_start=None, data_interval_end=None) -> list[dict]:
             """Download into landing (temporary name, rename), then acknowledge or move at the source."""
             from outcomes.feed_pull import pull_files
             from pull.errors import SourceMisconfigured
 
-            period = (data_interval_start.date(), data_interval_end.date()) if data_interval_start else None
+            period = (local_date(data_interval_start), local_date(data_interval_end)) if data_interval_start else None
             try:
                 return pull_files(feed_id, period)
             except SourceMisconfigured as exc:
                 raise AirflowFailException(str(exc)) from exc
 
-        wait_for_files >> pull()
+        if contract.source.kind == "sql":  # a database has nothing to wait for: the period is extracted on time
+            pull()
+        else:
+            SourceFilesSensor(task_id="wait_for_files", feed_id=feed_id, poke_seconds=poke_seconds(),
+                              timeout_seconds=wait_timeout_seconds(contract)) >> pull()
 
     return pull_dag()
 

@@ -28,6 +28,13 @@ def schedule(contract: Contract) -> str:
     return SCHEDULES[contract.cadence.frequency]
 
 
+def local_date(moment) -> date:
+    """A data-interval bound as a date in the schedule's timezone (a month starts at local midnight)."""
+    from outcomes.dag_defaults import START_DATE
+
+    return moment.in_timezone(START_DATE.tz).date()
+
+
 def poke_seconds() -> float:
     return float(os.environ.get(POKE_ENV) or DEFAULT_POKE_SECONDS)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,9 +40,12 @@ class IncompleteDownload(Exception):
 
 
 def land_stream(chunks: Iterable[bytes], landing: Path, name: str, zone_root: Path,
-                expected_size: int | None = None) -> Landed:
+                expected_size: int | None = None,
+                before_rename: Callable[[int, str], None] | None = None) -> Landed:
     """Write ``chunks`` to ``landing/name`` durably (temporary name, fsync, rename, fsync of the folder). With
-    ``expected_size``, a download of another size is refused (IncompleteDownload) before it reaches landing."""
+    ``expected_size``, a download of another size is refused (IncompleteDownload) before it reaches landing.
+    ``before_rename(size, sha256)`` runs once the bytes are on disk and before the file takes its name (to write
+    its manifest sidecar first, as partners must)."""
     private_dir(landing, zone_root)
     tmp = partial_path(landing, name)
     digest, size = hashlib.sha256(), 0
@@ -58,6 +61,8 @@ def land_stream(chunks: Iterable[bytes], landing: Path, name: str, zone_root: Pa
             os.fsync(fd)
         if expected_size is not None and size != expected_size:
             raise IncompleteDownload(f"{name}: {size:,} bytes arrived, the source said {expected_size:,}")
+        if before_rename is not None:
+            before_rename(size, digest.hexdigest())
     except BaseException:
         os.close(fd)
         tmp.unlink(missing_ok=True)

@@ -145,3 +145,46 @@ def test_wrong_credentials_and_a_missing_connection_fail_clearly(mesh, settings,
     with pytest.raises(SourceMisconfigured, match=r"feed rwp_ecds: Airflow connection 'mesh_rwp' is not defined"):
         pull(settings)
     assert len(mesh.inbox()) == 1
+
+
+def test_sources_check_prints_reachable_or_the_reason(mesh, settings, monkeypatch, tmp_path):
+    """GIVEN the RWP feeds on MESH with a working connection, then with a wrong password
+    WHEN `outcomes sources check` runs
+    THEN each RWP feed is reachable with its waiting count (exit 0); then unreachable with the reason (exit 1)"""
+    from rich.console import Console
+    from typer.testing import CliRunner
+
+    from outcomes import cli
+    from outcomes.cli import app
+
+    monkeypatch.setattr(cli, "out", Console(width=400, soft_wrap=True))  # one table row per line
+    mesh.send([ecds_file(tmp_path)], WORKFLOW)
+    ok = CliRunner().invoke(app, ["sources", "check"])
+    assert ok.exit_code == 0, ok.output
+    rows = [line for line in ok.output.splitlines() if "rwp_" in line]
+    assert len(rows) == 4 and all("reachable" in r and "mesh_rwp" in r for r in rows), ok.output
+    assert "1 message(s) waiting" in next(r for r in rows if "rwp_ecds" in r)
+
+    monkeypatch.setenv("AIRFLOW_CONN_MESH_RWP", mesh.connection_json(password="wrong"))
+    bad = CliRunner().invoke(app, ["sources", "check"])
+    assert bad.exit_code == 1
+    assert "unreachable" in bad.output and "refused the credentials" in bad.output
+
+
+def test_the_demo_sends_mesh_feeds_through_mesh_and_says_so(mesh, settings, tmp_path):
+    """GIVEN RWP's ECDS contract (source mesh) and RLQ's (folder)
+    WHEN the demo delivers one file for each
+    THEN RWP's file is a message in the ICB's mailbox (not in landing), RLQ's is in its landing folder, and the
+    summary names each route with its feeds"""
+    from outcomes.demo_routes import deliver_files, routes_summary
+
+    rlq = write_ecds(tmp_path / "WVT_ECDS_2025-04.csv", [row(1)])
+    routes = {
+        FEED: deliver_files(settings, contract_for_feed(settings.contracts_dir, FEED), [ecds_file(tmp_path)], mesh),
+        "rlq_ecds": deliver_files(settings, contract_for_feed(settings.contracts_dir, "rlq_ecds"), [rlq], mesh),
+    }
+    assert len(mesh.inbox()) == 1 and not landing(settings).exists()
+    assert (names.landing_folder(settings, contract_for_feed(settings.contracts_dir, "rlq_ecds")) / rlq.name).is_file()
+    assert routes_summary(routes).splitlines() == [
+        "  MESH (sent to mailbox X26ABC2, pulled by pull__rwp_ecds): rwp_ecds",
+        "  folder (dropped into landing): rlq_ecds"]

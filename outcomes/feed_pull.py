@@ -54,12 +54,10 @@ the watcher of asset `landing.{feed_id}` then starts `{ingest_dag}` as for a fil
 | source | `{kind}` |
 | Airflow connection | `{connection}` (credentials live only there) |
 | where | {where} |
-| schedule | `{schedule}` (cadence {frequency}); waits up to {deadline_days} days + 1 for the files |
+| schedule | `{schedule}` (cadence {frequency}); waits up to {deadline_days} days + 1 for files to arrive |
 | landing folder | `{landing}` |
 
-**Tasks.** `wait_for_files` looks at the source every {poke:.0f} s, deferred on a timer in between (no worker slot
-held), until the source has something for this feed; `pull` downloads to a hidden temporary name, renames into
-landing and only then acknowledges (MESH) or moves the file away (SFTP).
+**Tasks.** {tasks}
 
 **Failures.** A missing connection or refused credentials fail at once, naming the connection and the feed.
 A source that is down or times out is retried with exponential backoff; after the last try an alert is raised.
@@ -74,11 +72,18 @@ def pull_doc(contract: Contract, settings: Settings) -> str:
         "sftp": lambda: f"`{source.remote_folder}/{source.pattern or contract.file.pattern}`, then {source.after}",
         "sql": lambda: f"`{source.table or 'query'}` per period",
     }[source.kind]()
+    if source.kind == "sql":
+        tasks = ("`pull` extracts the run's period (its data interval) through a server-side cursor into a temporary "
+                 "file, writes the manifest (row count, sha256), then renames the extract into landing.")
+    else:
+        tasks = (f"`wait_for_files` looks at the source every {poke_seconds():.0f} s, deferred on a timer in between "
+                 "(no worker slot held), until the source has something for this feed; `pull` downloads to a hidden "
+                 "temporary name, renames into landing and only then acknowledges (MESH) or moves the file (SFTP).")
     return DOC_TEMPLATE.format(
         title=contract.title, feed_id=contract.feed_id, ingest_dag=names.ingest_dag_id(contract.feed_id),
         kind=source.kind, connection=source.connection, where=where, schedule=schedule(contract),
         frequency=contract.cadence.frequency, deadline_days=contract.cadence.deadline_days,
-        landing=names.landing_folder(settings, contract), poke=poke_seconds())
+        landing=names.landing_folder(settings, contract), tasks=tasks)
 
 
 def waiting_files(feed_id: str) -> list[str]:

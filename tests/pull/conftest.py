@@ -22,6 +22,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def ingest_waiting(feed_id: str) -> list[str]:
+    """Claim and ingest what is in the feed's landing folder, as its ingest DAG does: 'loaded' or 'duplicate'."""
+    from outcomes.feed_ingest import AlreadyLoaded, files_for_run, ingest_one
+
+    outcomes = []
+    for path in files_for_run(feed_id):
+        try:
+            ingest_one(path, feed_id)
+            outcomes.append("loaded")
+        except AlreadyLoaded:
+            outcomes.append("duplicate")
+    return outcomes
+
+
 def contracts_copy(folder: Path, edit: Callable[[str, str], str]) -> Path:
     """The project's contracts copied into ``folder``, each text passed through ``edit(feed file stem, text)``."""
     repo = get_settings().contracts_dir

@@ -16,10 +16,10 @@ import pytest
 from config import names
 from config.contracts import contract_for_feed
 from ingest.claim import READY_MARKER
-from outcomes.feed_ingest import AlreadyLoaded, files_for_run, ingest_one
 from pull.errors import SourceMisconfigured, SourceUnavailable
 from pull.sources import pull_into_landing, waiting
 from tests.ingest.ecds_rows import row, write_ecds
+from tests.pull.conftest import ingest_waiting
 
 FEED = "rwp_ecds"
 WORKFLOW = "ICS_OUTCOMES_EXTRACT"
@@ -36,17 +36,6 @@ def landing(settings) -> Path:
 def pull(settings):
     return pull_into_landing(contract_for_feed(settings.contracts_dir, FEED), settings)
 
-
-def ingest_waiting() -> list[str]:
-    """Claim and ingest what is in landing, as the ingest DAG does; 'loaded' or 'duplicate' per file."""
-    outcomes = []
-    for path in files_for_run(FEED):
-        try:
-            ingest_one(path, FEED)
-            outcomes.append("loaded")
-        except AlreadyLoaded:
-            outcomes.append("duplicate")
-    return outcomes
 
 
 def test_a_sent_file_lands_with_its_marker_and_is_acknowledged(mesh, settings, tmp_path):
@@ -78,7 +67,7 @@ def test_the_same_file_sent_twice_is_ingested_once(mesh, settings, tmp_path):
     for _ in range(2):
         mesh.send([ecds], WORKFLOW)
         assert len(pull(settings)) == 1
-        outcomes += ingest_waiting()
+        outcomes += ingest_waiting(FEED)
     assert outcomes == ["loaded", "duplicate"]
 
 
@@ -126,11 +115,11 @@ def test_killed_between_download_and_ack_neither_loses_nor_duplicates(mesh, sett
     assert killed.returncode == -9, killed.stderr.decode()[-2000:]
     assert (landing(settings) / ecds.name).read_bytes() == ecds.read_bytes()
     assert len(mesh.inbox()) == 1  # not acknowledged
-    assert ingest_waiting() == ["loaded"]
+    assert ingest_waiting(FEED) == ["loaded"]
 
     assert [p.path.name for p in pull(settings)] == [ecds.name]
     assert mesh.inbox() == []
-    assert ingest_waiting() == ["duplicate"]
+    assert ingest_waiting(FEED) == ["duplicate"]
 
 
 def test_wrong_credentials_and_a_missing_connection_fail_clearly(mesh, settings, monkeypatch, tmp_path):

@@ -21,11 +21,10 @@ from config import names
 from config.contracts import contract_for_feed
 from config.settings import get_settings
 from ingest.claim import READY_MARKER
-from outcomes.feed_ingest import AlreadyLoaded, files_for_run, ingest_one
 from pull.errors import SourceMisconfigured, SourceUnavailable
 from pull.sources import pull_into_landing, waiting
 from tests.ingest.reablement_rows import HEADER, as_text, episode
-from tests.pull.conftest import contracts_copy, free_port, with_source
+from tests.pull.conftest import contracts_copy, free_port, ingest_waiting, with_source
 from tests.pull.sftp_server import SftpServer
 
 FEED = "e10000034_reablement"
@@ -80,16 +79,6 @@ def pull(settings):
     return pull_into_landing(contract(), settings)
 
 
-def ingest_waiting() -> list[str]:
-    outcomes = []
-    for path in files_for_run(FEED):
-        try:
-            ingest_one(path, FEED)
-            outcomes.append("loaded")
-        except AlreadyLoaded:
-            outcomes.append("duplicate")
-    return outcomes
-
 
 def test_a_file_is_fetched_then_moved_to_processed(sftp, settings):
     """GIVEN the council's file in its outbox
@@ -106,7 +95,7 @@ def test_a_file_is_fetched_then_moved_to_processed(sftp, settings):
     assert (landing(settings) / READY_MARKER).is_file()
     assert not sent.exists() and (sent.parent / "processed" / sent.name).read_bytes() == body
     assert pull(settings) == []
-    assert ingest_waiting() == ["loaded"]
+    assert ingest_waiting(FEED) == ["loaded"]
 
 
 @pytest.mark.parametrize("sftp", ["leave"], indirect=True)
@@ -118,10 +107,10 @@ def test_a_file_left_on_the_server_is_fetched_once_and_the_same_bytes_twice_inge
     sent = council_file(sftp)
     assert len(pull(settings)) == 1 and sent.exists()
     assert pull(settings) == []
-    outcomes = ingest_waiting()
+    outcomes = ingest_waiting(FEED)
     os.utime(sent, (sent.stat().st_atime, sent.stat().st_mtime + 60))  # put again: same bytes, new time
     assert len(pull(settings)) == 1
-    assert outcomes + ingest_waiting() == ["loaded", "duplicate"]
+    assert outcomes + ingest_waiting(FEED) == ["loaded", "duplicate"]
 
 
 def test_a_server_down_is_transient_and_the_file_comes_when_it_is_back(sftp, settings):
@@ -163,10 +152,10 @@ def test_killed_between_download_and_move_neither_loses_nor_duplicates(sftp, set
                             capture_output=True, timeout=120)
     assert killed.returncode == -9, killed.stderr.decode()[-2000:]
     assert sent.exists() and (landing(settings) / sent.name).read_bytes() == sent.read_bytes()
-    assert ingest_waiting() == ["loaded"]
+    assert ingest_waiting(FEED) == ["loaded"]
 
     assert len(pull(settings)) == 1 and not sent.exists()
-    assert ingest_waiting() == ["duplicate"]
+    assert ingest_waiting(FEED) == ["duplicate"]
 
 
 def test_a_wrong_key_and_a_missing_connection_fail_clearly(sftp, settings, monkeypatch):
@@ -182,3 +171,12 @@ def test_a_wrong_key_and_a_missing_connection_fail_clearly(sftp, settings, monke
     with pytest.raises(SourceMisconfigured, match=r"feed e10000034_reablement: Airflow connection 'sftp_wcc' is not"):
         pull(settings)
     assert sent.exists()
+
+
+def test_sources_check_reaches_the_sftp_folder(sftp, settings):
+    """GIVEN one file in the outbox WHEN the sources are checked THEN the SFTP feed is reachable, one file waiting"""
+    from pull.sources import check_all
+
+    council_file(sftp)
+    (result,) = [r for r in check_all([contract()]) if r.feed_id == FEED]
+    assert (result.reachable, result.connection, result.detail) == (True, "sftp_wcc", "1 file(s) waiting in /outbox")

@@ -21,11 +21,11 @@ from config import names
 from config.contracts import contract_for_feed
 from config.settings import get_settings
 from ingest.claim import READY_MARKER
-from outcomes.feed_ingest import AlreadyLoaded, files_for_run, ingest_one
+from outcomes.feed_ingest import files_for_run
 from pull.errors import SourceMisconfigured, SourceUnavailable
 from pull.sources import pull_into_landing
 from tests.ingest.ecds_rows import HEADER, row
-from tests.pull.conftest import contracts_copy, with_source
+from tests.pull.conftest import contracts_copy, ingest_waiting, with_source
 
 FEED = "rwp_ecds"
 APRIL = (date(2025, 4, 1), date(2025, 5, 1))
@@ -89,16 +89,6 @@ def pull(period=APRIL):
     return pull_into_landing(contract(), get_settings(), period)
 
 
-def ingest_waiting() -> list[str]:
-    outcomes = []
-    for path in files_for_run(FEED):
-        try:
-            ingest_one(path, FEED)
-            outcomes.append("loaded")
-        except AlreadyLoaded:
-            outcomes.append("duplicate")
-    return outcomes
-
 
 def test_a_period_is_extracted_with_its_manifest_and_pulled_again_is_ingested_once(sql, settings):
     """GIVEN the warehouse table
@@ -113,9 +103,9 @@ def test_a_period_is_extracted_with_its_manifest_and_pulled_again_is_ingested_on
     manifest = json.loads((landing() / f"{name}.manifest.json").read_text())
     assert manifest == {"row_count": 5, "sha256": landed.sha256}
     assert (landing() / READY_MARKER).is_file()
-    assert ingest_waiting() == ["loaded"]
+    assert ingest_waiting(FEED) == ["loaded"]
     pull()
-    assert ingest_waiting() == ["duplicate"]
+    assert ingest_waiting(FEED) == ["duplicate"]
 
 
 def bulk_month(server, month: int, rows: int) -> tuple[date, date]:
@@ -205,3 +195,15 @@ def test_a_database_down_is_transient_and_wrong_credentials_fail_clearly(sql, se
         pull()
     monkeypatch.setenv("AIRFLOW_CONN_ICB_WAREHOUSE", connection_json(folder))
     assert len(pull()) == 1
+
+
+def test_sources_check_connects_and_plans_the_extract(sql, settings, monkeypatch, tmp_path):
+    """GIVEN the warehouse WHEN the sources are checked, then with the table misnamed in the contract
+    THEN reachable (the extract plans); then unreachable naming the missing relation"""
+    from pull.sources import check_all
+
+    assert [(r.reachable, r.detail) for r in check_all([contract()])] == [(True, "connected; the extract query plans")]
+    wrong = contracts_copy(tmp_path / "wrong", with_source(FEED, SOURCE.replace("sus.", "nowhere.")))
+    monkeypatch.setenv("OUTCOMES_CONTRACTS_DIR", str(wrong))
+    (result,) = check_all([contract()])
+    assert not result.reachable and "nowhere" in result.detail and "'icb_warehouse'" in result.detail

@@ -47,7 +47,8 @@ def deliver_files(settings: Settings, contract: Contract, files: list[Path], san
 
     if isinstance(contract.source, MeshSource) and sandbox is not None:
         sandbox.send(files, contract.source.workflow_id, recipient=contract.source.mailbox)
-        return f"MESH (sent to mailbox {contract.source.mailbox}, pulled by {names.pull_dag_id(contract.feed_id)})"
+        return (f"MESH (sent to mailbox {contract.source.mailbox}, workflow {contract.source.workflow_id}; "
+                f"pulled by {names.pull_dag_id('<feed>')})")
     drop_files(files, names.landing_folder(settings, contract), zone_root=settings.identifiable_dir)
     return "folder (dropped into landing)"
 

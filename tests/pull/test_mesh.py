@@ -175,5 +175,5 @@ def test_the_demo_sends_mesh_feeds_through_mesh_and_says_so(mesh, settings, tmp_
     assert len(mesh.inbox()) == 1 and not landing(settings).exists()
     assert (names.landing_folder(settings, contract_for_feed(settings.contracts_dir, "rlq_ecds")) / rlq.name).is_file()
     assert routes_summary(routes).splitlines() == [
-        "  MESH (sent to mailbox X26ABC2, pulled by pull__rwp_ecds): rwp_ecds",
+        "  MESH (sent to mailbox X26ABC2, workflow ICS_OUTCOMES_EXTRACT; pulled by pull__<feed>): rwp_ecds",
         "  folder (dropped into landing): rlq_ecds"]

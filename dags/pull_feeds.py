@@ -17,7 +17,7 @@ from config import names
 from config.contracts import Contract, load_contracts
 from config.settings import get_settings
 from outcomes.dag_defaults import START_DATE, default_args
-from outcomes.feed_pull import local_date, poke_seconds, pull_doc, schedule, wait_timeout_seconds
+from outcomes.feed_pull import period_before, poke_seconds, pull_doc, schedule, wait_timeout_seconds
 from outcomes.pull_sensor import SourceFilesSensor
 
 DEFAULT_ARGS = default_args(retry_delay_seconds=30)
@@ -39,12 +39,12 @@ def build_pull_dag(contract: Contract, settings):
     )
     def pull_dag():
         @task
-        def pull(data_interval_start=None, data_interval_end=None) -> list[dict]:
+        def pull(data_interval_end=None) -> list[dict]:
             """Download into landing (temporary name, rename), then acknowledge or move at the source."""
             from outcomes.feed_pull import pull_files
             from pull.errors import SourceMisconfigured
 
-            period = (local_date(data_interval_start), local_date(data_interval_end)) if data_interval_start else None
+            period = period_before(contract, data_interval_end) if data_interval_end else None
             try:
                 return pull_files(feed_id, period)
             except SourceMisconfigured as exc:

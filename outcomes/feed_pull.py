@@ -8,7 +8,7 @@ Every function runs without Airflow (``outcomes sources pull FEED`` would call t
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, timedelta
 
 from config import names
 from config.contracts import Contract
@@ -28,11 +28,25 @@ def schedule(contract: Contract) -> str:
     return SCHEDULES[contract.cadence.frequency]
 
 
-def local_date(moment) -> date:
-    """A data-interval bound as a date in the schedule's timezone (a month starts at local midnight)."""
+def period_before(contract: Contract, moment) -> tuple[date, date]:
+    """The cadence's period that ended at a run's time (start inclusive, end exclusive), in the schedule's
+    timezone: a run at 1 December extracts November for a monthly feed. (Airflow 3 schedules a cron preset with a
+    trigger timetable, whose data interval is empty, so the period is derived here.)"""
     from outcomes.dag_defaults import START_DATE
 
-    return moment.in_timezone(START_DATE.tz).date()
+    day = moment.in_timezone(START_DATE.tz).date()
+    frequency = contract.cadence.frequency
+    if frequency in ("daily", "weekly"):
+        end = day
+        return end - timedelta(days=1 if frequency == "daily" else 7), end
+    months = {"monthly": 1, "quarterly": 3, "annual": 12}[frequency]
+    end = day.replace(day=1)
+    if frequency == "quarterly":
+        end = end.replace(month=(end.month - 1) // 3 * 3 + 1)
+    elif frequency == "annual":
+        end = end.replace(month=1)
+    index = end.year * 12 + end.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1), end
 
 
 def poke_seconds() -> float:
@@ -73,7 +87,7 @@ def pull_doc(contract: Contract, settings: Settings) -> str:
         "sql": lambda: f"`{source.table or 'query'}` per period",
     }[source.kind]()
     if source.kind == "sql":
-        tasks = ("`pull` extracts the run's period (its data interval) through a server-side cursor into a temporary "
+        tasks = ("`pull` extracts the period that just ended through a server-side cursor into a temporary "
                  "file, writes the manifest (row count, sha256), then renames the extract into landing.")
     else:
         tasks = (f"`wait_for_files` looks at the source every {poke_seconds():.0f} s, deferred on a timer in between "

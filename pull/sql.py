@@ -1,11 +1,12 @@
 """Pulling a feed's extract from a SQL database (the ICB's own warehouse), with Airflow's Postgres provider.
 
-One extract per period (the pull DAG run's data interval: start inclusive, end exclusive): the contract's
-``query`` with the bound parameters ``%(period_start)s`` / ``%(period_end)s``, or every contract column of ``table``
-whose ``incremental_column`` falls in the period. Rows stream through a server-side cursor in batches into a CSV
-under a temporary name (bounded memory: never the whole table in pandas), its manifest sidecar (row count, sha256)
-is written, and only then does the extract take its name in landing, named like a partner's file for the period.
-Pulling a period again gives the same bytes when its rows have not changed: ingest records a duplicate.
+One extract per period (the cadence's period that ended when the pull DAG run was due, start inclusive, end
+exclusive: ``outcomes.feed_pull.period_before``): the contract's ``query`` with the bound parameters
+``%(period_start)s`` / ``%(period_end)s``, or every contract column of ``table`` whose ``incremental_column`` falls
+in the period. Rows stream through a server-side cursor in batches into a CSV under a temporary name (bounded
+memory: never the whole table in pandas), its manifest sidecar (row count, sha256) is written, and only then does
+the extract take its name in landing, named like a partner's file for the period. Pulling a period again gives the
+same bytes when its rows have not changed: ingest records a duplicate.
 """
 
 from __future__ import annotations

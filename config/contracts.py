@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -121,6 +121,61 @@ class Cadence(_Strict):
     deadline_days: int = Field(ge=0, description="days after the end of a period by which it must arrive")
 
 
+class FolderSource(_Strict):
+    """Today's default: the partner drops files into the feed's landing folder, then ``_READY``."""
+
+    kind: Literal["folder"] = "folder"
+
+
+class MeshSource(_Strict):
+    """Messages sent to our MESH ``mailbox`` under ``workflow_id`` whose file name matches the contract's pattern.
+    The endpoint, mailbox password, shared key and certificates live in the Airflow connection ``connection``."""
+
+    kind: Literal["mesh"]
+    connection: str
+    mailbox: str
+    workflow_id: str
+
+
+class SftpSource(_Strict):
+    """Files matching ``pattern`` (default: the contract's file pattern) in ``remote_folder`` of the SFTP server of
+    the Airflow connection ``connection``; after a file is in landing it is moved to ``processed_folder``
+    (``after: move``) or left where it is (``after: leave``, then it is remembered so it is fetched once)."""
+
+    kind: Literal["sftp"]
+    connection: str
+    remote_folder: str
+    pattern: str | None = None
+    after: Literal["move", "leave"] = "move"
+    processed_folder: str = "processed"
+
+
+class SqlSource(_Strict):
+    """One extract per period from the database of the Airflow connection ``connection``: either ``query``, a
+    SELECT with the bound parameters ``%(period_start)s`` and ``%(period_end)s`` (end exclusive), or ``table`` with
+    ``incremental_column`` (rows whose column falls in the period)."""
+
+    kind: Literal["sql"]
+    connection: str
+    query: str | None = None
+    table: str | None = None
+    incremental_column: str | None = None
+
+    @model_validator(mode="after")
+    def _query_or_table(self) -> SqlSource:
+        if bool(self.query) == bool(self.table):
+            raise ValueError("source sql: declare either query or table (with incremental_column), not both")
+        if self.table and not self.incremental_column:
+            raise ValueError(f"source sql: table {self.table!r} needs incremental_column")
+        for name in filter(None, (self.table, self.incremental_column)):
+            if not all(part.replace("_", "").isalnum() for part in name.split(".")):
+                raise ValueError(f"source sql: {name!r} must be a plain (optionally schema-qualified) name")
+        return self
+
+
+Source = Annotated[FolderSource | MeshSource | SftpSource | SqlSource, Field(discriminator="kind")]
+
+
 class Contract(_Strict):
     organisation: str  # ODS code (or local-authority code) of the sender
     feed: str  # short feed name, unique within the organisation
@@ -139,6 +194,7 @@ class Contract(_Strict):
     # A row that repeats an earlier row of its file in every column: quarantined as a repeated primary key, or,
     # where a repeat is harmless (an opt-out list naming someone twice), collapsed into it and counted.
     duplicate_rows: Literal["quarantine", "collapse"] = "quarantine"
+    source: Source = FolderSource()  # where the files come from (pulled by a pull DAG unless ``folder``)
 
     @field_validator("organisation", "feed")
     @classmethod
@@ -161,6 +217,8 @@ class Contract(_Strict):
             missing = set(rule.columns) - names
             if missing:
                 raise ValueError(f"rule {rule.id!r} uses undeclared columns {sorted(missing)}")
+        if isinstance(self.source, SqlSource) and not self.delivery.period_in_name:
+            raise ValueError("source sql names each extract by its period: declare delivery.period_in_name")
         if self.delivery.period_in_name and self.file.pattern.count("*") != 1:
             raise ValueError("delivery.period_in_name needs a file pattern with exactly one '*' (the period)")
         for col in self.columns:

@@ -33,6 +33,11 @@ def ingest_dag_id(feed_id: str) -> str:
     return f"ingest__{feed_id}"
 
 
+def pull_dag_id(feed_id: str) -> str:
+    """The DAG pulling a feed from its source system (contracts whose ``source`` is not ``folder``)."""
+    return f"pull__{feed_id}"
+
+
 def landing_asset(feed_id: str) -> str:
     """Updated by a partner's ``_READY`` marker in the feed's landing folder."""
     return f"landing.{feed_id}"

@@ -25,6 +25,8 @@ from outcomes.status import UnknownFeed
 app = new_app(help="Shared outcomes pipeline for an integrated care system.")
 contracts_app = new_app(help="Feed contracts: validate them and regenerate what is derived from them.")
 app.add_typer(contracts_app, name="contracts")
+sources_app = new_app(help="Source systems the pull DAGs fetch from (MESH, SFTP, SQL).")
+app.add_typer(sources_app, name="sources")
 out = Console(soft_wrap=True)
 ONE_LINE_ERRORS.extend([SettingsError, ContractError, MeasureError, AgreementError, UnknownFeed, NoQuarantine])
 
@@ -464,6 +466,23 @@ def tokens_list() -> None:
     for r in read_tokens(get_settings()):
         table.add_row(r.token_id, r.partner, r.issued_at[:16], r.expires_at[:16], r.state(now))
     out.print(table)
+
+
+@sources_app.command("check")
+def sources_check() -> None:
+    """Reach every declared source (MESH mailbox, SFTP folder, database) with its Airflow connection and print
+    reachable / unreachable with the reason. Exit 1 if any is unreachable."""
+    from config.contracts import load_contracts
+    from pull.sources import check_all
+
+    results = check_all(list(load_contracts(get_settings().contracts_dir)))
+    table = Table("feed", "source", "connection", "status", "detail")
+    for r in results:
+        table.add_row(r.feed_id, r.kind, r.connection, "[green]reachable[/]" if r.reachable else "[red]unreachable[/]",
+                      r.detail)
+    out.print(table if results else "no contract declares a pulled source (every feed arrives in a folder)")
+    if any(not r.reachable for r in results):
+        raise typer.Exit(1)
 
 
 def entrypoint() -> None:

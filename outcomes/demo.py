@@ -1,8 +1,10 @@
 """``make demo``: synthetic extracts -> landing -> Airflow (event-driven) -> dbt -> quality gate -> publication.
 
-Starts the embedded Airflow (scheduler, dag-processor, triggerer, api-server) in the background, drops the
-synthetic files into the landing folders the way partners do (file, then ``_READY``), waits (bounded) for the
-publication, prints a summary with where every output is, and stops what it started.
+Starts the embedded Airflow (scheduler, dag-processor, triggerer, api-server) in the background, and a local MESH
+sandbox for the feeds whose contracts say they come by MESH (Worcestershire Acute's: the trust's MESH client sends
+them, the pull DAGs fetch them into landing); drops the other synthetic files into the landing folders the way
+partners do (file, then ``_READY``), waits (bounded) for the publication, prints a summary with where every output
+is and which feed came by which route, and stops what it started.
 """
 
 from __future__ import annotations
@@ -75,17 +77,27 @@ def generate_extracts(settings: Settings, scale: float, months: int, feeds: list
     return [Path(f) for f in report.files]
 
 
-def deliver(settings: Settings, files: list[Path], optout: bool) -> dict[str, list[Path]]:
-    """Drop generated files into their feed's landing folder, then the feed's ``_READY`` marker.
+ROUTES: dict[str, str] = {}  # feed id -> how its files came (for the summary)
+
+
+def deliver(settings: Settings, files: list[Path], optout: bool, sandbox=None) -> dict[str, list[Path]]:
+    """Deliver generated files by each feed's route (outcomes.demo_routes): into its landing folder then
+    ``_READY``, or through MESH when its contract says so.
 
     ``optout=True`` delivers only the national data opt-out list, ``False`` every other feed.
     """
     from config.contracts import load_contracts
-    from outcomes.airflow_local.delivery import deliver_extracts, extracts_by_feed
+    from outcomes.demo_routes import deliver_files
 
-    feeds = [c.feed_id for c in load_contracts(settings.contracts_dir) if (c.kind == "optout") == optout]
-    by_feed = extracts_by_feed(settings, settings.synth_dir, files, feeds)
-    deliver_extracts(settings, by_feed)
+    by_feed: dict[str, list[Path]] = {}
+    for contract in load_contracts(settings.contracts_dir):
+        if (contract.kind == "optout") != optout:
+            continue
+        mine = [f for f in files if f.parent == settings.synth_dir / contract.landing_subdir()
+                and contract.matches(f.name)]
+        if mine:
+            ROUTES[contract.feed_id] = deliver_files(settings, contract, mine, sandbox)
+            by_feed[contract.feed_id] = mine
     return by_feed
 
 
@@ -182,6 +194,10 @@ def print_summary(settings: Settings, handle_url: str, elapsed: float) -> None:
     for pub in report["publications"]:
         print(f"Published: {pub['table']} {pub['version']}, {pub['rows']} rows")
     print_alert_counts(settings)
+    if ROUTES:
+        from outcomes.demo_routes import routes_summary
+
+        print(f"How the feeds came:\n{routes_summary(ROUTES)}")
     print_headlines(settings)
     print("\nWhere everything is:")
     for label, path in [
@@ -220,24 +236,33 @@ def main(argv: list[str] | None = None) -> int:
     files = generate_extracts(settings, args.scale, args.months, args.feed)
     say(f"preparing Airflow (metadata database and pools) in {settings.airflow_home}")
     airflow_local.init(settings)
-    handle = airflow_local.start(settings, paused=True)  # nothing scheduled runs before the data is there
+    from config.contracts import load_contracts
+    from outcomes.demo_routes import start_mesh
+
+    contracts = list(load_contracts(settings.contracts_dir))
+    sandbox = start_mesh(settings, contracts, say)  # before Airflow, which inherits the connections
+    try:
+        handle = airflow_local.start(settings, paused=True)  # nothing scheduled runs before the data is there
+    except BaseException:
+        if sandbox is not None:
+            sandbox.stop()
+        raise
     try:
         say(f"starting scheduler, dag-processor, triggerer and api-server (logs in {settings.logs_dir})")
         airflow_local.wait_until_healthy(handle, timeout=180)
-        from config.contracts import load_contracts
-
-        dag_ids = [names.ingest_dag_id(c.feed_id) for c in load_contracts(settings.contracts_dir)]
+        dag_ids = [names.ingest_dag_id(c.feed_id) for c in contracts]
+        dag_ids += [names.pull_dag_id(c.feed_id) for c in contracts if c.source.kind != "folder"]
         dag_ids += [names.TRANSFORM_DAG, names.PUBLISH_DAG]
         airflow_local.wait_for_dags(handle, dag_ids, timeout=180, unpause_them=True)
         time.sleep(5)  # let the triggerer pick up the asset watchers of freshly unpaused DAGs
         since = datetime.now(UTC)
-        optouts = deliver(settings, files, optout=True)
+        optouts = deliver(settings, files, optout=True, sandbox=sandbox)
         if optouts:
             say("dropped the national data opt-out list first, so every other feed is filtered by it")
             wait_for_ingest(settings, optouts, since, args.timeout)
-        delivered = deliver(settings, files, optout=False)
-        say(f"dropped {sum(len(v) for v in delivered.values())} files into {len(delivered)} landing folders; "
-            "the asset watchers start the ingest DAGs")
+        delivered = deliver(settings, files, optout=False, sandbox=sandbox)
+        say(f"delivered {sum(len(v) for v in delivered.values())} files for {len(delivered)} feeds (MESH feeds are "
+            "pulled by their pull DAGs); the asset watchers start the ingest DAGs")
         wait_for_pipeline(settings, handle, {**optouts, **delivered}, since, args.timeout)
         check_deadlines(handle, args.timeout)
         print_summary(settings, handle.url, time.monotonic() - started)
@@ -247,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         say("stopping the Airflow processes the demo started")
         airflow_local.stop(handle)
+        if sandbox is not None:
+            say("stopping the MESH sandbox")
+            sandbox.stop()
     return 0
 
 

@@ -1,6 +1,7 @@
 """The rooms' floor plan (docs/architecture.md): imports point down. Configuration imports nothing of ours; the
 lake's rules only configuration; the stages (ingest, transform, publish, synth) only those two floors, never each
-other or orchestration; partner sharing (share) sits on publish; orchestration never the DAGs."""
+other or orchestration (pull, in front of ingest, uses ingest's landing-zone helpers); partner sharing (share) sits
+on publish; orchestration never the DAGs."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-OURS = {"config", "stats", "lake", "ingest", "transform", "publish", "share", "synth", "outcomes", "dags"}
+OURS = {"config", "stats", "lake", "ingest", "transform", "publish", "share", "synth", "pull", "outcomes", "dags"}
 ALLOWED = {
     "config": set(),
     "stats": set(),
@@ -20,8 +21,10 @@ ALLOWED = {
     "publish": {"config", "lake", "stats"},
     "share": {"config", "lake", "publish", "stats"},  # partners: deliveries and API, built on the publications
     "synth": {"config"},
-    "outcomes": {"config", "lake", "ingest", "transform", "publish", "share", "synth", "stats"},
-    "dags": {"config", "lake", "ingest", "transform", "publish", "share", "outcomes"},
+    # pull sits in front of ingest: it writes into landing with ingest's identifiable-zone helpers and marker
+    "pull": {"config", "ingest"},
+    "outcomes": {"config", "lake", "ingest", "transform", "publish", "share", "synth", "stats", "pull"},
+    "dags": {"config", "lake", "ingest", "transform", "publish", "share", "pull", "outcomes"},
 }
 
 

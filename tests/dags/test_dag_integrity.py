@@ -15,7 +15,8 @@ from config.settings import get_settings
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 
 CONTRACTS = load_contracts(get_settings().contracts_dir)
-EXPECTED = {f"ingest__{c.feed_id}" for c in CONTRACTS} | {"transform", "publish", "late_feeds", "purge_archive"}
+EXPECTED = ({f"ingest__{c.feed_id}" for c in CONTRACTS} | {"transform", "publish", "late_feeds", "purge_archive"}
+            | {f"pull__{c.feed_id}" for c in CONTRACTS if c.source.kind != "folder"})
 
 
 def test_every_expected_dag_imports_without_errors(dagbag):

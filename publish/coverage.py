@@ -145,7 +145,9 @@ def _period_checks(rows: pd.DataFrame, measure: str, feeds: list[str], ledger: l
     delivered = sorted(as_date(p) for e in ledger if e["feed_id"] in feeds and e.get("current")
                        for p in (e.get("periods") or [e.get("declared_period")]) if p)
     checks = []
-    first, last = (delivered[0], _month_end(delivered[-1])) if delivered else (None, None)
+    # months, at both ends: a weekly feed's first delivered week (say 6 April) still delivers April, as its last
+    # week delivers its whole month
+    first, last = (delivered[0].replace(day=1), _month_end(delivered[-1])) if delivered else (None, None)
     for start, end in sorted({(as_date(s), as_date(e)) for s, e in zip(rows["period_start"], rows["period_end"],
                                                                    strict=True)}):
         inside = first is not None and first <= start and end <= last

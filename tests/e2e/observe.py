@@ -17,6 +17,8 @@ import duckdb
 
 from config.settings import Settings
 
+LINEAGE = ("_batch_id", "_loaded_at", "batch_id")  # which load brought a row: differs between two runs
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -70,7 +72,7 @@ def lake_current_rows(database: Path) -> dict[str, list[tuple]]:
         for table, column in con.execute("select table_name, column_name from information_schema.columns "
                                          "where table_schema = 'lake' order by table_name, ordinal_position"
                                          ).fetchall():
-            if column not in ("_batch_id", "_loaded_at"):
+            if column not in LINEAGE:
                 columns.setdefault(table, []).append(f'"{column}"')
         return {f"lake.{table}": [_plain(r) for r in con.execute(
                     f"select {', '.join(cols)} from lake.{table} order by all").fetchall()]
@@ -78,14 +80,22 @@ def lake_current_rows(database: Path) -> dict[str, list[tuple]]:
 
 
 def tables(database: Path) -> dict[str, list[tuple]]:
-    """Every table (not view) of a DuckDB file, its rows sorted; doubles to 9 significant digits."""
+    """Every table (not view) of a DuckDB file, its rows sorted, without lineage columns (an intermediate table
+    may carry the batch id of its rows); doubles to 9 significant digits."""
     if not database.exists():
         return {}
     with duckdb.connect(str(database), read_only=True) as con:
-        names = con.execute("select table_schema || '.' || table_name from information_schema.tables "
-                            "where table_type = 'BASE TABLE' order by 1").fetchall()
-        return {name: [_plain(r) for r in con.execute(f"select * from {name} order by all").fetchall()]
-                for (name,) in names}
+        columns: dict[str, list[str]] = {}
+        for table, column in con.execute(
+                "select c.table_schema || '.' || c.table_name, c.column_name from information_schema.columns c "
+                "join information_schema.tables t using (table_catalog, table_schema, table_name) "
+                "where t.table_type = 'BASE TABLE' order by 1, c.ordinal_position").fetchall():
+            columns.setdefault(table, [])
+            if column not in LINEAGE:
+                columns[table].append(f'"{column}"')
+        return {name: [_plain(r) for r in con.execute(
+                    f"select {', '.join(cols) or '1'} from {name} order by all").fetchall()]
+                for name, cols in columns.items()}
 
 
 def _plain(row: tuple) -> tuple:

@@ -1,5 +1,6 @@
 """The build's floor: every model's SQL, as dbt compiled it, run once by hand in one DuckDB connection, in
-dependency order (a Python model's compiled code called as dbt-duckdb calls it), with no dbt (no parsing, no per-node connections, no contracts, no tests, no docs).
+dependency order (a Python model's compiled code called as dbt-duckdb calls it), with no dbt (no parsing, no
+per-node connections, no contracts, no tests, no docs).
 
     python bench/build_floor.py MANIFEST DATABASE_DIR
 

@@ -18,7 +18,10 @@ import duckdb
 
 from config.settings import Settings
 
-MEMORY_LIMIT = "2GB"
+# DuckDB's buffer allowance per ingest process; past it, DuckDB spills to the process's temp folder. With 2 GB the
+# peak followed the largest file (a GP register of 8 million rows at 10x: 3.1 GB); with 1 GB and streamed
+# pseudonyms it stays near 1.4 GB, and the year at 1x never reaches it (bench/results.md, issue 18).
+MEMORY_LIMIT = "1GB"
 
 
 @dataclass

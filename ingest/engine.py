@@ -18,9 +18,9 @@ import duckdb
 
 from config.settings import Settings
 
-# DuckDB's buffer allowance per ingest process; past it, DuckDB spills to the process's temp folder. With 2 GB the
-# peak followed the largest file (a GP register of 8 million rows at 10x: 3.1 GB); with 1 GB and streamed
-# pseudonyms it stays near 1.4 GB, and the year at 1x never reaches it (bench/results.md, issue 18).
+# DuckDB's buffer allowance per ingest process; past it, DuckDB spills to the process's temp folder. One GP register
+# file of 8 million rows (10x) peaked at 3.1 GB with 2 GB and pseudonyms held whole, 2.5 GB with 1 GB, 1.4 GB with
+# 1 GB and streamed pseudonyms (ingest.pseudonymise; bench/results.md, issue 18).
 MEMORY_LIMIT = "1GB"
 
 

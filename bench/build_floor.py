@@ -1,5 +1,6 @@
 """The build's floor: every model's SQL, as dbt compiled it, run once by hand in one DuckDB connection, in
-dependency order, with no dbt (no parsing, no per-node connections, no contracts, no tests, no docs).
+dependency order (a Python model's compiled code called as dbt-duckdb calls it), with no dbt (no parsing, no
+per-node connections, no contracts, no tests, no docs).
 
     python bench/build_floor.py MANIFEST DATABASE_DIR
 
@@ -48,6 +49,21 @@ def statement(node: dict, project_dir: Path) -> str:
     return f"create or replace {materialized} {relation} as (\n{code}\n)"
 
 
+def run_python_model(con, node: dict) -> None:
+    """A dbt Python model as dbt-duckdb runs it: its compiled code's ``model(dbt, session)`` with refs read from
+    the connection, the frame it returns written as a table."""
+    if node["config"]["materialized"] != "table":
+        raise ValueError(f"model {node['name']}: a Python model's floor writes a table only")
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))  # the model imports the project's own packages (stats)
+    namespace: dict = {}
+    exec(compile(node["compiled_code"], node["original_file_path"], "exec"), namespace)  # noqa: S102
+    frame = namespace["model"](namespace["dbtObj"](con.table), con)
+    con.register("_python_model_frame", frame)
+    con.execute(f'create or replace table "{node["schema"]}"."{node["alias"]}" as select * from _python_model_frame')
+    con.unregister("_python_model_frame")
+
+
 def profile_settings(project_dir: Path) -> dict:
     """The DuckDB settings of the project's default profile target (profiles.yml), applied to the floor too."""
     profiles = yaml.safe_load((project_dir / "profiles.yml").read_text(encoding="utf-8"))
@@ -70,7 +86,10 @@ def run_floor(manifest_path: Path, out_dir: Path, project_dir: Path = ROOT / "db
     for schema in sorted({node["schema"] for node in order}):
         con.execute(f'create schema if not exists "{schema}"')
     for node in order:
-        con.execute(statement(node, project_dir))
+        if node.get("language") == "python":
+            run_python_model(con, node)
+        else:
+            con.execute(statement(node, project_dir))
     con.close()
     return {"models": sum(n["resource_type"] == "model" for n in order),
             "seeds": sum(n["resource_type"] == "seed" for n in order), "database": str(path)}

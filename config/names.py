@@ -71,8 +71,8 @@ def ready_watcher(feed_id: str) -> str:
 
 # dbt
 def source_selector(feed_id: str) -> str:
-    """Every model downstream of the feed's raw source, plus the parents those need."""
-    return f"@source:raw.{feed_id}"
+    """Every model downstream of the feed's raw source (on a warehouse already built: the rest is unchanged)."""
+    return f"source:raw.{feed_id}+"
 
 
 def lake_model(feed_id: str) -> str:

@@ -25,11 +25,12 @@ DOC = """\
 **Runs when** any feed's raw asset (`raw.<feed_id>`) gets an event, i.e. an ingest loaded a new batch. Events
 that arrive while a build runs are merged into the next run (`max_active_runs=1`).
 
-**Does** `dbt build --select @source:raw.<feed_id>` for every feed with a batch loaded since the last successful
+**Does** `dbt build --select source:raw.<feed_id>+` for every feed with a batch loaded since the last successful
 build (from the load ledger, which also covers events that arrived while a run was queued): the models
-and tests downstream of the changed sources, plus the parents those need (`@`, not `+`: with `+` a fresh
-warehouse fails, because the relationship tests read reference models that are not downstream of the source).
-A manual run with no `select` param builds everything; `{"select": ["@source:raw.rwp_ecds"]}` rebuilds one
+downstream of the changed sources and every test of those models (eager: a relationship test also reads a
+reference model, which exists). Everything else is unchanged, so it is not rebuilt. Until a build of everything
+has succeeded on the warehouse (a fresh one), the run builds everything: the reference models would not exist.
+A manual run with no `select` param builds everything; `{"select": ["source:raw.rwp_ecds+"]}` rebuilds one
 feed's models. Rerunning a period (reload the file, or just rebuild) gives the same result: raw batches are
 immutable.
 
@@ -69,7 +70,7 @@ def transform():
             if feed := names.feed_of_raw_asset(asset.name):
                 feeds.add(feed)
         selected = (params or {}).get("select")
-        if not selected and feeds:
+        if not selected and feeds and pending.built:  # a warehouse never built whole is built whole
             selected = [names.source_selector(feed) for feed in sorted(feeds)]
         print(f"select={selected or 'everything'} covering batches={pending.batches}")
         return {"select": selected or None, "batches": pending.batches, "upto": pending.upto}

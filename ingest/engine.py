@@ -18,7 +18,10 @@ import duckdb
 
 from config.settings import Settings
 
-MEMORY_LIMIT = "2GB"
+# DuckDB's buffer allowance per ingest process; past it, DuckDB spills to the process's temp folder. One GP register
+# file of 8 million rows (10x) peaked at 3.1 GB with 2 GB and pseudonyms held whole, 2.5 GB with 1 GB, 1.4 GB with
+# 1 GB and streamed pseudonyms (ingest.pseudonymise; bench/results.md, issue 18).
+MEMORY_LIMIT = "1GB"
 
 
 @dataclass

@@ -151,8 +151,8 @@ def _emit(as_json: bool, data: dict, text: str) -> None:
 @app.command()
 def build(
     select: Annotated[list[str] | None, typer.Option(
-        "--select", "-s", help="dbt selection (repeatable), e.g. @source:raw.rwp_ecds: one feed's models and the "
-        "models they need")] = None,
+        "--select", "-s", help="dbt selection (repeatable), e.g. source:raw.rwp_ecds+: what is downstream of one "
+        "feed (on a warehouse built whole)")] = None,
 ) -> None:
     """Build the warehouse with dbt (models and their tests) and refresh the analysts' snapshot."""
     from transform.build import BuildFailed

@@ -171,7 +171,7 @@ def test_help_shows_values_as_people_write_them():
 
     assert "--feed FEED" in status and "--json " in status and "<bool>" not in status and "<str>" not in status
     assert "PATHS..." in ingest and "<list" not in ingest and "{" not in ingest
-    assert "@source:raw.rwp_ecds" in outcomes("build", "--help").output
+    assert "source:raw.rwp_ecds+" in outcomes("build", "--help").output
 
 
 def test_a_file_of_test_range_nhs_numbers_names_the_setting_that_allows_them(settings, tmp_path, monkeypatch):

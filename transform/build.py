@@ -79,9 +79,13 @@ class Pending:
     feeds: list[str]
     batches: list[str]
     upto: str | None  # the newest loaded batch id seen; becomes the watermark once a build succeeds
+    built: bool = True  # has a build of everything succeeded on this warehouse?
 
     def selection(self) -> list[str] | None:
-        # @: the changed sources' descendants plus every parent those need (reference models included)
+        """What is downstream of the changed sources (``source:raw.<feed>+``); None, i.e. everything, while the
+        warehouse has never been built whole (a selection would then miss the reference models its tests read)."""
+        if not self.built:
+            return None
         return [names.source_selector(feed) for feed in self.feeds] or None
 
 
@@ -89,9 +93,18 @@ def _state_path(settings: Settings) -> Path:
     return settings.warehouse_path.parent / "build_state.json"
 
 
-def built_upto(settings: Settings) -> str | None:
+def _state(settings: Settings) -> dict:
     path = _state_path(settings)
-    return json.loads(path.read_text(encoding="utf-8")).get("built_upto") if path.exists() else None
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def built_upto(settings: Settings) -> str | None:
+    return _state(settings).get("built_upto")
+
+
+def built_whole(settings: Settings) -> bool:
+    """True once a build of everything has succeeded on this warehouse (its every model and relation exists)."""
+    return bool(_state(settings).get("built_whole")) and settings.warehouse_path.exists()
 
 
 def pending_changes(settings: Settings | None = None) -> Pending:
@@ -102,23 +115,26 @@ def pending_changes(settings: Settings | None = None) -> Pending:
     loaded = sorted((e for e in read_entries(settings) if e["status"] == "loaded"), key=lambda e: e["batch_id"])
     new = [e for e in loaded if e["batch_id"] > mark]
     return Pending(feeds=sorted({e["feed_id"] for e in new}), batches=[e["batch_id"] for e in new],
-                   upto=loaded[-1]["batch_id"] if loaded else None)
+                   upto=loaded[-1]["batch_id"] if loaded else None, built=built_whole(settings))
 
 
-def record_built(settings: Settings, upto: str | None) -> None:
-    """Move the watermark forward after a successful build (never backwards)."""
-    if not upto or (built_upto(settings) or "") >= upto:
+def record_built(settings: Settings, upto: str | None, whole: bool = False) -> None:
+    """After a successful build: move the watermark forward (never backwards); ``whole``: everything was built."""
+    state = _state(settings)
+    moved = bool(upto) and (state.get("built_upto") or "") < upto
+    if not moved and (state.get("built_whole") or not whole):
         return
+    state = {**state, **({"built_upto": upto} if moved else {}), **({"built_whole": True} if whole else {})}
     path = _state_path(settings)
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"built_upto": upto}), encoding="utf-8")
+    tmp.write_text(json.dumps(state), encoding="utf-8")
     os.replace(tmp, path)
 
 
 def build(select: list[str] | None = None, settings: Settings | None = None, stream: bool = False,
           upto: str | None = None) -> BuildResult:
     """``dbt build`` (models and their tests), optionally limited to a selection such as
-    ``["@source:raw.rwp_ecds"]``. Raises BuildFailed with every failing node named.
+    ``["source:raw.rwp_ecds+"]``. Raises BuildFailed with every failing node named.
 
     A full build (no selection) covers every batch loaded when it starts; a selective build passes ``upto`` (from
     :func:`pending_changes`) to say which batches it covers. Either way the watermark moves only on success.
@@ -128,22 +144,27 @@ def build(select: list[str] | None = None, settings: Settings | None = None, str
         upto = pending_changes(settings).upto
     args = ["build"]
     if select:
-        # cautious: a test runs only when every model it reads is built, so a selection never picks up a test of
-        # a model outside it (on a fresh warehouse that model would not exist yet)
-        args += ["--select", *select, "--indirect-selection", "cautious"]
+        args += ["--select", *select, "--indirect-selection", _indirect_selection(settings)]
     results_path(settings).unlink(missing_ok=True)  # never read an earlier build's results as this one's
     proc = run_dbt(settings, *args, stream=stream)
     result = _read_results(settings, select)
     if proc.returncode == 0 and select and not (result.models or result.tests):
         raise BuildFailed(f"the selection {' '.join(select)} matches no model or test, so dbt built nothing "
-                          "(for example `@source:raw.rwp_ecds` selects one feed's models and what they need)")
+                          "(for example `source:raw.rwp_ecds+` selects what is downstream of one feed)")
     if proc.returncode != 0:
         detail = "; ".join(result.failures) or (proc.stdout or "")[-2000:] + (proc.stderr or "")[-1000:]
         raise BuildFailed(f"dbt build failed: {detail}")
     refresh_snapshot(settings)
-    record_built(settings, upto)
+    record_built(settings, upto, whole=not select)
     result.snapshot = str(settings.snapshot_path)
     return result
+
+
+def _indirect_selection(settings: Settings) -> str:
+    """Which tests a selection brings in. On a warehouse built whole, every test of a selected model (eager: a
+    relationship test also reads a reference model outside the selection, which exists). Before that, only tests
+    whose every parent is selected (cautious: a model outside the selection would not exist yet)."""
+    return "eager" if built_whole(settings) else "cautious"
 
 
 def results_path(settings: Settings) -> Path:

@@ -43,3 +43,43 @@ def test_the_floor_builds_seeds_and_models_in_dependency_order_as_tables_and_vie
         assert con.execute("select code, n from marts.big").fetchall() == [("008", 4)]
         kinds = dict(con.execute("select table_name, table_type from information_schema.tables").fetchall())
     assert kinds == {"codes": "BASE TABLE", "doubled": "BASE TABLE", "big": "VIEW"}
+
+
+PYTHON_MODEL = '''
+def model(dbt, session):
+    frame = dbt.ref("doubled").df()
+    frame["n"] = frame["n"] + int(dbt.config.get("step"))
+    return frame
+
+
+def ref(*args, dbt_load_df_function):
+    return dbt_load_df_function({"doubled": '"outcomes"."intermediate"."doubled"'}[args[0]])
+
+
+class config:
+    @staticmethod
+    def get(key, default=None):
+        return {"step": 1}.get(key, default)
+
+
+class dbtObj:
+    def __init__(self, load_df_function) -> None:
+        self.ref = lambda *args: ref(*args, dbt_load_df_function=load_df_function)
+        self.config = config
+'''
+
+
+def test_the_floor_runs_a_python_model_as_dbt_duckdb_does(tmp_path):
+    """GIVEN a manifest with a dbt Python model (its compiled code: model() plus dbt's ref and config helpers) on
+    a table WHEN the floor runs it THEN the frame model() returns is written as a table."""
+    (tmp_path / "profiles.yml").write_text("p:\n  target: t\n  outputs:\n    t:\n      type: duckdb\n")
+    python = _node("model.p.plus_one", "model", "marts", "table", ["model.p.doubled"], PYTHON_MODEL, "plus_one.py")
+    nodes = {"model.p.doubled": _node("model.p.doubled", "model", "intermediate", "table", [],
+                                      "select 'a' as code, 2 as n"),
+             "model.p.plus_one": {**python, "language": "python"}}
+    (tmp_path / "manifest.json").write_text(__import__("json").dumps({"nodes": nodes}))
+
+    result = run_floor(tmp_path / "manifest.json", tmp_path / "floor", project_dir=tmp_path)
+
+    with duckdb.connect(result["database"], read_only=True) as con:
+        assert con.execute("select code, n from marts.plus_one").fetchall() == [("a", 3)]

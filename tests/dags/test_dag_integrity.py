@@ -117,16 +117,36 @@ class _Event:
         self.extra = extra
 
 
-def test_transform_selects_the_sources_that_changed(dagbag, settings):
-    """GIVEN raw events for two feeds and an empty ledger WHEN planning THEN exactly those sources are selected."""
+def _built_whole(settings):
+    """The warehouse as a successful build of everything leaves it (its file and the build state)."""
+    from transform.build import record_built
+
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.warehouse_path.touch()
+    record_built(settings, None, whole=True)
+
+
+def test_transform_selects_what_is_downstream_of_the_sources_that_changed(dagbag, settings):
+    """GIVEN a warehouse built whole, raw events for two feeds and an empty ledger WHEN planning THEN what is
+    downstream of exactly those sources is selected."""
     from airflow.sdk import Asset
 
+    _built_whole(settings)
     events = {
         Asset("raw.rwp_ecds"): [_Event({"batch_id": "b1"}), _Event({"batch_id": "b2"})],
         Asset("raw.r1a_mhsds"): [_Event({"batch_id": "b3"})],
     }
     planned = _plan(dagbag, params={}, triggering_asset_events=events)
-    assert planned["select"] == ["@source:raw.r1a_mhsds", "@source:raw.rwp_ecds"]
+    assert planned["select"] == ["source:raw.r1a_mhsds+", "source:raw.rwp_ecds+"]
+
+
+def test_transform_builds_everything_on_a_warehouse_never_built_whole(dagbag, settings):
+    """GIVEN a fresh warehouse WHEN planning on a feed's event THEN nothing is selected: everything is built (the
+    reference models that the feed's tests read do not exist yet)."""
+    from airflow.sdk import Asset
+
+    planned = _plan(dagbag, params={}, triggering_asset_events={Asset("raw.rwp_ecds"): [_Event({"batch_id": "b"})]})
+    assert planned["select"] is None
 
 
 def test_transform_also_selects_feeds_loaded_since_the_last_build_without_an_event(dagbag, settings):
@@ -136,10 +156,12 @@ def test_transform_also_selects_feeds_loaded_since_the_last_build_without_an_eve
 
     from lake.ledger import write_entry
 
+    _built_whole(settings)
+
     write_entry(settings, {"batch_id": "20250101T000000000000Z_aaaa", "feed_id": "rlq_ecds", "status": "loaded",
                            "sha256": "x", "file": "WVT_ECDS_202501.csv", "periods": ["2025-01-01"]})
     planned = _plan(dagbag, params={}, triggering_asset_events={Asset("raw.rwp_ecds"): [_Event({"batch_id": "b"})]})
-    assert planned["select"] == ["@source:raw.rlq_ecds", "@source:raw.rwp_ecds"]
+    assert planned["select"] == ["source:raw.rlq_ecds+", "source:raw.rwp_ecds+"]
     assert planned["batches"] == ["20250101T000000000000Z_aaaa"] and planned["upto"] == planned["batches"][0]
 
 

@@ -114,6 +114,24 @@ def test_resubmission_supersedes_its_month_and_rerun_changes_nothing(settings, s
         "ed_four_hour_performance": "unchanged", "measure_values": "unchanged"}
 
 
+def _nodes_built(settings) -> set[str]:
+    """The models and tests of the last dbt build (its run_results.json)."""
+    from transform.build import results_path
+
+    return {r["unique_id"].split(".")[2] for r in json.loads(results_path(settings).read_text())["results"]}
+
+
+def _four_hour_counts(settings) -> pd.DataFrame:
+    """The warehouse's 4-hour counts by month and quintile (before any rounding for publication)."""
+    import duckdb
+
+    with duckdb.connect(str(settings.snapshot_path), read_only=True) as con:
+        frame = con.sql("select strftime(month, '%Y-%m-01') as month, imd_quintile as quintile, "
+                        "sum(attendances) as attendances, sum(within_four_hours) as within_four_hours "
+                        "from marts.ed_four_hour_performance group by all").df()
+    return frame.set_index(["month", "quintile"])
+
+
 def test_build_watermark_selects_every_feed_loaded_since_the_last_build(settings, synthetic_ecds, capfd):
     """GIVEN a built warehouse WHEN a new batch loads THEN pending_changes names its feed and batch (whatever the
     Airflow events said), AND after a build covering it nothing is pending. The selective build streams dbt's own
@@ -133,12 +151,22 @@ def test_build_watermark_selects_every_feed_loaded_since_the_last_build(settings
     second = ingest_file(may, settings=settings)
     pending = pending_changes(settings)
     assert (pending.feeds, pending.batches, pending.selection()) == (
-        ["rwp_ecds"], [second.batch_id], ["@source:raw.rwp_ecds"])
+        ["rwp_ecds"], [second.batch_id], ["source:raw.rwp_ecds+"])
     capfd.readouterr()
     build(select=pending.selection(), settings=settings, upto=pending.upto, stream=True)
     streamed = capfd.readouterr().out
     assert pending_changes(settings).batches == []
     assert " OK created sql " in streamed and " PASS " in streamed and "\x1b[" not in streamed
+    built = _nodes_built(settings)
+    assert {"stg_rwp__ecds_attendances", "int_ed_attendances_unioned", "int_measure_records_unioned",
+            "measure_values"} <= built  # what is downstream of the feed, down to the marts that union measures
+    assert not built & {"stg_rlq__ecds_attendances", "stg_qgh__gp_registrations", "lake__rlq_ecds",
+                        "lsoa_deprivation"}  # other feeds' models and the reference data
+    assert any(node.startswith("relationships_") for node in built)  # tests reading reference models run too
+    expected = expected_four_hour([april, may])  # the downstream mart holds both months, from the rows themselves
+    got = _four_hour_counts(settings)
+    assert got["attendances"].to_dict() == expected["attendances"].to_dict()
+    assert got["within_four_hours"].to_dict() == expected["within"].to_dict()
 
     from transform.build import BuildFailed  # a selection that matches nothing is an error, not "0 models passed"
 

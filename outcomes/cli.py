@@ -20,6 +20,7 @@ from config.measures import MeasureError
 from config.settings import SettingsError, get_settings
 from outcomes.cli_conventions import ONE_LINE_ERRORS, err, fail, new_app
 from outcomes.quarantine import NoQuarantine
+from outcomes.sql_query import SqlError
 from outcomes.status import UnknownFeed
 
 app = new_app(help="Shared outcomes pipeline for an integrated care system.")
@@ -28,7 +29,8 @@ app.add_typer(contracts_app, name="contracts")
 sources_app = new_app(help="Source systems the pull DAGs fetch from (MESH, SFTP, SQL).")
 app.add_typer(sources_app, name="sources")
 out = Console(soft_wrap=True)
-ONE_LINE_ERRORS.extend([SettingsError, ContractError, MeasureError, AgreementError, UnknownFeed, NoQuarantine])
+ONE_LINE_ERRORS.extend([SettingsError, ContractError, MeasureError, AgreementError, UnknownFeed, NoQuarantine,
+                        SqlError])
 
 
 @app.callback()
@@ -265,6 +267,39 @@ def run(
     out.print(summary.text(), highlight=False)
     if summary.refused:
         raise typer.Exit(1)
+
+
+@app.command()
+def sql(
+    command: Annotated[str | None, typer.Option("--command", "-c", help="Run this SQL (statements end with ;) "
+                                                "and print the result as a table; without it, an interactive shell.")]
+    = None,
+    csv_path: Annotated[str | None, typer.Option("--csv", metavar="FILE", help="With -c: write every row as CSV "
+                                                 "to FILE instead (- for standard output).")] = None,
+    max_rows: Annotated[int, typer.Option(help="Rows shown in a table (CSV has them all).")] = 1_000,
+) -> None:
+    """SQL on the analysts' read-only snapshot of the warehouse (works while a rebuild runs). Examples in
+    docs/sql.md; `.tables` and `.schema NAME` in the shell."""
+    from outcomes import sql_query, sql_shell
+
+    if csv_path is not None and command is None:
+        fail("--csv needs -c \"select ...\" (in the shell, `.csv FILE` sends the next statement's rows to a file)")
+    settings = get_settings()
+    with sql_query.open_snapshot(settings) as con:
+        if command is None:
+            out.print(f"read-only snapshot {settings.snapshot_path}; .help for commands, .quit to leave",
+                      highlight=False)
+            save_history = sql_shell.readline_history(settings.work_dir / "sql_history")
+            try:
+                sql_shell.Shell(con, out, max_rows).loop()
+            finally:
+                save_history()
+        elif csv_path is not None:
+            count = sql_query.export_csv(con, command, csv_path)
+            if csv_path != "-":
+                err.print(f"wrote {count:,} rows to {csv_path}", highlight=False)
+        else:
+            sql_shell.show(out, sql_query.run(con, command, max_rows), max_rows)
 
 
 @app.command()

@@ -53,7 +53,8 @@ def dbt_env(settings: Settings) -> dict[str, str]:
 
 
 def dbt_vars(settings: Settings) -> str:
-    return json.dumps({"lake_dir": str(settings.lake_dir), "reference_dir": str(settings.reference_dir)})
+    return json.dumps({"lake_dir": str(settings.lake_dir), "reference_dir": str(settings.reference_dir),
+                       "as_of": settings.as_of or ""})
 
 
 def dbt_command(settings: Settings, *args: str) -> list[str]:

@@ -271,9 +271,9 @@ def run(
 
 @app.command()
 def sql(
-    command: Annotated[str | None, typer.Option("--command", "-c", help="Run this SQL (statements end with ;) "
-                                                "and print the result as a table; without it, an interactive shell.")]
-    = None,
+    command: Annotated[str | None, typer.Option(
+        "--command", "-c", metavar="SQL", help="Run this SQL (statements end with ;) and print the result as a "
+        "table; without it, an interactive shell.")] = None,
     csv_path: Annotated[str | None, typer.Option("--csv", metavar="FILE", help="With -c: write every row as CSV "
                                                  "to FILE instead (- for standard output).")] = None,
     max_rows: Annotated[int, typer.Option(help="Rows shown in a table (CSV has them all).")] = 1_000,

@@ -112,4 +112,7 @@ def columns_of(con: duckdb.DuckDBPyConnection, name: str) -> list[tuple[str, str
 
 
 def _first_line(exc: BaseException) -> str:
-    return " ".join((str(exc).strip().splitlines() or [type(exc).__name__])[0].split())
+    """DuckDB's message as one line: its first line, and its "Did you mean ..." hint when it has one."""
+    lines = str(exc).strip().splitlines() or [type(exc).__name__]
+    hints = [line for line in lines[1:] if line.startswith("Did you mean")]
+    return " ".join(" ".join([lines[0], *hints[:1]]).split())

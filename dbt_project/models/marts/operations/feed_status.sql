@@ -6,15 +6,13 @@
 with
 
 cadences as (
-    {%- set feeds = graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | list if execute else [] %}
     select *
     from (
         values
-        {%- for feed in feeds | sort(attribute='name') %}
-        ('{{ feed.name }}', '{{ feed.meta.cadence.frequency }}', {{ feed.meta.cadence.deadline_days }})
-        {{- ',' if not loop.last }}
+        {%- for feed in feed_cadences() %}
+            ('{{ feed.feed_id }}', '{{ feed.frequency }}', {{ feed.deadline_days }}){{ ',' if not loop.last }}
         {%- else %}
-        (null, null, null)
+            (null, null, null)
         {%- endfor %}
     ) as declared (feed_id, frequency, deadline_days)
     where feed_id is not null
@@ -113,7 +111,8 @@ deliveries as (
             case
                 when loaded.declared_period is not null
                     then loaded.declared_period between due_periods.due_period_start and due_periods.due_period_end
-                else loaded.period_start <= due_periods.due_period_end
+                else
+                    loaded.period_start <= due_periods.due_period_end
                     and loaded.period_end >= due_periods.due_period_start
             end
         ), false) as due_period_delivered

@@ -19,6 +19,7 @@ from config.contracts import ContractError
 from config.measures import MeasureError
 from config.settings import SettingsError, get_settings
 from outcomes.cli_conventions import ONE_LINE_ERRORS, err, fail, new_app
+from outcomes.progress import dbt_node, progress_bar
 from outcomes.quarantine import NoQuarantine
 from outcomes.sql_query import SqlError
 from outcomes.status import UnknownFeed
@@ -69,8 +70,17 @@ def synth(
     config = SynthConfig(out_dir=target, seed=seed, scale=scale, start=start, months=months,
                          clean=clean, feeds=feed or None, population=population,
                          reference_dir=settings.reference_dir)
-    report = generate(config, progress=lambda m: err.print(f"[dim]{m}[/]", highlight=False))
+    with progress_bar(err, "synthetic extracts", total=months + 1) as bar:
+        report = generate(config, progress=lambda m: _synth_step(bar, m))
     out.print(report.summary(), highlight=False)
+
+
+def _synth_step(bar, message: str) -> None:
+    """A step of synth: the bar moves a month at a time on a terminal; elsewhere the message is a dim line."""
+    if err.is_terminal:
+        bar.advance(1 if message.startswith(("population", "month")) else 0, description=message)
+    else:
+        err.print(f"[dim]{message}[/]", highlight=False)
 
 
 @app.command()
@@ -128,7 +138,13 @@ def ingest(
             colour = "green" if outcome.status == "loaded" else "yellow"
             _emit(as_json, outcome.to_dict(), f"[{colour}]{outcome.status}[/] {outcome.summary()}")
 
-    ingest_files(paths, feed_id=feed, settings=settings, on_result=report)
+    with progress_bar(out, "ingest", total=len(paths), enabled=not as_json) as bar:
+        def report_and_advance(path: Path, outcome) -> None:
+            report(path, outcome)
+            bar.advance(description=f"ingest: {path.name}")
+
+        ingest_files(paths, feed_id=feed, settings=settings,
+                     on_result=report_and_advance if len(paths) > 1 else report)
     if refused:
         raise typer.Exit(1)
 
@@ -160,11 +176,20 @@ def build(
     from transform.build import BuildFailed
     from transform.build import build as run_build
 
-    try:
-        result = run_build(select=select or None)
-    except BuildFailed as exc:
-        fail(str(exc))
+    with progress_bar(err, "dbt build") as bar:
+        try:
+            result = run_build(select=select or None, on_line=lambda line: _dbt_step(bar, line))
+        except BuildFailed as exc:
+            fail(str(exc))
     out.print(result.summary(), highlight=False)
+
+
+def _dbt_step(bar, line: str) -> None:
+    """dbt's per-node lines move the build's bar: one step per node finished (model, test, seed)."""
+    node = dbt_node(line)
+    if node and node[2] != "START":  # nodes finish out of order on two threads: count them
+        bar.update(total=node[1])
+        bar.advance(description=f"dbt build: {node[3][:60]}")
 
 
 @app.command()

@@ -9,6 +9,7 @@ import io
 import re
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pytest
@@ -90,7 +91,8 @@ def built(tmp_path_factory):
         for i, entry in enumerate(LEDGER):
             write_entry(settings, {"batch_id": f"b{i}", "status": "loaded", "file": f"f{i}.csv",
                                    "finished_at": "2025-06-01T00:00:00+00:00", **entry})
-        build(select=["feed_status"], settings=settings)
+        dbt_lines: list[str] = []
+        build(select=["feed_status"], settings=settings, on_line=dbt_lines.append)
         columns = measure_values_columns()
         with duckdb.connect(str(settings.warehouse_path)) as con:
             con.execute("create schema if not exists marts")
@@ -99,7 +101,7 @@ def built(tmp_path_factory):
             con.executemany(f"insert into marts.measure_values values ({', '.join('?' * len(names))})",
                             [[row.get(n) for n in names] for row in FOUR_HOUR + READMISSIONS])
         refresh_snapshot(settings)
-        yield settings
+        yield SimpleNamespace(settings=settings, dbt_lines=dbt_lines)
 
 
 def run_block(block: str) -> list[dict]:
@@ -152,11 +154,21 @@ def test_feed_status_names_exactly_the_feeds_the_late_feeds_alerts_name(built):
     from outcomes.late_feeds import check_late_feeds
 
     expected = {(f["feed_id"], f["period_start"], f["period_end"], f["deadline"])
-                for f in check_late_feeds(built, today=date.fromisoformat(AS_OF), alert=False)}
-    with duckdb.connect(str(built.snapshot_path), read_only=True) as con:
+                for f in check_late_feeds(built.settings, today=date.fromisoformat(AS_OF), alert=False)}
+    with duckdb.connect(str(built.settings.snapshot_path), read_only=True) as con:
         got = set(con.execute("select feed_id, cast(due_period_start as varchar), cast(due_period_end as varchar), "
                               "cast(deadline as varchar) from marts.feed_status where is_late").fetchall())
         judged = con.execute("select distinct judged_on from marts.feed_status").fetchall()
     assert got == expected
     assert judged == [(date.fromisoformat(AS_OF),)]
     assert len(expected) > 5  # weekly, quarterly and monthly feeds that never delivered are among them
+
+
+def test_the_build_passed_on_a_line_per_node_as_dbt_ran_them(built):
+    """THEN the build's line callback (the progress bar of `outcomes build`) saw every node dbt ran finish once:
+    the view and its five tests."""
+    from outcomes.progress import dbt_node
+
+    finished = [node for node in map(dbt_node, built.dbt_lines) if node and node[2] != "START"]
+    assert sorted(n[0] for n in finished) == list(range(1, 7)) and {n[1] for n in finished} == {6}
+    assert any(n[3] == "created sql view model marts.feed_status" for n in finished)

@@ -5,6 +5,7 @@ history from the standard library's readline (kept in ``<work>/sql_history``), a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -22,15 +23,26 @@ HELP = """Statements end with ; and may span lines. Dot commands:
 
 
 def result_table(result: sql_query.Result) -> Table:
-    """A rich table of the rows (numbers right-aligned, nulls shown as NULL)."""
+    """A rich table of the rows (numbers right-aligned, nulls shown as NULL, booleans as true/false)."""
     table = Table(show_edge=False, header_style="bold")
-    numeric = [bool(result.rows) and all(isinstance(r[i], int | float) or r[i] is None for r in result.rows)
+    numeric = [bool(result.rows) and all(_is_number(r[i]) or r[i] is None for r in result.rows)
                for i in range(len(result.columns))]
     for name, is_number in zip(result.columns, numeric, strict=True):
         table.add_column(name, justify="right" if is_number else "left", overflow="fold")
     for row in result.rows:
-        table.add_row(*("NULL" if v is None else str(v) for v in row))
+        table.add_row(*map(_shown, row))
     return table
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def _shown(value: object) -> str:
+    """A value as the table shows it: NULL, true/false (as SQL writes them), else its text."""
+    if value is None:
+        return "NULL"
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def show(console: Console, result: sql_query.Result, max_rows: int) -> None:

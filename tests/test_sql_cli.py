@@ -32,10 +32,11 @@ def sql(*args, input=None):
 
 def test_a_statement_prints_a_table_of_its_rows(settings):
     make_warehouse(settings)
-    result = sql("-c", "select code, id * 10 as tens from marts.sites order by id")
+    result = sql("-c", "select code, id * 10 as tens, id > 1 as later, null as nothing from marts.sites order by id")
     assert result.exit_code == 0, result.output
     lines = [line.split() for line in result.stdout.splitlines() if line.strip()]
-    assert ["RWP", "│", "10"] in lines and ["RLQ", "│", "20"] in lines
+    assert ["RWP", "│", "10", "│", "false", "│", "NULL"] in lines
+    assert ["RLQ", "│", "20", "│", "true", "│", "NULL"] in lines
     assert "2 rows" in result.stdout
 
 

@@ -172,3 +172,26 @@ def test_the_build_passed_on_a_line_per_node_as_dbt_ran_them(built):
     finished = [node for node in map(dbt_node, built.dbt_lines) if node and node[2] != "START"]
     assert sorted(n[0] for n in finished) == list(range(1, 7)) and {n[1] for n in finished} == {6}
     assert any(n[3] == "created sql view model marts.feed_status" for n in finished)
+
+
+@pytest.mark.parametrize("day", ["2025-06-05", "2025-06-11", "2025-01-01", "2025-03-03", "2024-02-29", "2025-10-19",
+                                 "2026-01-05"])
+def test_the_compiled_rule_agrees_with_the_alerts_on_other_days(built, day):
+    """GIVEN the SQL dbt compiled for marts.feed_status, its clock set to another day (5 June, when April is the
+    period due: rlq_ecds sent it, rwp_ecds only May; 11 June, after May's deadline; week, month, quarter and year
+    boundaries; a leap day) WHEN it runs over the same ledger THEN it names the feeds, due periods and deadlines
+    outcomes.late_feeds names on that day."""
+    from outcomes.late_feeds import check_late_feeds
+
+    settings = built.settings
+    compiled = next((settings.work_dir / "dbt" / "target" / "compiled").rglob("feed_status.sql")).read_text()
+    assert compiled.count(f"date '{AS_OF}' as judged_on") == 1
+    sql = compiled.replace(f"date '{AS_OF}' as judged_on", f"date '{day}' as judged_on")
+    expected = {(f["feed_id"], f["period_start"], f["period_end"], f["deadline"])
+                for f in check_late_feeds(settings, today=date.fromisoformat(day), alert=False)}
+    with duckdb.connect(str(settings.snapshot_path), read_only=True) as con:
+        got = set(con.execute(f"select feed_id, cast(due_period_start as varchar), cast(due_period_end as varchar), "
+                              f"cast(deadline as varchar) from ({sql}) where is_late").fetchall())
+    assert got == expected
+    if day == "2025-06-05":  # April is due: rlq_ecds sent it, rwp_ecds sent only May
+        assert "rlq_ecds" not in {feed for feed, *_ in got} and "rwp_ecds" in {feed for feed, *_ in got}

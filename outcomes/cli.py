@@ -282,7 +282,9 @@ def run(
 
     check_tables(table)
     try:
-        summary = run_once(paths=paths or None, from_landing=landing, select=select or None, tables=table or None)
+        with progress_bar(err, "ingest, then dbt build") as bar:
+            summary = run_once(paths=paths or None, from_landing=landing, select=select or None,
+                               tables=table or None, on_dbt_line=lambda line: _dbt_step(bar, line))
     except GateFailed as exc:
         _gate_alert(exc)
         fail(str(exc))

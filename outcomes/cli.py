@@ -189,7 +189,7 @@ def _dbt_step(bar, line: str) -> None:
     node = dbt_node(line)
     if node and node[2] != "START":  # nodes finish out of order on two threads: count them
         bar.update(total=node[1])
-        bar.advance(description=f"dbt build: {node[3][:60]}")
+        bar.advance(description=f"dbt build: {node[3][:36]}")
 
 
 @app.command()

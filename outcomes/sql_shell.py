@@ -14,6 +14,8 @@ from rich.table import Table
 
 from outcomes import sql_query
 
+PIPED_WIDTH = 1_000  # characters a table may take when the output is not a terminal
+
 HELP = """Statements end with ; and may span lines. Dot commands:
   .tables            every table and view (schema.name)
   .schema NAME       the columns of a table or view and their types
@@ -48,7 +50,8 @@ def _shown(value: object) -> str:
 def show(console: Console, result: sql_query.Result, max_rows: int) -> None:
     if not result.columns:
         return
-    console.print(result_table(result))
+    # on a terminal the table fits the window; piped or captured it keeps every value on one line
+    console.print(result_table(result), width=None if console.is_terminal else PIPED_WIDTH)
     shown = f"{len(result.rows):,} row{'s' if len(result.rows) != 1 else ''}"
     more = f" (the first {max_rows:,}: more not shown; .csv FILE or --csv for all)" if result.more else ""
     console.print(f"[dim]{shown}{more}[/]", highlight=False)

@@ -160,3 +160,10 @@ def test_the_command_without_a_statement_opens_the_shell_and_keeps_its_history(s
     assert "read-only snapshot" in result.stdout and "42" in result.stdout
     history = settings.work_dir / "sql_history"
     assert history.exists()  # written on leaving, by readline
+
+
+def test_piped_output_keeps_each_row_on_one_line_however_wide(settings):
+    make_warehouse(settings)
+    result = sql("-c", "select repeat('x', 150) as wide, 'end' as last_column")
+    assert result.exit_code == 0
+    assert any("x" * 150 in line and "end" in line for line in result.stdout.splitlines())

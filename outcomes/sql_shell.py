@@ -50,8 +50,14 @@ def _shown(value: object) -> str:
 def show(console: Console, result: sql_query.Result, max_rows: int) -> None:
     if not result.columns:
         return
-    # on a terminal the table fits the window; piped or captured it keeps every value on one line
-    console.print(result_table(result), width=None if console.is_terminal else PIPED_WIDTH)
+    # on a terminal the table fits the window; piped or captured it keeps every value on one line (rich clamps a
+    # print's width to the console's, so the console is widened for it)
+    width = console.width
+    console.width = width if console.is_terminal else PIPED_WIDTH
+    try:
+        console.print(result_table(result))
+    finally:
+        console.width = width
     shown = f"{len(result.rows):,} row{'s' if len(result.rows) != 1 else ''}"
     more = f" (the first {max_rows:,}: more not shown; .csv FILE or --csv for all)" if result.more else ""
     console.print(f"[dim]{shown}{more}[/]", highlight=False)

@@ -178,18 +178,25 @@ def build(
 
     with progress_bar(err, "dbt build") as bar:
         try:
-            result = run_build(select=select or None, on_line=lambda line: _dbt_step(bar, line))
+            result = run_build(select=select or None, on_line=_dbt_steps(bar))
         except BuildFailed as exc:
             fail(str(exc))
     out.print(result.summary(), highlight=False)
 
 
-def _dbt_step(bar, line: str) -> None:
-    """dbt's per-node lines move the build's bar: one step per node finished (model, test, seed)."""
-    node = dbt_node(line)
-    if node and node[2] != "START":  # nodes finish out of order on two threads: count them
-        bar.update(total=node[1])
-        bar.advance(description=f"dbt build: {node[3][:36]}")
+def _dbt_steps(bar):
+    """On a terminal, what moves the build's bar with dbt's per-node lines: a step per node finished (model,
+    test, seed). Elsewhere None: dbt runs exactly as it does without a bar."""
+    if not err.is_terminal:
+        return None
+
+    def step(line: str) -> None:
+        node = dbt_node(line)
+        if node and node[2] != "START":  # nodes finish out of order on two threads: count them
+            bar.update(total=node[1])
+            bar.advance(description=f"dbt build: {node[3][:36]}")
+
+    return step
 
 
 @app.command()
@@ -284,7 +291,7 @@ def run(
     try:
         with progress_bar(err, "ingest, then dbt build") as bar:
             summary = run_once(paths=paths or None, from_landing=landing, select=select or None,
-                               tables=table or None, on_dbt_line=lambda line: _dbt_step(bar, line))
+                               tables=table or None, on_dbt_line=_dbt_steps(bar))
     except GateFailed as exc:
         _gate_alert(exc)
         fail(str(exc))

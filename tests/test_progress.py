@@ -64,3 +64,21 @@ def test_ingest_on_a_terminal_still_prints_one_line_per_file_above_its_bar(setti
     finals = [line for line in text.replace("\r", "\n").splitlines() if "loaded 3 of 3 rows" in line]
     assert len(finals) == 2 and "RWP_ECDS_2025-04.csv" in finals[0] and "RWP_ECDS_2025-05.csv" in finals[1]
     assert "ingest: RWP_ECDS_2025-05.csv" in text and "2/2" in text
+
+
+def test_the_build_bar_counts_finished_nodes_on_a_terminal_and_is_not_asked_for_elsewhere(monkeypatch):
+    """GIVEN dbt's lines (two nodes started, one finished out of order, one failed) THEN the bar counts two of six;
+    off a terminal no line callback is made, so dbt runs as it does without a bar."""
+    terminal, _ = console(True)
+    monkeypatch.setattr(cli, "err", terminal)
+    with progress_bar(terminal, "dbt build") as bar:
+        step = cli._dbt_steps(bar)
+        for line in ["03:36:32  Found 104 models", "03:36:33  1 of 6 START sql view model marts.a ... [RUN]",
+                     "03:36:33  2 of 6 START test t ... [RUN]", "03:36:33  2 of 6 PASS t ... [PASS in 0.1s]",
+                     "03:36:34  1 of 6 ERROR creating sql view model marts.a ... [ERROR in 0.2s]"]:
+            step(line)
+        task = bar.progress.tasks[0]
+        assert (task.completed, task.total) == (2, 6)
+        assert task.description == "dbt build: creating sql view model marts.a"
+    monkeypatch.setattr(cli, "err", console(False)[0])
+    assert cli._dbt_steps(bar) is None

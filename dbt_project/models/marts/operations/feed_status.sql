@@ -22,7 +22,15 @@ ledger as (
     {% if files_exist(var('lake_dir') ~ '/ledger/*.json') %}
         select * from {{ source('lake', 'ledger') }}
     {% else %}
-        {{ empty_source_relation('lake', 'ledger') }}
+        -- nothing delivered yet: every feed is late (never delivered)
+        select
+            cast(null as varchar) as feed_id,
+            cast(null as varchar) as status,
+            cast(null as varchar) as declared_period,
+            cast(null as varchar) as period_start,
+            cast(null as varchar) as period_end,
+            cast(null as varchar) as finished_at
+        where false
     {% endif %}
 ),
 

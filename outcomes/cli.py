@@ -19,7 +19,9 @@ from config.contracts import ContractError
 from config.measures import MeasureError
 from config.settings import SettingsError, get_settings
 from outcomes.cli_conventions import ONE_LINE_ERRORS, err, fail, new_app
+from outcomes.progress import dbt_node, progress_bar
 from outcomes.quarantine import NoQuarantine
+from outcomes.sql_query import SqlError
 from outcomes.status import UnknownFeed
 
 app = new_app(help="Shared outcomes pipeline for an integrated care system.")
@@ -28,7 +30,8 @@ app.add_typer(contracts_app, name="contracts")
 sources_app = new_app(help="Source systems the pull DAGs fetch from (MESH, SFTP, SQL).")
 app.add_typer(sources_app, name="sources")
 out = Console(soft_wrap=True)
-ONE_LINE_ERRORS.extend([SettingsError, ContractError, MeasureError, AgreementError, UnknownFeed, NoQuarantine])
+ONE_LINE_ERRORS.extend([SettingsError, ContractError, MeasureError, AgreementError, UnknownFeed, NoQuarantine,
+                        SqlError])
 
 
 @app.callback()
@@ -67,8 +70,17 @@ def synth(
     config = SynthConfig(out_dir=target, seed=seed, scale=scale, start=start, months=months,
                          clean=clean, feeds=feed or None, population=population,
                          reference_dir=settings.reference_dir)
-    report = generate(config, progress=lambda m: err.print(f"[dim]{m}[/]", highlight=False))
+    with progress_bar(err, "synthetic extracts", total=months + 1) as bar:
+        report = generate(config, progress=lambda m: _synth_step(bar, m))
     out.print(report.summary(), highlight=False)
+
+
+def _synth_step(bar, message: str) -> None:
+    """A step of synth: the bar moves a month at a time on a terminal; elsewhere the message is a dim line."""
+    if err.is_terminal:
+        bar.advance(1 if message.startswith(("population", "month")) else 0, description=message)
+    else:
+        err.print(f"[dim]{message}[/]", highlight=False)
 
 
 @app.command()
@@ -126,7 +138,13 @@ def ingest(
             colour = "green" if outcome.status == "loaded" else "yellow"
             _emit(as_json, outcome.to_dict(), f"[{colour}]{outcome.status}[/] {outcome.summary()}")
 
-    ingest_files(paths, feed_id=feed, settings=settings, on_result=report)
+    with progress_bar(out, "ingest", total=len(paths), enabled=not as_json) as bar:
+        def report_and_advance(path: Path, outcome) -> None:
+            report(path, outcome)
+            bar.advance(description=f"ingest: {path.name}")
+
+        ingest_files(paths, feed_id=feed, settings=settings,
+                     on_result=report_and_advance if len(paths) > 1 else report)
     if refused:
         raise typer.Exit(1)
 
@@ -158,11 +176,27 @@ def build(
     from transform.build import BuildFailed
     from transform.build import build as run_build
 
-    try:
-        result = run_build(select=select or None)
-    except BuildFailed as exc:
-        fail(str(exc))
+    with progress_bar(err, "dbt build") as bar:
+        try:
+            result = run_build(select=select or None, on_line=_dbt_steps(bar))
+        except BuildFailed as exc:
+            fail(str(exc))
     out.print(result.summary(), highlight=False)
+
+
+def _dbt_steps(bar):
+    """On a terminal, what moves the build's bar with dbt's per-node lines: a step per node finished (model,
+    test, seed). Elsewhere None: dbt runs exactly as it does without a bar."""
+    if not err.is_terminal:
+        return None
+
+    def step(line: str) -> None:
+        node = dbt_node(line)
+        if node and node[2] != "START":  # nodes finish out of order on two threads: count them
+            bar.update(total=node[1])
+            bar.advance(description=f"dbt build: {node[3][:36]}")
+
+    return step
 
 
 @app.command()
@@ -255,7 +289,9 @@ def run(
 
     check_tables(table)
     try:
-        summary = run_once(paths=paths or None, from_landing=landing, select=select or None, tables=table or None)
+        with progress_bar(err, "ingest, then dbt build") as bar:
+            summary = run_once(paths=paths or None, from_landing=landing, select=select or None,
+                               tables=table or None, on_dbt_line=_dbt_steps(bar))
     except GateFailed as exc:
         _gate_alert(exc)
         fail(str(exc))
@@ -265,6 +301,39 @@ def run(
     out.print(summary.text(), highlight=False)
     if summary.refused:
         raise typer.Exit(1)
+
+
+@app.command()
+def sql(
+    command: Annotated[str | None, typer.Option(
+        "--command", "-c", metavar="SQL", help="Run this SQL (statements end with ;) and print the result as a "
+        "table; without it, an interactive shell.")] = None,
+    csv_path: Annotated[str | None, typer.Option("--csv", metavar="FILE", help="With -c: write every row as CSV "
+                                                 "to FILE instead (- for standard output).")] = None,
+    max_rows: Annotated[int, typer.Option(help="Rows shown in a table (CSV has them all).")] = 1_000,
+) -> None:
+    """SQL on the analysts' read-only snapshot of the warehouse (works while a rebuild runs). Examples in
+    docs/sql.md; `.tables` and `.schema NAME` in the shell."""
+    from outcomes import sql_query, sql_shell
+
+    if csv_path is not None and command is None:
+        fail("--csv needs -c \"select ...\" (in the shell, `.csv FILE` sends the next statement's rows to a file)")
+    settings = get_settings()
+    with sql_query.open_snapshot(settings) as con:
+        if command is None:
+            out.print(f"read-only snapshot {settings.snapshot_path}; .help for commands, .quit to leave",
+                      highlight=False)
+            save_history = sql_shell.readline_history(settings.work_dir / "sql_history")
+            try:
+                sql_shell.Shell(con, out, max_rows).loop()
+            finally:
+                save_history()
+        elif csv_path is not None:
+            count = sql_query.export_csv(con, command, csv_path)
+            if csv_path != "-":
+                err.print(f"wrote {count:,} rows to {csv_path}", highlight=False)
+        else:
+            sql_shell.show(out, sql_query.run(con, command, max_rows), max_rows)
 
 
 @app.command()

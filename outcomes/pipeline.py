@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,9 +80,11 @@ def ingest_landing(settings: Settings, summary: RunSummary) -> None:
 
 
 def run_once(paths: list[Path] | None = None, from_landing: bool = True, settings: Settings | None = None,
-             select: list[str] | None = None, tables: list[str] | None = None) -> RunSummary:
+             select: list[str] | None = None, tables: list[str] | None = None,
+             on_dbt_line: Callable[[str], None] | None = None) -> RunSummary:
     """Ingest (``paths``, or what waits in landing and what killed runs left claimed), build (everything, or the
-    dbt ``select``-ion), publish (every declared table, or ``tables``)."""
+    dbt ``select``-ion), publish (every declared table, or ``tables``). ``on_dbt_line`` receives dbt's output
+    line by line (the command line's progress bar)."""
     from publish.run import publish
     from transform.build import build
 
@@ -93,7 +96,7 @@ def run_once(paths: list[Path] | None = None, from_landing: bool = True, setting
     elif from_landing:
         ingest_landing(settings, summary)
     log.info("run: build")
-    summary.build = build(select=select, settings=settings).to_dict()
+    summary.build = build(select=select, settings=settings, on_line=on_dbt_line).to_dict()
     log.info("run: publish")
     summary.publications = [_as_dict(p) for p in publish(tables, settings=settings)]
     log.info("run: done")

@@ -58,6 +58,33 @@ def test_airflow_components_mount_the_project_and_the_data_volume(compose, name)
     assert service["depends_on"]["postgres"] == {"condition": "service_healthy"}
 
 
+def project_packages() -> list[str]:
+    """The Python packages pyproject.toml installs (``[tool.setuptools.packages.find] include``)."""
+    import tomllib
+
+    found = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    return sorted(pattern.rstrip("*") for pattern in found["include"])
+
+
+def test_the_image_copies_every_package_the_project_installs(compose):
+    """The image installs the project editable from /opt/outcomes: a package not copied in would be missing from
+    it (every package in pyproject's list, each present in the repository)."""
+    dockerfile = compose["x-airflow-common"]["build"]["dockerfile_inline"]
+    copied = set(re.findall(r"^COPY --chown=airflow:root (\w+) /opt/outcomes/\1$", dockerfile, flags=re.M))
+    packages = project_packages()
+    assert {"config", "lake", "transform", "stats", "share", "pull"} <= set(packages)
+    assert all((REPO / p / "__init__.py").exists() for p in packages)
+    assert set(packages) <= copied, f"not copied into the image: {sorted(set(packages) - copied)}"
+
+
+@pytest.mark.parametrize("name", AIRFLOW + ["airflow-worker"])
+def test_every_airflow_component_mounts_every_package_and_the_declarations(compose, name):
+    """Each component runs the mounted code and reads the declarations (contracts, measures, agreements)."""
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in compose["services"][name]["volumes"]}
+    for folder in [*project_packages(), "contracts", "measures", "agreements", "reference"]:
+        assert mounts.get(f"/opt/outcomes/{folder}") == f"./{folder}", folder
+
+
 @pytest.mark.parametrize("name", AIRFLOW + ["airflow-worker"])
 def test_the_identifiable_zone_is_a_volume_of_its_own_apart_from_the_pseudonymised_data(compose, name):
     """Landing, inbox and archive (raw NHS Numbers) sit on their own volume, so a deployment can put it on

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -53,7 +54,8 @@ def dbt_env(settings: Settings) -> dict[str, str]:
 
 
 def dbt_vars(settings: Settings) -> str:
-    return json.dumps({"lake_dir": str(settings.lake_dir), "reference_dir": str(settings.reference_dir)})
+    return json.dumps({"lake_dir": str(settings.lake_dir), "reference_dir": str(settings.reference_dir),
+                       "as_of": settings.as_of or ""})
 
 
 def dbt_command(settings: Settings, *args: str) -> list[str]:
@@ -64,12 +66,25 @@ def dbt_command(settings: Settings, *args: str) -> list[str]:
             "--log-path", str(settings.work_dir / "dbt" / "logs")]
 
 
-def run_dbt(settings: Settings, *args: str, stream: bool = False) -> subprocess.CompletedProcess:
+def run_dbt(settings: Settings, *args: str, stream: bool = False,
+            on_line: Callable[[str], None] | None = None) -> subprocess.CompletedProcess:
+    """Run dbt; its output is captured (``stream``: left on this process's output, for task logs). ``on_line``
+    is called with each line of dbt's output as it comes (``outcomes build`` draws its progress bar from the
+    per-node lines); the output is captured then too, standard error merged into standard output."""
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     cmd = dbt_command(settings, *args)
     log.info("running %s", " ".join(cmd))
-    return subprocess.run(cmd, env=dbt_env(settings), cwd=settings.dbt_project_dir, text=True,
-                          capture_output=not stream, check=False)
+    if on_line is None:
+        return subprocess.run(cmd, env=dbt_env(settings), cwd=settings.dbt_project_dir, text=True,
+                              capture_output=not stream, check=False)
+    lines: list[str] = []
+    env = {**dbt_env(settings), "PYTHONUNBUFFERED": "1"}  # each line as dbt writes it, not at the end
+    with subprocess.Popen(cmd, env=env, cwd=settings.dbt_project_dir, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as proc:
+        for line in proc.stdout or []:
+            lines.append(line)
+            on_line(line.rstrip("\n"))
+    return subprocess.CompletedProcess(cmd, proc.returncode, "".join(lines), "")
 
 
 @dataclass
@@ -132,12 +147,13 @@ def record_built(settings: Settings, upto: str | None, whole: bool = False) -> N
 
 
 def build(select: list[str] | None = None, settings: Settings | None = None, stream: bool = False,
-          upto: str | None = None) -> BuildResult:
+          upto: str | None = None, on_line: Callable[[str], None] | None = None) -> BuildResult:
     """``dbt build`` (models and their tests), optionally limited to a selection such as
     ``["source:raw.rwp_ecds+"]``. Raises BuildFailed with every failing node named.
 
     A full build (no selection) covers every batch loaded when it starts; a selective build passes ``upto`` (from
     :func:`pending_changes`) to say which batches it covers. Either way the watermark moves only on success.
+    ``on_line`` receives dbt's output line by line as it runs (:func:`run_dbt`).
     """
     settings = settings or get_settings()
     if select is None and upto is None:
@@ -146,7 +162,7 @@ def build(select: list[str] | None = None, settings: Settings | None = None, str
     if select:
         args += ["--select", *select, "--indirect-selection", _indirect_selection(settings)]
     results_path(settings).unlink(missing_ok=True)  # never read an earlier build's results as this one's
-    proc = run_dbt(settings, *args, stream=stream)
+    proc = run_dbt(settings, *args, stream=stream, on_line=on_line)
     result = _read_results(settings, select)
     if proc.returncode == 0 and select and not (result.models or result.tests):
         raise BuildFailed(f"the selection {' '.join(select)} matches no model or test, so dbt built nothing "

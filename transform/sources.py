@@ -68,7 +68,9 @@ def render_sources(contracts: tuple[Contract, ...]) -> str:
                     {"name": c.feed_id, "description": f"{c.title}. {c.description}".strip(),
                      "meta": {"organisation": c.organisation, "feed": c.feed, "contract": f"contracts/{c.feed_id}.yaml",
                               "grain": "one row per delivered record that passed the row checks, every delivery",
-                              "replaces": c.delivery.replaces, "primary_key": c.primary_key},
+                              "replaces": c.delivery.replaces, "primary_key": c.primary_key,
+                              "cadence": {"frequency": c.cadence.frequency,
+                                          "deadline_days": c.cadence.deadline_days}},
                      "columns": raw_columns(c)}
                     for c in contracts
                 ],

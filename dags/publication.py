@@ -40,6 +40,9 @@ path. Without Airflow: `outcomes publish`.
 **Then delivers** to every partner what its data-sharing agreement allows (`agreements/<partner>.yaml`): a new
 delivery version per partner whose allowed rows changed; a partner whose agreement is missing or expired gets
 nothing, and the task log says why (docs/partners.md). Without Airflow: `outcomes deliver`.
+
+**Then reports**: the outcomes report, a static site built from the live publications with dbt's docs, at
+`<work>/report/index.html` (docs/report.md). Without Airflow: `outcomes report --dbt-docs`.
 """
 
 
@@ -92,7 +95,19 @@ def publish():
         return [{"partner": r.partner, "status": r.status, "version": r.version, "reason": r.reason}
                 for r in results]
 
-    publish_tables() >> deliver_to_partners()
+    @task(pool="warehouse")
+    def build_report():
+        """The outcomes report from the live publications, with dbt's docs site (reads the warehouse)."""
+        from config.settings import get_settings
+        from outcomes.report.build import build_report as build
+
+        result = build(get_settings(), dbt_docs=True)
+        print(result.summary())
+        return str(result.index)
+
+    published = publish_tables()
+    published >> deliver_to_partners()
+    published >> build_report()
 
 
 publish()

@@ -92,6 +92,8 @@ def test_publish_runs_on_marts_in_the_warehouse_pool_and_emits_publications(dagb
     assert [a.name for a in task.outlets] == ["publications"]  # alias: publication.<table> events
     deliver = dag.get_task("deliver_to_partners")
     assert deliver.upstream_task_ids == {"publish_tables"} and deliver.pool == "warehouse"
+    report = dag.get_task("build_report")  # reads the warehouse for dbt's docs: never beside a dbt build
+    assert report.upstream_task_ids == {"publish_tables"} and report.pool == "warehouse"
 
 
 def test_late_feed_check_runs_daily(dagbag):

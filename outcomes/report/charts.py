@@ -102,7 +102,7 @@ def focus_vs_rest(rows: pd.DataFrame) -> alt.Chart:
     return alt.layer(
         base.mark_rule().encode(x=alt.X("lower_95:Q", title="%"), x2="upper_95:Q", color=colour),
         base.mark_point(filled=True, size=70).encode(x="value:Q", color=colour,
-                                                    shape=alt.Shape("group:N", title="group"),
+                                                    shape=alt.Shape("group:N", legend=None),
                                                     tooltip=["title:N", "group:N", "value:Q", "lower_95:Q",
                                                              "upper_95:Q"]),
     ).properties(width=WIDTH - 200, height=alt.Step(14))

@@ -76,9 +76,9 @@ def _breakdowns(page: Page, latest: pd.DataFrame, h: Headline) -> None:
 
 
 def _about(m: Measure) -> str:
-    target = f"{m.target.value:g} ({escape(m.target.source.rstrip('. '))})" if m.target else "none"
+    target = f"{m.target.value:g}. Source of the target: {escape(m.target.source)}" if m.target else "none."
     return (f"<p>{escape(m.definition)}</p><p>Unit: {escape(charts.UNIT_LABEL.get(m.unit, m.unit))}; polarity: "
-            f"{escape(m.polarity.replace('_', ' '))}; target: {target}. "
+            f"{escape(m.polarity.replace('_', ' '))}; target: {target} "
             f'<a href="{dictionary_page(m.id)}">Definition, numerator, denominator and choices</a>.</p>')
 
 

@@ -41,8 +41,9 @@ path. Without Airflow: `outcomes publish`.
 delivery version per partner whose allowed rows changed; a partner whose agreement is missing or expired gets
 nothing, and the task log says why (docs/partners.md). Without Airflow: `outcomes deliver`.
 
-**Then reports**: the outcomes report, a static site built from the live publications with dbt's docs, at
-`<work>/report/index.html` (docs/report.md). Without Airflow: `outcomes report --dbt-docs`.
+**Then reports**: the outcomes report, a static site built from the live publications, at
+`<work>/report/index.html`, with dbt's docs site rebuilt when the dbt project changed (docs/report.md).
+Without Airflow: `outcomes report --dbt-docs`.
 """
 
 
@@ -97,11 +98,13 @@ def publish():
 
     @task(pool="warehouse")
     def build_report():
-        """The outcomes report from the live publications, with dbt's docs site (reads the warehouse)."""
+        """The outcomes report from the live publications; dbt's docs site again when the dbt project changed."""
         from config.settings import get_settings
         from outcomes.report.build import build_report as build
+        from outcomes.report.docs_sites import dbt_docs_stale
 
-        result = build(get_settings(), dbt_docs=True)
+        settings = get_settings()
+        result = build(settings, dbt_docs=dbt_docs_stale(settings))
         print(result.summary())
         return str(result.index)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from outcomes.report.measure_page import measure_page as build_measure_page
 from outcomes.report.published import load
 from outcomes.report.quality import quality_page
 
+STALE_SECONDS = 3600
 NAV = [("Overview", INDEX), ("Core20PLUS5", CORE20), ("Data quality", QUALITY), ("Data dictionary", DICTIONARY)]
 
 
@@ -56,6 +58,7 @@ def build_report(settings: Settings, dbt_docs: bool = False) -> ReportResult:
     measures = load_measures(settings.measures_dir, settings.contracts_dir)
     values = published.measure_values
     target = settings.report_dir
+    _sweep(target)
     staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
     staging.mkdir(parents=True)
     try:
@@ -71,13 +74,21 @@ def build_report(settings: Settings, dbt_docs: bool = False) -> ReportResult:
         footer = _footer(published)
         for name, page in pages.items():
             (staging / name).write_text(page.render(NAV, footer), encoding="utf-8")
-        write_bundle(staging)
+        write_bundle(staging, previous=target if target.is_dir() else None)
         _swap(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return ReportResult(index=target / INDEX, pages=len(pages), charts=sum(len(p.specs) for p in pages.values()),
                         dbt_docs=target / docs_sites.DBT_DOCS if dbt_page else None)
+
+
+def _sweep(target: Path, max_age: float = STALE_SECONDS) -> None:
+    """Remove half-built sites left by a build that was killed (a build takes seconds to a minute)."""
+    cutoff = time.time() - max_age
+    for path in target.parent.glob(f".{target.name}.*") if target.parent.is_dir() else []:
+        if path.stat().st_mtime < cutoff:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _swap(staging: Path, target: Path) -> None:

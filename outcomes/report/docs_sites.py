@@ -45,10 +45,25 @@ def dictionary_pages(measures: tuple[Measure, ...]) -> dict[str, Page]:
     return pages
 
 
+def dbt_docs_stale(settings: Settings) -> bool:
+    """True when the report has no dbt docs page or a file of the dbt project is newer than it."""
+    page = settings.report_dir / DBT_DOCS
+    if not page.is_file():
+        return True
+    built = page.stat().st_mtime
+    project = settings.dbt_project_dir
+    files = [project / "dbt_project.yml", *(f for d in ("models", "macros", "seeds") for f in (project / d).rglob("*"))]
+    return any(f.is_file() and f.stat().st_mtime > built for f in files)
+
+
 def generate_dbt_docs(settings: Settings, folder: Path) -> Path:
-    """``dbt docs generate --static`` (reads the warehouse's catalogue), copied to ``folder/dbt-docs.html``."""
-    result = run_dbt(settings, "docs", "generate", "--static")
-    built = settings.work_dir / "dbt" / "target" / DBT_STATIC
+    """``dbt docs generate --static`` (reads the warehouse's catalogue), copied to ``folder/dbt-docs.html``.
+    After a build (its manifest in the target folder) ``--no-compile``: the site shows each model's SQL as written,
+    lineage, columns and tests, in 10 seconds rather than 25 (the compiled SQL is in ``target/compiled``)."""
+    target_dir = settings.work_dir / "dbt" / "target"
+    after_build = ("--no-compile",) if (target_dir / "manifest.json").is_file() else ()
+    result = run_dbt(settings, "docs", "generate", "--static", *after_build)
+    built = target_dir / DBT_STATIC
     if result.returncode != 0 or not built.is_file():
         tail = " ".join((result.stdout or "").strip().splitlines()[-3:])
         raise DocsFailed(f"dbt docs generate failed (exit {result.returncode}): {tail}")

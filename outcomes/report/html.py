@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from dataclasses import dataclass, field
 from html import escape
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -90,7 +92,7 @@ class Page:
     def chart_div(self, chart: alt.TopLevelMixin, label: str) -> str:
         """A container for ``chart`` (rendered as SVG), labelled for assistive technology; returns its HTML."""
         chart_id = f"chart-{len(self.specs) + 1}"
-        self.specs[chart_id] = chart.to_dict()
+        self.specs[chart_id] = chart.to_dict(validate=False)  # a third of the build time; the test draws them all
         return f'<div class="chart" id="{chart_id}" role="img" aria-label="{escape(label)}"></div>'
 
     def figure(self, caption: str, chart: alt.TopLevelMixin, numbers: pd.DataFrame, note: str = "") -> None:
@@ -116,10 +118,19 @@ class Page:
                 f'<p class="note">{footer}</p></main>{script}</body></html>\n')
 
 
-def write_bundle(folder) -> None:
-    """The vega-embed bundle (Vega, Vega-Lite and vega-embed in one script), written once for every page."""
+def write_bundle(folder: Path, previous: Path | None = None) -> None:
+    """The vega-embed bundle (Vega, Vega-Lite and vega-embed in one script), written once for every page; taken
+    from the ``previous`` site when it was made by the same versions (making it takes about 5 seconds)."""
     import vl_convert as vlc
     from altair.utils._importers import vl_version_for_vl_convert
 
+    vl_version = vl_version_for_vl_convert()
+    stamp = f"// vega-embed bundle from vl-convert-python {vlc.__version__}, Vega-Lite {vl_version}\n"
     (folder / ASSETS).mkdir(parents=True, exist_ok=True)
-    (folder / BUNDLE).write_text(vlc.javascript_bundle(vl_version=vl_version_for_vl_convert()), encoding="utf-8")
+    old = previous / BUNDLE if previous else None
+    if old and old.is_file():
+        with old.open(encoding="utf-8") as handle:
+            if handle.readline() == stamp:
+                shutil.copyfile(old, folder / BUNDLE)
+                return
+    (folder / BUNDLE).write_text(stamp + vlc.javascript_bundle(vl_version=vl_version), encoding="utf-8")

@@ -3,6 +3,7 @@ driven by Playwright): every chart renders, no page logs an error, and the figur
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -13,7 +14,7 @@ import pandas as pd
 import pytest
 
 from outcomes.report.build import build_report
-from outcomes.report.links import CORE20, INDEX, QUALITY, measure_page
+from outcomes.report.links import CORE20, DBT_DOCS, INDEX, QUALITY, measure_page
 from tests.report.html_tables import number, read_tables
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -127,3 +128,19 @@ def test_without_a_publication_the_command_says_so_in_one_line(tmp_path):
                             text=True, env=env, timeout=120)
     assert result.returncode == 1 and "no live publication of measure_values" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_dbt_docs_page_is_built_linked_and_kept(site, report_world, tmp_path):
+    """GIVEN a published world WHEN the report is built with --dbt-docs THEN dbt's single-file site is in the
+    report and linked from the overview; a later build without the flag keeps it."""
+    settings = dataclasses.replace(report_world, work_dir=tmp_path)
+    (tmp_path / "publications").symlink_to(report_world.publications_dir)
+    (tmp_path / "warehouse").symlink_to(report_world.warehouse_path.parent)
+    shutil.copytree(site.index.parent, settings.report_dir)  # its chart bundle is reused: the test times dbt
+    result = build_report(settings, dbt_docs=True)
+    page = result.index.parent / DBT_DOCS
+    assert result.dbt_docs == page and page.stat().st_size > 100_000
+    assert "dbt" in page.read_text(encoding="utf-8")[:5000].lower()
+    assert f'href="{DBT_DOCS}"' in result.index.read_text(encoding="utf-8")
+    again = build_report(settings)
+    assert again.dbt_docs is None and (again.index.parent / DBT_DOCS).is_file()

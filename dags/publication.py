@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, is_dataclass
 
 from airflow.sdk import Asset, AssetAlias, Metadata, Param, dag, task
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from config import names
 from outcomes.dag_defaults import START_DATE, default_args
@@ -100,11 +100,13 @@ def publish():
     def build_report():
         """The outcomes report from the live publications; dbt's docs site again when the dbt project changed."""
         from config.settings import get_settings
-        from outcomes.report.build import build_report as build
-        from outcomes.report.docs_sites import dbt_docs_stale
+        from outcomes.report.build import report_after_publication
+        from outcomes.report.published import NothingPublished
 
-        settings = get_settings()
-        result = build(settings, dbt_docs=dbt_docs_stale(settings))
+        try:
+            result = report_after_publication(get_settings())
+        except NothingPublished as exc:  # e.g. a run limited to other tables before measure_values was published
+            raise AirflowSkipException(str(exc)) from exc
         print(result.summary())
         return str(result.index)
 

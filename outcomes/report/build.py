@@ -83,6 +83,11 @@ def build_report(settings: Settings, dbt_docs: bool = False) -> ReportResult:
                         dbt_docs=target / docs_sites.DBT_DOCS if dbt_page else None)
 
 
+def report_after_publication(settings: Settings) -> ReportResult:
+    """What the publish DAG runs: the report, and dbt's docs site again when a file of the dbt project changed."""
+    return build_report(settings, dbt_docs=docs_sites.dbt_docs_stale(settings))
+
+
 def _sweep(target: Path, max_age: float = STALE_SECONDS) -> None:
     """Remove half-built sites left by a build that was killed (a build takes seconds to a minute)."""
     cutoff = time.time() - max_age

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from outcomes.report.build import build_report
+from outcomes.report.build import build_report, report_after_publication
 from outcomes.report.links import CORE20, DBT_DOCS, INDEX, QUALITY, measure_page
 from tests.report.html_tables import number, read_tables
 
@@ -131,16 +131,16 @@ def test_without_a_publication_the_command_says_so_in_one_line(tmp_path):
 
 
 def test_dbt_docs_page_is_built_linked_and_kept(site, report_world, tmp_path):
-    """GIVEN a published world WHEN the report is built with --dbt-docs THEN dbt's single-file site is in the
-    report and linked from the overview; a later build without the flag keeps it."""
+    """GIVEN a published world and no dbt docs page yet WHEN the publish DAG's report runs THEN dbt's single-file
+    site is in the report and linked from the overview; a later run, the dbt project unchanged, keeps it."""
     settings = dataclasses.replace(report_world, work_dir=tmp_path)
     (tmp_path / "publications").symlink_to(report_world.publications_dir)
     (tmp_path / "warehouse").symlink_to(report_world.warehouse_path.parent)
     shutil.copytree(site.index.parent, settings.report_dir)  # its chart bundle is reused: the test times dbt
-    result = build_report(settings, dbt_docs=True)
+    result = report_after_publication(settings)  # what the publish DAG runs: no docs page yet, so it builds one
     page = result.index.parent / DBT_DOCS
     assert result.dbt_docs == page and page.stat().st_size > 100_000
     assert "dbt" in page.read_text(encoding="utf-8")[:5000].lower()
     assert f'href="{DBT_DOCS}"' in result.index.read_text(encoding="utf-8")
-    again = build_report(settings)
+    again = report_after_publication(settings)  # the dbt project has not changed since
     assert again.dbt_docs is None and (again.index.parent / DBT_DOCS).is_file()

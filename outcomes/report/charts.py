@@ -62,7 +62,8 @@ def compared(rows: pd.DataFrame, unit: str, label: str, system_value: float | No
     layers = [
         base.mark_bar(height=14).encode(
             x=alt.X("value:Q", title=UNIT_LABEL.get(unit, unit)),
-            color=alt.Color("best:N", title="", scale=alt.Scale(domain=["best", "other"], range=[GREEN, GREY])),
+            color=alt.Color("best:N", title=None, scale=alt.Scale(domain=["best", "other"], range=[GREEN, GREY]),
+                            legend=alt.Legend(orient="bottom")),
             tooltip=["area_code:N", "value:Q", "lower_95:Q", "upper_95:Q", "best:N"]),
         base.mark_rule(color="black").encode(x="lower_95:Q", x2="upper_95:Q"),
         base.transform_filter(alt.datum.best == "best").mark_text(text="★ best", align="left", dx=6, color="black")

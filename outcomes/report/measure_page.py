@@ -17,7 +17,6 @@ from outcomes.report.links import dictionary_page
 COLUMNS = ["area_code", "breakdown_value", "value", "lower_95", "upper_95", "numerator", "denominator"]
 BREAKDOWNS = [("ethnic_group", "ethnic group"), ("age_band", "age band"), ("sex", "sex"), ("rurality", "rurality")]
 QUINTILES = ["1", "2", "3", "4", "5"]
-SEX_NAMES = {"1": "male", "2": "female", "9": "not specified", "0": "not known"}
 NO_SII = ("The slope and relative indices of inequality (SII, RII) are computed in the warehouse "
           "(marts.inequality_summary) from unrounded counts, and that table is not a partner publication: they are "
           "not shown in this shareable report. The chart shows the published value of each fifth with its limits.")
@@ -66,8 +65,6 @@ def _breakdowns(page: Page, latest: pd.DataFrame, h: Headline) -> None:
         rows = latest[(latest["area_type"] == SYSTEM) & (latest["breakdown"] == breakdown)]
         if rows.empty:
             continue
-        if breakdown == "sex":
-            rows = rows.assign(breakdown_value=rows["breakdown_value"].map(lambda v: SEX_NAMES.get(v, v)))
         page.figure(f"By {label}, {h.period:%B %Y}", charts.by_group(rows, h.measure.unit, label, h.value),
                     rows[COLUMNS[1:]], note="Dashed line: the system's value.")
         shown += 1

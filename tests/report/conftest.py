@@ -23,7 +23,7 @@ MONTHS = [dt.date(2025, 2, 1), dt.date(2025, 3, 1), dt.date(2025, 4, 1)]
 AREAS = {("system", "QGH"): (1350, 1900), ("organisation", "RWP"): (795, 1100), ("organisation", "RLQ"): (555, 800),
          ("site", "RWP50"): (795, 1100), ("place", "E06000019"): (495, 690), ("place", "E10000034"): (855, 1210)}
 # each breakdown's groups: (value, share of the denominator, share of the numerator)
-GROUPS = {"sex": [("1", 0.5, 0.52), ("2", 0.5, 0.48)],
+GROUPS = {"sex": [("female", 0.5, 0.52), ("male", 0.5, 0.48)],
           "imd_quintile": [("1", 0.3, 0.25), ("2", 0.2, 0.19), ("3", 0.2, 0.2), ("4", 0.15, 0.17), ("5", 0.15, 0.19)],
           "core20": [("core20", 0.3, 0.25), ("rest", 0.7, 0.75)]}
 

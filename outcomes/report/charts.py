@@ -94,16 +94,20 @@ def by_group(rows: pd.DataFrame, unit: str, label: str, overall: float | None,
     return alt.layer(*layers).properties(width=min(WIDTH, 90 * max(len(data), 3)), height=220)
 
 
-def focus_vs_rest(rows: pd.DataFrame) -> alt.Chart:
-    """Core20PLUS5: for each measure, the focus group's value against the rest's, with 95% limits."""
+def focus_vs_rest(rows: pd.DataFrame, focus: str, other: str) -> alt.Chart:
+    """Core20PLUS5: for each measure, the focus group's value (vermillion circles) against the comparator's (blue
+    squares), with 95% limits."""
     data = _frame(rows, ["title", "group", "value", "lower_95", "upper_95"])
-    base = alt.Chart(data).encode(y=alt.Y("title:N", title=None, axis=alt.Axis(labelLimit=320)),
-                                  yOffset=alt.YOffset("group:N"))
-    colour = alt.Color("group:N", title="group", scale=alt.Scale(range=[VERMILLION, BLUE, ORANGE, GREEN]))
+    groups = alt.Scale(domain=[focus, other])
+    base = alt.Chart(data).encode(y=alt.Y("title:N", title=None, sort=None, axis=alt.Axis(labelLimit=420)),
+                                  yOffset=alt.YOffset("group:N", scale=groups))
+    colour = alt.Color("group:N", title="group", scale=alt.Scale(domain=[focus, other], range=[VERMILLION, BLUE]),
+                       legend=alt.Legend(orient="bottom"))
     return alt.layer(
         base.mark_rule().encode(x=alt.X("lower_95:Q", title="%"), x2="upper_95:Q", color=colour),
         base.mark_point(filled=True, size=70).encode(x="value:Q", color=colour,
-                                                    shape=alt.Shape("group:N", legend=None),
+                                                    shape=alt.Shape("group:N", legend=None, scale=alt.Scale(
+                                                        domain=[focus, other], range=["circle", "square"])),
                                                     tooltip=["title:N", "group:N", "value:Q", "lower_95:Q",
                                                              "upper_95:Q"]),
-    ).properties(width=WIDTH - 200, height=alt.Step(14))
+    ).properties(width=WIDTH - 260, height=alt.Step(14))

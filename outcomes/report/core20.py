@@ -44,7 +44,7 @@ def comparison_rows(values: pd.DataFrame, headlines: list[Headline], breakdown: 
 
 
 def _title(m: Measure) -> str:
-    return f"{m.title} [{m.core20plus5_area.replace('_', ' ')}]" if m.core20plus5_area else m.title
+    return f"[{m.core20plus5_area.replace('_', ' ')}] {m.title}" if m.core20plus5_area else m.title
 
 
 def core20_page(values: pd.DataFrame, headlines: list[Headline]) -> Page:
@@ -52,7 +52,7 @@ def core20_page(values: pd.DataFrame, headlines: list[Headline]) -> Page:
     page.add("<p>Core20PLUS5 is NHS England's approach to reducing health inequalities: the most deprived 20% of "
              "the national population (Core20), groups the system chooses (PLUS: here the learning disability and "
              "severe mental illness registers), and five clinical areas. Measures the registry ties to a clinical "
-             "area are labelled with it in brackets.</p>")
+             "area are labelled with it in brackets and listed first.</p>")
     page.add(f'<p class="note">{escape(NOT_PUBLISHED)}</p>')
     tied = [h for h in headlines if h.measure.core20plus5_area] + [h for h in headlines
                                                                     if not h.measure.core20plus5_area]
@@ -63,7 +63,7 @@ def core20_page(values: pd.DataFrame, headlines: list[Headline]) -> Page:
             page.add('<p class="note">No published values for this comparison.</p>')
             continue
         page.figure(f"{focus_label} against {other_label}, whole system, latest period of each measure",
-                    charts.focus_vs_rest(rows), rows.drop(columns=["measure_id"]))
+                    charts.focus_vs_rest(rows, focus_label, other_label), rows.drop(columns=["measure_id"]))
         links = ", ".join(f'<a href="{measure_page(i)}">{escape(i)}</a>' for i in rows["measure_id"].unique())
         page.add(f'<p class="note">Measure pages: {links}</p>')
     return page

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export OUTCOMES_WORK_DIR ?= $(CURDIR)/.work
 
-.PHONY: help env mesh-sandbox demo test up down lint lock bench clean
+.PHONY: help env chromium mesh-sandbox demo test up down lint lock bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -20,13 +20,17 @@ $(STAMP): pyproject.toml requirements.lock
 	@$(BIN)/pip check >/dev/null
 	@touch $(STAMP)
 
+chromium:  ## Debian's chromium, which the report test opens the report in (installed once, when not on PATH)
+	@command -v chromium >/dev/null || { echo "==> installing chromium (apt-get; a few minutes once)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
 mesh-sandbox: $(STAMP)  ## the local MESH server's own virtual environment (demo and tests; pinned, about a minute once)
 	@$(BIN)/python -c "from outcomes.mesh_sandbox import ensure_venv; ensure_venv(print)"
 
-demo: $(STAMP) mesh-sandbox  ## synthetic extracts -> Airflow (event-driven) -> dbt -> quality gate -> publication
+demo: $(STAMP) chromium mesh-sandbox  ## synthetic extracts -> Airflow (event-driven) -> dbt -> quality gate -> publication
 	@$(BIN)/python -m outcomes.demo $(if $(DEMO_SCALE),--scale $(DEMO_SCALE)) $(if $(DEMO_MONTHS),--months $(DEMO_MONTHS))
 
-test: $(STAMP) mesh-sandbox  ## lint (ruff, sqlfluff) and run every test
+test: $(STAMP) chromium mesh-sandbox  ## lint (ruff, sqlfluff) and run every test
 	@$(BIN)/ruff check .
 	@$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar 2>&1 | grep -v "^WARNING" ; test $${PIPESTATUS[0]} -eq 0
 	@$(BIN)/python -m pytest -n 2 --dist loadfile

@@ -121,6 +121,11 @@ class Settings:
         return self.work_dir / "publications"
 
     @property
+    def report_dir(self) -> Path:
+        """The outcomes report, a static site built from the live publications (``outcomes report``)."""
+        return self.work_dir / "report"
+
+    @property
     def agreements_dir(self) -> Path:
         """One data-sharing agreement per partner (agreements/<partner>.yaml)."""
         return self.agreements_root or self.project_root / "agreements"

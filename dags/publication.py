@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, is_dataclass
 
 from airflow.sdk import Asset, AssetAlias, Metadata, Param, dag, task
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from config import names
 from outcomes.dag_defaults import START_DATE, default_args
@@ -40,6 +40,10 @@ path. Without Airflow: `outcomes publish`.
 **Then delivers** to every partner what its data-sharing agreement allows (`agreements/<partner>.yaml`): a new
 delivery version per partner whose allowed rows changed; a partner whose agreement is missing or expired gets
 nothing, and the task log says why (docs/partners.md). Without Airflow: `outcomes deliver`.
+
+**Then reports**: the outcomes report, a static site built from the live publications, at
+`<work>/report/index.html`, with dbt's docs site rebuilt when the dbt project changed (docs/report.md).
+Without Airflow: `outcomes report --dbt-docs`.
 """
 
 
@@ -92,7 +96,23 @@ def publish():
         return [{"partner": r.partner, "status": r.status, "version": r.version, "reason": r.reason}
                 for r in results]
 
-    publish_tables() >> deliver_to_partners()
+    @task(pool="warehouse")
+    def build_report():
+        """The outcomes report from the live publications; dbt's docs site again when the dbt project changed."""
+        from config.settings import get_settings
+        from outcomes.report.build import report_after_publication
+        from outcomes.report.published import NothingPublished
+
+        try:
+            result = report_after_publication(get_settings())
+        except NothingPublished as exc:  # e.g. a run limited to other tables before measure_values was published
+            raise AirflowSkipException(str(exc)) from exc
+        print(result.summary())
+        return str(result.index)
+
+    published = publish_tables()
+    published >> deliver_to_partners()
+    published >> build_report()
 
 
 publish()

@@ -401,6 +401,23 @@ def alerts(limit: Annotated[int, typer.Option(help="Show the latest N alerts.")]
 
 
 @app.command()
+def report(
+    dbt_docs: Annotated[bool, typer.Option("--dbt-docs", help="Also build dbt's static docs site (reads the "
+                                           "warehouse: not while a dbt build runs).")] = False,
+) -> None:
+    """Build the outcomes report (a static site) from the live publications: <work>/report/index.html."""
+    from outcomes.report.build import build_report
+    from outcomes.report.docs_sites import DocsFailed
+    from outcomes.report.published import NothingPublished
+
+    try:
+        result = build_report(get_settings(), dbt_docs=dbt_docs)
+    except (NothingPublished, DocsFailed) as exc:
+        fail(str(exc))
+    out.print(result.summary(), highlight=False)
+
+
+@app.command()
 def purge(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be removed; remove nothing.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,

@@ -207,9 +207,10 @@ def print_summary(settings: Settings, handle_url: str, elapsed: float) -> None:
         ("raw lake (Parquet batches)", settings.raw_dir), ("quarantine (rejected rows)", settings.quarantine_dir),
         ("load ledger", settings.ledger_dir), ("warehouse (dbt)", settings.warehouse_path),
         ("analyst snapshot (read-only)", settings.snapshot_path), ("publications", settings.publications_dir),
+        ("outcomes report (open in a browser)", settings.report_dir / "index.html"),
         ("alerts", settings.alerts_path), ("Airflow home and logs", settings.airflow_home),
     ]:
-        print(f"  {label:<30} {path}")
+        print(f"  {label:<36} {path}")
     print("\nNext: `outcomes status` shows each feed (`--files` each file), `outcomes quarantine` why rows were "
           "quarantined; `make up` starts Airflow with its UI at "
           f"{handle_url} (no login needed locally); `make test` runs every test.")

@@ -13,7 +13,7 @@ from tests.ingest.ecds_rows import row, write_ecds
 
 OUTCOMES = str(Path(sys.executable).with_name("outcomes"))
 COMMANDS = ["synth", "land", "ingest", "build", "gate", "publish", "run", "status", "quarantine", "alerts",
-            "contracts", "purge", "deliver", "serve", "tokens", "sql"]
+            "contracts", "purge", "deliver", "serve", "tokens", "sql", "report"]
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

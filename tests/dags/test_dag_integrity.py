@@ -92,6 +92,19 @@ def test_publish_runs_on_marts_in_the_warehouse_pool_and_emits_publications(dagb
     assert [a.name for a in task.outlets] == ["publications"]  # alias: publication.<table> events
     deliver = dag.get_task("deliver_to_partners")
     assert deliver.upstream_task_ids == {"publish_tables"} and deliver.pool == "warehouse"
+    report = dag.get_task("build_report")  # reads the warehouse for dbt's docs: never beside a dbt build
+    assert report.upstream_task_ids == {"publish_tables"} and report.pool == "warehouse"
+
+
+def test_publish_skips_the_report_while_nothing_it_shows_is_published(dagbag, tmp_path, monkeypatch):
+    """GIVEN a working folder without a live measure_values publication WHEN the publish DAG's build_report task
+    runs THEN it is skipped (not failed), saying why."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    monkeypatch.setenv("OUTCOMES_WORK_DIR", str(tmp_path))
+    with pytest.raises(AirflowSkipException, match="no live publication of measure_values"):
+        dagbag.dags["publish"].get_task("build_report").python_callable()
+    assert not (tmp_path / "report").exists()
 
 
 def test_late_feed_check_runs_daily(dagbag):

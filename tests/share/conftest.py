@@ -61,17 +61,22 @@ def ed_rows() -> pd.DataFrame:
     return frame
 
 
+def write_marts(settings: Settings, marts: dict[str, pd.DataFrame]) -> None:
+    """A new warehouse holding each frame as ``marts.<name>``."""
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute("create schema marts")
+        for name, frame in marts.items():
+            con.register("rows", frame)
+            con.execute(f"create table marts.{name} as select * from rows")
+            con.unregister("rows")
+
+
 def build_published(work: Path, agreements: Path | None = None,
                     tables: tuple[str, ...] = ("measure_values", "ed_four_hour_performance")) -> Settings:
     """Settings for a working folder whose warehouse holds both marts, ``tables`` published (v0001 of each)."""
     settings = dataclasses.replace(get_settings(), work_dir=work, agreements_root=agreements)
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(settings.warehouse_path)) as con:
-        con.execute("create schema marts")
-        for name, frame in (("measure_values", measure_rows()), ("ed_four_hour_performance", ed_rows())):
-            con.register("rows", frame)
-            con.execute(f"create table marts.{name} as select * from rows")
-            con.unregister("rows")
+    write_marts(settings, {"measure_values": measure_rows(), "ed_four_hour_performance": ed_rows()})
     for feed in ("rwp_ecds", "rlq_ecds", "r1a_miu", "rwp_rtt", "rlq_rtt"):  # the deliveries behind the marts
         record_delivery(settings, feed, APRIL[0].isoformat())
     publish(list(tables), settings)

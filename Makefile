@@ -27,13 +27,13 @@ chromium:  ## Debian's chromium, which the report test opens the report in (inst
 mesh-sandbox: $(STAMP)  ## the local MESH server's own virtual environment (demo and tests; pinned, about a minute once)
 	@$(BIN)/python -c "from outcomes.mesh_sandbox import ensure_venv; ensure_venv(print)"
 
-demo: $(STAMP) chromium mesh-sandbox  ## synthetic extracts -> Airflow (event-driven) -> dbt -> quality gate -> publication
+demo: $(STAMP) mesh-sandbox  ## synthetic extracts -> Airflow (event-driven) -> dbt -> quality gate -> publication
 	@$(BIN)/python -m outcomes.demo $(if $(DEMO_SCALE),--scale $(DEMO_SCALE)) $(if $(DEMO_MONTHS),--months $(DEMO_MONTHS))
 
 test: $(STAMP) chromium mesh-sandbox  ## lint (ruff, sqlfluff) and run every test
 	@$(BIN)/ruff check .
 	@$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar 2>&1 | grep -v "^WARNING" ; test $${PIPESTATUS[0]} -eq 0
-	@$(BIN)/python -m pytest -n 2 --dist loadfile
+	@$(BIN)/python -m pytest -n 2 --dist loadfile --durations=30
 
 up: $(STAMP)  ## start Airflow (scheduler, dag-processor, triggerer, api-server + UI) in the foreground
 	@$(BIN)/python -m outcomes.airflow_local up

@@ -411,7 +411,9 @@ def report(
     from outcomes.report.published import NothingPublished
 
     try:
-        result = build_report(get_settings(), dbt_docs=dbt_docs)
+        with progress_bar(err, "report") as bar:
+            result = build_report(get_settings(), dbt_docs=dbt_docs, on_step=lambda what, done, total: bar.update(
+                completed=done, total=total, description=f"report: {what}"))
     except (NothingPublished, DocsFailed) as exc:
         fail(str(exc))
     out.print(result.summary(), highlight=False)

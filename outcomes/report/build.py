@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
@@ -52,8 +53,11 @@ def _footer(published) -> str:
     return escape(f"Built {when} from the live publications ({versions}): disclosure-controlled figures only.")
 
 
-def build_report(settings: Settings, dbt_docs: bool = False) -> ReportResult:
-    """Write the site to ``settings.report_dir`` (replaced whole, by one rename, once every page is written)."""
+def build_report(settings: Settings, dbt_docs: bool = False,
+                 on_step: Callable[[str, int, int], None] | None = None) -> ReportResult:
+    """Write the site to ``settings.report_dir`` (replaced whole, by one rename, once every page is written).
+    ``on_step(what, done, total)`` is told of each step (dbt's docs, each page, the chart bundle) as it ends."""
+    step = on_step or (lambda what, done, total: None)
     published = load(settings.publications_dir)
     measures = load_measures(settings.measures_dir, settings.contracts_dir)
     values = published.measure_values
@@ -62,19 +66,34 @@ def build_report(settings: Settings, dbt_docs: bool = False) -> ReportResult:
     staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
     staging.mkdir(parents=True)
     try:
+        total = (1 if dbt_docs else 0) + len(measures) + 3  # dbt's docs, the measure pages, the rest, the bundle
+        done = 0
+
+        def did(what: str) -> None:
+            nonlocal done
+            done += 1
+            step(what, done, total)
+
         dbt_page = docs_sites.generate_dbt_docs(settings, staging) if dbt_docs else None
+        if dbt_docs:
+            did("dbt docs")
         if dbt_page is None and (target / docs_sites.DBT_DOCS).is_file():  # keep the last one built
             shutil.copyfile(target / docs_sites.DBT_DOCS, staging / docs_sites.DBT_DOCS)
         headlines = [headline(values, m) for m in measures]
         pages: dict[str, Page] = {INDEX: front_page(headlines), CORE20: core20_page(values, headlines),
                                   QUALITY: quality_page(settings, published)}
         pages[INDEX].add(_docs_section(settings, staging))
-        pages.update({measure_page(h.measure.id): build_measure_page(values, h) for h in headlines})
+        did("overview, Core20PLUS5, data quality")
+        for h in headlines:
+            pages[measure_page(h.measure.id)] = build_measure_page(values, h)
+            did(h.measure.id)
         pages.update(docs_sites.dictionary_pages(measures))
         footer = _footer(published)
         for name, page in pages.items():
             (staging / name).write_text(page.render(NAV, footer), encoding="utf-8")
+        did("pages written")
         write_bundle(staging, previous=target if target.is_dir() else None)
+        did("chart bundle")
         _swap(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -78,8 +78,8 @@ def compared(rows: pd.DataFrame, unit: str, label: str, system_value: float | No
 def by_group(rows: pd.DataFrame, unit: str, label: str, overall: float | None,
              order: list[str] | None = None) -> alt.Chart:
     """Value by group (IMD quintile, ethnic group, age band, ...) with 95% limits as error bars and the overall value
-    as a dashed line."""
-    data = _frame(rows, ["breakdown_value", "value", "lower_95", "upper_95"])
+    as a dashed line; a ``sii_line`` column (IMD quintiles) is drawn as the slope index of inequality's line."""
+    data = _frame(rows, ["breakdown_value", "value", "lower_95", "upper_95", "sii_line"])
     x = alt.X("breakdown_value:N", title=label, sort=order or "ascending", axis=alt.Axis(labelAngle=0))
     base = alt.Chart(data).encode(x=x)
     layers = [
@@ -88,6 +88,10 @@ def by_group(rows: pd.DataFrame, unit: str, label: str, overall: float | None,
         base.mark_point(filled=True, size=90, color=BLUE, shape="circle").encode(
             y="value:Q", tooltip=["breakdown_value:N", "value:Q", "lower_95:Q", "upper_95:Q"]),
     ]
+    if "sii_line" in data and data["sii_line"].notna().all():
+        layers.append(base.mark_line(color=ORANGE, strokeWidth=2.5, point=alt.OverlayMarkDef(
+            shape="diamond", color=ORANGE, size=50)).encode(y="sii_line:Q", tooltip=["breakdown_value:N",
+                                                                                    "sii_line:Q"]))
     if overall is not None:
         layers.append(alt.Chart(pd.DataFrame({"overall": [overall]}))
                       .mark_rule(color=VERMILLION, strokeDash=[6, 4]).encode(y="overall:Q"))

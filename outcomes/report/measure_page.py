@@ -1,6 +1,6 @@
 """One page per measure: the monthly trend with its target and 95% band; sites and organisations against the best;
-the value by IMD quintile; and the breakdowns by ethnic group, age band, sex, rurality and place, all from the
-published rows of ``measure_values``."""
+the value by IMD quintile with the slope index of inequality's line (outcomes/report/sii_line.py); and the
+breakdowns by ethnic group, age band, sex, rurality and place, all from the published rows of ``measure_values``."""
 
 from __future__ import annotations
 
@@ -9,17 +9,16 @@ from html import escape
 import pandas as pd
 
 from config.measures import Measure
-from outcomes.report import charts
+from outcomes.report import charts, sii_line
 from outcomes.report.headline import SYSTEM, Headline
 from outcomes.report.html import Page
 from outcomes.report.links import dictionary_page
+from stats.inequality_summary import SII_SCALE
 
 COLUMNS = ["area_code", "breakdown_value", "value", "lower_95", "upper_95", "numerator", "denominator"]
 BREAKDOWNS = [("ethnic_group", "ethnic group"), ("age_band", "age band"), ("sex", "sex"), ("rurality", "rurality")]
-QUINTILES = ["1", "2", "3", "4", "5"]
-NO_SII = ("The slope and relative indices of inequality (SII, RII) are computed in the warehouse "
-          "(marts.inequality_summary) from unrounded counts, and that table is not a partner publication: they are "
-          "not shown in this shareable report. The chart shows the published value of each fifth with its limits.")
+QUINTILES = sii_line.QUINTILES
+SII_VALUE_TYPES = tuple(SII_SCALE)
 
 
 def _latest(values: pd.DataFrame, measure_id: str, period) -> pd.DataFrame:
@@ -52,10 +51,20 @@ def _inequality(page: Page, latest: pd.DataFrame, h: Headline) -> None:
     if rows.empty:
         page.add('<p class="note">No published values by IMD quintile for this measure.</p>')
         return
-    shown = rows[rows["breakdown_value"].isin(QUINTILES)]
+    line = sii_line.fit(rows, h.measure.value_type)
+    shown = sii_line.with_fitted(rows[rows["breakdown_value"].isin(QUINTILES)], line)
+    unit = charts.UNIT_LABEL.get(h.measure.unit, h.measure.unit)
+    if line is not None:
+        page.add(f'<p class="sii"><strong>{escape(line.caption(unit))}</strong></p>')
+        note = "Orange line and diamonds: " + sii_line.NOTE + " Dashed line: the system's value."
+    else:
+        note = ("No SII line: " + ("a fifth's value, limits or denominator is not published (suppressed or missing)."
+                                   if h.measure.value_type in SII_VALUE_TYPES else
+                                   f"the SII is not computed for a {h.measure.value_type} measure.")
+                + " Dashed line: the system's value.")
     page.figure(f"By IMD quintile (1 = most deprived fifth), {h.period:%B %Y}",
                 charts.by_group(shown, h.measure.unit, "IMD quintile", h.value, QUINTILES),
-                rows[COLUMNS[1:]], note=NO_SII)
+                sii_line.with_fitted(rows, line)[[*COLUMNS[1:], "sii_line"]], note=note)
 
 
 def _breakdowns(page: Page, latest: pd.DataFrame, h: Headline) -> None:

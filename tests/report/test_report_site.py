@@ -144,3 +144,30 @@ def test_dbt_docs_page_is_built_linked_and_kept(site, report_world, tmp_path):
     assert f'href="{DBT_DOCS}"' in result.index.read_text(encoding="utf-8")
     again = report_after_publication(settings)  # the dbt project has not changed since
     assert again.dbt_docs is None and (again.index.parent / DBT_DOCS).is_file()
+
+
+def test_measure_page_draws_the_sii_line_fitted_to_the_published_quintiles(site, report_world):
+    """GIVEN ed_4h_all_types published by IMD quintile for April WHEN its page is built THEN the page states the
+    SII with its 95% limits, and the quintile chart's table carries the line's value for every fifth, as fitted
+    to the published (rounded) figures."""
+    from outcomes.report.sii_line import fit
+
+    rows = published(report_world)
+    april = rows[(rows["measure_id"] == "ed_4h_all_types") & (rows["area_type"] == "system")
+                 & (rows["breakdown"] == "imd_quintile") & (rows["period_start"] == pd.Timestamp("2025-04-01").date())]
+    line = fit(april, "proportion")
+    html = (site.index.parent / measure_page("ed_4h_all_types")).read_text(encoding="utf-8")
+    assert f"SII {line.sii:,.1f} %" in html and f"{line.lower_95:,.1f} to {line.upper_95:,.1f}" in html
+    table = next(t for t in read_tables(html) if "sii_line" in t.columns)
+    shown = table.set_index("breakdown_value")["sii_line"].map(number)
+    assert shown[list("12345")].tolist() == pytest.approx(line.fitted.tolist())
+
+
+def test_build_reports_each_step_for_the_progress_bar(site, report_world):
+    """GIVEN a published world WHEN the report is built again THEN every step is reported once, in order, ending
+    at the announced total with the chart bundle (what `outcomes report` draws as its bar on a terminal)."""
+    steps = []
+    build_report(report_world, on_step=lambda what, done, total: steps.append((what, done, total)))
+    assert [done for _, done, _ in steps] == list(range(1, len(steps) + 1))
+    assert {total for _, _, total in steps} == {len(steps)}
+    assert steps[-1][0] == "chart bundle" and any(what == "ed_4h_all_types" for what, _, _ in steps)

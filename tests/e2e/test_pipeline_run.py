@@ -139,7 +139,7 @@ def test_build_watermark_selects_every_feed_loaded_since_the_last_build(settings
     matches nothing fails."""
     from config.settings import get_settings
     from ingest.load import ingest_file
-    from transform.build import build, pending_changes
+    from transform.build import build, pending_changes, results_path
 
     settings = get_settings()
     april, may = synthetic_ecds[0], synthetic_ecds[1]
@@ -163,6 +163,8 @@ def test_build_watermark_selects_every_feed_loaded_since_the_last_build(settings
     assert not built & {"stg_rlq__ecds_attendances", "stg_qgh__gp_registrations", "lake__rlq_ecds",
                         "lsoa_deprivation"}  # other feeds' models and the reference data
     assert any(node.startswith("relationships_") for node in built)  # tests reading reference models run too
+    kinds = {r["unique_id"].split(".")[0] for r in json.loads(results_path(settings).read_text())["results"]}
+    assert kinds == {"model", "test"}  # dbt's unit tests run in the test suite, not at a pipeline build
     expected = expected_four_hour([april, may])  # the downstream mart holds both months, from the rows themselves
     got = _four_hour_counts(settings)
     assert got["attendances"].to_dict() == expected["attendances"].to_dict()

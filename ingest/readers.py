@@ -76,11 +76,18 @@ def _to_utf8(path: Path, encoding: str, tmp_dir: Path) -> Path:
 
 def _relation(text_paths: list[Path], columns: str, delimiter: str, fast: bool) -> str:
     """The read_csv call over one or more files: every column as text plus ``_file`` (the file's index in the
-    list), parse failures kept in the rejects table."""
+    list) and ``_n`` (the record's place in the scan, counted from 0: files in list order, each file's records
+    in file order), parse failures kept in the rejects table.
+
+    ``_n`` is numbered here, at the scan, because nothing later keeps the scan's order: typing and the rule
+    checks (a code list is a join) may emit the rows of a large file in another order, so a rowid of
+    ``typed_rows`` is no record number (it was, for a few row groups, which is how line numbers of large files
+    came out wrong)."""
     sizes = (f"max_line_size={FAST_MAX_LINE_BYTES}, buffer_size={FAST_BUFFER_BYTES}" if fast
              else f"max_line_size={MAX_LINE_BYTES}")
     files = "[" + ", ".join(lit(str(p)) for p in text_paths) + "]"
-    return (f"(select *, file_index as _file from read_csv({files}, header=true, auto_detect=false, "
+    return (f"(select *, file_index as _file, row_number() over () - 1 as _n from read_csv({files}, header=true, "
+            f"auto_detect=false, "
             f"columns={columns}, delim={lit(delimiter)}, quote='\"', escape='\"', "
             f"store_rejects=true, ignore_errors=true, rejects_table='{PARSE_REJECTS_TABLE}', "
             f"rejects_scan='{SCAN_REJECTS_TABLE}', null_padding=false, strict_mode=true, {sizes}))")
@@ -93,7 +100,7 @@ def _parse(con: duckdb.DuckDBPyConnection, path: Path, text_path: Path, columns:
     con.execute(f"drop table if exists {PARSE_REJECTS_TABLE}; drop table if exists {SCAN_REJECTS_TABLE}")
     with _whole_file_refusal(path):
         ((parsed,),) = con.execute(build(_relation([text_path], columns, contract.file.delimiter, fast=False),
-                                         ("_file",))).fetchall()
+                                         ("_file", "_n"))).fetchall()
     if not _physical_reject_lines(con, text_path):
         return parsed, set()
     rejected = {int(r[0]) for r in con.execute(f"select distinct line from {PARSE_REJECTS_TABLE}").fetchall()}
@@ -153,12 +160,12 @@ def _read_text(con: duckdb.DuckDBPyConnection, path: Path, text_path: Path, head
     lines = accepted_record_lines(text_path, rejected_lines, None if data_lines is None else data_lines + 1)
     if len(lines) != parsed:  # never guess a line number: fall back to record order, which is exact w/o blanks
         lines = np.arange(2, parsed + 2)
-    # each record joined to its physical line by DuckDB's insertion-ordered rowid
+    # each record joined to its physical line by its place in the scan
     con.register("_lines_df", pd.DataFrame({"_rid": np.arange(parsed, dtype="int64"), "_line": lines.astype("int64")}))
     con.execute("create or replace temp table _lines as select * from _lines_df")
     con.unregister("_lines_df")
     con.execute(f"create or replace temp view {TYPED} as "
-                f"select r.*, r.rowid as _rid, l._line from {TYPED_ROWS} r join _lines l on r.rowid = l._rid")
+                f"select r.*, r.rowid as _rid, l._line from {TYPED_ROWS} r join _lines l on r._n = l._rid")
     return ReadResult(rows_parsed=[parsed], rows_unparseable=[len(rejected_lines)])
 
 
@@ -167,23 +174,22 @@ def read_csv_group(con: duckdb.DuckDBPyConnection, paths: list[Path], header: li
     """Parse, type and flag several UTF-8 files of one feed with the same header in one DuckDB pass.
 
     Every file has one record per line (``data_lines`` known from the byte scan), so record ``k`` of a file is on
-    line ``k + 2``. DuckDB keeps each file's records in order (as for one file, by its buffers' batch order) but
-    may place whole files in any order, so a file's line is its rowid less its first rowid, provided its records
-    are consecutive rowids (checked). A file the parser rejected anything in, that parsed to another number of
+    line ``k + 2``: a file's line is its scan number ``_n`` less its first, provided its records are consecutive
+    numbers (checked). A file the parser rejected anything in, that parsed to another number of
     records, or whose records are not consecutive is left out (its rows removed) and reported in ``excluded``,
     to be read alone with the full line accounting. Planning and starting one statement
     costs tens of milliseconds, most of the cost of a small file: a group pays it once.
     """
     con.execute(f"drop table if exists {PARSE_REJECTS_TABLE}; drop table if exists {SCAN_REJECTS_TABLE}")
-    con.execute(build(_relation(paths, _columns(header), contract.file.delimiter, fast=True), ("_file",)))
+    con.execute(build(_relation(paths, _columns(header), contract.file.delimiter, fast=True), ("_file", "_n")))
     found = {k: (n, first, last) for k, n, first, last in con.execute(
-        f"select _file, count(*), min(rowid), max(rowid) from {TYPED_ROWS} group by _file").fetchall()}
+        f"select _file, count(*), min(_n), max(_n) from {TYPED_ROWS} group by _file").fetchall()}
     index = {str(p): k for k, p in enumerate(paths)}
     rejected = {index[r[0]] for r in con.execute(
         f"select distinct s.file_path from {PARSE_REJECTS_TABLE} e join {SCAN_REJECTS_TABLE} s "
         "using (scan_id, file_id)").fetchall()}
 
-    def numbered(k: int) -> bool:  # every data line parsed, and the file's records are consecutive rowids
+    def numbered(k: int) -> bool:  # every data line parsed, and the file's records are consecutive numbers
         n, first, last = found.get(k, (0, 0, -1))
         return k not in rejected and n == data_lines[k] and (n == 0 or last - first + 1 == n)
 
@@ -192,7 +198,7 @@ def read_csv_group(con: duckdb.DuckDBPyConnection, paths: list[Path], header: li
         con.execute(f"delete from {TYPED_ROWS} where _file in ({', '.join(map(str, excluded))})")
     offsets = "[" + ", ".join(str(found.get(k, (0, 0, 0))[1]) for k in range(len(paths))) + "]::bigint[]"
     con.execute(f"create or replace temp view {TYPED} as select *, rowid as _rid, "
-                f"rowid - list_extract({offsets}, (_file + 1)::bigint) + 2 as _line from {TYPED_ROWS}")
+                f"_n - list_extract({offsets}, (_file + 1)::bigint) + 2 as _line from {TYPED_ROWS}")
     parsed = [0 if k in excluded else found.get(k, (0, 0, 0))[0] for k in range(len(paths))]
     return ReadResult(rows_parsed=parsed, rows_unparseable=[0] * len(paths), excluded=excluded)
 

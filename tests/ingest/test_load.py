@@ -149,3 +149,33 @@ def test_a_claimed_file_is_found_in_the_archive_after_ingest(settings):
     assert first.status == "loaded" and again.status == "duplicate" and again.duplicate_of == first.batch_id
     with pytest.raises(FileNotFoundError, match="not in the inbox and not in the archive"):
         locate(settings.inbox_dir / "x" / "RWP_ECDS_1999-01.csv", "rwp_ecds", settings)
+
+
+@pytest.mark.parametrize("also_group", [False, True], ids=["alone", "in_a_group"])
+def test_line_numbers_stay_exact_deep_into_a_large_file(settings, tmp_path, also_group):
+    """GIVEN a 300,000-row ECDS file (many of DuckDB's row groups) with a broken row near its end, read alone or
+    in a group with a second file
+    WHEN it is ingested
+    THEN the broken row is quarantined with its physical line, and every loaded row's _source_line is the line
+    its attendance id was written on (the typed table's order is not the file's: issue 18's bench found lines
+    off by up to 400,000)."""
+    from ingest.load import ingest_files
+
+    n, broken = 300_000, 287_654
+    rows = [row(i) for i in range(n)]
+    rows[broken] = row(broken, acuity="9x")
+    big = write_ecds(tmp_path / "RWP_ECDS_2025-04.csv", rows)
+    if also_group:
+        small = write_ecds(tmp_path / "RWP_ECDS_2025-05.csv", [row(n + i, arrival_datetime="2025-05-02 10:00:00",
+                                                                 departure_datetime="2025-05-02 11:00:00")
+                                                             for i in range(50)])
+        ingest_files([small, big], feed_id="rwp_ecds", settings=settings)
+    else:
+        ingest_file(big, settings=settings)
+
+    assert quarantine(settings) == [(broken + 2, "acuity.type", "acuity", "9x")]
+    wrong = duckdb.sql(
+        f"select count(*) from read_parquet('{settings.raw_dir}/*/*/*.parquet', hive_partitioning=false) "
+        "where _source_line <> cast(substr(attendance_id, 4) as bigint) - "
+        f"(case when cast(substr(attendance_id, 4) as bigint) >= {n} then {n} else 0 end) + 2").fetchall()
+    assert wrong == [(0,)]

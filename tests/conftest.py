@@ -17,26 +17,28 @@ def settings(tmp_path, monkeypatch) -> Settings:
     return get_settings()
 
 
-# The slowest test files, slowest first (durations of `make test --durations`, fresh clone, 2 workers). pytest-xdist
-# (--dist loadfile) deals the first files out to the workers in turn, so these start at once, alternately on each
-# worker, and the many quick files fill the gaps instead of one worker finishing long after the other.
+# The slowest test files, slowest first (file totals of `make test --durations`, fresh clone, 2 workers). The
+# Makefile runs pytest-xdist with --dist loadfile --no-loadscope-reorder, which keeps this order (by default xdist
+# puts the files with the most tests first): each worker starts on one of the two slowest, and the many quick
+# files fill the gaps instead of one worker finishing long after the other.
 SLOWEST_FILES = (
     "tests/e2e/test_scheduler.py",
     "tests/e2e/test_chaos.py",
     "tests/e2e/test_pipeline_run.py",
     "tests/e2e/test_scheduler_kill.py",
-    "tests/lake/test_optouts_retroactive.py",
     "tests/e2e/test_scheduler_pull.py",
+    "tests/lake/test_optouts_retroactive.py",
     "tests/e2e/test_r1a_measures.py",
-    "tests/e2e/test_welsh_residents.py",
-    "tests/dags/test_airflow_shutdown.py",
     "tests/e2e/test_planned_care_measures.py",
-    "tests/report/test_report_site.py",
-    "tests/e2e/test_apc_measures.py",
-    "tests/e2e/test_measure_values_e2e.py",
     "tests/transform/test_dbt_unit_tests.py",
+    "tests/report/test_report_site.py",
+    "tests/e2e/test_welsh_residents.py",
+    "tests/e2e/test_measure_values_e2e.py",
     "tests/e2e/test_inequalities_e2e.py",
+    "tests/dags/test_airflow_shutdown.py",
+    "tests/e2e/test_apc_measures.py",
     "tests/e2e/test_community_and_experience_measures.py",
+    "tests/ingest/test_concurrency.py",
 )
 
 

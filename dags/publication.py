@@ -78,6 +78,9 @@ def publish():
             raise AirflowFailException(f"quality gate failed, previous publication stays live: {exc}") from exc
         summary = []
         for r in results:
+            if r.status == "empty":  # its feeds have not arrived yet: no version, no event
+                print(r.line())
+                continue
             extra = {"table": r.table, "version": r.version, "status": r.status, "rows": r.rows, "path": str(r.path)}
             yield Metadata(Asset(name=names.publication_asset(r.table), group=names.PUBLICATION_GROUP), extra,
                            alias=PUBLICATIONS)

@@ -215,7 +215,7 @@ def publish(
             _gate_alert(exc)
         fail(str(exc))
     for r in results:
-        out.print(f"{r.table}: {r.status} {r.version} ({r.rows} rows) at {r.path}", highlight=False)
+        out.print(r.line(), highlight=False)
 
 
 def check_tables(tables: list[str] | None) -> None:

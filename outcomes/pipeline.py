@@ -39,7 +39,8 @@ class RunSummary:
         lines += [f"  refused {r['reason']}" for r in self.refused]
         if self.build:
             lines.append(f"dbt: {self.build['models']} models, {self.build['tests']} tests passed")
-        lines += [f"published: {p['table']} {p['status']} {p['version']} ({p['rows']} rows) at {p['path']}"
+        lines += [f"published: {p['table']} nothing yet (its source has no rows)" if p["status"] == "empty" else
+                  f"published: {p['table']} {p['status']} {p['version']} ({p['rows']} rows) at {p['path']}"
                   for p in self.publications]
         return "\n".join(lines)
 

@@ -4,7 +4,9 @@ For each table: read the source relation (true counts) read-only from the wareho
 last, write the candidate CSV and Parquet into ``publications/<table>/_incoming/``, audit the written file with
 the table's Great Expectations suite, then (gate passed) promote it atomically to the next ``v<NNNN>`` and
 repoint LATEST. A failed gate promotes nothing and raises :class:`publish.errors.GateFailed`; a candidate whose
-CSV is byte-identical to the live version is reported ``unchanged`` and creates no version.
+CSV is byte-identical to the live version is reported ``unchanged`` and creates no version. A table never
+published whose source has no rows yet (its feeds have not arrived: an event-driven build can run before them) is
+reported ``empty`` and creates nothing; once a version is live, an empty candidate is the gate's to refuse.
 
 Command line: ``python -m publish.run [table ...] [--batch-id ID ...]`` (all declared tables by default).
 """
@@ -34,10 +36,17 @@ log = logging.getLogger(__name__)
 class PublicationResult:
     table: str
     version: str  # the live version after this run, e.g. "v0002"
-    status: Literal["published", "unchanged"]
+    status: Literal["published", "unchanged", "empty"]
     path: Path  # the live version's folder
     rows: int
     suppressed_cells: int
+
+    def line(self) -> str:
+        """One line for a person: what happened to the table."""
+        if self.status == "empty":
+            return f"{self.table}: nothing to publish yet (its source has no rows; no version is live)"
+        return f"{self.table}: {self.status} {self.version} ({self.rows} rows, {self.suppressed_cells} suppressed " \
+               f"cells) at {self.path}"
 
 
 def publish(
@@ -101,6 +110,10 @@ def publish_table(spec: TableSpec, settings: Settings, source_batch_ids: list[st
     publications = settings.publications_dir
     log.info("publishing %s from %s", spec.name, spec.source)
     source = read_source(settings.warehouse_path, spec)
+    if source.empty and store.live(publications, spec.name) is None:
+        log.warning("%s: nothing to publish yet (%s has no rows and no version is live)", spec.name, spec.source)
+        return PublicationResult(table=spec.name, version="", status="empty", path=publications / spec.name,
+                                 rows=0, suppressed_cells=0)
     disclosed = apply_disclosure(source, spec, measures_by_id(settings) if "measure_id" in source else None)
     store.sweep_incoming(publications, spec.name)
     incoming = store.new_incoming(publications, spec.name)
@@ -228,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"publication blocked by the quality gate: {exc.table} (report: {exc.report_path})", file=sys.stderr)
         return 1
     for r in results:
-        print(f"{r.table}: {r.status} {r.version} ({r.rows} rows, {r.suppressed_cells} suppressed cells) {r.path}")
+        print(r.line())
     return 0
 
 

@@ -178,3 +178,22 @@ def test_residents_of_wales_publish_as_outside_england_and_no_other_label_passes
     with pytest.raises(GateFailed) as caught:
         publish([TABLE])
     assert any("imd_quintile" in failure for failure in caught.value.failures)
+
+
+def test_an_empty_source_never_published_is_nothing_yet_and_once_live_the_gate_refuses_it(settings, make_mart):
+    """GIVEN a mart with no rows (its feeds have not arrived) and nothing published
+    WHEN it is published THEN the result is 'empty', no version or candidate is written and no gate runs;
+    AND once v0001 is live, an empty candidate is refused by the gate and v0001 stays live."""
+    make_mart([], deliver=False)
+    (result,) = publish(["ed_four_hour_performance"], settings=settings)
+    assert (result.status, result.version, result.rows) == ("empty", "", 0)
+    assert "nothing to publish yet" in result.line()
+    assert not (settings.publications_dir / "ed_four_hour_performance" / "LATEST").exists()
+    assert not list((settings.publications_dir / "ed_four_hour_performance").glob("v*"))
+
+    make_mart(BASE_ROWS)
+    assert publish(["ed_four_hour_performance"], settings=settings)[0].version == "v0001"
+    make_mart([], deliver=False)
+    with pytest.raises(GateFailed, match="at least one row"):
+        publish(["ed_four_hour_performance"], settings=settings)
+    assert (settings.publications_dir / "ed_four_hour_performance" / "LATEST").read_text().strip() == "v0001"

@@ -33,7 +33,7 @@ demo: $(STAMP) mesh-sandbox  ## synthetic extracts -> Airflow (event-driven) -> 
 test: $(STAMP) chromium mesh-sandbox  ## lint (ruff, sqlfluff) and run every test
 	@$(BIN)/ruff check .
 	@$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar 2>&1 | grep -v "^WARNING" ; test $${PIPESTATUS[0]} -eq 0
-	@$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=30
+	@$(BIN)/python -m pytest -n 2 --dist loadfile --durations=30
 
 up: $(STAMP)  ## start Airflow (scheduler, dag-processor, triggerer, api-server + UI) in the foreground
 	@$(BIN)/python -m outcomes.airflow_local up

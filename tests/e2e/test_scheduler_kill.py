@@ -44,7 +44,6 @@ FEED = "rwp_ecds"
 DAG_ID = f"ingest__{FEED}"
 MONTH = "2025-04"
 COPIES = 80  # 12,457 rows x 80: about 1 million rows, 3.5 s to ingest on its own on a 2-core machine
-MODULE_BUDGET_S = 240
 
 
 def _make_big_file(source: Path, target: Path, copies: int) -> int:
@@ -290,4 +289,3 @@ def test_killed_ingest_runs_again_without_partial_batch_or_duplicate_rows(schedu
     print(f"kill test: recovery={notes['recovery']} tries={notes['tries']} rows={expected_rows:,} "
           f"({notes['file_mb']:.0f} MB) airflow_start_s={s.started_s:.1f} {timings} "
           f"incoming_left={notes['incoming_left']}")
-    assert notes["module_so_far_s"] < MODULE_BUDGET_S, f"module took {notes['module_so_far_s']:.0f}s"

@@ -53,7 +53,8 @@ def _inequality(page: Page, latest: pd.DataFrame, h: Headline) -> None:
         return
     line = sii_line.fit(rows, h.measure.value_type)
     shown = sii_line.with_fitted(rows[rows["breakdown_value"].isin(QUINTILES)], line)
-    unit = charts.UNIT_LABEL.get(h.measure.unit, h.measure.unit)
+    # a difference of two percentages is in percentage points
+    unit = "percentage points" if h.measure.unit == "percent" else charts.UNIT_LABEL.get(h.measure.unit, h.measure.unit)
     if line is not None:
         page.add(f'<p class="sii"><strong>{escape(line.caption(unit))}</strong></p>')
         note = "Orange line and diamonds: " + sii_line.NOTE + " Dashed line: the system's value."

@@ -157,7 +157,7 @@ def test_measure_page_draws_the_sii_line_fitted_to_the_published_quintiles(site,
                  & (rows["breakdown"] == "imd_quintile") & (rows["period_start"] == pd.Timestamp("2025-04-01").date())]
     line = fit(april, "proportion")
     html = (site.index.parent / measure_page("ed_4h_all_types")).read_text(encoding="utf-8")
-    assert f"SII {line.sii:,.1f} %" in html and f"{line.lower_95:,.1f} to {line.upper_95:,.1f}" in html
+    assert f"SII {line.sii:,.1f} percentage points" in html and f"{line.lower_95:,.1f} to {line.upper_95:,.1f}" in html
     table = next(t for t in read_tables(html) if "sii_line" in t.columns)
     shown = table.set_index("breakdown_value")["sii_line"].map(number)
     assert shown[list("12345")].tolist() == pytest.approx(line.fitted.tolist())

@@ -1,6 +1,8 @@
 """The ``outcomes`` command line: every pipeline step runs here without Airflow.
 
-Exit code 0 on success; otherwise 1 with a one-line reason on standard error.
+Exit code 0 on success; otherwise 1 with a one-line reason on standard error. The pipeline's commands are here;
+the partner commands (``deliver``, ``serve``, ``tokens``) are in :mod:`outcomes.cli_partners` and the
+``contracts`` and ``sources`` sub-apps in :mod:`outcomes.cli_contracts`, all registered on :data:`app` below.
 """
 
 from __future__ import annotations
@@ -11,25 +13,24 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from config.agreements import AgreementError
 from config.contracts import ContractError
 from config.measures import MeasureError
 from config.settings import SettingsError, get_settings
-from outcomes.cli_conventions import ONE_LINE_ERRORS, err, fail, new_app
+from outcomes.cli_contracts import contracts_app, sources_app
+from outcomes.cli_conventions import ONE_LINE_ERRORS, err, fail, new_app, out
+from outcomes.cli_partners import deliver, serve, tokens_app
 from outcomes.progress import dbt_node, progress_bar
 from outcomes.quarantine import NoQuarantine
 from outcomes.sql_query import SqlError
 from outcomes.status import UnknownFeed
 
 app = new_app(help="Shared outcomes pipeline for an integrated care system.")
-contracts_app = new_app(help="Feed contracts: validate them and regenerate what is derived from them.")
 app.add_typer(contracts_app, name="contracts")
-sources_app = new_app(help="Source systems the pull DAGs fetch from (MESH, SFTP, SQL).")
 app.add_typer(sources_app, name="sources")
-out = Console(soft_wrap=True)
+app.add_typer(tokens_app, name="tokens")
 ONE_LINE_ERRORS.extend([SettingsError, ContractError, MeasureError, AgreementError, UnknownFeed, NoQuarantine,
                         SqlError])
 
@@ -444,133 +445,9 @@ def purge(
     out.print(result.summary(), highlight=False)
 
 
-@contracts_app.command("check")
-def contracts_check() -> None:
-    """Validate every contract and measure declaration and check the generated files are current."""
-    from config.contracts import ContractError, load_contracts
-    from config.measures import MeasureError, load_measures
-    from publish.suites import sync as sync_suites
-    from transform.sources import sync
-
-    settings = get_settings()
-    try:
-        contracts = load_contracts(settings.contracts_dir)
-        measures = load_measures(settings.measures_dir, settings.contracts_dir)
-    except (ContractError, MeasureError) as exc:
-        fail(str(exc))
-    if not sync(settings, check=True) or not sync_suites(settings, check=True):
-        fail("generated files are out of date with the contracts or the measure registry: "
-             "run `outcomes contracts sync`")
-    out.print(f"{len(contracts)} contracts and {len(measures)} measures valid; generated files current")
-
-
-@contracts_app.command("sync")
-def contracts_sync() -> None:
-    """Regenerate the dbt sources, lake models, measure models, measure pages and the quality gate's suites from
-    the contracts, the measure registry and the publication specs."""
-    from publish.suites import sync as sync_suites
-    from transform.sources import sync
-
-    sync(get_settings())
-    sync_suites(get_settings())
-    out.print("generated files regenerated from the contracts and the measure registry")
-
-
-# ---- partners: deliveries, tokens and the read-only API (share/, docs/partners.md) ----------------------------
-tokens_app = new_app(help="Partner API tokens: stored only as hashes.")
-app.add_typer(tokens_app, name="tokens")
-
-
-@app.command()
-def deliver(
-    partner: Annotated[list[str] | None, typer.Option("--partner", help="Only these partners (repeatable).")] = None,
-) -> None:
-    """Deliver the live publications to each partner, as its data-sharing agreement allows. Exit 1 if any
-    partner was refused (the reason is printed)."""
-    from share.agreements import load_checked
-    from share.deliver import deliver as deliver_one
-
-    settings = get_settings()
-    agreements = load_checked(settings)
-    results = [deliver_one(p, settings, agreements=agreements) for p in (partner or sorted(agreements))]
-    for r in results:
-        colour = {"delivered": "green", "unchanged": "yellow", "refused": "red"}[r.status]
-        out.print(f"[{colour}]{r.status}[/] {r.partner} {r.version or ''}: {r.reason}", highlight=False)
-    if any(r.status == "refused" for r in results):
-        raise typer.Exit(1)
-
-
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-) -> None:
-    """Serve the read-only partner API with uvicorn (OpenAPI docs at /docs)."""
-    import uvicorn
-
-    from share.api import create_app
-
-    uvicorn.run(create_app(get_settings()), host=host, port=port)
-
-
-@tokens_app.command("issue")
-def tokens_issue(
-    partner: Annotated[str, typer.Argument(help="The partner (its agreement's file name).")],
-    days: Annotated[int, typer.Option(help="Days until the token expires.")] = 90,
-) -> None:
-    """Issue a token for a partner with an agreement; it is printed once and only its hash is kept."""
-    from share.agreements import load_checked
-    from share.tokens import issue
-
-    settings = get_settings()
-    if partner not in load_checked(settings):
-        fail(f"no data-sharing agreement for partner {partner!r} in {settings.agreements_dir}")
-    print(issue(settings, partner, days))
-
-
-@tokens_app.command("revoke")
-def tokens_revoke(token_id: Annotated[str, typer.Argument(help="The token's id (before the dot).")]) -> None:
-    """Revoke a token: refused from the next request on."""
-    from share.tokens import revoke
-
-    try:
-        record = revoke(get_settings(), token_id)
-    except KeyError as exc:
-        fail(str(exc.args[0]))
-    out.print(f"revoked {record.token_id} ({record.partner})", highlight=False)
-
-
-@tokens_app.command("list")
-def tokens_list() -> None:
-    """Every token: id, partner, issued, expires, state (never the secret or its hash)."""
-    import datetime as dt
-
-    from share.tokens import read_tokens
-
-    now = dt.datetime.now(dt.UTC)
-    table = Table(title="Partner API tokens")
-    for col in ("id", "partner", "issued (UTC)", "expires (UTC)", "state"):
-        table.add_column(col)
-    for r in read_tokens(get_settings()):
-        table.add_row(r.token_id, r.partner, r.issued_at[:16], r.expires_at[:16], r.state(now))
-    out.print(table)
-
-
-@sources_app.command("check")
-def sources_check() -> None:
-    """Reach every declared source (MESH mailbox, SFTP folder, database) with its Airflow connection and print
-    reachable / unreachable with the reason. Exit 1 if any is unreachable."""
-    from config.contracts import load_contracts
-    from pull.sources import check_all
-
-    results = check_all(list(load_contracts(get_settings().contracts_dir)))
-    table = Table("feed", "source", "connection", "status", "detail")
-    for r in results:
-        table.add_row(r.feed_id, r.kind, r.connection, "[green]reachable[/]" if r.reachable else "[red]unreachable[/]",
-                      r.detail)
-    out.print(table if results else "no contract declares a pulled source (every feed arrives in a folder)")
-    if any(not r.reachable for r in results):
-        raise typer.Exit(1)
+# the partner commands (outcomes.cli_partners) after the pipeline's, as `outcomes --help` lists them
+app.command()(deliver)
+app.command()(serve)
 
 
 def entrypoint() -> None:

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperArgument, TyperGroup
 
+out = Console(soft_wrap=True)  # what a command reports, on standard output
 err = Console(stderr=True)
 
 # Errors a person can act on from the message alone: shown as one line, exit 1. Commands may add their own

@@ -143,10 +143,10 @@ def test_sources_check_prints_reachable_or_the_reason(mesh, settings, monkeypatc
     from rich.console import Console
     from typer.testing import CliRunner
 
-    from outcomes import cli
+    from outcomes import cli_contracts
     from outcomes.cli import app
 
-    monkeypatch.setattr(cli, "out", Console(width=400, soft_wrap=True))  # one table row per line
+    monkeypatch.setattr(cli_contracts, "out", Console(width=400, soft_wrap=True))  # one table row per line
     mesh.send([ecds_file(tmp_path)], WORKFLOW)
     ok = CliRunner().invoke(app, ["sources", "check"])
     assert ok.exit_code == 0, ok.output

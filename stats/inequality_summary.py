@@ -10,6 +10,8 @@ seed are the caller's (100,000 and 2004 in the warehouse, fewer in tests).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pandas as pd
 
 from stats.gap_trend import gap_trends
@@ -24,6 +26,25 @@ COLUMNS = [*GROUP, *STATISTICS, "gap_trend_12m"]
 # How each registry value type enters the SII: (stats value_type, multiplier): proportions as fractions whose
 # SII is put back in percentage points; rates and directly standardised rates as they are (per 100,000).
 SII_SCALE = {"proportion": ("proportion", 100.0), "rate": ("rate", 1.0), "dsr": ("rate", 1.0)}
+
+
+class SiiInputs(NamedTuple):
+    frame: pd.DataFrame  # the rows, value and limits in the unit stats.sii takes
+    kind: str  # stats.sii's value_type
+    multiplier: float  # puts the SII back in the published unit (percentage points for a proportion)
+    scale: float  # what the published values were divided by (100 for a proportion's percentages, else 1)
+
+
+def sii_inputs(frame: pd.DataFrame, value_type: str) -> SiiInputs:
+    """How published rows of a registry ``value_type`` (a key of SII_SCALE) enter
+    stats.sii.slope_index_of_inequality: ``frame`` with its value, lower_95 and upper_95 columns divided by
+    ``scale`` (a proportion's percentages into fractions; rates as they are), stats.sii's value_type and the
+    multiplier from SII_SCALE. Multiplying a fitted value (the line's intercept) by ``scale`` puts it back in
+    the published unit. The warehouse's summary and the report's SII line both go through here."""
+    kind, multiplier = SII_SCALE[value_type]
+    scale = 100.0 if kind == "proportion" else 1.0
+    return SiiInputs(frame.assign(**{c: frame[c] / scale for c in ("value", "lower_95", "upper_95")}), kind,
+                     multiplier, scale)
 
 
 def _ends(quantiles: pd.DataFrame) -> pd.DataFrame:
@@ -41,9 +62,7 @@ def _ends(quantiles: pd.DataFrame) -> pd.DataFrame:
 def _indices(quantiles: pd.DataFrame, draws: int, seed: int) -> pd.DataFrame:
     parts = []
     for (value_type, dimension), rows in quantiles.groupby(["value_type", "dimension"], sort=True):
-        kind, multiplier = SII_SCALE[value_type]
-        scale = 100.0 if kind == "proportion" else 1.0
-        frame = rows.assign(**{c: rows[c] / scale for c in ("value", "lower_95", "upper_95")})
+        frame, kind, multiplier, _ = sii_inputs(rows, value_type)
         parts.append(slope_index_of_inequality(
             frame, by=GROUP, quantile="quantile", population="population", value="value", lower="lower_95",
             upper="upper_95", value_type=kind, multiplier=multiplier, confidence=(0.95,), draws=draws, seed=seed,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from stats.inequality_summary import SII_SCALE
+from stats.inequality_summary import SII_SCALE, sii_inputs
 from stats.sii import slope_index_of_inequality
 
 QUINTILES = ["1", "2", "3", "4", "5"]
@@ -51,10 +51,9 @@ def fit(quintiles: pd.DataFrame, value_type: str) -> SiiLine | None:
     needed = rows[["value", "lower_95", "upper_95", "denominator"]].astype("float64")
     if needed.isna().any().any() or (needed["denominator"] <= 0).any():
         return None
-    kind, multiplier = SII_SCALE[value_type]
-    scale = 100.0 if kind == "proportion" else 1.0
-    frame = pd.DataFrame({"quantile": range(1, 6), "population": needed["denominator"].to_numpy(),
-                          **{c: needed[c].to_numpy() / scale for c in ("value", "lower_95", "upper_95")}})
+    frame, kind, multiplier, scale = sii_inputs(pd.DataFrame({
+        "quantile": range(1, 6), "population": needed["denominator"].to_numpy(),
+        **{c: needed[c].to_numpy() for c in ("value", "lower_95", "upper_95")}}), value_type)
     result = slope_index_of_inequality(frame, quantile="quantile", population="population", value_type=kind,
                                        multiplier=multiplier, confidence=(0.95,), draws=DRAWS, seed=SEED,
                                        rii=False, quantiles=range(1, 6)).iloc[0]

@@ -29,6 +29,10 @@ AreaType = Literal["system", "place", "organisation", "site"]
 Breakdown = Literal["all", "imd_quintile", "core20", "ethnic_group", "age_band", "sex", "rurality",
                     "learning_disability", "smi"]
 DisclosureProfile = Literal["nhs_standard", "mhsds"]
+# What a measure's records are: 'events' (attendances, spells, contacts...: the person spine is looked up at each
+# record's event date) or 'register' (one record per person on a GP register snapshot, the register row itself:
+# int_measure_records_enriched groups them by their breakdowns, docs/measures.md "The person spine").
+RecordsFrom = Literal["events", "register"]
 # The Core20PLUS5 adult clinical areas (NHS England); a measure naming one joins marts.core20plus5.
 Core20Plus5Area = Literal["maternity", "severe_mental_illness", "chronic_respiratory_disease",
                           "early_cancer_diagnosis", "hypertension", "smoking_cessation"]
@@ -105,6 +109,7 @@ class Measure(_Strict):
     model: str
     changelog: list[Change] = Field(min_length=1)
     core20plus5_area: Core20Plus5Area | None = None
+    records_from: RecordsFrom = "events"
 
     @field_validator("id")
     @classmethod
@@ -140,6 +145,11 @@ class Measure(_Strict):
                              f"percentages with Wilson limits), found {self.value_type!r}")
         if "all" not in self.breakdowns:
             raise ValueError("breakdowns must include 'all' (the headline row of every area)")
+        if self.records_from == "register" and ("qgh_gp_list" not in self.source_feeds
+                                                 or self.value_type not in ("proportion", "rate")):
+            raise ValueError("records_from 'register' needs source feed 'qgh_gp_list' (the register its records "
+                             "are rows of) and value_type 'proportion' or 'rate' (its records are summed, never "
+                             f"averaged), found {self.source_feeds} and {self.value_type!r}")
         if self.polarity == "none" and self.target is not None:
             raise ValueError("a target needs a polarity (higher_is_better or lower_is_better) to be judged")
         versions = [c.version for c in self.changelog]

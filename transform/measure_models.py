@@ -56,6 +56,7 @@ REGISTRY_COLUMNS: list[tuple[str, str, _Getter]] = [
     ("disclosure_profile", "varchar", lambda m: m.disclosure_profile),
     ("model_name", "varchar", lambda m: m.model),
     ("core20plus5_area", "varchar", lambda m: m.core20plus5_area),
+    ("records_from", "varchar", lambda m: m.records_from),
     ("changed_on", "date", lambda m: m.changelog[-1].date.isoformat()),
     ("change", "varchar", lambda m: m.changelog[-1].change),
 ]

@@ -1,5 +1,6 @@
--- Invariant: every measure record is enriched exactly once (the spine join adds or loses none) and counted
--- exactly once in person_linkage, where linked and unlinked records add up to all records.
+-- Invariant: every measure record is enriched exactly once (the spine join adds or loses none; a register
+-- measure's grouped rows stand for record_count records each) and counted exactly once in person_linkage, where
+-- linked and unlinked records add up to all records.
 with unioned as (
     select
         measure_id,
@@ -11,7 +12,7 @@ with unioned as (
 enriched as (
     select
         measure_id,
-        count(*) as records
+        sum(record_count) as records
     from {{ ref('int_measure_records_enriched') }}
     group by measure_id
 ),

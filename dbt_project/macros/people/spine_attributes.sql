@@ -91,3 +91,21 @@
         else 'unknown'
     end
 {%- endmacro %}
+
+{#- Every breakdown of a resolved measure record (int_measure_records_enriched): ``resolved`` names the relation
+    with its age_years, sex_code, ethnic_category_code, register flags and person_link, joined to ``lsoas`` on its
+    LSOA and to ``places`` on the LSOA's district. -#}
+{% macro record_breakdowns(resolved) -%}
+{{ age_band_published(resolved ~ '.age_years') }} as age_band,
+        {{ age_band_5y(resolved ~ '.age_years') }} as age_band_5y,
+        {{ sex_group(resolved ~ '.sex_code') }} as sex,
+        {{ ethnic_group(resolved ~ '.ethnic_category_code') }} as ethnic_group,
+        {{ imd_category('lsoas', 'imd_decile') }} as imd_decile,
+        {{ imd_category('lsoas', 'imd_quintile') }} as imd_quintile,
+        {{ core20_group('lsoas') }} as core20,
+        {{ rurality_class('lsoas.rural_urban_code') }} as rurality,
+        coalesce(places.place_code, 'outside_system') as place_code,
+        {{ register_flag(resolved ~ '.is_on_learning_disability_register', resolved ~ '.person_link') }}
+            as learning_disability,
+        {{ register_flag(resolved ~ '.is_on_smi_register', resolved ~ '.person_link') }} as smi
+{%- endmacro %}

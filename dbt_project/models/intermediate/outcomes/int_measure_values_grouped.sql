@@ -2,7 +2,8 @@
 -- the frame offers: system, place (by residence, places of the system only), organisation and site with
 -- breakdown 'all'; each other breakdown on its own for the system and each organisation. Sums and the item
 -- statistics every kind of value needs; marts.measure_values keeps what the registry declares and computes
--- the value. Built with grouping sets over every enriched measure record.
+-- the value. Built with grouping sets over every enriched measure record (a register measure's rows stand for
+-- record_count records each: their numerators and denominators are sums already).
 {%- set breakdowns = ['imd_quintile', 'core20', 'ethnic_group', 'age_band', 'sex', 'rurality',
                       'learning_disability', 'smi'] %}
 
@@ -28,7 +29,7 @@ grouped as (
             {%- endfor %}
             else 'all'
         end as breakdown_value,
-        count(*) as records,
+        cast(sum(record_count) as bigint) as records,
         sum(numerator) as numerator,
         sum(denominator) as denominator,
         count(value_item) as items,

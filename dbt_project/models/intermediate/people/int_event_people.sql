@@ -1,4 +1,5 @@
--- Grain: one row per person and event date among the measure records that carry a person_id: the person's row
+-- Grain: one row per person and event date among the event measures' records that carry a person_id (a register
+-- measure's records are register rows already: int_measure_records_enriched takes them as they are): the person's row
 -- on the GP register at that date. The latest snapshot on or before the event; when the person is on no such
 -- snapshot, the earliest later one (a person is registered before they are listed, so a later snapshot is the
 -- nearest evidence of the same registration); else none ('not_on_register': counted in person_linkage).
@@ -6,16 +7,23 @@ with records as (
     select * from {{ ref('int_measure_records_unioned') }}
 ),
 
-registrations as (
+measures as (
+    select * from {{ ref('measures') }}
+),
+
+registrations as not materialized (
     select * from {{ ref('stg_qgh__gp_registrations') }}
 ),
 
 events as (
     select distinct
-        person_id,
-        event_date
+        records.person_id,
+        records.event_date
     from records
-    where person_id is not null
+    inner join measures on records.measure_id = measures.measure_id
+    where
+        records.person_id is not null
+        and measures.records_from = 'events'
 ),
 
 on_or_before as (

@@ -61,6 +61,7 @@ with declared as (
             'nhs_standard',
             'measure__adult_patients_in_hospital_21plus_days',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -126,6 +127,7 @@ with declared as (
             'nhs_standard',
             'measure__care_closer_to_home_share',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 12).'
         ),
@@ -170,6 +172,7 @@ with declared as (
             'nhs_standard',
             'measure__ed_12h_from_arrival',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -222,6 +225,7 @@ with declared as (
             'nhs_standard',
             'measure__ed_4h_all_types',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -273,6 +277,7 @@ with declared as (
             'nhs_standard',
             'measure__ed_4h_type1',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -329,6 +334,7 @@ with declared as (
             'nhs_standard',
             'measure__ed_attendance_rate_dsr',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 13).'
         ),
@@ -380,6 +386,7 @@ with declared as (
             'nhs_standard',
             'measure__emergency_admission_rate_dsr',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 13).'
         ),
@@ -432,6 +439,7 @@ with declared as (
             'nhs_standard',
             'measure__emergency_los_mean_days',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -484,6 +492,7 @@ with declared as (
             'nhs_standard',
             'measure__emergency_los_median_days',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -565,6 +574,7 @@ with declared as (
             'nhs_standard',
             'measure__emergency_readmission_30d',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -609,6 +619,7 @@ with declared as (
             'nhs_standard',
             'measure__emergency_readmission_30d_other_trust',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -672,6 +683,7 @@ with declared as (
             'mhsds',
             'measure__mh_discharge_followup_72h',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 12).'
         ),
@@ -724,6 +736,7 @@ with declared as (
             'mhsds',
             'measure__mh_first_contact_28d',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 12).'
         ),
@@ -768,6 +781,7 @@ with declared as (
             'nhs_standard',
             'measure__mh_helpline_answered_60s',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 12).'
         ),
@@ -823,6 +837,7 @@ with declared as (
             'mhsds',
             'measure__mh_people_in_contact_per_100k',
             null,
+            'register',
             '2026-12-02',
             'First declared (issue 12).'
         ),
@@ -868,6 +883,7 @@ with declared as (
             'nhs_standard',
             'measure__op_dna_rate',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -917,6 +933,7 @@ with declared as (
             'nhs_standard',
             'measure__op_remote_share',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -976,6 +993,7 @@ with declared as (
             'nhs_standard',
             'measure__patient_feedback_positive_share',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 12).'
         ),
@@ -1047,6 +1065,7 @@ with declared as (
             'nhs_standard',
             'measure__reablement_at_home_91d',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 12).'
         ),
@@ -1106,6 +1125,7 @@ with declared as (
             'nhs_standard',
             'measure__reablement_linked_to_discharge',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 12).'
         ),
@@ -1165,6 +1185,7 @@ with declared as (
             'nhs_standard',
             'measure__rtt_over_52_weeks',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -1223,6 +1244,7 @@ with declared as (
             'nhs_standard',
             'measure__rtt_over_65_weeks',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -1281,6 +1303,7 @@ with declared as (
             'nhs_standard',
             'measure__rtt_over_78_weeks',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -1347,6 +1370,7 @@ with declared as (
             'nhs_standard',
             'measure__rtt_within_18_weeks',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 11).'
         ),
@@ -1410,6 +1434,7 @@ with declared as (
             'nhs_standard',
             'measure__smi_health_checks_all6',
             'severe_mental_illness',
+            'events',
             '2026-12-03',
             'Joins marts.core20plus5 as its severe mental illness clinical area (issue 13).'
         ),
@@ -1468,6 +1493,7 @@ with declared as (
             'nhs_standard',
             'measure__ucr_2h',
             null,
+            'events',
             '2026-12-02',
             'First declared (issue 12).'
         )
@@ -1475,7 +1501,7 @@ with declared as (
         measure_id, version, title, definition, numerator_definition, denominator_definition, exclusions,
         choices, period_type, period_basis, unit, value_type, polarity, target_value, target_text,
         target_source, standard_value, standard_text, standard_source, ci_method, source_feeds, areas,
-        breakdowns, disclosure_profile, model_name, core20plus5_area, changed_on, change
+        breakdowns, disclosure_profile, model_name, core20plus5_area, records_from, changed_on, change
     )
 ),
 
@@ -1507,6 +1533,7 @@ final as (
         cast(disclosure_profile as varchar) as disclosure_profile,
         cast(model_name as varchar) as model_name,
         cast(core20plus5_area as varchar) as core20plus5_area,
+        cast(records_from as varchar) as records_from,
         cast(changed_on as date) as changed_on,
         cast(change as varchar) as change
     from declared

@@ -25,11 +25,15 @@ counted as (
         organisation_code,
         period_start,
         period_end,
-        count(*) as records,
-        cast(sum(case when person_link = 'on_or_before' then 1 else 0 end) as bigint) as linked_on_or_before,
-        cast(sum(case when person_link = 'later_snapshot' then 1 else 0 end) as bigint) as linked_later_snapshot,
-        cast(sum(case when person_link = 'no_person_id' then 1 else 0 end) as bigint) as unlinked_no_person_id,
-        cast(sum(case when person_link = 'not_on_register' then 1 else 0 end) as bigint) as unlinked_not_on_register
+        cast(sum(record_count) as bigint) as records,
+        cast(sum(case when person_link = 'on_or_before' then record_count else 0 end) as bigint)
+            as linked_on_or_before,
+        cast(sum(case when person_link = 'later_snapshot' then record_count else 0 end) as bigint)
+            as linked_later_snapshot,
+        cast(sum(case when person_link = 'no_person_id' then record_count else 0 end) as bigint)
+            as unlinked_no_person_id,
+        cast(sum(case when person_link = 'not_on_register' then record_count else 0 end) as bigint)
+            as unlinked_not_on_register
     from records
     group by measure_id, organisation_code, period_start, period_end
 ),

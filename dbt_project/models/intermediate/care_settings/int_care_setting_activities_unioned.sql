@@ -25,7 +25,7 @@ mh_contacts as (
     select * from {{ ref('stg_r1a__mh_contacts') }}
 ),
 
-ed_attendances as (
+ed_attendances as not materialized (
     select * from {{ ref('int_ed_attendances_unioned') }}
 ),
 

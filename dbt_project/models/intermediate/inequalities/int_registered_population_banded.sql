@@ -10,7 +10,7 @@ measures as (
     select * from {{ ref('measures') }}
 ),
 
-registrations as (
+registrations as not materialized (
     select * from {{ ref('stg_qgh__gp_registrations') }}
 ),
 
@@ -49,10 +49,10 @@ in_force as (
     group by periods.period_start, periods.period_end
 ),
 
-people as (
+-- each snapshot in force counted once into cells of identical attributes (a snapshot serves several periods)
+snapshot_cells as (
     select
-        in_force.period_start,
-        in_force.period_end,
+        registrations.snapshot_date,
         {{ age_band_5y('registrations.age_years') }} as age_band_5y,
         {{ sex_group('registrations.sex_code') }} as sex,
         {{ ethnic_group('registrations.ethnic_category_code') }} as ethnic_group,
@@ -62,16 +62,23 @@ people as (
         {{ rurality_class('lsoas.rural_urban_code') }} as rurality,
         coalesce(places.place_code, 'outside_system') as place_code,
         case when registrations.is_on_learning_disability_register then 'yes' else 'no' end as learning_disability,
-        case when registrations.is_on_smi_register then 'yes' else 'no' end as smi
-    from in_force
-    inner join registrations on in_force.snapshot_date = registrations.snapshot_date
+        case when registrations.is_on_smi_register then 'yes' else 'no' end as smi,
+        count(*) as people
+    from registrations
     left join lsoas on registrations.lsoa11_code = lsoas.lsoa11_code
     left join places on lsoas.lad19_code = places.district_code
+    where registrations.snapshot_date in (select in_force.snapshot_date from in_force)
+    group by all
 ),
 
 residents as (
-    select * from people
-    where place_code != 'outside_system' and age_band_5y != 'unknown'
+    select
+        in_force.period_start,
+        in_force.period_end,
+        snapshot_cells.*
+    from in_force
+    inner join snapshot_cells on in_force.snapshot_date = snapshot_cells.snapshot_date
+    where snapshot_cells.place_code != 'outside_system' and snapshot_cells.age_band_5y != 'unknown'
 ),
 
 grouped as (
@@ -80,7 +87,7 @@ grouped as (
         period_end,
         {{ residence_group_columns() }},
         age_band_5y,
-        count(*) as population
+        cast(sum(people) as bigint) as population
     from residents
     group by grouping sets (
         {{ residence_grouping_sets('period_start, period_end, age_band_5y') }}

@@ -4,7 +4,7 @@
 -- (each of the nine feeds holds activity in the month); numerator 1 for the community setting.
 {%- set feeds_by_activity_and_organisation = 9 %}
 
-with activities as (
+with activities as not materialized (
     select * from {{ ref('int_care_setting_activities_unioned') }}
 ),
 

@@ -3,7 +3,7 @@
 -- end), for each month the mental health contacts feed has delivered and that has such a snapshot; numerator 1
 -- when the person had an attended mental health contact (status 5 or 6) dated in the month. The spine is looked
 -- up at the snapshot date, so every record links to the same register row it was counted from.
-with registrations as (
+with registrations as not materialized (
     select * from {{ ref('stg_qgh__gp_registrations') }}
 ),
 

@@ -1,5 +1,9 @@
 -- Grain: one row per person registered with a practice of the system per GP list snapshot (current rows of the
--- qgh_gp_list feed), renamed. The person spine's register.
+-- qgh_gp_list feed), renamed. The person spine's register. A table, unlike the other staging models: four models
+-- read the register (the spine, the enriched records, the registered population, a register measure), and a view
+-- would judge the lake's current rows and the opt-outs over every snapshot once for each of them.
+{{ config(materialized='table') }}
+
 with source as (
     select * from {{ ref('lake__qgh_gp_list') }}
 ),

@@ -109,3 +109,36 @@
             as learning_disability,
         {{ register_flag(resolved ~ '.is_on_smi_register', resolved ~ '.person_link') }} as smi
 {%- endmacro %}
+
+{#- The columns of a measure record resolved against its spine row (int_measure_records_enriched): ``records``
+    names the records, ``spine`` their spine rows (person_link, register_snapshot_date, the register's sex, ethnic
+    category and LSOA as register_*, and the two register flags). LSOA, sex and ethnic category are the record's
+    own, else the register's; a record without a person_id is 'no_person_id', one without a spine row
+    'not_on_register'. -#}
+{% macro resolved_record(records, spine) -%}
+{{ records }}.measure_id,
+        {{ records }}.period_start,
+        {{ records }}.period_end,
+        {{ records }}.organisation_code,
+        {{ records }}.site_code,
+        {{ records }}.person_id,
+        {{ records }}.event_date,
+        {{ records }}.age_years,
+        {{ records }}.numerator,
+        {{ records }}.denominator,
+        {{ records }}.value_item,
+        {{ spine }}.register_snapshot_date,
+        {{ spine }}.is_on_learning_disability_register,
+        {{ spine }}.is_on_smi_register,
+        case
+            when {{ records }}.person_id is null then 'no_person_id'
+            else coalesce({{ spine }}.person_link, 'not_on_register')
+        end as person_link,
+        coalesce({{ records }}.lsoa11_code, {{ spine }}.register_lsoa11_code) as lsoa11_code,
+        coalesce({{ records }}.sex_code, {{ spine }}.register_sex_code) as sex_code,
+        case
+            when {{ records }}.ethnic_category_code in {{ ethnic_category_letters() }}
+                then {{ records }}.ethnic_category_code
+            else {{ spine }}.register_ethnic_category_code
+        end as ethnic_category_code
+{%- endmacro %}

@@ -45,30 +45,24 @@ register_records as (
     where measures.records_from = 'register'
 ),
 
-events_resolved as (
+-- a register record's spine row is its own snapshot row: the spine's 'on_or_before' link, found by key rather
+-- than by an as-of search
+register_spine as (
     select
-        event_records.measure_id,
-        event_records.period_start,
-        event_records.period_end,
-        event_records.organisation_code,
-        event_records.site_code,
-        event_records.person_id,
-        event_records.event_date,
-        event_records.age_years,
-        event_records.numerator,
-        event_records.denominator,
-        event_records.value_item,
-        people.register_snapshot_date,
-        people.is_on_learning_disability_register,
-        people.is_on_smi_register,
-        coalesce(people.person_link, 'no_person_id') as person_link,
-        coalesce(event_records.lsoa11_code, people.register_lsoa11_code) as lsoa11_code,
-        coalesce(event_records.sex_code, people.register_sex_code) as sex_code,
-        case
-            when event_records.ethnic_category_code in {{ ethnic_category_letters() }}
-                then event_records.ethnic_category_code
-            else people.register_ethnic_category_code
-        end as ethnic_category_code
+        person_id,
+        snapshot_date as event_date,
+        'on_or_before' as person_link,
+        snapshot_date as register_snapshot_date,
+        sex_code as register_sex_code,
+        ethnic_category_code as register_ethnic_category_code,
+        lsoa11_code as register_lsoa11_code,
+        is_on_learning_disability_register,
+        is_on_smi_register
+    from registrations
+),
+
+events_resolved as (
+    select {{ resolved_record('event_records', 'people') }}
     from event_records
     left join people
         on
@@ -76,44 +70,16 @@ events_resolved as (
             and event_records.event_date = people.event_date
 ),
 
--- a register record is the person's row on the snapshot dated at its event date (its own LSOA, sex and ethnic
--- category are that row's): the spine's 'on_or_before' link, found by key rather than by an as-of search
 register_resolved as (
-    select
-        register_records.measure_id,
-        register_records.period_start,
-        register_records.period_end,
-        register_records.organisation_code,
-        register_records.site_code,
-        register_records.person_id,
-        register_records.event_date,
-        register_records.age_years,
-        register_records.numerator,
-        register_records.denominator,
-        register_records.value_item,
-        registrations.snapshot_date as register_snapshot_date,
-        registrations.is_on_learning_disability_register,
-        registrations.is_on_smi_register,
-        case
-            when register_records.person_id is null then 'no_person_id'
-            when registrations.person_id is null then 'not_on_register'
-            else 'on_or_before'
-        end as person_link,
-        coalesce(register_records.lsoa11_code, registrations.lsoa11_code) as lsoa11_code,
-        coalesce(register_records.sex_code, registrations.sex_code) as sex_code,
-        case
-            when register_records.ethnic_category_code in {{ ethnic_category_letters() }}
-                then register_records.ethnic_category_code
-            else registrations.ethnic_category_code
-        end as ethnic_category_code
+    select {{ resolved_record('register_records', 'register_spine') }}
     from register_records
-    left join registrations
+    left join register_spine
         on
-            register_records.person_id = registrations.person_id
-            and register_records.event_date = registrations.snapshot_date
+            register_records.person_id = register_spine.person_id
+            and register_records.event_date = register_spine.event_date
 ),
 
-events_enriched as (
+event_rows as (
     select
         events_resolved.*,
         cast(1 as bigint) as record_count,
@@ -132,7 +98,7 @@ register_enriched as (
     left join places on lsoas.lad19_code = places.district_code
 ),
 
-register_grouped as (
+register_groups as (
     select
         measure_id,
         period_start,
@@ -172,9 +138,9 @@ register_grouped as (
 ),
 
 final as (
-    select * from events_enriched
+    select * from event_rows
     union all
-    select * from register_grouped
+    select * from register_groups
 )
 
 select * from final

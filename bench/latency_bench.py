@@ -9,9 +9,12 @@ free port, then measures:
     ``publication.ed_four_hour_performance`` asset event of a publish run that follows a build started after
     the file's ledger row was committed; three times, a different month each time, waiting for every run to
     finish in between (the first is on an empty warehouse);
-(b) twenty files landing at once (12 months of RWP ECDS + 8 of RLQ ECDS): time until every file is ingested,
-    to the first publication event, and to the publication that covers all of them; how many ingest,
-    transform and publish runs that took.
+(b) twenty files landing at once (the next 20 months of RWP ECDS): time until every file is ingested, to the
+    first publication event, and to the publication that covers all of them; how many ingest, transform and
+    publish runs that took. One trust only, on purpose: a burst mixing both trusts is refused by the quality
+    gate, rightly on its own terms (an early transform publishes the months of the trust ingested first, and
+    the other trust's rows then raise those months' rows and volume past the drift tolerance; the months before
+    the other trust's first delivery are missing for it), so it would measure the gate, not the latency.
 
 Times are from the drop (just before the files are renamed into landing) to the asset event's timestamp in the
 metadata database. Synthetic data is generated clean (no injected defects) so every file loads.
@@ -38,6 +41,8 @@ RESULTS = REPO / "bench" / "results"
 TABLE = "ed_four_hour_performance"
 DAGS = ["ingest__rwp_ecds", "ingest__rlq_ecds", "transform", "publish"]
 TIMEOUT = 600
+MONTHS = 23  # 3 single files, then a burst of 20
+TARGET_ONE_S, TARGET_TWENTY_S = 10, 30  # issue 18
 
 
 def ts(value: str) -> datetime:
@@ -134,12 +139,11 @@ def main() -> int:
     settings = get_settings()
     synth_dir = work / "synth"
     t = time.monotonic()
-    generate(SynthConfig(out_dir=synth_dir, population=800_000, scale=1.0, start="2025-01", months=15, clean=True,
-                         seed=11, feeds=["rwp_ecds", "rlq_ecds"], reference_dir=REPO / "reference"))
+    generate(SynthConfig(out_dir=synth_dir, population=800_000, scale=1.0, start="2025-01", months=MONTHS,
+                         clean=True, seed=11, feeds=["rwp_ecds"], reference_dir=REPO / "reference"))
     gen_s = time.monotonic() - t
     rwp = sorted((synth_dir / "RWP" / "ecds").glob("*.csv"))
-    rlq = sorted((synth_dir / "RLQ" / "ecds").glob("*.csv"))
-    assert len(rwp) == 15 and len(rlq) == 15, (rwp, rlq)
+    assert len(rwp) == MONTHS, rwp
     print(f"generated in {gen_s:.0f}s; starting Airflow on port {port} in {work}", flush=True)
 
     result: dict = {"when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -163,8 +167,8 @@ def main() -> int:
             single.append(r)
             print(f"one file {f.name}: {r['drop_to_publication_s']}s ({r['rows_received']} rows)", flush=True)
         result["one_file"] = single
-        burst = bench.deliver_and_wait({"rwp_ecds": rwp[3:15], "rlq_ecds": rlq[3:11]})
-        burst["files_by_feed"] = {"rwp_ecds": [f.name for f in rwp[3:15]], "rlq_ecds": [f.name for f in rlq[3:11]]}
+        burst = bench.deliver_and_wait({"rwp_ecds": rwp[3:23]})
+        burst["files_by_feed"] = {"rwp_ecds": [f.name for f in rwp[3:23]]}
         result["twenty_files"] = burst
         print(f"20 files: {burst['drop_to_publication_s']}s, runs {burst['runs']}", flush=True)
     finally:
@@ -183,14 +187,14 @@ def write(result: dict) -> None:
         "# Latency: file landing to publication, real scheduler",
         "",
         "Embedded default (`outcomes.airflow_local`: SQLite metadata database, LocalExecutor, parallelism 4),",
-        f"fresh working folder. Synthetic RWP/RLQ ECDS at default scale (800,000 people), clean. Written by "
+        f"fresh working folder. Synthetic RWP ECDS at default scale (800,000 people), clean. Written by "
         f"`bench/latency_bench.py` on {result['when']}. Start-up (healthy, DAGs parsed): {result['startup_s']} s.",
         "",
         "Times are seconds from the drop (files renamed into landing, then `_READY`) to: the ledger commit of the",
         "ingest, and the `publication.ed_four_hour_performance` asset event of the publish run that follows a",
         "build started after the last file was committed (so the publication covers every file).",
         "",
-        "## (a) One monthly RWP ECDS file (target: under 60 s)",
+        f"## (a) One monthly RWP ECDS file (target: under {TARGET_ONE_S} s)",
         "",
         "| file | rows | ingested | first publication | covering publication | transform runs | publication |",
         "|---|---:|---:|---:|---:|---:|---|",
@@ -202,10 +206,11 @@ def write(result: dict) -> None:
     lines += [
         "",
         f"Median {statistics.median(lat):.1f} s, max {max(lat):.1f} s: "
-        f"{'within' if max(lat) < 60 else 'OVER'} the 60 s target. The first file meets an empty warehouse "
+        f"{'within' if max(lat) < TARGET_ONE_S else 'OVER'} the {TARGET_ONE_S} s target. The first file meets an "
+        "empty warehouse "
         "(reference models built too).",
         "",
-        "## (b) Twenty files at once (12 months RWP ECDS + 8 months RLQ ECDS)",
+        f"## (b) Twenty files at once (20 months of RWP ECDS; target: under {TARGET_TWENTY_S} s)",
         "",
         "| measure | value |",
         "|---|---:|",
@@ -214,11 +219,13 @@ def write(result: dict) -> None:
         f"| all 20 ingested | {burst['drop_to_all_ingested_s']} s |",
         f"| first publication event | {burst['drop_to_first_publication_s']} s |",
         f"| publication covering all 20 | **{burst['drop_to_publication_s']} s** |",
-        f"| ingest runs (per feed) | {burst['runs']['ingest__rwp_ecds']} + {burst['runs']['ingest__rlq_ecds']} |",
+        f"| ingest runs | {burst['runs']['ingest__rwp_ecds']} |",
         f"| transform runs | {burst['runs']['transform']} |",
         f"| publish runs | {burst['runs']['publish']} |",
         f"| transform run durations | {burst['run_durations_s']['transform']} s |",
         f"| publish run durations | {burst['run_durations_s']['publish']} s |",
+        "",
+        f"{'Within' if burst['drop_to_publication_s'] < TARGET_TWENTY_S else 'OVER'} the {TARGET_TWENTY_S} s target.",
         "",
         f"Machine: {result['machine']['cpus']} CPUs, Python {result['machine']['python']}, "
         f"{result['machine']['platform']}.",

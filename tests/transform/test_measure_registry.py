@@ -78,6 +78,8 @@ def _write(tmp_path: Path, name: str, change) -> Path:
         (lambda d: d.update(version=2), "changelog versions must increase and end at version 2"),
         (lambda d: d["period"].update(type="week"), "period.type"),
         (lambda d: d.update(id="ED-4h"), "lower-case letters"),
+        (lambda d: d.update(records_from="register"), "records_from 'register' needs source feed 'qgh_gp_list'"),
+        (lambda d: d.update(records_from="registers"), "records_from"),
     ],
 )
 def test_an_invalid_declaration_is_refused_naming_the_file_and_the_problem(tmp_path, change, message):

@@ -141,20 +141,35 @@ def _group_alive(pid: int) -> bool:
     return True
 
 
-def _end_groups(pids: dict[str, int], timeout: float, children: list[subprocess.Popen] | None = None) -> None:
-    """SIGTERM each process group (scheduler first: it stops its task processes), wait for them all up to
-    ``timeout`` seconds, then SIGKILL what is left (children can outlive their leader). ``children``, when this
-    process started them, are reaped while waiting (a zombie leader still counts as a live group)."""
-    order = [n for n in reversed(COMPONENTS) if n in pids] + [n for n in pids if n not in COMPONENTS]
-    for name in order:
-        _signal_group(pids[name], signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and any(_group_alive(p) for p in pids.values()):
+SERVER = "api-server"
+
+
+def _wait_groups_gone(pids: list[int], deadline: float, children: list[subprocess.Popen] | None) -> None:
+    """Poll until no group in ``pids`` is left or ``deadline`` passes. ``children``, when this process started
+    them, are reaped while waiting (a zombie leader still counts as a live group)."""
+    while time.monotonic() < deadline and any(_group_alive(p) for p in pids):
         for child in children or []:
             child.poll()
         time.sleep(0.2)
-    for name in order:
-        _signal_group(pids[name], signal.SIGKILL)
+
+
+def _end_groups(pids: dict[str, int], timeout: float, children: list[subprocess.Popen] | None = None) -> None:
+    """Stop the process groups in two phases, SIGKILLing what is left of each phase at its deadline (children can
+    outlive their leader), then wait for the killed to be gone.
+
+    First everything but the api-server (scheduler first: it stops its task processes), for up to ``timeout``
+    seconds: running tasks report their end through the api-server's Execution API, so it must still be there,
+    or each task retries its calls with back-off and the scheduler's stop outlasts any budget. Then the
+    api-server, for up to ``timeout`` seconds more (it stops in about a second)."""
+    clients = [n for n in reversed(COMPONENTS) if n in pids and n != SERVER] + [
+        n for n in pids if n not in COMPONENTS]
+    for phase in (clients, [SERVER] if SERVER in pids else []):
+        for name in phase:
+            _signal_group(pids[name], signal.SIGTERM)
+        _wait_groups_gone([pids[n] for n in phase], time.monotonic() + timeout, children)
+        for name in phase:
+            _signal_group(pids[name], signal.SIGKILL)
+        _wait_groups_gone([pids[n] for n in phase], time.monotonic() + 10, children)
 
 
 def _wait_ports_free(port: int, timeout: float = 10) -> bool:

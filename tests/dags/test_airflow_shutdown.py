@@ -141,3 +141,43 @@ def test_make_down_stops_what_a_killed_demo_left_running(instance):
     assert [name for name, pgid in components.items() if _group_alive(pgid)] == []
     assert all(str(pgid) in first.stdout for pgid in components.values())
     assert second.returncode == 0 and "nothing" in second.stdout
+
+
+_STAND_IN = """
+import signal, sys, time
+from pathlib import Path
+record, linger = Path(sys.argv[1]), float(sys.argv[2])
+def ended(signum, frame):
+    record.write_text(f"{time.time()} term\\n")
+    time.sleep(linger)
+    with record.open("a") as out:
+        out.write(f"{time.time()} gone\\n")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, ended if linger >= 0 else signal.SIG_IGN)
+while True:
+    time.sleep(0.05)
+"""
+
+
+def test_the_api_server_is_stopped_only_after_the_components_that_call_it(tmp_path):
+    """GIVEN stand-ins for a scheduler that takes a second to stop (its tasks still report to the api-server),
+    an api-server, and a triggerer that ignores SIGTERM WHEN their groups are ended with a 2-second budget
+    THEN the api-server gets SIGTERM only after the scheduler is gone, the triggerer is killed at the budget, and
+    no group is left when the call returns."""
+    from outcomes.airflow_local.processes import _end_groups
+
+    lingers = {"scheduler": 1.0, "api-server": 0.0, "triggerer": -1.0}
+    started = {name: subprocess.Popen([sys.executable, "-c", _STAND_IN, str(tmp_path / name), str(linger)],
+                                      start_new_session=True) for name, linger in lingers.items()}
+    try:
+        time.sleep(1.0)  # the stand-ins have set their handlers
+        _end_groups({name: p.pid for name, p in started.items()}, timeout=2, children=list(started.values()))
+        assert [name for name, p in started.items() if _group_alive(p.pid)] == []
+    finally:
+        for p in started.values():
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+    scheduler_gone = float((tmp_path / "scheduler").read_text().split("\n")[1].split()[0])
+    server_term = float((tmp_path / "api-server").read_text().split()[0])
+    assert server_term >= scheduler_gone
+    assert not (tmp_path / "triggerer").exists()

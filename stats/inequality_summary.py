@@ -20,8 +20,8 @@ from stats.sii import slope_index_of_inequality
 GROUP = ["measure_id", "period_start", "period_end", "area_type", "area_code", "dimension"]
 SERIES = ["measure_id", "area_type", "area_code", "dimension"]
 QUANTILES = {"imd_decile": range(1, 11), "imd_quintile": range(1, 6)}
-STATISTICS = ["most_deprived_value", "least_deprived_value", "absolute_gap", "relative_gap", "sii", "sii_lower_95",
-              "sii_upper_95", "rii", "rii_lower_95", "rii_upper_95"]
+SII_COLUMNS = ["sii", "sii_lower_95", "sii_upper_95", "rii", "rii_lower_95", "rii_upper_95"]
+STATISTICS = ["most_deprived_value", "least_deprived_value", "absolute_gap", "relative_gap", *SII_COLUMNS]
 COLUMNS = [*GROUP, *STATISTICS, "gap_trend_12m"]
 # How each registry value type enters the SII: (stats value_type, multiplier): proportions as fractions whose
 # SII is put back in percentage points; rates and directly standardised rates as they are (per 100,000).
@@ -59,7 +59,9 @@ def _ends(quantiles: pd.DataFrame) -> pd.DataFrame:
     return ends
 
 
-def _indices(quantiles: pd.DataFrame, draws: int, seed: int) -> pd.DataFrame:
+def indices(quantiles: pd.DataFrame, draws: int, seed: int) -> pd.DataFrame:
+    """The SII and RII with their limits (SII_COLUMNS), indexed by GROUP, for the groups of ``quantiles`` that
+    have every quantile's value (the others have no row)."""
     parts = []
     for (value_type, dimension), rows in quantiles.groupby(["value_type", "dimension"], sort=True):
         frame, kind, multiplier, _ = sii_inputs(rows, value_type)
@@ -68,14 +70,22 @@ def _indices(quantiles: pd.DataFrame, draws: int, seed: int) -> pd.DataFrame:
             upper="upper_95", value_type=kind, multiplier=multiplier, confidence=(0.95,), draws=draws, seed=seed,
             quantiles=QUANTILES[dimension]))
     if not parts:
-        return pd.DataFrame(columns=[*GROUP, "sii", "sii_lower_95", "sii_upper_95", "rii", "rii_lower_95",
-                                     "rii_upper_95"]).set_index(GROUP)
+        return pd.DataFrame(columns=[*GROUP, *SII_COLUMNS]).set_index(GROUP)
     return pd.concat(parts).set_index(GROUP)
 
 
-def inequality_summary(quantiles: pd.DataFrame, *, draws: int, seed: int) -> pd.DataFrame:
-    """One row per group of ``quantiles`` (see the module's docstring), in the columns of COLUMNS."""
-    summary = _ends(quantiles).join(_indices(quantiles, draws, seed), how="left").reset_index()
+def inequality_summary(quantiles: pd.DataFrame, *, draws: int = 0, seed: int = 0,
+                       sii: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per group of ``quantiles`` (see the module's docstring), in the columns of COLUMNS. The SII and
+    RII are ``sii``'s (GROUP and SII_COLUMNS, e.g. stats.sii_memo's, which reuses unchanged groups' statistics)
+    when given, else computed here with ``draws`` and ``seed``."""
+    if sii is None:
+        found = indices(quantiles, draws, seed)
+    else:
+        found = sii.assign(**{c: pd.to_datetime(sii[c]) for c in ("period_start", "period_end")}).set_index(
+            GROUP)[SII_COLUMNS]
+        quantiles = quantiles.assign(**{c: pd.to_datetime(quantiles[c]) for c in ("period_start", "period_end")})
+    summary = _ends(quantiles).join(found, how="left").reset_index()
     periods = quantiles.drop_duplicates(GROUP).set_index(GROUP)["period_type"]
     summary["period_type"] = summary.set_index(GROUP).index.map(periods)
     summary = summary.sort_values(GROUP, ignore_index=True)

@@ -10,14 +10,14 @@ previous result takes its statistics from there instead of drawing again.
 from __future__ import annotations
 
 import hashlib
-import inspect
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import scipy
 
-from stats import confidence, montecarlo, sii, sii_design, sii_limits
-from stats import inequality_summary as summary_module
+import stats
 from stats.inequality_summary import GROUP, SII_COLUMNS, indices
 
 FINGERPRINT = "inputs_fingerprint"
@@ -28,11 +28,12 @@ COLUMNS = [*GROUP, FINGERPRINT, *SII_COLUMNS]
 
 @cache
 def method_version() -> str:
-    """A digest of the code that turns a group's rows into its statistics, and numpy's version (its generator's
-    streams are not promised to stay the same across versions): a change to either changes every fingerprint."""
-    digest = hashlib.sha256(np.__version__.encode())
-    for module in (summary_module, sii, sii_limits, sii_design, montecarlo, confidence):
-        digest.update(inspect.getsource(module).encode())
+    """A digest of the statistics' code (every module of the stats package) and of numpy's and scipy's versions
+    (the generator's streams and the transforms are not promised to stay the same across versions): a change to
+    any of them changes every fingerprint, so every group is drawn again."""
+    digest = hashlib.sha256(f"numpy {np.__version__} scipy {scipy.__version__}".encode())
+    for path in sorted(Path(stats.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

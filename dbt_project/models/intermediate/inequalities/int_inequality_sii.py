@@ -3,9 +3,10 @@ deprivation dimension): the fingerprint of the group's inputs and its SII and RI
 limits (stats.sii_memo, stats.inequality_summary; docs/inequalities.md).
 
 A group whose fingerprint is a row of this table's previous build takes that row's statistics: the fingerprint
-covers the group's rows, the draws, the seed, the statistics' code and numpy's version, so only groups whose
-inputs changed are drawn again (a new month of one feed redraws few). `--vars '{inequality_reuse: false}'`
-draws every group. Draws and seed are the dbt vars inequality_draws (100,000) and inequality_seed (2004).
+covers the group's rows, the draws, the seed, the stats package's code and numpy's and scipy's versions, so
+only groups whose inputs changed are drawn again (a new month of one feed redraws few).
+`--vars '{inequality_reuse: false}'` draws every group. Draws and seed are the dbt vars inequality_draws
+(100,000) and inequality_seed (2004).
 """
 
 import pandas as pd

@@ -63,13 +63,10 @@ def indices_reusing(quantiles: pd.DataFrame, *, draws: int, seed: int,
     known = (previous.drop_duplicates(FINGERPRINT).set_index(FINGERPRINT)[SII_COLUMNS]
              if previous is not None and not previous.empty else pd.DataFrame(columns=SII_COLUMNS))
     fresh = ~prints.isin(known.index)
-    if fresh.any():
-        group_of_row = pd.MultiIndex.from_frame(quantiles[GROUP])
-        computed = indices(quantiles[group_of_row.isin(prints.index[fresh])], draws, seed)
-    else:
-        computed = pd.DataFrame(columns=SII_COLUMNS)
+    group_of_row = pd.MultiIndex.from_frame(quantiles[GROUP])
+    computed = indices(quantiles[group_of_row.isin(prints.index[fresh])], draws, seed)  # none fresh: no rows
     result = prints.to_frame()
     reused = known.reindex(prints[~fresh].to_numpy()).set_axis(prints.index[~fresh])
-    stats = pd.concat([reused, computed.reindex(prints.index[fresh])]).reindex(prints.index)
-    result[SII_COLUMNS] = stats[SII_COLUMNS].astype("float64")
+    found = pd.concat([reused, computed.reindex(prints.index[fresh])]).reindex(prints.index)
+    result[SII_COLUMNS] = found[SII_COLUMNS].astype("float64")
     return result.reset_index()[COLUMNS], int(fresh.sum())

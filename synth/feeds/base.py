@@ -39,6 +39,8 @@ def monthly(pattern: str) -> Callable[[Month], list[FileJob]]:
 
 def ids(prefix: str | np.ndarray, seq: np.ndarray, width: int) -> np.ndarray:
     """Vectorised identifiers like RWP50250400001 (numpy string ufuncs, no Python loop)."""
+    if seq.size == 0:  # numpy's zfill fails on an empty array (a small population's month with no such row)
+        return np.array([], dtype="U1")
     digits = np.strings.zfill(seq.astype(np.int64).astype(f"U{width}"), width)
     return np.strings.add(np.asarray(prefix, dtype="U"), digits)
 

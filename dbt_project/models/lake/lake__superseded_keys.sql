@@ -22,7 +22,7 @@
             partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
         ) = 1) as cd on src._batch_id = cd.batch_id
         group by src."episode_id"
-        having count(distinct src._batch_id) > 1
+        having min(src._batch_id) <> max(src._batch_id)
     )
 
 {% else %}
@@ -56,7 +56,7 @@ union all
             partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
         ) = 1) as cd on src._batch_id = cd.batch_id
         group by src."episode_id"
-        having count(distinct src._batch_id) > 1
+        having min(src._batch_id) <> max(src._batch_id)
     )
 
 {% else %}
@@ -87,7 +87,7 @@ union all
             where status = 'loaded' and feed_id = 'hwherefs_feedback'
         )) as cd on src._batch_id = cd.batch_id
         group by src."feedback_id"
-        having count(distinct src._batch_id) > 1
+        having min(src._batch_id) <> max(src._batch_id)
     )
 
 {% else %}
@@ -118,7 +118,7 @@ union all
             where status = 'loaded' and feed_id = 'hwworcs_feedback'
         )) as cd on src._batch_id = cd.batch_id
         group by src."feedback_id"
-        having count(distinct src._batch_id) > 1
+        having min(src._batch_id) <> max(src._batch_id)
     )
 
 {% else %}
@@ -152,7 +152,7 @@ union all
             partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
         ) = 1) as cd on src._batch_id = cd.batch_id
         group by src."list_date", src."person_id"
-        having count(distinct src._batch_id) > 1
+        having min(src._batch_id) <> max(src._batch_id)
     )
 
 {% else %}
@@ -186,7 +186,7 @@ union all
             partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
         ) = 1) as cd on src._batch_id = cd.batch_id
         group by src."snapshot_date", src."person_id"
-        having count(distinct src._batch_id) > 1
+        having min(src._batch_id) <> max(src._batch_id)
     )
 
 {% else %}
@@ -220,7 +220,7 @@ union all
             partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
         ) = 1) as cd on src._batch_id = cd.batch_id
         group by src."snapshot_date", src."person_id"
-        having count(distinct src._batch_id) > 1
+        having min(src._batch_id) <> max(src._batch_id)
     )
 
 {% else %}
@@ -254,7 +254,7 @@ union all
             partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
         ) = 1) as cd on src._batch_id = cd.batch_id
         group by src."contact_id"
-        having count(distinct src._batch_id) > 1
+        having min(src._batch_id) <> max(src._batch_id)
     )
 
 {% else %}
@@ -288,7 +288,7 @@ union all
             partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
         ) = 1) as cd on src._batch_id = cd.batch_id
         group by src."call_id"
-        having count(distinct src._batch_id) > 1
+        having min(src._batch_id) <> max(src._batch_id)
     )
 
 {% else %}
@@ -322,7 +322,7 @@ union all
             partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
         ) = 1) as cd on src._batch_id = cd.batch_id
         group by src."contact_id"
-        having count(distinct src._batch_id) > 1
+        having min(src._batch_id) <> max(src._batch_id)
     )
 
 {% else %}
@@ -356,7 +356,7 @@ union all
             partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
         ) = 1) as cd on src._batch_id = cd.batch_id
         group by src."referral_id"
-        having count(distinct src._batch_id) > 1
+        having min(src._batch_id) <> max(src._batch_id)
     )
 
 {% else %}
@@ -390,7 +390,7 @@ union all
             partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
         ) = 1) as cd on src._batch_id = cd.batch_id
         group by src."hospital_spell_id"
-        having count(distinct src._batch_id) > 1
+        having min(src._batch_id) <> max(src._batch_id)
     )
 
 {% else %}
@@ -424,7 +424,7 @@ union all
             partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
         ) = 1) as cd on src._batch_id = cd.batch_id
         group by src."attendance_id"
-        having count(distinct src._batch_id) > 1
+        having min(src._batch_id) <> max(src._batch_id)
     )
 
 {% else %}
@@ -458,7 +458,7 @@ union all
             partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
         ) = 1) as cd on src._batch_id = cd.batch_id
         group by src."spell_id"
-        having count(distinct src._batch_id) > 1
+        having min(src._batch_id) <> max(src._batch_id)
     )
 
 {% else %}
@@ -492,7 +492,7 @@ union all
             partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
         ) = 1) as cd on src._batch_id = cd.batch_id
         group by src."attendance_id"
-        having count(distinct src._batch_id) > 1
+        having min(src._batch_id) <> max(src._batch_id)
     )
 
 {% else %}
@@ -526,7 +526,7 @@ union all
             partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
         ) = 1) as cd on src._batch_id = cd.batch_id
         group by src."appointment_id"
-        having count(distinct src._batch_id) > 1
+        having min(src._batch_id) <> max(src._batch_id)
     )
 
 {% else %}
@@ -560,7 +560,7 @@ union all
             partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
         ) = 1) as cd on src._batch_id = cd.batch_id
         group by src."snapshot_date", src."pathway_id"
-        having count(distinct src._batch_id) > 1
+        having min(src._batch_id) <> max(src._batch_id)
     )
 
 {% else %}
@@ -594,7 +594,7 @@ union all
             partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
         ) = 1) as cd on src._batch_id = cd.batch_id
         group by src."spell_id"
-        having count(distinct src._batch_id) > 1
+        having min(src._batch_id) <> max(src._batch_id)
     )
 
 {% else %}
@@ -628,7 +628,7 @@ union all
             partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
         ) = 1) as cd on src._batch_id = cd.batch_id
         group by src."attendance_id"
-        having count(distinct src._batch_id) > 1
+        having min(src._batch_id) <> max(src._batch_id)
     )
 
 {% else %}
@@ -662,7 +662,7 @@ union all
             partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
         ) = 1) as cd on src._batch_id = cd.batch_id
         group by src."appointment_id"
-        having count(distinct src._batch_id) > 1
+        having min(src._batch_id) <> max(src._batch_id)
     )
 
 {% else %}
@@ -696,7 +696,7 @@ union all
             partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
         ) = 1) as cd on src._batch_id = cd.batch_id
         group by src."snapshot_date", src."pathway_id"
-        having count(distinct src._batch_id) > 1
+        having min(src._batch_id) <> max(src._batch_id)
     )
 
 {% else %}

@@ -11,7 +11,7 @@ measures as (
     select * from {{ ref('measures') }}
 ),
 
-registrations as not materialized (
+registrations as (
     select * from {{ ref('stg_qgh__gp_registrations') }}
 ),
 
@@ -26,38 +26,48 @@ events as (
         and measures.records_from = 'events'
 ),
 
-on_or_before as (
+-- the register rows of the people with events only (in the synthetic year about four in five of the people
+-- on a snapshot). Each step below is a plain hash join or aggregate, which DuckDB spills to disk past its
+-- buffer: an as-of join over a 10x register (30 million rows) ran out of the default 1 GB
+event_person_snapshots as (
+    select
+        registrations.person_id,
+        registrations.snapshot_date,
+        registrations.sex_code,
+        registrations.ethnic_category_code,
+        registrations.lsoa11_code,
+        registrations.is_on_learning_disability_register,
+        registrations.is_on_smi_register
+    from registrations
+    where registrations.person_id in (select events.person_id from events)
+),
+
+-- a person has a few snapshots (quarterly lists): each event meets them all, keeps the latest on or before its
+-- date and the earliest of all
+snapshot_dates as (
     select
         events.person_id,
         events.event_date,
-        registrations.snapshot_date
+        max(event_person_snapshots.snapshot_date) filter (
+            where event_person_snapshots.snapshot_date <= events.event_date
+        ) as on_or_before_date,
+        min(event_person_snapshots.snapshot_date) as first_snapshot_date
     from events
-    asof left join registrations
-        on
-            events.person_id = registrations.person_id
-            and events.event_date >= registrations.snapshot_date
-),
-
-first_snapshots as (
-    select
-        person_id,
-        min(snapshot_date) as snapshot_date
-    from registrations
-    group by person_id
+    left join event_person_snapshots on events.person_id = event_person_snapshots.person_id
+    group by events.person_id, events.event_date
 ),
 
 linked as (
     select
-        on_or_before.person_id,
-        on_or_before.event_date,
-        coalesce(on_or_before.snapshot_date, first_snapshots.snapshot_date) as register_snapshot_date,
+        person_id,
+        event_date,
+        coalesce(on_or_before_date, first_snapshot_date) as register_snapshot_date,
         case
-            when on_or_before.snapshot_date is not null then 'on_or_before'
-            when first_snapshots.snapshot_date is not null then 'later_snapshot'
+            when on_or_before_date is not null then 'on_or_before'
+            when first_snapshot_date is not null then 'later_snapshot'
             else 'not_on_register'
         end as person_link
-    from on_or_before
-    left join first_snapshots on on_or_before.person_id = first_snapshots.person_id
+    from snapshot_dates
 ),
 
 final as (
@@ -66,16 +76,16 @@ final as (
         linked.event_date,
         linked.person_link,
         linked.register_snapshot_date,
-        registrations.sex_code as register_sex_code,
-        registrations.ethnic_category_code as register_ethnic_category_code,
-        registrations.lsoa11_code as register_lsoa11_code,
-        registrations.is_on_learning_disability_register,
-        registrations.is_on_smi_register
+        event_person_snapshots.sex_code as register_sex_code,
+        event_person_snapshots.ethnic_category_code as register_ethnic_category_code,
+        event_person_snapshots.lsoa11_code as register_lsoa11_code,
+        event_person_snapshots.is_on_learning_disability_register,
+        event_person_snapshots.is_on_smi_register
     from linked
-    left join registrations
+    left join event_person_snapshots
         on
-            linked.person_id = registrations.person_id
-            and linked.register_snapshot_date = registrations.snapshot_date
+            linked.person_id = event_person_snapshots.person_id
+            and linked.register_snapshot_date = event_person_snapshots.snapshot_date
 )
 
 select * from final

@@ -63,11 +63,18 @@ def test_a_groups_limits_do_not_depend_on_the_other_groups_in_the_call() -> None
 
 
 @pytest.mark.parametrize("options", [{}, {"value_type": "rate"}, {"value_type": "rate", "transform": True}])
-def test_results_do_not_depend_on_how_groups_are_chunked(options, monkeypatch) -> None:
+@pytest.mark.parametrize("split", [
+    {"CHUNK_VALUES": 1},                                      # one group per chunk
+    {"CHUNK_VALUES": 1, "THREADS": 3},                        # ... three chunks at a time
+    {"BLOCK_VALUES": 1},                                      # one draw per step of the transform
+    {"CHUNK_VALUES": 10**9, "BLOCK_VALUES": 10**9, "THREADS": 1},  # everything at once, in one thread
+])
+def test_results_do_not_depend_on_how_groups_are_chunked_or_threaded(options, split, monkeypatch) -> None:
     data = pd.concat([deciles(f"E{i}", 100 + i, 2) for i in range(5)])
-    whole = sii(data, **options)
-    monkeypatch.setattr(stats.montecarlo, "CHUNK_VALUES", 1)  # one group per chunk
-    pd.testing.assert_frame_equal(whole, sii(data, **options))
+    whole = sii(data, draws=5_000, **options)
+    for name, value in split.items():
+        monkeypatch.setattr(stats.montecarlo, name, value)
+    pd.testing.assert_frame_equal(whole, sii(data, draws=5_000, **options), check_exact=True)
 
 
 def test_monte_carlo_limits_agree_with_the_exact_normal_limits() -> None:

@@ -112,16 +112,15 @@ def union_model(measures: tuple[Measure, ...]) -> str:
 
 def _record_columns(measure_id_test: dict, table: bool) -> list[dict]:
     """The record shape as contract columns, ``measure_id_test`` on measure_id. A table (the union) also gets
-    not-null constraints and tests; a view's contract checks names and types only (dbt enforces no constraint
-    on a view)."""
+    not-null constraints, which DuckDB enforces as the table is written (so no not_null test repeats them); a
+    view's contract checks names and types only (dbt enforces no constraint on a view)."""
     columns = []
     for name, kind, nullable, description in RECORD_COLUMNS:
         column: dict = {"name": name, "data_type": kind, "description": description}
         if table and not nullable:
             column["constraints"] = [{"type": "not_null"}]
-        tests = (["not_null"] if table and not nullable else []) + ([measure_id_test] if name == "measure_id" else [])
-        if tests:
-            column["data_tests"] = tests
+        if name == "measure_id":
+            column["data_tests"] = [measure_id_test]
         columns.append(column)
     return columns
 

@@ -1,0 +1,77 @@
+"""The project's own generic dbt tests (dbt_project/macros/test_*.sql), run by dbt on a throwaway project that
+holds only those macros and one small model with known nulls and duplicates."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+MACROS = Path(__file__).resolve().parents[2] / "dbt_project" / "macros"
+DBT = Path(sys.executable).with_name("dbt")
+
+MODEL = """
+select * from (values
+    (1, 'a', 'x', 10),
+    (2, null, 'y', 10),
+    (3, null, null, 20),
+    (3, 'd', 'z', 20)
+) as t(id, first_name, code, amount)
+"""
+
+TESTS = """
+version: 2
+models:
+  - name: people
+    data_tests:
+      - not_null_columns: {arguments: {columns: [id, amount]}, name: nn_clean}
+      - not_null_columns: {arguments: {columns: [id, first_name, code]}, name: nn_with_nulls}
+      - unique_combination: {arguments: {columns: [id, code]}, name: uc_clean}
+      - unique_combination: {arguments: {columns: [id]}, name: uc_repeated}
+"""
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> dict[str, dict]:
+    """GIVEN a project with the real macros and the model above WHEN `dbt build` runs THEN its tests' results,
+    by test name."""
+    root = tmp_path_factory.mktemp("generic_tests")
+    for folder in ("models", "macros"):
+        (root / folder).mkdir()
+    for macro in MACROS.glob("test_*.sql"):
+        shutil.copy(macro, root / "macros" / macro.name)
+    (root / "models" / "people.sql").write_text(MODEL, encoding="utf-8")
+    (root / "models" / "people.yml").write_text(TESTS, encoding="utf-8")
+    (root / "dbt_project.yml").write_text(
+        "name: generic_tests\nversion: '1.0'\nprofile: generic_tests\nmodel-paths: [models]\n"
+        "macro-paths: [macros]\n", encoding="utf-8")
+    (root / "profiles.yml").write_text(
+        f"generic_tests:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+        f"      path: '{root / 'test.duckdb'}'\n      threads: 1\n", encoding="utf-8")
+    proc = subprocess.run([str(DBT), "build", "--project-dir", str(root), "--profiles-dir", str(root)],
+                          cwd=root, capture_output=True, text=True, check=False)
+    run = json.loads((root / "target" / "run_results.json").read_text(encoding="utf-8"))
+    found = {r["unique_id"].split(".")[2]: r for r in run["results"] if r["unique_id"].startswith("test.")}
+    assert len(found) == 4, proc.stdout[-3000:]
+    return found
+
+
+def test_not_null_columns_passes_when_no_column_has_a_null(results) -> None:
+    assert results["nn_clean"]["status"] == "pass"
+
+
+def test_not_null_columns_counts_every_null_of_every_column(results) -> None:
+    # THEN it fails with the nulls of all its columns counted: first_name 2 and code 1
+    assert (results["nn_with_nulls"]["status"], results["nn_with_nulls"]["failures"]) == ("fail", 3)
+
+
+def test_unique_combination_passes_on_a_unique_combination(results) -> None:
+    assert results["uc_clean"]["status"] == "pass"
+
+
+def test_unique_combination_fails_on_a_repeated_key(results) -> None:
+    assert (results["uc_repeated"]["status"], results["uc_repeated"]["failures"]) == ("fail", 1)

@@ -23,9 +23,13 @@ from stats.errors import StatsInputError
 #: The package's default number of draws; at least MIN_DRAWS are required (as in the package).
 DEFAULT_DRAWS = 100_000
 MIN_DRAWS = 1_000
-#: How many simulated values (groups x draws) one chunk of groups may hold: 3.2 MB of float64 for each of the
-#: slope and the intercept, four groups at the default draws. Chunks are shared out among THREADS.
-CHUNK_VALUES = 400_000
+#: How many simulated values (groups x draws) one chunk of groups may hold (32 MB of float64 for each of the slope
+#: and the intercept), so memory stays bounded. Without a transform the chunks run one after another, the matrix
+#: products on every core (numpy's BLAS).
+CHUNK_VALUES = 4_000_000
+#: The same for a back-transformed regression, whose chunks are shared out among THREADS: four groups at the
+#: default draws (measured faster than larger chunks on the synthetic year's groups).
+THREADED_CHUNK_VALUES = 400_000
 #: How many transformed values (groups x draws x quantiles) one step of a chunk's back-transformed regression
 #: holds: 1 MB of float64, so the draw, the transform and the sums stay in the processor's cache.
 BLOCK_VALUES = 131_072
@@ -74,14 +78,19 @@ def simulated_order_statistics(centre: np.ndarray, se: np.ndarray, c0: np.ndarra
     One matrix Z (draws x Q) from numpy.random.default_rng(seed) serves every group (common random numbers):
     a group's limits depend only on its own data, the seed and the number of draws, never on which other
     groups share the call or chunk, so a rebuild reproduces them. Groups are simulated in chunks of at most
-    CHUNK_VALUES values, THREADS chunks at a time; every value is computed by the same operations whatever the
-    chunk, so the results are identical however the groups are chunked or threaded.
+    CHUNK_VALUES values; with `back`, chunks of at most THREADED_CHUNK_VALUES, THREADS chunks at a time. Every
+    value is computed by the same operations whatever the chunk, so the results are identical however the groups
+    are chunked or threaded.
     """
     groups, quantiles = centre.shape
     if groups == 0:
         return []
     z = np.random.default_rng(seed).standard_normal((draws, quantiles))
-    per_chunk = max(1, min(CHUNK_VALUES // draws, math.ceil(groups / THREADS)))
+    if back is None:
+        per_chunk, threads = max(1, CHUNK_VALUES // draws), 1
+    else:
+        per_chunk = max(1, min(min(CHUNK_VALUES, THREADED_CHUNK_VALUES) // draws, math.ceil(groups / THREADS)))
+        threads = THREADS
 
     def chunk(start: int) -> list[np.ndarray]:
         part = slice(start, start + per_chunk)
@@ -91,10 +100,10 @@ def simulated_order_statistics(centre: np.ndarray, se: np.ndarray, c0: np.ndarra
         return [order_statistics(values, ranks) for values in simulated]
 
     starts = range(0, groups, per_chunk)
-    if len(starts) == 1 or THREADS == 1:
+    if len(starts) == 1 or threads == 1:
         results = [chunk(start) for start in starts]
     else:
-        with ThreadPoolExecutor(min(THREADS, len(starts)), thread_name_prefix="montecarlo") as pool:
+        with ThreadPoolExecutor(min(threads, len(starts)), thread_name_prefix="montecarlo") as pool:
             results = list(pool.map(chunk, starts))
     return [np.concatenate(parts, axis=0) for parts in zip(*results, strict=True)]
 

@@ -65,7 +65,7 @@ def test_a_groups_limits_do_not_depend_on_the_other_groups_in_the_call() -> None
 @pytest.mark.parametrize("options", [{}, {"value_type": "rate"}, {"value_type": "rate", "transform": True}])
 @pytest.mark.parametrize("split", [
     {"CHUNK_VALUES": 1},                                      # one group per chunk
-    {"CHUNK_VALUES": 1, "THREADS": 3},                        # ... three chunks at a time
+    {"CHUNK_VALUES": 1, "THREADS": 3},                        # ... three chunks at a time (transformed)
     {"BLOCK_VALUES": 1},                                      # one draw per step of the transform
     {"CHUNK_VALUES": 10**9, "BLOCK_VALUES": 10**9, "THREADS": 1},  # everything at once, in one thread
 ])

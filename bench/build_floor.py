@@ -14,10 +14,12 @@ orchestration and the tests.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from graphlib import TopologicalSorter
 from pathlib import Path
 
+import jinja2
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,11 +66,24 @@ def run_python_model(con, node: dict) -> None:
     con.unregister("_python_model_frame")
 
 
-def profile_settings(project_dir: Path) -> dict:
-    """The DuckDB settings of the project's default profile target (profiles.yml), applied to the floor too."""
+def profile_settings(project_dir: Path, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The DuckDB settings of the project's default profile target (profiles.yml), applied to the floor too, each
+    rendered as dbt renders it: ``{{ env_var('NAME', 'default') }}`` takes the variable from ``environ`` (this
+    process's environment by default) or its default."""
+    environ = os.environ if environ is None else environ
+
+    def env_var(name: str, default: str | None = None) -> str:
+        if name in environ:
+            return environ[name]
+        if default is None:
+            raise KeyError(f"profiles.yml: environment variable {name} is not set and has no default")
+        return default
+
     profiles = yaml.safe_load((project_dir / "profiles.yml").read_text(encoding="utf-8"))
     profile = next(iter(profiles.values()))
-    return dict(profile["outputs"][profile["target"]].get("settings") or {})
+    settings = profile["outputs"][profile["target"]].get("settings") or {}
+    templates = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    return {key: templates.from_string(str(value)).render(env_var=env_var) for key, value in settings.items()}
 
 
 def run_floor(manifest_path: Path, out_dir: Path, project_dir: Path = ROOT / "dbt_project") -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import duckdb
 
-from bench.build_floor import build_order, run_floor
+from bench.build_floor import ROOT, build_order, profile_settings, run_floor
 
 
 def _node(uid: str, kind: str, schema: str, materialized: str, depends: list[str], code: str = "",
@@ -83,3 +83,11 @@ def test_the_floor_runs_a_python_model_as_dbt_duckdb_does(tmp_path):
 
     with duckdb.connect(result["database"], read_only=True) as con:
         assert con.execute("select code, n from marts.plus_one").fetchall() == [("a", 3)]
+
+
+def test_the_floor_takes_the_projects_duckdb_settings_rendered_as_dbt_renders_them() -> None:
+    """GIVEN the project's profiles.yml, whose memory limit is `{{ env_var('OUTCOMES_DUCKDB_MEMORY_LIMIT', '1GB') }}`
+    THEN the floor's settings are its default without the variable and the variable's value with it."""
+    assert profile_settings(ROOT / "dbt_project", environ={})["memory_limit"] == "1GB"
+    settings = profile_settings(ROOT / "dbt_project", environ={"OUTCOMES_DUCKDB_MEMORY_LIMIT": "2GB"})
+    assert settings["memory_limit"] == "2GB" and "{" not in "".join(settings.values())

@@ -42,19 +42,27 @@ event_person_snapshots as (
     where registrations.person_id in (select events.person_id from events)
 ),
 
--- a person has a few snapshots (quarterly lists): each event meets them all, keeps the latest on or before its
--- date and the earliest of all
+-- a person is on a few snapshots (quarterly lists): their dates as one list per person, so each event meets one
+-- row and keeps the latest date on or before it and the earliest of all (joining each event to every snapshot
+-- and grouping them again handled eleven million rows for the year's 2.8 million events)
+person_snapshot_dates as (
+    select
+        person_id,
+        list(snapshot_date) as snapshot_dates
+    from event_person_snapshots
+    group by person_id
+),
+
 snapshot_dates as (
     select
         events.person_id,
         events.event_date,
-        max(event_person_snapshots.snapshot_date) filter (
-            where event_person_snapshots.snapshot_date <= events.event_date
+        list_max(
+            list_filter(person_snapshot_dates.snapshot_dates, lambda d: d <= events.event_date)
         ) as on_or_before_date,
-        min(event_person_snapshots.snapshot_date) as first_snapshot_date
+        list_min(person_snapshot_dates.snapshot_dates) as first_snapshot_date
     from events
-    left join event_person_snapshots on events.person_id = event_person_snapshots.person_id
-    group by events.person_id, events.event_date
+    left join person_snapshot_dates on events.person_id = person_snapshot_dates.person_id
 ),
 
 linked as (

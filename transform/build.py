@@ -165,6 +165,8 @@ def build(select: list[str] | None = None, settings: Settings | None = None, str
     if select is None and upto is None:
         upto = pending_changes(settings).upto
     args = ["build", *PIPELINE_EXCLUDES]
+    if not select:  # a build of everything rebuilds the incremental models whole too (lake__superseded_keys)
+        args.append("--full-refresh")
     if select:
         args += ["--select", *select, "--indirect-selection", _indirect_selection(settings)]
     results_path(settings).unlink(missing_ok=True)  # never read an earlier build's results as this one's

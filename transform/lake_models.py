@@ -8,6 +8,7 @@ files differ from what the contracts generate.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import yaml
@@ -56,12 +57,22 @@ def optouts_model(optout_contracts: list[Contract]) -> str:
 
 
 def superseded_model(contracts: list[Contract]) -> str:
-    parts = [_guarded(c.feed_id, superseded_keys_sql(c, RAW.format(feed=c.feed_id), LEDGER),
-                      f"select\n    '{c.feed_id}' as feed_id,\n    0 as superseded_keys")
+    """One row per feed, counted again only for the feeds a build selects (``lake_feeds_recounted`` in
+    macros/lake.sql): a new month of one feed no longer counts every feed's keys again."""
+    feeds = "\n".join(f"    {line}" for line in textwrap.wrap(", ".join(f"'{c.feed_id}'" for c in contracts), 110))
+    parts = [f"{{% if '{c.feed_id}' in feeds %}}\n\n"
+             + _indent(_guarded(c.feed_id, superseded_keys_sql(c, RAW.format(feed=c.feed_id), LEDGER),
+                                f"select\n    '{c.feed_id}' as feed_id,\n    0 as superseded_keys"))
+             + "\n\n    union all\n\n{% endif %}\n\n"
              for c in contracts]
-    # a table: its tests and `outcomes status` read it, and as a view each of them ran every feed's count again
-    return (HEADER.format(origin="contracts/*.yaml") + "{{ config(alias='superseded_keys', materialized='table') }}\n\n"
-            + "\nunion all\n\n".join(parts))
+    # a table: its tests and `outcomes status` read it, and as a view each of them ran every feed's count again;
+    # incremental by feed: a build deletes and inserts the rows of the feeds it counted
+    return (HEADER.format(origin="contracts/*.yaml")
+            + "{{ config(alias='superseded_keys', materialized='incremental', incremental_strategy='delete+insert',\n"
+              "          unique_key='feed_id', on_schema_change='fail') }}\n"
+            + f"{{%- set feeds = lake_feeds_recounted([\n{feeds}\n]) %}}\n\n"
+            + "".join(parts)
+            + "select\n    cast(null as varchar) as feed_id,\n    cast(0 as bigint) as superseded_keys\nwhere false\n")
 
 
 def models_yaml(contracts: list[Contract]) -> str:

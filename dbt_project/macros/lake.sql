@@ -23,3 +23,15 @@
     {%- endfor %}
     where false
 {%- endmacro %}
+
+{#- The feeds lake__superseded_keys counts in this build: every feed when the table is built whole (a full build
+    passes --full-refresh); else the feeds whose lake view the build selected (a selection `source:raw.<feed>+`
+    selects it), or every feed when it selected none (the model alone). -#}
+{% macro lake_feeds_recounted(feeds) -%}
+    {%- if not is_incremental() -%}{{ return(feeds) }}{%- endif -%}
+    {%- set chosen = [] -%}
+    {%- for feed in feeds if ('model.' ~ project_name ~ '.lake__' ~ feed) in selected_resources -%}
+        {%- do chosen.append(feed) -%}
+    {%- endfor -%}
+    {{ return(chosen or feeds) }}
+{%- endmacro %}

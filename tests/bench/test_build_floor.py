@@ -16,10 +16,10 @@ def _node(uid: str, kind: str, schema: str, materialized: str, depends: list[str
 
 
 def test_the_floor_builds_seeds_and_models_in_dependency_order_as_tables_and_views(tmp_path):
-    """GIVEN a manifest listing a view on a table on a seed (in the wrong order), and a test
+    """GIVEN a manifest listing a view on an incremental model on a seed (in the wrong order), and a test
     WHEN the floor runs it
-    THEN the seed keeps its declared text codes ('007'), the table and the view hold the rows, the view is a
-    view, and the test is not run."""
+    THEN the seed keeps its declared text codes ('007'), the incremental model is built whole as a table, the
+    view holds the rows and is a view, and the test is not run."""
     (tmp_path / "seeds").mkdir()
     (tmp_path / "seeds" / "codes.csv").write_text("code,n\n007,1\n008,2\n")
     (tmp_path / "profiles.yml").write_text(
@@ -27,7 +27,7 @@ def test_the_floor_builds_seeds_and_models_in_dependency_order_as_tables_and_vie
     nodes = {
         "model.p.big": _node("model.p.big", "model", "marts", "view", ["model.p.doubled"],
                              'select * from "outcomes"."intermediate"."doubled" where n > 2'),
-        "model.p.doubled": _node("model.p.doubled", "model", "intermediate", "table", ["seed.p.codes"],
+        "model.p.doubled": _node("model.p.doubled", "model", "intermediate", "incremental", ["seed.p.codes"],
                                  'select code, n * 2 as n from "outcomes"."reference"."codes"'),
         "seed.p.codes": _node("seed.p.codes", "seed", "reference", "seed", [], path="seeds/codes.csv"),
         "test.p.not_null": _node("test.p.not_null", "test", "tests", "test", ["model.p.big"], "select 1/0"),

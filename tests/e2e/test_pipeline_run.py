@@ -163,6 +163,16 @@ def test_build_watermark_selects_every_feed_loaded_since_the_last_build(settings
     assert not built & {"stg_rlq__ecds_attendances", "stg_qgh__gp_registrations", "lake__rlq_ecds",
                         "lsoa_deprivation"}  # other feeds' models and the reference data
     assert any(node.startswith("relationships_") for node in built)  # tests reading reference models run too
+    # the superseded keys are counted again for the selected feed only; every feed keeps its row
+    counted = next(settings.work_dir.glob("dbt/target/compiled/**/lake__superseded_keys.sql")).read_text()
+    assert "'rwp_ecds' as feed_id" in counted and "'rlq_ecds' as feed_id" not in counted
+    import duckdb
+
+    from config.contracts import load_contracts
+
+    with duckdb.connect(str(settings.snapshot_path), read_only=True) as con:
+        feeds = {r[0] for r in con.execute("select feed_id from lake.superseded_keys").fetchall()}
+    assert feeds == {c.feed_id for c in load_contracts(settings.contracts_dir)}
     kinds = {r["unique_id"].split(".")[0] for r in json.loads(results_path(settings).read_text())["results"]}
     assert kinds == {"model", "test"}  # dbt's unit tests run in the test suite, not at a pipeline build
     expected = expected_four_hour([april, may])  # the downstream mart holds both months, from the rows themselves

@@ -3,6 +3,11 @@
 -- on the GP register at that date. The latest snapshot on or before the event; when the person is on no such
 -- snapshot, the earliest later one (a person is registered before they are listed, so a later snapshot is the
 -- nearest evidence of the same registration); else none ('not_on_register': counted in person_linkage).
+-- Incremental by pair (macros/people/spine_increments.sql): a build that selects neither the register nor the
+-- registry looks up only the pairs new to the spine, and removes those no record carries any more.
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
+          pre_hook="{{ delete_spine_rows_gone() }}") }}
+
 with records as (
     select * from {{ ref('int_measure_records_unioned') }}
 ),
@@ -15,15 +20,23 @@ registrations as (
     select * from {{ ref('stg_qgh__gp_registrations') }}
 ),
 
+pairs as (
+    {{ spine_event_pairs('records', 'measures') }}
+),
+
+-- the pairs to look up: all of them, or those not in the spine yet
 events as (
-    select distinct
-        records.person_id,
-        records.event_date
-    from records
-    inner join measures on records.measure_id = measures.measure_id
-    where
-        records.person_id is not null
-        and measures.records_from = 'events'
+    select
+        pairs.person_id,
+        pairs.event_date
+    from pairs
+    {% if not spine_looked_up_whole() -%}
+        where not exists (
+            select 1
+            from {{ this }} as built
+            where built.person_id = pairs.person_id and built.event_date = pairs.event_date
+        )
+    {%- endif %}
 ),
 
 -- the register rows of the people with events only (in the synthetic year about four in five of the people

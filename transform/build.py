@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -118,8 +119,29 @@ def built_upto(settings: Settings) -> str | None:
 
 
 def built_whole(settings: Settings) -> bool:
-    """True once a build of everything has succeeded on this warehouse (its every model and relation exists)."""
-    return bool(_state(settings).get("built_whole")) and settings.warehouse_path.exists()
+    """True once a build of everything has succeeded on this warehouse (its every model and relation exists) with
+    the dbt project as it is now: after a change to the project's code the next build is of everything again, so
+    the incremental models (which a selective build changes only in part) are rebuilt whole by the new code."""
+    state = _state(settings)
+    return (bool(state.get("built_whole")) and settings.warehouse_path.exists()
+            and state.get("project_digest") == project_digest(settings))
+
+
+#: What the warehouse's tables are built from: the dbt project's code, seeds and settings (not its target or logs).
+PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds")
+
+
+def project_digest(settings: Settings) -> str:
+    """The SHA-256 of every file of the dbt project that models are built from (PROJECT_PARTS), by path."""
+    digest = hashlib.sha256()
+    root = settings.dbt_project_dir
+    for part in PROJECT_PARTS:
+        path = root / part
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            if file.is_file():
+                digest.update(file.relative_to(root).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def pending_changes(settings: Settings | None = None) -> Pending:
@@ -134,12 +156,14 @@ def pending_changes(settings: Settings | None = None) -> Pending:
 
 
 def record_built(settings: Settings, upto: str | None, whole: bool = False) -> None:
-    """After a successful build: move the watermark forward (never backwards); ``whole``: everything was built."""
+    """After a successful build: move the watermark forward (never backwards); ``whole``: everything was built,
+    by the project's code as it is now (its digest is kept)."""
     state = _state(settings)
     moved = bool(upto) and (state.get("built_upto") or "") < upto
-    if not moved and (state.get("built_whole") or not whole):
+    built = {"built_whole": True, "project_digest": project_digest(settings)} if whole else {}
+    if not moved and all(state.get(k) == v for k, v in built.items()):
         return
-    state = {**state, **({"built_upto": upto} if moved else {}), **({"built_whole": True} if whole else {})}
+    state = {**state, **({"built_upto": upto} if moved else {}), **built}
     path = _state_path(settings)
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(state), encoding="utf-8")

@@ -189,10 +189,10 @@ def build(select: list[str] | None = None, settings: Settings | None = None, str
     if select is None and upto is None:
         upto = pending_changes(settings).upto
     args = ["build", *PIPELINE_EXCLUDES]
-    if not select:  # a build of everything rebuilds the incremental models whole too (lake__superseded_keys)
-        args.append("--full-refresh")
     if select:
         args += ["--select", *select, "--indirect-selection", _indirect_selection(settings)]
+    else:  # a build of everything rebuilds the incremental models whole too (the superseded keys, the spine)
+        args.append("--full-refresh")
     results_path(settings).unlink(missing_ok=True)  # never read an earlier build's results as this one's
     proc = run_dbt(settings, *args, stream=stream, on_line=on_line)
     result = _read_results(settings, select)

@@ -7,11 +7,11 @@ registry (``drift:`` in measures/<id>.yaml; a table without a measure column dec
 live x (1 - tolerance) to live / (1 - tolerance), the same distance either way on a ratio scale (25%: a fall to
 75% or a rise to 133%). A period missing from the candidate has 0 rows and volume.
 
-A change the ledger explains passes, and the row names the file: when a feed of the measure delivered a file for that
-period after the live version was published that replaced an earlier delivery (a resubmission), the range widens
-to take in the candidate's figure either way; when the file was a first delivery for that period (a trust's month
-arriving after another's, or late rows), only the upper bounds of rows and volume widen (new rows add; a fall is
-still a fall) and the headline value may move either way.
+A change the ledger explains passes, and the row names the file: when a feed of the measure delivered a file for
+that period after the live version (loaded after the build it was published from) that replaced an earlier delivery
+(a resubmission), the range widens to take in the candidate's figure either way; when the file was a first delivery
+for that period (a trust's month arriving after another's, or late rows), only the upper bounds of rows and volume
+widen (new rows add; a fall is still a fall) and the headline value may move either way.
 """
 
 from __future__ import annotations
@@ -53,8 +53,10 @@ def tolerances(spec: TableSpec, settings: Settings) -> dict[str, Drift]:
 
 
 def check_drift(candidate: pd.DataFrame, live: pd.DataFrame | None, live_created_at: str | None,
-                spec: TableSpec, settings: Settings) -> pd.DataFrame:
-    """One row per measure x period x figure of the live version (empty before the first publication)."""
+                spec: TableSpec, settings: Settings, live_built_upto: str | None = None) -> pd.DataFrame:
+    """One row per measure x period x figure of the live version (empty before the first publication).
+    ``live_built_upto``: the build watermark the live version was published from (its manifest's
+    ``source.built_upto``), which says which deliveries came after it."""
     if live is None or live.empty:
         return pd.DataFrame(columns=COLUMNS)
     before = figures(live, spec)
@@ -64,7 +66,8 @@ def check_drift(candidate: pd.DataFrame, live: pd.DataFrame | None, live_created
     merged.loc[missing, "amount"] = 0.0
     merged = merged.dropna(subset=["amount", "amount_live"])
     allowed = tolerances(spec, settings)
-    since = _deliveries_since(spec, sorted(merged["measure_id"].unique()), live_created_at, settings)
+    since = _deliveries_since(spec, sorted(merged["measure_id"].unique()), live_created_at, settings,
+                              live_built_upto)
     out = []
     for r in merged.itertuples(index=False):
         tolerance = getattr(allowed.get(r.measure_id) or Drift(), r.figure)
@@ -84,15 +87,23 @@ def check_drift(candidate: pd.DataFrame, live: pd.DataFrame | None, live_created
     return pd.DataFrame(out, columns=COLUMNS)
 
 
-def _deliveries_since(spec: TableSpec, measures: list[str], since: str | None,
-                      settings: Settings) -> dict[tuple[str, dt.date], dict[str, list[str]]]:
+def _deliveries_since(spec: TableSpec, measures: list[str], since: str | None, settings: Settings,
+                      built_upto: str | None = None) -> dict[tuple[str, dt.date], dict[str, list[str]]]:
     """(measure, month) -> {"resubmission": files that replaced an earlier delivery of that month, "delivery":
-    other files with rows for that month}, delivered by the measure's feeds after ``since`` (the live version)."""
+    other files with rows for that month}, delivered by the measure's feeds after the live version: loaded after
+    the build it was published from (a batch id past ``built_upto``), or, for a version that did not record
+    its build, received after ``since`` (its creation). A file received before the live version was published
+    can still be missing from it: loaded while the build that fed it was running."""
     after = dt.datetime.fromisoformat(since) if since else None
     ledger = [e for e in read_entries(settings) if e["status"] == "loaded"]
     replaced = {(e["feed_id"], e["declared_period"]) for e in ledger if e.get("superseded_by")}
-    later = [e for e in ledger if e.get("current")
-             and (after is None or dt.datetime.fromisoformat(str(e["received_at"])) > after)]
+
+    def later_than_live(entry: dict) -> bool:
+        if built_upto:
+            return entry["batch_id"] > built_upto
+        return after is None or dt.datetime.fromisoformat(str(entry["received_at"])) > after
+
+    later = [e for e in ledger if e.get("current") and later_than_live(e)]
     out: dict[tuple[str, dt.date], dict[str, list[str]]] = {}
     for measure, feeds in table_feeds(spec, measures, settings).items():
         for e in (e for e in later if e["feed_id"] in feeds):

@@ -105,7 +105,8 @@ def run_gate(parquet: Path, spec: TableSpec, settings: Settings | None = None,
     else:
         coverage = check_coverage(candidate, spec, settings, live_frame)
         drift = check_drift(candidate, live_frame, live.manifest.get("created_at") if live else None, spec,
-                            settings)
+                            settings, live_built_upto=(live.manifest.get("source") or {}).get("built_upto")
+                            if live else None)
     project = Project(settings)
     batches = [
         ("candidate", table_suites(spec, settings)[0], candidate, spec.keys),

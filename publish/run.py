@@ -28,6 +28,7 @@ from publish.errors import GateFailed
 from publish.gate import GateResult, run_gate
 from publish.source import read_source
 from publish.spec import TableSpec, list_tables, load_spec
+from transform.build import built_upto
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,7 @@ def latest(table: str, settings: Settings | None = None) -> store.LiveVersion | 
 def publish_table(spec: TableSpec, settings: Settings, source_batch_ids: list[str] | None = None) -> PublicationResult:
     publications = settings.publications_dir
     log.info("publishing %s from %s", spec.name, spec.source)
+    built = built_upto(settings)  # the newest batch the warehouse was built from, read before its rows are
     source = read_source(settings.warehouse_path, spec)
     live = store.live(publications, spec.name)  # what partners have: an empty source and the gate both ask
     if source.empty and live is None:
@@ -140,7 +142,7 @@ def publish_table(spec: TableSpec, settings: Settings, source_batch_ids: list[st
                 store.point_latest(publications, spec.name, stranded.version)
                 return _result(spec, stranded.version, "published", stranded.path, disclosed)
             version = store.next_version(publications, spec.name)
-            manifest = _manifest(spec, version, disclosed, gate, incoming, len(source), source_batch_ids)
+            manifest = _manifest(spec, version, disclosed, gate, incoming, len(source), source_batch_ids, built)
             store.write_json(incoming / store.MANIFEST, manifest)
             path = store.promote(incoming, publications, spec.name, version)
         log.info(
@@ -181,6 +183,7 @@ def _manifest(
     folder: Path,
     source_rows: int,
     source_batch_ids: list[str] | None,
+    built_upto: str | None = None,
 ) -> dict:
     flag = spec.disclosure.flag_column
     return {
@@ -190,7 +193,10 @@ def _manifest(
         "title": spec.title,
         "description": spec.description.strip(),
         "grain": spec.grain,
-        "source": {"relation": spec.source, "rows": source_rows, "batch_ids": source_batch_ids},
+        # built_upto: the warehouse's build watermark when the source was read; a batch after it is not in this
+        # version, whenever it was received (publish.drift)
+        "source": {"relation": spec.source, "rows": source_rows, "batch_ids": source_batch_ids,
+                   "built_upto": built_upto},
         "rows": len(disclosed.frame),
         "row_counts": {
             f"{spec.name}.csv": len(disclosed.frame),

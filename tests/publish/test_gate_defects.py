@@ -254,3 +254,29 @@ def test_a_trusts_month_arriving_after_another_trusts_raises_the_rows_and_passes
 
     assert (result.status, result.version) == ("published", "v0002")
     assert store.live(settings.publications_dir, TABLE).manifest["caveats"] == []
+
+
+def test_a_month_received_before_the_live_version_but_loaded_after_its_build_explains_the_rise(settings):
+    """
+    GIVEN v0001 was published from a build whose watermark is RWP's February, and RLQ's February had been
+    received before v0001 was published (it waited in the landing folder) but was loaded after that build
+    WHEN measure_values is published again with RLQ's February built in (February's rows up by half)
+    THEN the rise is explained by that delivery (its batch is past v0001's build watermark), and v0002 is
+    published; judged by receipt time alone, the delivery looked older than v0001 and the rise was refused
+    """
+    from transform.build import record_built
+
+    build_mart(settings, [c for c in CELLS if (c[0], c[2]) != (FEB, "RLQ")])
+    deliver_both_months(settings, months=(JAN,))
+    rwp = record_delivery(settings, "rwp_ecds", FEB)
+    record_built(settings, rwp["batch_id"])
+    [first] = publish([TABLE])
+    assert first.version == "v0001"
+    assert store.live(settings.publications_dir, TABLE).manifest["source"]["built_upto"] == rwp["batch_id"]
+    rlq = record_delivery(settings, "rlq_ecds", FEB, received_at="2024-02-06T09:00:00+00:00")  # before v0001
+    record_built(settings, rlq["batch_id"])
+    build_mart(settings, CELLS)
+
+    [result] = publish([TABLE])
+
+    assert (result.status, result.version) == ("published", "v0002")

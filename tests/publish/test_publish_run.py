@@ -59,7 +59,8 @@ def test_publish_writes_a_version_whose_manifest_checksums_match_its_files(setti
     assert manifest["version"] == "v0001" and manifest["table"] == TABLE
     assert manifest["created_at"].endswith("Z")
     assert manifest["rows"] == len(_csv_rows(folder / f"{TABLE}.csv")) == len(BASE_ROWS)
-    assert manifest["source"] == {"relation": "marts.ed_four_hour_performance", "rows": 7, "batch_ids": ["b-2024-01"]}
+    assert manifest["source"] == {"relation": "marts.ed_four_hour_performance", "rows": 7, "batch_ids": ["b-2024-01"],
+                                  "built_upto": None}  # no build recorded in this folder
     assert manifest["gate"]["success"] is True and manifest["gate"]["failed_expectations"] == 0
     assert manifest["disclosure"]["profile"] == "nhs_standard"
     assert manifest["disclosure"]["profiles"]["nhs_standard"]["suppress_below"] == 8

@@ -63,9 +63,11 @@ def publish():
     @task(pool="warehouse", outlets=[PUBLICATIONS])
     def publish_tables(params=None, triggering_asset_events=None):
         """Gate and promote every partner table; one asset event per published table."""
+        from config.settings import get_settings
         from outcomes.quiet_logs import quiet_gx_loggers
         from publish.errors import GateFailed
         from publish.run import publish as run_publish
+        from transform.build import built_upto
 
         quiet_gx_loggers()  # no "Created temporary directory ..." in the task log
 
@@ -73,7 +75,8 @@ def publish():
             {b for e in (triggering_asset_events or {}).get(MARTS, []) for b in (e.extra or {}).get("batches") or []}
         )
         try:
-            results = run_publish(tables=(params or {}).get("tables") or None, source_batch_ids=batches or None)
+            results = run_publish(tables=(params or {}).get("tables") or None, source_batch_ids=batches or None,
+                                  built_upto=built_upto(get_settings()))
         except GateFailed as exc:
             raise AirflowFailException(f"quality gate failed, previous publication stays live: {exc}") from exc
         summary = []

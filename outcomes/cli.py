@@ -206,10 +206,11 @@ def publish(
     """Run the quality gate on candidate partner tables and publish a new version of those that pass."""
     from publish.errors import GateFailed, PublishError
     from publish.run import publish as run_publish
+    from transform.build import built_upto
 
     check_tables(table)
     try:
-        results = run_publish(tables=table or None)
+        results = run_publish(tables=table or None, built_upto=built_upto(get_settings()))
     except (GateFailed, PublishError) as exc:
         if isinstance(exc, GateFailed):
             _gate_alert(exc)

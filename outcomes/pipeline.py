@@ -87,7 +87,7 @@ def run_once(paths: list[Path] | None = None, from_landing: bool = True, setting
     dbt ``select``-ion), publish (every declared table, or ``tables``). ``on_dbt_line`` receives dbt's output
     line by line (the command line's progress bar)."""
     from publish.run import publish
-    from transform.build import build
+    from transform.build import build, built_upto
 
     settings = settings or get_settings()
     summary = RunSummary()
@@ -99,7 +99,8 @@ def run_once(paths: list[Path] | None = None, from_landing: bool = True, setting
     log.info("run: build")
     summary.build = build(select=select, settings=settings, on_line=on_dbt_line).to_dict()
     log.info("run: publish")
-    summary.publications = [_as_dict(p) for p in publish(tables, settings=settings)]
+    published = publish(tables, settings=settings, built_upto=built_upto(settings))
+    summary.publications = [_as_dict(p) for p in published]
     log.info("run: done")
     return summary
 

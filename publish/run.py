@@ -28,7 +28,6 @@ from publish.errors import GateFailed
 from publish.gate import GateResult, run_gate
 from publish.source import read_source
 from publish.spec import TableSpec, list_tables, load_spec
-from transform.build import built_upto
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +54,10 @@ def publish(
     settings: Settings | None = None,
     *,
     source_batch_ids: list[str] | None = None,
+    built_upto: str | None = None,
 ) -> list[PublicationResult]:
-    """Publish ``tables`` (default: every spec in publish/tables/), each independently.
+    """Publish ``tables`` (default: every spec in publish/tables/), each independently. ``built_upto``: the
+    warehouse's build watermark (transform.build.built_upto, passed by the caller), kept in each manifest.
 
     Every table is attempted; if any gate failed, the first :class:`GateFailed` is raised after the others
     have run (the rest are attached as notes, the successful results as ``exc.results``).
@@ -67,7 +68,7 @@ def publish(
     failures: list[GateFailed] = []
     for name in names:
         try:
-            results.append(publish_table(load_spec(name, settings), settings, source_batch_ids))
+            results.append(publish_table(load_spec(name, settings), settings, source_batch_ids, built_upto))
         except GateFailed as exc:
             log.error("%s", exc)
             failures.append(exc)
@@ -107,10 +108,10 @@ def latest(table: str, settings: Settings | None = None) -> store.LiveVersion | 
     return store.live(settings.publications_dir, table)
 
 
-def publish_table(spec: TableSpec, settings: Settings, source_batch_ids: list[str] | None = None) -> PublicationResult:
+def publish_table(spec: TableSpec, settings: Settings, source_batch_ids: list[str] | None = None,
+                  built_upto: str | None = None) -> PublicationResult:
     publications = settings.publications_dir
     log.info("publishing %s from %s", spec.name, spec.source)
-    built = built_upto(settings)  # the newest batch the warehouse was built from, read before its rows are
     source = read_source(settings.warehouse_path, spec)
     live = store.live(publications, spec.name)  # what partners have: an empty source and the gate both ask
     if source.empty and live is None:
@@ -142,7 +143,8 @@ def publish_table(spec: TableSpec, settings: Settings, source_batch_ids: list[st
                 store.point_latest(publications, spec.name, stranded.version)
                 return _result(spec, stranded.version, "published", stranded.path, disclosed)
             version = store.next_version(publications, spec.name)
-            manifest = _manifest(spec, version, disclosed, gate, incoming, len(source), source_batch_ids, built)
+            manifest = _manifest(spec, version, disclosed, gate, incoming, len(source), source_batch_ids,
+                                 built_upto)
             store.write_json(incoming / store.MANIFEST, manifest)
             path = store.promote(incoming, publications, spec.name, version)
         log.info(

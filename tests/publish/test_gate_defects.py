@@ -264,19 +264,15 @@ def test_a_month_received_before_the_live_version_but_loaded_after_its_build_exp
     THEN the rise is explained by that delivery (its batch is past v0001's build watermark), and v0002 is
     published; judged by receipt time alone, the delivery looked older than v0001 and the rise was refused
     """
-    from transform.build import record_built
-
     build_mart(settings, [c for c in CELLS if (c[0], c[2]) != (FEB, "RLQ")])
     deliver_both_months(settings, months=(JAN,))
     rwp = record_delivery(settings, "rwp_ecds", FEB)
-    record_built(settings, rwp["batch_id"])
-    [first] = publish([TABLE])
+    [first] = publish([TABLE], built_upto=rwp["batch_id"])  # the watermark the caller read from the build state
     assert first.version == "v0001"
     assert store.live(settings.publications_dir, TABLE).manifest["source"]["built_upto"] == rwp["batch_id"]
     rlq = record_delivery(settings, "rlq_ecds", FEB, received_at="2024-02-06T09:00:00+00:00")  # before v0001
-    record_built(settings, rlq["batch_id"])
     build_mart(settings, CELLS)
 
-    [result] = publish([TABLE])
+    [result] = publish([TABLE], built_upto=rlq["batch_id"])
 
     assert (result.status, result.version) == ("published", "v0002")

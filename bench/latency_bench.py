@@ -32,6 +32,7 @@ import statistics
 import sys
 import tempfile
 import time
+import urllib.parse
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -78,6 +79,25 @@ class Bench:
 
         return self.al.wait_for(check, TIMEOUT, "every run to finish", 2)
 
+    def timeline(self, new_runs: dict[str, list[dict]], drop: datetime) -> list[dict]:
+        """Every run and task of ``new_runs`` in the order they started: seconds from the drop to the run's
+        queueing, and to each task's queueing, start and end (what is hand-off and what is work)."""
+
+        def at(value):
+            return None if not value else round((ts(value) - drop).total_seconds(), 2)
+
+        rows = []
+        for dag_id, dag_runs in new_runs.items():
+            for run in dag_runs:
+                rows.append({"dag": dag_id, "task": "(run)", "queued": at(run.get("queued_at")),
+                             "start": at(run["start_date"]), "end": at(run["end_date"])})
+                path = f"/api/v2/dags/{dag_id}/dagRuns/{urllib.parse.quote(run['dag_run_id'])}/taskInstances"
+                for ti in self.al.api_get(self.h, path, limit=1000)["task_instances"]:
+                    task = ti["task_id"] + (f"[{ti['map_index']}]" if ti.get("map_index", -1) >= 0 else "")
+                    rows.append({"dag": dag_id, "task": task, "queued": at(ti.get("queued_when")),
+                                 "start": at(ti["start_date"]), "end": at(ti["end_date"])})
+        return sorted(rows, key=lambda r: (r["start"] is None, r["start"] or 0))
+
     def ledger(self, names, since):
         from lake.ledger import read_entries
 
@@ -109,6 +129,7 @@ class Bench:
         runs = self.settled()
         new = {d: [r for r in runs[d] if r["dag_run_id"] not in before[d]] for d in DAGS}
         return {
+            "timeline": self.timeline(new, drop),
             "files": len(names),
             "rows_received": sum(e.get("rows_received") or 0 for e in rows),
             "drop_to_first_ingest_commit_s": round((min(ts(e["finished_at"]) for e in rows) - drop).total_seconds(), 1),
@@ -227,11 +248,49 @@ def write(result: dict) -> None:
         "",
         f"{'Within' if burst['drop_to_publication_s'] < TARGET_TWENTY_S else 'OVER'} the {TARGET_TWENTY_S} s target.",
         "",
+        "## Where the seconds go",
+        "",
+        "Seconds from the drop to each run's creation (queued) and each task's queueing, start and end, from the",
+        "metadata database. Time inside no task is the hand-offs: the watcher's poll, scheduler loops, task start-up.",
+        "",
+        *timeline_lines(f"(a) {one[-1]['file']}", one[-1]),
+        *timeline_lines("(b) the twenty files (the mapped ingest tasks: first and last only)", burst),
         f"Machine: {result['machine']['cpus']} CPUs, Python {result['machine']['python']}, "
         f"{result['machine']['platform']}.",
         "",
     ]
     (RESULTS / "latency.md").write_text("\n".join(lines))
+
+
+def busy_seconds(timeline: list[dict], until: float) -> float:
+    """Seconds of [0, until] during which at least one task ran (runs excluded): the union of task intervals."""
+    spans = sorted((r["start"], min(r["end"], until)) for r in timeline
+                   if r["task"] != "(run)" and r["start"] is not None and r["end"] is not None and r["start"] < until)
+    busy, reach = 0.0, 0.0
+    for start, end in spans:
+        if end > reach:
+            busy += end - max(start, reach)
+            reach = end
+    return busy
+
+
+def timeline_lines(title: str, case: dict) -> list[str]:
+    timeline = case.get("timeline") or []
+    if not timeline:
+        return []
+    mapped = [r for r in timeline if r["task"].startswith("ingest[")]
+    keep = {id(mapped[0]), id(mapped[-1])} if mapped else set()
+    until = case["drop_to_publication_s"]
+    busy = busy_seconds(timeline, until)
+    lines = [f"### {title}", "", "| DAG | task | queued | start | end | duration |", "|---|---|---:|---:|---:|---:|"]
+    for r in timeline:
+        if r["task"].startswith("ingest[") and id(r) not in keep:
+            continue
+        took = "" if r["start"] is None or r["end"] is None else f"{r['end'] - r['start']:.2f}"
+        lines.append(f"| {r['dag']} | {r['task']} | {r['queued']} | {r['start']} | {r['end']} | {took} |")
+    lines += ["", f"Drop to the covering publication {until} s: some task running for {busy:.1f} s, none for "
+                  f"{until - busy:.1f} s (hand-offs).", ""]
+    return lines
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from config.settings import get_settings
 from outcomes.dag_defaults import START_DATE, default_args
 from outcomes.feed_ingest import READY_MARKER, ingest_doc
 
-POKE_INTERVAL_SECONDS = 2.0
+POKE_INTERVAL_SECONDS = 0.5  # a stat of one folder: cheap, and the wait is part of every file's latency
 DEFAULT_ARGS = default_args(retry_delay_seconds=20)
 # A refused file (outcomes.feed_ingest.Refused) fails at once: the same bytes would be refused again.
 REFUSALS_FAIL_AT_ONCE = ExceptionRetryPolicy(rules=[RetryRule(

@@ -15,6 +15,7 @@ from config.contracts import load_contracts
 from config.settings import get_settings
 from outcomes.dag_defaults import START_DATE, default_args
 
+WAREHOUSE_WRITER_PRIORITY = 100  # above every reader of the warehouse pool (publish's tasks: 1-3)
 MARTS = Asset(name=names.MARTS_ASSET, group=names.MARTS_GROUP)
 RAW_ASSETS = [Asset(name=names.raw_asset(c.feed_id), group=names.RAW_GROUP)
               for c in load_contracts(get_settings().contracts_dir)]
@@ -25,19 +26,35 @@ DOC = """\
 **Runs when** any feed's raw asset (`raw.<feed_id>`) gets an event, i.e. an ingest loaded a new batch. Events
 that arrive while a build runs are merged into the next run (`max_active_runs=1`).
 
-**Does** `dbt build --select source:raw.<feed_id>+` for every feed with a batch loaded since the last successful
-build (from the load ledger, which also covers events that arrived while a run was queued): the models
-downstream of the changed sources and every test of those models (eager: a relationship test also reads a
-reference model, which exists). Everything else is unchanged, so it is not rebuilt. Until a build of everything
-has succeeded on the warehouse (a fresh one), the run builds everything: the reference models would not exist.
-A manual run with no `select` param builds everything; `{"select": ["source:raw.rwp_ecds+"]}` rebuilds one
-feed's models. Rerunning a period (reload the file, or just rebuild) gives the same result: raw batches are
-immutable.
+**Does**, in one task `build` that plans once it holds the warehouse's slot, `dbt build --select
+source:raw.<feed_id>+` for every feed with a batch loaded since the last successful build (from the load ledger,
+which also covers events that arrived while a run was queued): the models downstream of the changed sources and
+every test of those models (eager: a relationship test also reads a reference model, which exists). Everything
+else is unchanged, so it is not rebuilt. Until a build of everything has succeeded on the warehouse (a fresh one),
+the run builds everything: the reference models would not exist. A manual run with no `select` param builds
+everything; `{"select": ["source:raw.rwp_ecds+"]}` rebuilds one feed's models. Rerunning a period (reload the
+file, or just rebuild) gives the same result: raw batches are immutable.
 
 **Writes** the DuckDB warehouse, so the task runs in the pool `warehouse` (one slot): there is never a second
 writer. Emits asset `marts`, whose extra lists the selection and the batches it was built from; `publish` is
 scheduled on it. Without Airflow: `outcomes build`.
 """
+
+
+def plan(params=None, triggering_asset_events=None) -> dict:
+    """Which dbt selection to build: the feeds with batches not yet built (ledger) plus the triggering ones."""
+    from transform.build import pending_changes
+
+    pending = pending_changes()
+    feeds = set(pending.feeds)
+    for asset in triggering_asset_events or {}:
+        if feed := names.feed_of_raw_asset(asset.name):
+            feeds.add(feed)
+    selected = (params or {}).get("select")
+    if not selected and feeds and pending.built:  # a warehouse never built whole is built whole
+        selected = [names.source_selector(feed) for feed in sorted(feeds)]
+    print(f"select={selected or 'everything'} covering batches={pending.batches}")
+    return {"select": selected or None, "batches": pending.batches, "upto": pending.upto}
 
 
 @dag(
@@ -59,28 +76,16 @@ scheduled on it. Without Airflow: `outcomes build`.
     },
 )
 def transform():
-    @task
-    def plan(params=None, triggering_asset_events=None) -> dict:
-        """Which dbt selection to build: the feeds with batches not yet built (ledger) plus the triggering ones."""
-        from transform.build import pending_changes
-
-        pending = pending_changes()
-        feeds = set(pending.feeds)
-        for asset in triggering_asset_events or {}:
-            if feed := names.feed_of_raw_asset(asset.name):
-                feeds.add(feed)
-        selected = (params or {}).get("select")
-        if not selected and feeds and pending.built:  # a warehouse never built whole is built whole
-            selected = [names.source_selector(feed) for feed in sorted(feeds)]
-        print(f"select={selected or 'everything'} covering batches={pending.batches}")
-        return {"select": selected or None, "batches": pending.batches, "upto": pending.upto}
-
-    @task(pool="warehouse", outlets=[MARTS])
-    def build(planned: dict):
-        """dbt build (models and tests); the only task that writes the warehouse. dbt's own lines (one per model
-        and test, with its status) go to this task's log, so a failing model or test is named there."""
+    # first to the warehouse pool's slot: a build waiting behind a publish run's deliveries and report (about 10 s)
+    # delays every later file's publication; a delivery that then meets a newer warehouse waits for its publication
+    @task(pool="warehouse", outlets=[MARTS], priority_weight=WAREHOUSE_WRITER_PRIORITY, weight_rule="absolute")
+    def build(params=None, triggering_asset_events=None):
+        """Plan (:func:`plan`, once the warehouse's slot is held, so the ledger is read as the build starts), then
+        dbt build (models and tests); the only task that writes the warehouse. dbt's own lines (one per model and
+        test, with its status) go to this task's log, so a failing model or test is named there."""
         from transform.build import build as dbt_build
 
+        planned = plan(params, triggering_asset_events)
         info = dbt_build(select=planned["select"], upto=planned.get("upto"), stream=True).to_dict()
         print(f"built: {info}")
         yield Metadata(
@@ -94,7 +99,7 @@ def transform():
         )
         return info
 
-    build(plan())
+    build()
 
 
 transform()

@@ -56,3 +56,22 @@ def test_wait_for_is_bounded_and_names_what_it_waited_for():
     with pytest.raises(TimeoutError, match="the moon"):
         airflow_local.wait_for(lambda: None, timeout=0.3, what="the moon", interval=0.1)
     assert airflow_local.wait_for(lambda: 42, timeout=1, what="x") == 42
+
+
+def test_only_the_scheduler_preloads_the_tasks_libraries_and_it_can_be_turned_off():
+    """The LocalExecutor forks task processes from the scheduler's workers, so the scheduler imports the heavy
+    libraries once; never a project module (changed task code must take effect without a restart)."""
+    import subprocess
+    import sys
+
+    from outcomes.airflow_local import launch
+
+    assert launch.preload_task_libraries("triggerer", {}) == []
+    assert launch.preload_task_libraries("scheduler", {launch.PRELOAD_ENV: "0"}) == []
+    project = {p.name for p in Path(launch.__file__).resolve().parents[2].iterdir() if p.is_dir()}
+    assert not {m.split(".")[0] for m in launch.TASK_LIBRARIES} & project
+    # in a fresh interpreter: the scheduler's call really loads them
+    code = ("import sys; from outcomes.airflow_local.launch import preload_task_libraries as p; "
+            "done = p('scheduler', {}); print(all(m in sys.modules for m in done) and len(done))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == str(len(launch.TASK_LIBRARIES))

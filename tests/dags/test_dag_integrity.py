@@ -82,6 +82,10 @@ def test_transform_runs_on_any_raw_asset_in_the_one_slot_warehouse_pool(dagbag):
     build = dag.get_task("build")
     assert build.pool == "warehouse"
     assert [a.name for a in build.outlets] == ["marts"]
+    # the writer goes first in the pool: ahead of every reader of the publish DAG, whatever their place in it
+    publish = dagbag.dags["publish"]
+    assert str(getattr(build.weight_rule, "value", build.weight_rule)) == "absolute"
+    assert build.priority_weight > sum(t.priority_weight for t in publish.tasks)  # above any task's weight total
 
 
 def test_publish_runs_on_marts_in_the_warehouse_pool_and_emits_publications(dagbag):
@@ -122,7 +126,10 @@ def test_archive_purge_runs_daily_at_night(dagbag):
 
 
 def _plan(dagbag, **context):
-    return dagbag.dags["transform"].get_task("plan").python_callable(**context)
+    """The build task's plan (dags/transform.py runs it inside ``build``, once the warehouse's slot is held)."""
+    dag = dagbag.dags["transform"]
+    assert dag.task_ids == ["build"], "planning is part of the build: no task between them"
+    return dag.get_task("build").python_callable.__globals__["plan"](**context)  # the DAG file's module
 
 
 class _Event:

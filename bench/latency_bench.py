@@ -1,6 +1,7 @@
 """Latency from a file landing to its publication, with the real scheduler on the embedded default.
 
     .venv/bin/python bench/latency_bench.py            # writes bench/results/latency.json and latency.md
+    .venv/bin/python bench/latency_bench.py --keep     # and keeps the working folder (Airflow's logs and database)
 
 Starts Airflow (SQLite + LocalExecutor, ``outcomes.airflow_local``) in a fresh temporary working folder on a
 free port, then measures:
@@ -195,7 +196,10 @@ def main() -> int:
     finally:
         al.stop(handle)
     write(result)
-    shutil.rmtree(work, ignore_errors=True)
+    if "--keep" in sys.argv[1:]:  # the Airflow logs and metadata database, for finding where time went
+        print(f"kept {work} (Airflow logs under work/airflow/logs)")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

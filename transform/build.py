@@ -59,7 +59,29 @@ def dbt_env(settings: Settings) -> dict[str, str]:
 
 def dbt_vars(settings: Settings) -> str:
     return json.dumps({"lake_dir": str(settings.lake_dir), "reference_dir": str(settings.reference_dir),
-                       "as_of": settings.as_of or ""})
+                       "ledger_visible": str(ledger_visible_path(settings)), "as_of": settings.as_of or ""})
+
+
+def ledger_visible_path(settings: Settings) -> Path:
+    return settings.warehouse_path.parent / "ledger_visible.txt"
+
+
+def freeze_ledger(settings: Settings) -> int:
+    """Write the batch ids of the ledger's files as they are now, one a line: the ledger the next dbt run sees
+    (the source ``lake.ledger`` reads only these rows). A build freezes it as it starts, so every model sees the
+    same deliveries even while ingest goes on committing files; a file committed meanwhile is built next time.
+    Returns how many batches are visible."""
+    folder = settings.ledger_dir
+    names = []
+    if folder.exists():
+        with os.scandir(folder) as listing:
+            names = sorted(e.name[:-len(".json")] for e in listing if e.name.endswith(".json"))
+    path = ledger_visible_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".txt.{os.getpid()}.tmp")
+    tmp.write_text("\n".join(names), encoding="utf-8")
+    os.replace(tmp, path)  # a reader (a lake view queried meanwhile) sees the old list or the new, whole
+    return len(names)
 
 
 def dbt_command(settings: Settings, *args: str) -> list[str]:
@@ -76,6 +98,8 @@ def run_dbt(settings: Settings, *args: str, stream: bool = False,
     is called with each line of dbt's output as it comes (``outcomes build`` draws its progress bar from the
     per-node lines); the output is captured then too, standard error merged into standard output."""
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    if not ledger_visible_path(settings).exists():  # e.g. dbt's docs or tests before any build
+        freeze_ledger(settings)
     cmd = dbt_command(settings, *args)
     log.info("running %s", " ".join(cmd))
     if on_line is None:
@@ -197,6 +221,7 @@ def build(select: list[str] | None = None, settings: Settings | None = None, str
     else:  # a build of everything rebuilds the incremental models whole too (the superseded keys, the spine)
         args.append("--full-refresh")
     results_path(settings).unlink(missing_ok=True)  # never read an earlier build's results as this one's
+    freeze_ledger(settings)
     proc = run_dbt(settings, *args, stream=stream, on_line=on_line)
     result = _read_results(settings, select)
     if proc.returncode == 0 and select and not (result.models or result.tests):

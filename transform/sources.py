@@ -82,7 +82,8 @@ def render_sources(contracts: tuple[Contract, ...]) -> str:
                     {"name": "ledger",
                      "description": "One row per delivered file: status loaded, rejected or duplicate.",
                      "config": {"external_location":
-                                ledger_relation('{{ var("lake_dir") }}/ledger/*.json')}},
+                                ledger_relation('{{ var("lake_dir") }}/ledger/*.json',
+                                                '{{ var("ledger_visible") }}')}},
                 ],
             },
         ],

@@ -50,13 +50,25 @@ def write_entry(settings: Settings, entry: dict) -> Path:
     return target
 
 
+def _committed_files(folder: Path) -> list[tuple[str, str]]:
+    """(name, path) of every committed row's file, by name (a batch id's order); not the temporary files."""
+    if not folder.exists():
+        return []
+    with os.scandir(folder) as listing:
+        return sorted((e.name, e.path) for e in listing if e.name.endswith(".json"))
+
+
+def committed_batch_ids(settings: Settings) -> list[str]:
+    """The batch id of every ledger row committed so far (file names only: nothing is parsed)."""
+    return [name.removesuffix(".json") for name, _ in _committed_files(settings.ledger_dir)]
+
+
 def _shared_entries(settings: Settings) -> list[dict]:
     """The ledger rows as written (no derived fields), oldest first. Shared objects: read, never change."""
     folder = settings.ledger_dir
     if not folder.exists():
         return []
-    with os.scandir(folder) as listing:
-        files = sorted((e.name, e.path) for e in listing if e.name.endswith(".json"))
+    files = _committed_files(folder)
     with _PARSED_LOCK:
         known = _PARSED.setdefault(str(folder), {})
         for name, path in files:

@@ -71,11 +71,9 @@ def freeze_ledger(settings: Settings) -> int:
     (the source ``lake.ledger`` reads only these rows). A build freezes it as it starts, so every model sees the
     same deliveries even while ingest goes on committing files; a file committed meanwhile is built next time.
     Returns how many batches are visible."""
-    folder = settings.ledger_dir
-    names = []
-    if folder.exists():
-        with os.scandir(folder) as listing:
-            names = sorted(e.name[:-len(".json")] for e in listing if e.name.endswith(".json"))
+    from lake.ledger import committed_batch_ids
+
+    names = committed_batch_ids(settings)
     path = ledger_visible_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".txt.{os.getpid()}.tmp")

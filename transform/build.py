@@ -91,13 +91,16 @@ def dbt_command(settings: Settings, *args: str) -> list[str]:
 
 
 def run_dbt(settings: Settings, *args: str, stream: bool = False,
-            on_line: Callable[[str], None] | None = None) -> subprocess.CompletedProcess:
+            on_line: Callable[[str], None] | None = None, in_process: bool = False) -> subprocess.CompletedProcess:
     """Run dbt; its output is captured (``stream``: left on this process's output, for task logs). ``on_line``
     is called with each line of dbt's output as it comes (``outcomes build`` draws its progress bar from the
-    per-node lines); the output is captured then too, standard error merged into standard output."""
+    per-node lines); the output is captured then too, standard error merged into standard output.
+    ``in_process``: run dbt in this process (:func:`invoke_in_process`), its output left on this process's."""
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     if not ledger_visible_path(settings).exists():  # e.g. dbt's docs or tests before any build
         freeze_ledger(settings)
+    if in_process:
+        return invoke_in_process(settings, *args)
     cmd = dbt_command(settings, *args)
     log.info("running %s", " ".join(cmd))
     if on_line is None:
@@ -111,6 +114,41 @@ def run_dbt(settings: Settings, *args: str, stream: bool = False,
             lines.append(line)
             on_line(line.rstrip("\n"))
     return subprocess.CompletedProcess(cmd, proc.returncode, "".join(lines), "")
+
+
+def invoke_in_process(settings: Settings, *args: str) -> subprocess.CompletedProcess:
+    """Run dbt in this process (``dbtRunner``), with the environment and working folder :func:`run_dbt` gives
+    its subprocess, both restored afterwards. For a process that runs one build and exits, such as an Airflow
+    task: it saves dbt's start-up (about a second importing dbt, more importing pandas and SciPy again for the
+    Python models) when the process already has them, as the embedded scheduler's forked workers do
+    (``outcomes.airflow_local.launch``). The return code is dbt's: 0 success, 1 failing nodes, 2 an error."""
+    from dbt.cli.main import dbtRunner
+
+    cmd = dbt_command(settings, *args)
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    os.environ.update(dbt_env(settings))
+    os.chdir(settings.dbt_project_dir)
+    try:
+        result = dbtRunner().invoke(cmd[1:])
+    finally:
+        _close_warehouse_connection()
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    code = 0 if result.success else 2 if result.exception is not None else 1
+    return subprocess.CompletedProcess(cmd, code, "", "" if result.exception is None else str(result.exception))
+
+
+def _close_warehouse_connection() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open for the process after an invocation (a dbt process would
+    close it on exit): until then the warehouse stays locked, and its last changes sit in the write-ahead log,
+    which the snapshot's copy of the file would miss. Closing checkpoints them into the file."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    environment = DuckDBConnectionManager._ENV  # dbt-duckdb's one environment per process; no public accessor
+    DuckDBConnectionManager.close_all_connections()  # what dbt-duckdb registers to run at exit
+    if environment is not None:
+        environment.close()
 
 
 @dataclass
@@ -202,13 +240,15 @@ PIPELINE_EXCLUDES = ("--exclude-resource-type", "unit_test")
 
 
 def build(select: list[str] | None = None, settings: Settings | None = None, stream: bool = False,
-          upto: str | None = None, on_line: Callable[[str], None] | None = None) -> BuildResult:
+          upto: str | None = None, on_line: Callable[[str], None] | None = None,
+          in_process: bool = False) -> BuildResult:
     """``dbt build`` (models and their tests), optionally limited to a selection such as
     ``["source:raw.rwp_ecds+"]``. Raises BuildFailed with every failing node named.
 
     A full build (no selection) covers every batch loaded when it starts; a selective build passes ``upto`` (from
     :func:`pending_changes`) to say which batches it covers. Either way the watermark moves only on success.
-    ``on_line`` receives dbt's output line by line as it runs (:func:`run_dbt`).
+    ``on_line`` receives dbt's output line by line as it runs (:func:`run_dbt`); ``in_process`` runs dbt in
+    this process (:func:`invoke_in_process`: the Airflow task, whose process ends with the build).
     """
     settings = settings or get_settings()
     if select is None and upto is None:
@@ -220,7 +260,7 @@ def build(select: list[str] | None = None, settings: Settings | None = None, str
         args.append("--full-refresh")
     results_path(settings).unlink(missing_ok=True)  # never read an earlier build's results as this one's
     freeze_ledger(settings)
-    proc = run_dbt(settings, *args, stream=stream, on_line=on_line)
+    proc = run_dbt(settings, *args, stream=stream, on_line=on_line, in_process=in_process)
     result = _read_results(settings, select)
     if proc.returncode == 0 and select and not (result.models or result.tests):
         raise BuildFailed(f"the selection {' '.join(select)} matches no model or test, so dbt built nothing "

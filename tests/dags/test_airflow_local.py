@@ -75,3 +75,33 @@ def test_only_the_scheduler_preloads_the_tasks_libraries_and_it_can_be_turned_of
             "done = p('scheduler', {}); print(all(m in sys.modules for m in done) and len(done))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == str(len(launch.TASK_LIBRARIES))
+
+
+SQLITE_NOW_CHECK = """
+import time
+from datetime import UTC, datetime, timedelta
+import sqlalchemy as sa
+from outcomes.airflow_local.launch import sqlite_now_with_milliseconds
+
+def ready():  # is a run_after 0.2 s ago, within this second, due by SQLite's now()?
+    while datetime.now(UTC).microsecond < 400_000:
+        time.sleep(0.05)
+    run_after = (datetime.now(UTC) - timedelta(seconds=0.2)).strftime("%Y-%m-%d %H:%M:%S.%f")
+    with sa.create_engine("sqlite://").connect() as con:
+        return con.execute(sa.select(sa.literal(run_after) <= sa.func.now())).scalar()
+
+before = ready()
+sqlite_now_with_milliseconds()
+print(before, ready())
+"""
+
+
+def test_sqlite_now_has_milliseconds_so_a_queued_run_starts_within_its_second():
+    """Airflow starts a queued run once ``run_after <= now()``; SQLite's CURRENT_TIMESTAMP has whole seconds, so a
+    run queued at 12:20:59.259 waited for 12:21:00. In a fresh interpreter (the compiler hook is global): a time
+    0.2 s ago in the same second is not yet due by SQLite's own now(), and is due once the launcher's hook is in."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", SQLITE_NOW_CHECK], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"], out.stderr

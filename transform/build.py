@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -131,7 +132,7 @@ def invoke_in_process(settings: Settings, *args: str) -> subprocess.CompletedPro
     try:
         result = dbtRunner().invoke(cmd[1:])
     finally:
-        _close_warehouse_connection()
+        _release_dbt()
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)
@@ -139,16 +140,21 @@ def invoke_in_process(settings: Settings, *args: str) -> subprocess.CompletedPro
     return subprocess.CompletedProcess(cmd, code, "", "" if result.exception is None else str(result.exception))
 
 
-def _close_warehouse_connection() -> None:
-    """Close the DuckDB database dbt-duckdb keeps open for the process after an invocation (a dbt process would
-    close it on exit): until then the warehouse stays locked, and its last changes sit in the write-ahead log,
-    which the snapshot's copy of the file would miss. Closing checkpoints them into the file."""
+def _release_dbt() -> None:
+    """After an in-process invocation, release what a dbt process releases by ending. dbt-duckdb keeps the DuckDB
+    database open for the process: until it is closed the warehouse stays locked and its last changes sit in the
+    write-ahead log, which the snapshot's copy of the file would miss; closing checkpoints them into the file. dbt
+    keeps its adapters, whose locks are multiprocessing semaphores: an Airflow task process ends with ``os._exit``,
+    and multiprocessing's resource tracker would then log them as leaked, at error level, in the task's log."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.adapters.factory import reset_adapters
 
     environment = DuckDBConnectionManager._ENV  # dbt-duckdb's one environment per process; no public accessor
+    reset_adapters()
     DuckDBConnectionManager.close_all_connections()  # what dbt-duckdb registers to run at exit
     if environment is not None:
         environment.close()
+    gc.collect()  # finalise the released locks now, before the process can end without a collection
 
 
 @dataclass

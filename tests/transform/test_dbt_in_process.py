@@ -55,3 +55,22 @@ def test_an_in_process_error_is_a_return_code_with_dbts_message(settings):
     assert proc.returncode == 2
     assert "no-such-option" in proc.stderr
     assert dict(os.environ) == environ
+
+
+LEAK_CHECK = """
+import os, sys
+from config.settings import get_settings
+from transform.build import run_dbt
+code = run_dbt(get_settings(), "ls", "--select", "marts", in_process=True).returncode
+print("rc", code, flush=True)
+os._exit(0)  # as an Airflow task process ends: no garbage collection at exit
+"""
+
+
+def test_an_in_process_run_leaves_nothing_for_the_resource_tracker_to_report(settings):
+    """dbt's adapters hold multiprocessing locks (semaphores). A process that ran dbt in-process and ends as a task
+    process does (``os._exit``) must not leave them behind: the resource tracker would log "leaked semaphore
+    objects" at error level in every build task's log."""
+    proc = subprocess.run([sys.executable, "-c", LEAK_CHECK], capture_output=True, text=True, check=False)
+    assert "rc 0" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "leaked" not in proc.stderr, proc.stderr[-2000:]

@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from config.yaml_text import load_yaml
+
 ColumnType = Literal["varchar", "integer", "decimal", "boolean", "date", "timestamp"]
 Treatment = Literal["pseudonymise", "drop", "derive_age", "postcode_to_lsoa"]
 # Free text (comments, notes) at the ingest boundary: identifiers typed into it are replaced by typed placeholders
@@ -245,7 +247,6 @@ class Contract(_Strict):
         return Path(self.organisation) / self.feed
 
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when PyYAML has it
 
 
 class ContractError(ValueError):
@@ -254,7 +255,7 @@ class ContractError(ValueError):
 
 def load_contract(path: Path) -> Contract:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+        data = load_yaml(path.read_text(encoding="utf-8"))
         return Contract.model_validate(data)
     except (yaml.YAMLError, ValueError) as exc:
         raise ContractError(f"{path}: invalid contract: {exc}") from exc

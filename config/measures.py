@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from config.contracts import load_contracts
+from config.yaml_text import load_yaml
 
 PeriodType = Literal["month", "quarter", "rolling_12_months", "census_date"]
 Unit = Literal["percent", "per_100000", "count", "days"]
@@ -172,7 +173,6 @@ def model_name(measure_id: str) -> str:
     return f"measure__{measure_id}"
 
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class MeasureError(ValueError):
@@ -181,7 +181,7 @@ class MeasureError(ValueError):
 
 def load_measure(path: Path) -> Measure:
     try:
-        measure = Measure.model_validate(yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER))
+        measure = Measure.model_validate(load_yaml(path.read_text(encoding="utf-8")))
     except (yaml.YAMLError, ValueError) as exc:
         raise MeasureError(f"{path}: invalid measure: {exc}") from exc
     if measure.id != path.stem:

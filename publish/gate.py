@@ -91,10 +91,12 @@ def schema_frame(parquet: Path, spec: TableSpec) -> pd.DataFrame:
 
 
 def run_gate(parquet: Path, spec: TableSpec, settings: Settings | None = None,
-             live: store.LiveVersion | None = None) -> GateResult:
+             live: store.LiveVersion | None = None, project: Project | None = None) -> GateResult:
     """Validate the candidate written at ``parquet`` against ``live`` (the version partners have, or None);
-    never raises on a failed expectation."""
+    never raises on a failed expectation. ``project``: the GX project of a run that gates several tables and builds
+    their Data Docs once at its end (``publish.run``); without it, the gate has its own and builds them itself."""
     settings = settings or get_settings()
+    own_project = project is None
     candidate = files.read_parquet(parquet)
     live_frame = files.read_parquet(live.path / f"{spec.name}.parquet") if live else None
     missing = [c for c in spec.output_columns if c not in candidate.columns]
@@ -107,7 +109,7 @@ def run_gate(parquet: Path, spec: TableSpec, settings: Settings | None = None,
         drift = check_drift(candidate, live_frame, live.manifest.get("created_at") if live else None, spec,
                             settings, live_built_upto=(live.manifest.get("source") or {}).get("built_upto")
                             if live else None)
-    project = Project(settings)
+    project = project or Project(settings)
     batches = [
         ("candidate", table_suites(spec, settings)[0], candidate, spec.keys),
         ("schema", schema_suite(spec), schema_frame(parquet, spec), ["column"]),
@@ -125,7 +127,7 @@ def run_gate(parquet: Path, spec: TableSpec, settings: Settings | None = None,
                                 bool(r.success), observed(r)))
             if not r.success:
                 failures.append(describe(spec.name, r))
-    docs = project.build_docs()
+    docs = project.build_docs() if own_project else project.docs_index()
     success = not failures
     log.info("gate %s: %s (%d expectations, %d failed; Data Docs %s)", spec.name,
              "passed" if success else "FAILED", len(checks), len(failures), docs)

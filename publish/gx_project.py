@@ -142,6 +142,16 @@ class Project:
         except KeyError:
             return asset.add_batch_definition_whole_dataframe("candidate")
 
+    @property
+    def validated(self) -> bool:
+        """Has this run validated anything (so that there is something for :meth:`build_docs` to render)?"""
+        return bool(self._validated)
+
+    def docs_index(self) -> Path:
+        """The Data Docs index page :meth:`build_docs` writes (whether or not it has been written yet)."""
+        urls = self.context.get_docs_sites_urls(site_name=SITE, only_if_exists=False)
+        return Path(urls[0]["site_url"].removeprefix("file://"))
+
     def build_docs(self) -> Path:
         """Render this run's results and the index page (earlier runs' pages are kept as they were; the suites'
         own pages are not rendered: the results pages show every expectation)."""

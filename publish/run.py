@@ -26,6 +26,7 @@ from publish import files, store
 from publish.disclosure import Disclosed, apply_disclosure, measures_by_id, rule_summary
 from publish.errors import GateFailed
 from publish.gate import GateResult, run_gate
+from publish.gx_project import Project
 from publish.source import read_source
 from publish.spec import TableSpec, list_tables, load_spec
 
@@ -66,12 +67,18 @@ def publish(
     names = tables if tables is not None else list_tables(settings)
     results: list[PublicationResult] = []
     failures: list[GateFailed] = []
-    for name in names:
-        try:
-            results.append(publish_table(load_spec(name, settings), settings, source_batch_ids, built_upto))
-        except GateFailed as exc:
-            log.error("%s", exc)
-            failures.append(exc)
+    project = Project(settings)  # one GX project for the run: the gates' Data Docs are built once, at its end
+    try:
+        for name in names:
+            try:
+                results.append(publish_table(load_spec(name, settings), settings, source_batch_ids, built_upto,
+                                             project))
+            except GateFailed as exc:
+                log.error("%s", exc)
+                failures.append(exc)
+    finally:
+        if project.validated:
+            project.build_docs()
     if failures:
         first = failures[0]
         for other in failures[1:]:
@@ -86,19 +93,25 @@ def check(tables: list[str] | None = None, settings: Settings | None = None) -> 
     version; publish nothing. A refused candidate is kept in ``_rejected/`` like a publication's."""
     settings = settings or get_settings()
     results = []
-    for name in tables if tables is not None else list_tables(settings):
-        spec = load_spec(name, settings)
-        disclosed = apply_disclosure(read_source(settings.warehouse_path, spec), spec)
-        incoming = store.new_incoming(settings.publications_dir, spec.name)
-        try:
-            _, parquet_path = _write(disclosed, spec, incoming)
-            gate = run_gate(parquet_path, spec, settings, live=store.live(settings.publications_dir, spec.name))
-            _audit(gate, spec, settings.publications_dir)
-            if not gate.success:
-                store.reject(incoming, settings.publications_dir, spec.name)
-            results.append(gate)
-        finally:
-            store.discard(incoming)
+    project = Project(settings)  # the Data Docs of every table's gate built once, at the end
+    try:
+        for name in tables if tables is not None else list_tables(settings):
+            spec = load_spec(name, settings)
+            disclosed = apply_disclosure(read_source(settings.warehouse_path, spec), spec)
+            incoming = store.new_incoming(settings.publications_dir, spec.name)
+            try:
+                _, parquet_path = _write(disclosed, spec, incoming)
+                gate = run_gate(parquet_path, spec, settings, live=store.live(settings.publications_dir, spec.name),
+                                project=project)
+                _audit(gate, spec, settings.publications_dir)
+                if not gate.success:
+                    store.reject(incoming, settings.publications_dir, spec.name)
+                results.append(gate)
+            finally:
+                store.discard(incoming)
+    finally:
+        if project.validated:
+            project.build_docs()
     return results
 
 
@@ -109,7 +122,9 @@ def latest(table: str, settings: Settings | None = None) -> store.LiveVersion | 
 
 
 def publish_table(spec: TableSpec, settings: Settings, source_batch_ids: list[str] | None = None,
-                  built_upto: str | None = None) -> PublicationResult:
+                  built_upto: str | None = None, project: Project | None = None) -> PublicationResult:
+    """Write, gate and (if it passed) promote one table. ``project``: the run's GX project, whose Data Docs the
+    caller builds (:func:`publish`); without it the gate builds them."""
     publications = settings.publications_dir
     log.info("publishing %s from %s", spec.name, spec.source)
     source = read_source(settings.warehouse_path, spec)
@@ -123,7 +138,7 @@ def publish_table(spec: TableSpec, settings: Settings, source_batch_ids: list[st
     incoming = store.new_incoming(publications, spec.name)
     try:
         csv_path, parquet_path = _write(disclosed, spec, incoming)
-        gate = run_gate(parquet_path, spec, settings, live=live)
+        gate = run_gate(parquet_path, spec, settings, live=live, project=project)
         report = _audit(gate, spec, publications)
         if not gate.success:
             kept = store.reject(incoming, publications, spec.name)

@@ -11,12 +11,12 @@ import re
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from config.disclosure_profiles import PROFILES
 from config.measures import Drift
 from config.settings import Settings, get_settings
+from config.yaml_text import load_yaml
 from publish.errors import SpecError
 
 ColumnKind = Literal["dimension", "count", "rate"]
@@ -196,7 +196,7 @@ def load_spec(name: str, settings: Settings | None = None) -> TableSpec:
         known = ", ".join(list_tables(settings)) or "none"
         raise SpecError(f"no publication spec for table {name!r} at {path} (declared tables: {known})")
     try:
-        spec = TableSpec.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        spec = TableSpec.model_validate(load_yaml(path.read_text(encoding="utf-8")))
     except ValidationError as exc:
         raise SpecError(f"publication spec {path} is invalid:\n{exc}") from exc
     if spec.name != name:

@@ -25,11 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from config.disclosure_profiles import get_profile
 from config.measures import Unit, load_measures
 from config.settings import Settings, get_settings
+from config.yaml_text import load_yaml
 from publish.errors import SpecError
 from publish.spec import TableSpec, list_tables, load_spec
 
@@ -92,7 +91,7 @@ def mart_contract(spec: TableSpec, settings: Settings) -> dict[str, MartColumn]:
     """The enforced dbt contract of the spec's source model, by column name, from the marts' YAML files."""
     relation = spec.source.split(".")[1]
     for path in sorted((settings.dbt_project_dir / "models" / "marts").rglob("*.yml")):
-        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models") or []:
+        for model in (load_yaml(path.read_text(encoding="utf-8")) or {}).get("models") or []:
             if model.get("name") == relation:
                 return {c["name"]: _mart_column(c) for c in model.get("columns") or []}
     raise SpecError(f"no dbt model {relation!r} (source of {spec.name!r}) in {settings.dbt_project_dir}/models/marts")

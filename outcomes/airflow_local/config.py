@@ -46,7 +46,9 @@ def airflow_env(settings: Settings | None = None, port: int | None = None) -> di
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "10",
             "AIRFLOW__DAG_PROCESSOR__PRINT_STATS_INTERVAL": "0",
-            "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.5",
+            # the scheduler's pause when a loop found nothing to do: each hand-off between tasks and runs waits
+            # for the next loop. 0.2 s costs an idle scheduler about 6% of a core (0.5 s: about 4%)
+            "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.2",
             # api-server: UI + REST + the Execution API that task processes talk to
             "AIRFLOW__API__HOST": os.environ.get(HOST_ENV, "127.0.0.1"),
             "AIRFLOW__API__PORT": str(port),

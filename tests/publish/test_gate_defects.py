@@ -276,3 +276,32 @@ def test_a_month_received_before_the_live_version_but_loaded_after_its_build_exp
     [result] = publish([TABLE], built_upto=rlq["batch_id"])
 
     assert (result.status, result.version) == ("published", "v0002")
+
+
+def test_a_run_builds_its_gates_data_docs_once_and_a_refusal_names_the_built_page(live, monkeypatch):
+    """
+    GIVEN v0001 of measure_values is live
+    WHEN one run gates two candidates (the table twice), and then a run gates a defective one
+    THEN the Data Docs are built once per run, after its gates (not once per gate: about 0.3 s each), and the
+         refusal names the index page, which is there when GateFailed reaches the caller
+    """
+    from publish.gx_project import Project
+
+    built = []
+    real_build = Project.build_docs
+
+    def counting(self):
+        built.append(self.docs_index())
+        return real_build(self)
+
+    monkeypatch.setattr(Project, "build_docs", counting)
+    index = live.work_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    assert [r.status for r in publish([TABLE, TABLE])] == ["unchanged", "unchanged"]
+    assert built == [index]
+
+    index.unlink()
+    tamper_with(monkeypatch, percent_130)
+    with pytest.raises(GateFailed) as caught:
+        publish([TABLE])
+    assert len(built) == 2
+    assert caught.value.docs_path == str(index) and index.is_file()

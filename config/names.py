@@ -75,6 +75,13 @@ def source_selector(feed_id: str) -> str:
     return f"source:raw.{feed_id}+"
 
 
+def feed_of_source_selector(selector: str) -> str | None:
+    """The feed id of a :func:`source_selector` selection; None for any other dbt selection."""
+    if selector.startswith("source:raw.") and selector.endswith("+"):
+        return selector.removeprefix("source:raw.").removesuffix("+") or None
+    return None
+
+
 def lake_model(feed_id: str) -> str:
     """The dbt model of the feed's current rows (relation ``lake.<feed_id>``)."""
     return f"lake__{feed_id}"

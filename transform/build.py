@@ -165,6 +165,7 @@ class Pending:
     batches: list[str]
     upto: str | None  # the newest loaded batch id seen; becomes the watermark once a build succeeds
     built: bool = True  # has a build of everything succeeded on this warehouse?
+    exact: bool = False  # judged by the batches builds saw (BUILT_BATCHES), not by the watermark alone
 
     def selection(self) -> list[str] | None:
         """What is downstream of the changed sources (``source:raw.<feed>+``); None, i.e. everything, while the
@@ -213,23 +214,62 @@ def project_digest(settings: Settings) -> str:
     return digest.hexdigest()
 
 
+#: The build state's list of every batch a successful build has covered: one it saw in the frozen ledger
+#: (:func:`freeze_ledger`) and whose feed it built (all of them for a build of everything).
+BUILT_BATCHES = "built_batches"
+
+
 def pending_changes(settings: Settings | None = None) -> Pending:
+    """The loaded batches no successful build has covered. Batch ids sort by the time their ingest started, but
+    ingests commit in any order, so a watermark (the newest batch id built) misses a batch that started before a
+    build's newest and committed after the build froze the ledger. The build state therefore keeps the batches
+    builds covered (:data:`BUILT_BATCHES`, from the first build of everything on); on an older state, without it,
+    the watermark is all there is and the transform DAG also builds the feeds of its triggering events."""
     from lake.ledger import read_entries
 
     settings = settings or get_settings()
-    mark = built_upto(settings) or ""
+    state = _state(settings)
     loaded = sorted((e for e in read_entries(settings) if e["status"] == "loaded"), key=lambda e: e["batch_id"])
-    new = [e for e in loaded if e["batch_id"] > mark]
+    covered = state.get(BUILT_BATCHES)
+    if covered is None:
+        mark = state.get("built_upto") or ""
+        new = [e for e in loaded if e["batch_id"] > mark]
+    else:
+        covered = set(covered)
+        new = [e for e in loaded if e["batch_id"] not in covered]
     return Pending(feeds=sorted({e["feed_id"] for e in new}), batches=[e["batch_id"] for e in new],
-                   upto=loaded[-1]["batch_id"] if loaded else None, built=built_whole(settings))
+                   upto=loaded[-1]["batch_id"] if loaded else None, built=built_whole(settings),
+                   exact=covered is not None)
 
 
-def record_built(settings: Settings, upto: str | None, whole: bool = False) -> None:
+def covered_batches(settings: Settings, select: list[str] | None) -> list[str]:
+    """The batches a successful build covered: those in its frozen ledger (:func:`freeze_ledger`), of the feeds
+    it built (``source:raw.<feed>+`` selections; every feed for a build of everything; none for other
+    selections, which say nothing of the feeds' batches)."""
+    from lake.ledger import read_entries
+
+    path = ledger_visible_path(settings)
+    visible = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    if not select:
+        return visible
+    feeds = {feed for selector in select if (feed := names.feed_of_source_selector(selector))}
+    if not feeds:
+        return []
+    feed_of = {e["batch_id"]: e["feed_id"] for e in read_entries(settings)}
+    return [batch for batch in visible if feed_of.get(batch) in feeds]
+
+
+def record_built(settings: Settings, upto: str | None, whole: bool = False,
+                 batches: list[str] | None = None) -> None:
     """After a successful build: move the watermark forward (never backwards); ``whole``: everything was built,
-    by the project's code as it is now (its digest is kept)."""
+    by the project's code as it is now (its digest is kept); ``batches``: the batches it covered
+    (:func:`covered_batches`), added to the state's :data:`BUILT_BATCHES`. That list starts with a build of
+    everything: before one, the batches earlier builds covered are not known."""
     state = _state(settings)
     moved = bool(upto) and (state.get("built_upto") or "") < upto
     built = {"built_whole": True, "project_digest": project_digest(settings)} if whole else {}
+    if batches is not None and (whole or BUILT_BATCHES in state):
+        built[BUILT_BATCHES] = sorted(set(state.get(BUILT_BATCHES) or []) | set(batches))
     if not moved and all(state.get(k) == v for k, v in built.items()):
         return
     state = {**state, **({"built_upto": upto} if moved else {}), **built}
@@ -275,7 +315,7 @@ def build(select: list[str] | None = None, settings: Settings | None = None, str
         detail = "; ".join(result.failures) or (proc.stdout or "")[-2000:] + (proc.stderr or "")[-1000:]
         raise BuildFailed(f"dbt build failed: {detail}")
     refresh_snapshot(settings)
-    record_built(settings, upto, whole=not select)
+    record_built(settings, upto, whole=not select, batches=covered_batches(settings, select))
     result.snapshot = str(settings.snapshot_path)
     return result
 

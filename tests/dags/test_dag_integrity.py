@@ -185,6 +185,22 @@ def test_transform_also_selects_feeds_loaded_since_the_last_build_without_an_eve
     assert planned["batches"] == ["20250101T000000000000Z_aaaa"] and planned["upto"] == planned["batches"][0]
 
 
+def test_transform_builds_nothing_when_a_build_already_covered_every_batch(dagbag, settings):
+    """GIVEN a warehouse built whole whose build state lists the batches it covered, and nothing loaded since
+    WHEN planning on a feed's event (its batch was committed before that build froze the ledger) THEN there is
+    nothing to build: the build task skips, and no `marts` event starts a publish run. Run by hand, it builds."""
+    from airflow.sdk import Asset
+
+    from transform.build import record_built
+
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.warehouse_path.touch()
+    record_built(settings, None, whole=True, batches=[])
+    events = {Asset("raw.rwp_ecds"): [_Event({"batch_id": "b"})]}
+    assert _plan(dagbag, params={}, triggering_asset_events=events)["nothing"] is True
+    assert "nothing" not in _plan(dagbag, params={}, triggering_asset_events={})
+
+
 def test_transform_run_by_hand_builds_everything_or_the_given_selection(dagbag, settings):
     assert _plan(dagbag, params={}, triggering_asset_events={}) == {"select": None, "batches": [], "upto": None}
     manual = _plan(dagbag, params={"select": ["marts"]}, triggering_asset_events={})

@@ -153,20 +153,29 @@ def parse_time(value: str) -> datetime:
 def wait_for_publication_covering(handle: Handle, table: str, last_commit: datetime, since: datetime,
                                   timeout: float = 300, interval: float = 1.0) -> dict:
     """Until a ``transform`` run that started after ``last_commit`` (the last ingest's ledger commit) succeeded,
-    then the ``publication.<table>`` event that followed its ``marts`` event; returns that event.
+    then the ``publication.<table>`` event that followed the ``marts`` event of the build covering that commit;
+    returns that event.
 
-    ``build`` reads every committed batch and shares the one-slot ``warehouse`` pool with ``publish_tables``, so
-    that publication covers every file committed by then. Asset events are polled, never fetched once: Airflow 3.3
-    answers 500 on ``/api/v2/assets/events`` while a run an event created is still queued.
+    ``build`` reads every batch committed when it starts and shares the one-slot ``warehouse`` pool with
+    ``publish_tables``, so that publication covers every file committed by then. The covering build is that run's
+    own, or, when the run skipped because an earlier build had already covered every batch, that earlier one: the
+    last ``marts`` event up to the run's end (transform runs one at a time). Asset events are polled, never
+    fetched once: Airflow 3.3 answers 500 on ``/api/v2/assets/events`` while a run an event created is queued.
     """
 
     def build_after_last_commit():
         return next((r for r in reversed(dag_runs(handle, "transform")) if r["state"] == "success"
-                     and r["start_date"] and parse_time(r["start_date"]) > last_commit), None)
+                     and r["start_date"] and parse_time(r["start_date"]) > last_commit and r["end_date"]), None)
 
     run = wait_for(build_after_last_commit, timeout, "a transform run started after the last ingest", interval)
-    marts = wait_for(lambda: next((e for e in asset_events(handle, names.MARTS_ASSET, since)
-                                   if e["source_run_id"] == run["dag_run_id"]), None), 60, "its marts event", interval)
+    ended = parse_time(run["end_date"])
+
+    def covering_build():
+        built = [e for e in asset_events(handle, names.MARTS_ASSET, since)
+                 if e["source_run_id"] == run["dag_run_id"] or parse_time(e["timestamp"]) <= ended]
+        return built[-1] if built else None
+
+    marts = wait_for(covering_build, 60, "the marts event of the build covering the last commit", interval)
 
     def publication_after():
         events = asset_events(handle, names.publication_asset(table), since)

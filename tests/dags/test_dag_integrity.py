@@ -98,6 +98,12 @@ def test_publish_runs_on_marts_in_the_warehouse_pool_and_emits_publications(dagb
     assert deliver.upstream_task_ids == {"publish_tables"} and deliver.pool == "warehouse"
     report = dag.get_task("build_report")  # reads the warehouse for dbt's docs: never beside a dbt build
     assert report.upstream_task_ids == {"publish_tables"} and report.pool == "warehouse"
+    # a newer build's publication goes ahead of the previous run's deliveries and report (one slot, by weight)
+    assert dag.max_active_runs == 2
+    # Airflow's default rule "downstream": a task's weight is its own plus its downstream tasks' (3 against 1, 1)
+    assert {str(getattr(t.weight_rule, "value", t.weight_rule)) for t in dag.tasks} == {"downstream"}
+    assert task.downstream_task_ids == {"deliver_to_partners", "build_report"}
+    assert not deliver.downstream_task_ids and not report.downstream_task_ids
 
 
 def test_publish_skips_the_report_while_nothing_it_shows_is_published(dagbag, tmp_path, monkeypatch):

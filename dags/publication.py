@@ -69,7 +69,7 @@ def publish():
         from outcomes.quiet_logs import quiet_gx_loggers
         from publish.errors import GateFailed
         from publish.run import publish as run_publish
-        from transform.build import built_upto
+        from transform.build_state import built_upto
 
         quiet_gx_loggers()  # no "Created temporary directory ..." in the task log
 

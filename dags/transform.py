@@ -50,7 +50,7 @@ def plan(params=None, triggering_asset_events=None) -> dict:
     an older build state (no record of the batches builds covered) the triggering events' feeds too, as the
     watermark can miss a batch committed out of order. ``nothing``: triggered by feeds' events, but every loaded
     batch is already covered (a build started after their commits covered them), so there is nothing to build."""
-    from transform.build import pending_changes
+    from transform.build_state import pending_changes
 
     pending = pending_changes()
     feeds = set(pending.feeds)

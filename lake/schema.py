@@ -34,7 +34,7 @@ def ledger_relation(ledger_glob: str, visible: str | None = None) -> str:
     twice for each feed's view, every time a view is queried. ``struct_pack``, not a ``{...}`` literal: dbt-duckdb
     formats an external location with ``str.format_map``.
 
-    ``visible``: a file of batch ids, one a line (``transform.build.freeze_ledger``); only those rows are read, so
+    ``visible``: a file of batch ids, one a line (``transform.build_state.freeze_ledger``); only those rows are read, so
     every model of one build sees the same ledger while ingest goes on committing files."""
     structure = "to_json(struct_pack(" + ", ".join(f"{k} := '{v}'" for k, v in LEDGER_COLUMNS.items()) + "))"
     only = ("" if visible is None else " where parse_filename(filename, true) in "

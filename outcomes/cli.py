@@ -206,7 +206,7 @@ def publish(
     """Run the quality gate on candidate partner tables and publish a new version of those that pass."""
     from publish.errors import GateFailed, PublishError
     from publish.run import publish as run_publish
-    from transform.build import built_upto
+    from transform.build_state import built_upto
 
     check_tables(table)
     try:

@@ -87,7 +87,8 @@ def run_once(paths: list[Path] | None = None, from_landing: bool = True, setting
     dbt ``select``-ion), publish (every declared table, or ``tables``). ``on_dbt_line`` receives dbt's output
     line by line (the command line's progress bar)."""
     from publish.run import publish
-    from transform.build import build, built_upto
+    from transform.build import build
+    from transform.build_state import built_upto
 
     settings = settings or get_settings()
     summary = RunSummary()

@@ -58,7 +58,7 @@ def publish(
     built_upto: str | None = None,
 ) -> list[PublicationResult]:
     """Publish ``tables`` (default: every spec in publish/tables/), each independently. ``built_upto``: the
-    warehouse's build watermark (transform.build.built_upto, passed by the caller), kept in each manifest.
+    warehouse's build watermark (transform.build_state.built_upto, passed by the caller), kept in each manifest.
 
     Every table is attempted; if any gate failed, the first :class:`GateFailed` is raised after the others
     have run (the rest are attached as notes, the successful results as ``exc.results``).

@@ -145,7 +145,7 @@ class _Event:
 
 def _built_whole(settings):
     """The warehouse as a successful build of everything leaves it (its file and the build state)."""
-    from transform.build import record_built
+    from transform.build_state import record_built
 
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     settings.warehouse_path.touch()
@@ -197,7 +197,7 @@ def test_transform_builds_nothing_when_a_build_already_covered_every_batch(dagba
     nothing to build: the build task skips, and no `marts` event starts a publish run. Run by hand, it builds."""
     from airflow.sdk import Asset
 
-    from transform.build import record_built
+    from transform.build_state import record_built
 
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     settings.warehouse_path.touch()

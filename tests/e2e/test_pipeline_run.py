@@ -139,7 +139,8 @@ def test_build_watermark_selects_every_feed_loaded_since_the_last_build(settings
     matches nothing fails."""
     from config.settings import get_settings
     from ingest.load import ingest_file
-    from transform.build import build, pending_changes, results_path
+    from transform.build import build, results_path
+    from transform.build_state import pending_changes
 
     settings = get_settings()
     april, may = synthetic_ecds[0], synthetic_ecds[1]
@@ -195,7 +196,8 @@ def test_a_selective_build_leaves_every_table_as_a_build_of_everything_would(set
     from config.settings import get_settings
     from ingest.load import ingest_file
     from tests.e2e.observe import tables
-    from transform.build import build, pending_changes
+    from transform.build import build
+    from transform.build_state import pending_changes
 
     settings = get_settings()
     april, may = synthetic_ecds[0], synthetic_ecds[1]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 
-from transform.build import built_whole, project_digest, record_built
+from transform.build_state import built_whole, project_digest, record_built
 
 
 def _copied_project(settings, tmp_path):
@@ -61,7 +61,7 @@ def test_a_batch_committed_after_a_later_one_was_built_is_still_pending(settings
     """GIVEN a build of everything that covered the RWP batch LATE (the ledger frozen as the build started) WHEN
     the RLQ batch EARLY, whose ingest started first (so its id sorts first), commits after that build THEN it is
     pending: the batches builds covered are kept, where the watermark (LATE) alone would call it built."""
-    from transform.build import covered_batches, freeze_ledger, pending_changes
+    from transform.build_state import covered_batches, freeze_ledger, pending_changes
 
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     settings.warehouse_path.touch()
@@ -78,7 +78,7 @@ def test_a_batch_committed_after_a_later_one_was_built_is_still_pending(settings
 def test_a_selective_build_covers_the_frozen_batches_of_its_feeds_only(settings):
     """The batches a build covered: every frozen one for a build of everything; those of the selected feeds for
     ``source:raw.<feed>+``; none for any other selection (it says nothing of the feeds' batches)."""
-    from transform.build import covered_batches, freeze_ledger
+    from transform.build_state import covered_batches, freeze_ledger
 
     _loaded(settings, EARLY, "rlq_ecds")
     _loaded(settings, LATE, "rwp_ecds")
@@ -91,7 +91,7 @@ def test_a_selective_build_covers_the_frozen_batches_of_its_feeds_only(settings)
 def test_the_covered_batches_are_kept_from_the_first_build_of_everything_on(settings):
     """On a build state without the list (an older warehouse) a selective build cannot start it: the batches
     earlier builds covered are not known, so the watermark stays the judge until a build of everything."""
-    from transform.build import BUILT_BATCHES, _state, pending_changes
+    from transform.build_state import BUILT_BATCHES, _state, pending_changes
 
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     settings.warehouse_path.touch()

@@ -12,7 +12,8 @@ import duckdb
 
 from ingest.load import ingest_file
 from tests.ingest.ecds_rows import row, write_ecds
-from transform.build import build, pending_changes, run_dbt
+from transform.build import build, run_dbt
+from transform.build_state import pending_changes
 
 
 def mart_and_lake(path) -> tuple[int, int]:

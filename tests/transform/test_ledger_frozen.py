@@ -1,4 +1,4 @@
-"""A build sees the ledger as it was when the build started (transform.build.freeze_ledger): a file that ingest
+"""A build sees the ledger as it was when the build started (transform.build_state.freeze_ledger): a file that ingest
 commits while dbt runs waits for the next build, so every model of one build counts the same deliveries.
 
 Found by the latency bench: a burst of files ingested beside a build made the build's reconciliation test
@@ -12,7 +12,8 @@ import duckdb
 import transform.build as build_module
 from ingest.load import ingest_file
 from tests.ingest.ecds_rows import row, write_ecds
-from transform.build import build, freeze_ledger, ledger_visible_path, pending_changes
+from transform.build import build
+from transform.build_state import freeze_ledger, ledger_visible_path, pending_changes
 
 
 def counts(settings) -> tuple[int, int]:

@@ -247,8 +247,6 @@ class Contract(_Strict):
         return Path(self.organisation) / self.feed
 
 
-
-
 class ContractError(ValueError):
     """A contract file is invalid or no contract matches a file."""
 

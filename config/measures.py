@@ -173,8 +173,6 @@ def model_name(measure_id: str) -> str:
     return f"measure__{measure_id}"
 
 
-
-
 class MeasureError(ValueError):
     """A measure declaration is invalid; the message names the file and the problem."""
 

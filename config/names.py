@@ -70,15 +70,18 @@ def ready_watcher(feed_id: str) -> str:
 
 
 # dbt
+SOURCE_SELECTOR_PREFIX = "source:raw."
+
+
 def source_selector(feed_id: str) -> str:
     """Every model downstream of the feed's raw source (on a warehouse already built: the rest is unchanged)."""
-    return f"source:raw.{feed_id}+"
+    return f"{SOURCE_SELECTOR_PREFIX}{feed_id}+"
 
 
 def feed_of_source_selector(selector: str) -> str | None:
     """The feed id of a :func:`source_selector` selection; None for any other dbt selection."""
-    if selector.startswith("source:raw.") and selector.endswith("+"):
-        return selector.removeprefix("source:raw.").removesuffix("+") or None
+    if selector.startswith(SOURCE_SELECTOR_PREFIX) and selector.endswith("+"):
+        return selector.removeprefix(SOURCE_SELECTOR_PREFIX).removesuffix("+") or None
     return None
 
 

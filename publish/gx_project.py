@@ -14,6 +14,8 @@ import datetime as dt
 import hashlib
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -142,11 +144,6 @@ class Project:
         except KeyError:
             return asset.add_batch_definition_whole_dataframe("candidate")
 
-    @property
-    def validated(self) -> bool:
-        """Has this run validated anything (so that there is something for :meth:`build_docs` to render)?"""
-        return bool(self._validated)
-
     def docs_index(self) -> Path:
         """The Data Docs index page :meth:`build_docs` writes (whether or not it has been written yet)."""
         urls = self.context.get_docs_sites_urls(site_name=SITE, only_if_exists=False)
@@ -164,3 +161,15 @@ class Project:
                for name, batch in self._validated]
         sites = self.context.build_data_docs(site_names=[SITE], resource_identifiers=ids)
         return Path(sites[SITE].removeprefix("file://"))
+
+
+@contextmanager
+def shared_project(settings: Settings) -> Iterator[Project]:
+    """One project for a run that gates several tables: their Data Docs are built once, when the block ends (also
+    when it ends with an error, so a refusal's page is there), and only if a gate ran."""
+    project = Project(settings)
+    try:
+        yield project
+    finally:
+        if project._validated:
+            project.build_docs()

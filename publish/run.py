@@ -26,7 +26,7 @@ from publish import files, store
 from publish.disclosure import Disclosed, apply_disclosure, measures_by_id, rule_summary
 from publish.errors import GateFailed
 from publish.gate import GateResult, run_gate
-from publish.gx_project import Project
+from publish.gx_project import Project, shared_project
 from publish.source import read_source
 from publish.spec import TableSpec, list_tables, load_spec
 
@@ -67,8 +67,7 @@ def publish(
     names = tables if tables is not None else list_tables(settings)
     results: list[PublicationResult] = []
     failures: list[GateFailed] = []
-    project = Project(settings)  # one GX project for the run: the gates' Data Docs are built once, at its end
-    try:
+    with shared_project(settings) as project:  # the gates' Data Docs built once, at the end
         for name in names:
             try:
                 results.append(publish_table(load_spec(name, settings), settings, source_batch_ids, built_upto,
@@ -76,9 +75,6 @@ def publish(
             except GateFailed as exc:
                 log.error("%s", exc)
                 failures.append(exc)
-    finally:
-        if project.validated:
-            project.build_docs()
     if failures:
         first = failures[0]
         for other in failures[1:]:
@@ -93,8 +89,7 @@ def check(tables: list[str] | None = None, settings: Settings | None = None) -> 
     version; publish nothing. A refused candidate is kept in ``_rejected/`` like a publication's."""
     settings = settings or get_settings()
     results = []
-    project = Project(settings)  # the Data Docs of every table's gate built once, at the end
-    try:
+    with shared_project(settings) as project:  # the gates' Data Docs built once, at the end
         for name in tables if tables is not None else list_tables(settings):
             spec = load_spec(name, settings)
             disclosed = apply_disclosure(read_source(settings.warehouse_path, spec), spec)
@@ -109,9 +104,6 @@ def check(tables: list[str] | None = None, settings: Settings | None = None) -> 
                 results.append(gate)
             finally:
                 store.discard(incoming)
-    finally:
-        if project.validated:
-            project.build_docs()
     return results
 
 

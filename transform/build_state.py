@@ -25,13 +25,13 @@ def freeze_ledger(settings: Settings) -> int:
     Returns how many batches are visible."""
     from lake.ledger import committed_batch_ids
 
-    names = committed_batch_ids(settings)
+    batch_ids = committed_batch_ids(settings)
     path = ledger_visible_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".txt.{os.getpid()}.tmp")
-    tmp.write_text("\n".join(names), encoding="utf-8")
+    tmp.write_text("\n".join(batch_ids), encoding="utf-8")
     os.replace(tmp, path)  # a reader (a lake view queried meanwhile) sees the old list or the new, whole
-    return len(names)
+    return len(batch_ids)
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
     python bench/pipeline_bench.py            # full: the year at scale 1, each figure the median of 3 runs
     python bench/pipeline_bench.py --quick    # a few minutes: scale 0.05, one run of each
-    python bench/pipeline_bench.py --scale 10 --repeats 1
+    python bench/pipeline_bench.py --scale 10 --repeats 1 --stages synth,ingest,run,baseline
 
 Every stage runs as the command a person would type, in a child process (bench.measure: wall, CPU, peak RSS),
 on its own work folder under ``--work-dir`` (default ``$OUTCOMES_WORK_DIR/bench/pipeline``):
@@ -18,7 +18,14 @@ on its own work folder under ``--work-dir`` (default ``$OUTCOMES_WORK_DIR/bench/
   building only what is downstream of the feed (``outcomes run FILE --select source:raw.rwp_ecds+``, the
   transform DAG's selection on a warehouse built whole, with every test of those models);
 - pandas: ``bench/pandas_alternative.py`` (ingest and three headline measures, as many analysts write them),
-  against our ingest and build of everything.
+  against our ingest and build of everything;
+- baseline (only at a scale other than 1): ``outcomes run`` of the year at scale 1, in the same invocation, so
+  that the growth of the whole run with the data is a ratio of the same run (linear growth: run / baseline no
+  more than the scale).
+
+``--stages`` runs some of them (build, publish and incremental need the stages before them in the same work
+folder). A scale other than 1 (the 10x year) writes ``bench/results/pipeline-<scale>x.{json,md}`` and leaves the
+1x results alone.
 
 Every ratio divides two figures measured in this run. The load average is recorded before and after each
 scenario: the machine may be shared. Full mode writes ``bench/results.json``, ``bench/results/pipeline.md`` and
@@ -163,6 +170,23 @@ class Bench:
                                 str(out)], cwd=ROOT, log=self.work / "logs" / f"pandas-{i}.log")
         self.scenario("pandas", once, {"what": "pandas: every file read whole, ingest + three headline measures"})
 
+    def baseline(self) -> None:
+        synth = self.work / "synth-1x"
+        if not any(synth.rglob("*.csv")):
+            shutil.rmtree(synth, ignore_errors=True)
+            self.outcomes(self.work / "synth_work", "synth", "--out", str(synth), "--scale", "1", log="baseline-synth")
+        files = sorted(str(p) for p in synth.rglob("*") if p.suffix in (".csv", ".xlsx"))
+
+        def once(i: int) -> Run:
+            shutil.rmtree(self.work / "run-1x", ignore_errors=True)
+            return self.outcomes(self.work / "run-1x", "run", "--no-landing", *files, ok=OK_REFUSED,
+                                 log=f"baseline-run-{i}")
+        self.scenario("baseline", once, {"what": "outcomes run of the year at scale 1", "scale": 1.0})
+        shutil.rmtree(self.work / "run-1x", ignore_errors=True)
+
+
+STAGES = ("synth", "ingest", "build", "publish", "run", "incremental", "pandas", "baseline")
+
 
 def _run_results(path: Path) -> dict:
     """Counts and the slowest ten models of the last ``dbt build`` (its own timings, seconds)."""
@@ -185,18 +209,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, help="synthetic scale (default 1, or 0.05 with --quick)")
     parser.add_argument("--repeats", type=int, help="runs of each scenario (default 3, or 1 with --quick)")
     parser.add_argument("--work-dir", type=Path)
+    parser.add_argument("--stages", default=None,
+                        help=f"comma-separated, from {','.join(STAGES)} (default: all; baseline only at a scale "
+                             "other than 1)")
     args = parser.parse_args(argv)
     scale = args.scale or (0.05 if args.quick else 1.0)
+    stages = args.stages.split(",") if args.stages else [s for s in STAGES if s != "baseline" or scale != 1.0]
+    unknown = sorted(set(stages) - set(STAGES))
+    if unknown:
+        parser.error(f"unknown stage(s) {unknown}: choose from {', '.join(STAGES)}")
     repeats = args.repeats or (1 if args.quick else 3)
     work = args.work_dir or Path(os.environ.get("OUTCOMES_WORK_DIR", ROOT / ".work")) / "bench" / "pipeline"
     (work / "logs").mkdir(parents=True, exist_ok=True)
     bench = Bench(work, scale, repeats)
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    for stage in (bench.synth, bench.ingest, bench.build, bench.publish, bench.whole_run, bench.incremental,
-                  bench.pandas):
-        stage()
-    result = {"mode": "quick" if args.quick else "full", "scale": scale, "repeats": repeats, "started": started,
-              "machine": machine(), "scenarios": bench.results, "ratios": ratios(bench.results)}
+    for stage in STAGES:
+        if stage in stages:
+            getattr(bench, "whole_run" if stage == "run" else stage)()
+    mode = "quick" if args.quick else ("full" if scale == 1.0 else f"{scale:g}x")
+    result = {"mode": mode, "scale": scale, "repeats": repeats, "started": started, "stages": stages,
+              "machine": machine(), "scenarios": bench.results, "ratios": ratios(bench.results, scale)}
     write_results(result, ROOT / "bench")
     return 0
 

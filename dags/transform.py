@@ -28,7 +28,8 @@ DOC = """\
 **Runs when** any feed's raw asset (`raw.<feed_id>`) gets an event, i.e. an ingest loaded a new batch. Events
 that arrive while a build runs are merged into the next run (`max_active_runs=1`).
 
-**Does**, in one task `build` that plans once it holds the warehouse's slot, `dbt build --select
+**Does**, in one task `build` that plans once it holds the warehouse's slot (after waiting, up to 30 s, while
+ingest runs are still working through files they claimed, so that one build covers a burst), `dbt build --select
 source:raw.<feed_id>+` for every feed with a loaded batch no successful build has covered (from the load ledger
 and the build state, which also covers events that arrived while a run was queued): the models downstream of the
 changed sources and
@@ -95,7 +96,10 @@ def transform():
         dbt build (models and tests); the only task that writes the warehouse. dbt's own lines (one per model and
         test, with its status) go to this task's log, so a failing model or test is named there."""
         from transform.build import build as dbt_build
+        from transform.settle import wait_for_ingests
 
+        if not (params or {}).get("select"):  # a burst still being ingested: one build covers it (transform.settle)
+            print(wait_for_ingests(get_settings()).describe())
         planned = plan(params, triggering_asset_events)
         if planned.get("nothing"):  # no `marts` event either, so no publish run for an unchanged warehouse
             raise AirflowSkipException("nothing to build: a build started after these batches were committed "

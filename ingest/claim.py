@@ -220,6 +220,25 @@ def _is_delivery(path: Path, sidecar: str) -> bool:
             and not name.endswith(PARTIAL_SUFFIXES))
 
 
+def files_in_flight(settings: Settings) -> dict[str, int]:
+    """How many delivered files each feed has claimed from landing and not yet ingested (still in a claim folder of
+    the inbox): the files an ingest run is working through, or ones a killed run left for the next claim. A file
+    leaves the inbox for the archive whatever its outcome (loaded, duplicate or refused), sidecars with it."""
+    root = settings.inbox_dir
+    counts: dict[str, int] = {}
+    for feed in sorted(root.iterdir()) if root.is_dir() else []:
+        try:
+            sidecar = contract_for_feed(settings.contracts_dir, feed.name).file.manifest_suffix
+        except ValueError:  # ContractError: not a feed's folder
+            continue
+        with suppress(FileNotFoundError):  # a claim folder removed while it is counted
+            waiting = sum(_is_delivery(path, sidecar) for folder in feed.iterdir() if folder.is_dir()
+                          for path in folder.iterdir())
+            if waiting:
+                counts[feed.name] = waiting
+    return counts
+
+
 def is_claimed(path: Path, settings: Settings) -> bool:
     return path.resolve().is_relative_to(settings.inbox_dir.resolve())
 

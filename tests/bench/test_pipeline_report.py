@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.pipeline_report import MARK_END, MARK_START, ratios, replace_section
+from bench.pipeline_report import MARK_END, MARK_START, markdown, ratios, replace_section
 
 
 def _scenario(wall: float, cpu: float = 1.0, rss: float = 100.0) -> dict:
@@ -34,3 +34,20 @@ def test_the_pipeline_section_is_replaced_between_its_marks_and_appended_when_mi
     assert updated == f"# Results\n\nby hand\n\n{MARK_START}\nnew figures\n{MARK_END}\n\nmore by hand\n"
     appended = replace_section("# Results\n", "new figures")
     assert appended.startswith("# Results\n") and appended.endswith(f"{MARK_START}\nnew figures\n{MARK_END}\n")
+
+
+def test_a_scaled_run_is_judged_against_linear_growth_and_its_own_memory_ceiling():
+    """GIVEN a run of the 10x year of 1,150 s and 2,700 MB beside a run of the 1x year of 120 s in the same bench
+    WHEN the ratios and the page are written
+    THEN the growth 9.58 meets its target of 10 (linear), and the peak misses the 2.5 GB ceiling of a scaled run."""
+    scenarios = {"run": _scenario(1150.0, rss=2700.0), "baseline": _scenario(120.0, rss=1200.0)}
+    by_name = {r["ratio"]: r for r in ratios(scenarios, scale=10.0)}
+    assert by_name["run / run at scale 1, wall"] == {"ratio": "run / run at scale 1, wall", "value": 9.58,
+                                                     "target": 10.0, "met": True}
+    assert by_name["run / run at scale 1, peak RSS"]["value"] == 2.25
+    machine = {"cpus": 2, "memory_gb": 23.5, "python": "3.11", "packages": {}}
+    scenarios = {name: {**s, "load_before": [1.0], "load_after": [1.0]} for name, s in scenarios.items()}
+    page = markdown({"mode": "10x", "scale": 10.0, "repeats": 1, "started": "2026-12-04T00:00:00Z",
+                     "machine": machine, "scenarios": scenarios, "ratios": list(by_name.values())})
+    assert "Whole run at scale 10: 1150.0 s wall, peak 2,700 MB (target < 2,560 MB: **not met**)." in page
+    assert "target < 60 s" not in page

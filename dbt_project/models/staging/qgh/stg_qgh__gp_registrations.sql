@@ -1,8 +1,6 @@
 -- Grain: one row per person registered with a practice of the system per GP list snapshot (current rows of the
--- qgh_gp_list feed), renamed. The person spine's register. A table, unlike the other staging models: four models
--- read the register (the spine, the enriched records, the registered population, a register measure), and a view
--- would judge the lake's current rows and the opt-outs over every snapshot once for each of them.
-{{ config(materialized='table') }}
+-- qgh_gp_list feed), renamed. The person spine's register. A table, like every staging model (dbt_project.yml):
+-- four models read the register (the spine, the enriched records, the registered population, a register measure).
 
 with source as (
     select * from {{ ref('lake__qgh_gp_list') }}

@@ -95,10 +95,10 @@ def transform():
         """Plan (:func:`plan`, once the warehouse's slot is held, so the ledger is read as the build starts), then
         dbt build (models and tests); the only task that writes the warehouse. dbt's own lines (one per model and
         test, with its status) go to this task's log, so a failing model or test is named there."""
+        from outcomes.settle import wait_for_ingests
         from transform.build import build as dbt_build
-        from transform.settle import wait_for_ingests
 
-        if not (params or {}).get("select"):  # a burst still being ingested: one build covers it (transform.settle)
+        if not (params or {}).get("select"):  # a burst still being ingested: one build covers it (outcomes.settle)
             print(wait_for_ingests(get_settings()).describe())
         planned = plan(params, triggering_asset_events)
         if planned.get("nothing"):  # no `marts` event either, so no publish run for an unchanged warehouse

@@ -24,8 +24,7 @@ from stats.errors import StatsInputError
 DEFAULT_DRAWS = 100_000
 MIN_DRAWS = 1_000
 #: How many simulated values (groups x draws) one chunk of groups may hold (32 MB of float64 for each of the slope
-#: and the intercept), so memory stays bounded. Without a transform the chunks run one after another, the matrix
-#: products on every core (numpy's BLAS).
+#: and the intercept), so memory stays bounded. Without a transform the chunks run one after another.
 CHUNK_VALUES = 4_000_000
 #: The same for a back-transformed regression, whose chunks are shared out among THREADS: four groups at the
 #: default draws (measured faster than larger chunks on the synthetic year's groups).
@@ -112,12 +111,12 @@ def _regression(centre: np.ndarray, se: np.ndarray, c0: np.ndarray, c1: np.ndarr
                 back: np.ufunc | None) -> tuple[np.ndarray, np.ndarray]:
     """The simulated slope and intercept (groups x draws, each row contiguous) of one chunk of groups.
 
-    Without `back` the regression is linear in Z and runs as two matrix products. With it, the draws are taken
-    in steps of at most BLOCK_VALUES transformed values (groups x step x quantiles), each transformed back in
-    place and summed over its quantiles."""
+    Without `back` the regression is linear in Z: :func:`_linear`. With it, the draws are taken in steps of at
+    most BLOCK_VALUES transformed values (groups x step x quantiles), each transformed back in place and summed
+    over its quantiles."""
     if back is None:
-        return ((centre * c1).sum(axis=1)[:, None] + (se * c1) @ z.T,
-                (centre * c0).sum(axis=1)[:, None] + (se * c0) @ z.T)
+        zt = np.ascontiguousarray(z.T)  # quantiles x draws: one contiguous row of draws per quantile
+        return _linear(centre, se, c1, zt), _linear(centre, se, c0, zt)
     groups, quantiles = centre.shape
     draws = z.shape[0]
     slope, intercept = np.empty((groups, draws)), np.empty((groups, draws))
@@ -130,3 +129,20 @@ def _regression(centre: np.ndarray, se: np.ndarray, c0: np.ndarray, c1: np.ndarr
         slope[:, drawn] = np.einsum("grq,gq->gr", y, c1)
         intercept[:, drawn] = np.einsum("grq,gq->gr", y, c0)
     return slope, intercept
+
+
+def _linear(centre: np.ndarray, se: np.ndarray, coefficients: np.ndarray, zt: np.ndarray) -> np.ndarray:
+    """sum over quantiles of coefficient x (centre + se Z), for each group and draw (groups x draws).
+
+    Summed quantile by quantile, element by element, so a group's draws come from the same operations in the
+    same order whatever else shares its chunk. A matrix product would not do: BLAS picks its kernel and blocking
+    by the shape of the chunk, and on some processors (seen on an AMD EPYC) the last bits of a group's draws then
+    changed with the number of groups in the chunk, and its limits with them."""
+    weights = se * coefficients
+    out = np.empty((centre.shape[0], zt.shape[1]))
+    out[:] = (centre * coefficients).sum(axis=1)[:, None]
+    term = np.empty_like(out)
+    for q in range(zt.shape[0]):
+        np.multiply(weights[:, q:q + 1], zt[q], out=term)
+        out += term
+    return out

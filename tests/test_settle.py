@@ -1,12 +1,12 @@
-"""transform.settle: a build waits while ingest runs work through the files they claimed, so that one build
+"""outcomes.settle: a build waits while ingest runs work through the files they claimed, so that one build
 covers a burst; never long, and not at all for a file already ingested."""
 
 from __future__ import annotations
 
 from ingest.claim import claim_files, files_in_flight
 from ingest.load import ingest_file
+from outcomes.settle import wait_for_ingests
 from tests.ingest.test_claim import FEED, deliver
-from transform.settle import wait_for_ingests
 
 
 class Clock:

@@ -155,3 +155,29 @@ def test_late_rows_from_other_months_add_and_never_remove_another_delivery(tmp_p
     got = duckdb.sql(f"select event_id from ({current_rows_sql(contract('declared_period'), raw, ledger)}) "
                      "order by 1").fetchall()
     assert got == [("e1",), ("e2",), ("e3",), ("e4",)]
+
+
+def dated_contract(replaces: str) -> Contract:
+    """The property-test feed keyed by the row's date and its id, as a snapshot feed is (snapshot_date, person)."""
+    data = contract(replaces).model_dump()
+    return Contract.model_validate({**data, "primary_key": ["event_date", "event_id"]})
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(history, st.sampled_from(["declared_period", "snapshot", "append"]))
+def test_superseded_keys_of_a_dated_key_are_counted_exactly(tmp_path_factory, deliveries, replaces):
+    """GIVEN a random history of deliveries whose key is (event_date, event_id), with dates that arrive in one
+    current delivery only and dates that arrive in several
+    WHEN the superseded keys are counted by the SQL (which groups the keys of the dates in several deliveries only)
+    THEN the count is the number of (date, id) keys that arrived in more than one current delivery."""
+    root = tmp_path_factory.mktemp("lake")
+    c = dated_contract(replaces)
+    entries, rows = write_history(root, deliveries)
+    raw, ledger = relations(root)
+    current = {e["batch_id"] for e in current_deliveries(entries, replaces)}
+    batches_of_key: dict[tuple[str, str], set[str]] = {}
+    for r in rows:
+        if r["_batch_id"] in current:
+            batches_of_key.setdefault((r["event_date"], r["event_id"]), set()).add(r["_batch_id"])
+    reported = duckdb.sql(superseded_keys_sql(c, raw, ledger)).fetchall()
+    assert reported == [("tst_events", sum(len(b) > 1 for b in batches_of_key.values()))]

@@ -176,6 +176,26 @@
             qualify row_number() over (
                 partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
             ) = 1) as cd on src._batch_id = cd.batch_id
+            where src."list_date" is null or src."list_date" in (
+                select src."list_date"
+                from {{ source('raw', 'ndop_optouts') }} as src
+            inner join (select batch_id, declared_period, delivery_order
+            from (
+                select
+                    batch_id,
+                    declared_period,
+                    row_number() over (
+                        order by coalesce(version, 1), coalesce(claimed_at, received_at, ''), file, sha256
+                    ) as delivery_order
+                from {{ source('lake', 'ledger') }}
+                where status = 'loaded' and feed_id = 'ndop_optouts'
+            )
+            qualify row_number() over (
+                partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
+            ) = 1) as cd on src._batch_id = cd.batch_id
+                group by src."list_date"
+                having min(src._batch_id) <> max(src._batch_id)
+            )
             group by src."list_date", src."person_id"
             having min(src._batch_id) <> max(src._batch_id)
         )
@@ -214,6 +234,26 @@
             qualify row_number() over (
                 partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
             ) = 1) as cd on src._batch_id = cd.batch_id
+            where src."snapshot_date" is null or src."snapshot_date" in (
+                select src."snapshot_date"
+                from {{ source('raw', 'qgh_gp_list') }} as src
+            inner join (select batch_id, declared_period, delivery_order
+            from (
+                select
+                    batch_id,
+                    declared_period,
+                    row_number() over (
+                        order by coalesce(version, 1), coalesce(claimed_at, received_at, ''), file, sha256
+                    ) as delivery_order
+                from {{ source('lake', 'ledger') }}
+                where status = 'loaded' and feed_id = 'qgh_gp_list'
+            )
+            qualify row_number() over (
+                partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
+            ) = 1) as cd on src._batch_id = cd.batch_id
+                group by src."snapshot_date"
+                having min(src._batch_id) <> max(src._batch_id)
+            )
             group by src."snapshot_date", src."person_id"
             having min(src._batch_id) <> max(src._batch_id)
         )
@@ -252,6 +292,26 @@
             qualify row_number() over (
                 partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
             ) = 1) as cd on src._batch_id = cd.batch_id
+            where src."snapshot_date" is null or src."snapshot_date" in (
+                select src."snapshot_date"
+                from {{ source('raw', 'qgh_smi_checks') }} as src
+            inner join (select batch_id, declared_period, delivery_order
+            from (
+                select
+                    batch_id,
+                    declared_period,
+                    row_number() over (
+                        order by coalesce(version, 1), coalesce(claimed_at, received_at, ''), file, sha256
+                    ) as delivery_order
+                from {{ source('lake', 'ledger') }}
+                where status = 'loaded' and feed_id = 'qgh_smi_checks'
+            )
+            qualify row_number() over (
+                partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
+            ) = 1) as cd on src._batch_id = cd.batch_id
+                group by src."snapshot_date"
+                having min(src._batch_id) <> max(src._batch_id)
+            )
             group by src."snapshot_date", src."person_id"
             having min(src._batch_id) <> max(src._batch_id)
         )
@@ -632,6 +692,26 @@
             qualify row_number() over (
                 partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
             ) = 1) as cd on src._batch_id = cd.batch_id
+            where src."snapshot_date" is null or src."snapshot_date" in (
+                select src."snapshot_date"
+                from {{ source('raw', 'rlq_rtt') }} as src
+            inner join (select batch_id, declared_period, delivery_order
+            from (
+                select
+                    batch_id,
+                    declared_period,
+                    row_number() over (
+                        order by coalesce(version, 1), coalesce(claimed_at, received_at, ''), file, sha256
+                    ) as delivery_order
+                from {{ source('lake', 'ledger') }}
+                where status = 'loaded' and feed_id = 'rlq_rtt'
+            )
+            qualify row_number() over (
+                partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
+            ) = 1) as cd on src._batch_id = cd.batch_id
+                group by src."snapshot_date"
+                having min(src._batch_id) <> max(src._batch_id)
+            )
             group by src."snapshot_date", src."pathway_id"
             having min(src._batch_id) <> max(src._batch_id)
         )
@@ -784,6 +864,26 @@
             qualify row_number() over (
                 partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
             ) = 1) as cd on src._batch_id = cd.batch_id
+            where src."snapshot_date" is null or src."snapshot_date" in (
+                select src."snapshot_date"
+                from {{ source('raw', 'rwp_rtt') }} as src
+            inner join (select batch_id, declared_period, delivery_order
+            from (
+                select
+                    batch_id,
+                    declared_period,
+                    row_number() over (
+                        order by coalesce(version, 1), coalesce(claimed_at, received_at, ''), file, sha256
+                    ) as delivery_order
+                from {{ source('lake', 'ledger') }}
+                where status = 'loaded' and feed_id = 'rwp_rtt'
+            )
+            qualify row_number() over (
+                partition by coalesce(declared_period, 'batch:' || batch_id) order by delivery_order desc
+            ) = 1) as cd on src._batch_id = cd.batch_id
+                group by src."snapshot_date"
+                having min(src._batch_id) <> max(src._batch_id)
+            )
             group by src."snapshot_date", src."pathway_id"
             having min(src._batch_id) <> max(src._batch_id)
         )

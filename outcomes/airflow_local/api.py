@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable
@@ -40,12 +41,28 @@ def api_get(handle: Handle, path: str, **query: Any) -> Any:
         return json.loads(response.read())
 
 
-def api_send(handle: Handle, path: str, body: dict, method: str = "PATCH") -> Any:
-    """PATCH (or POST) JSON to the REST API and decode the answer (no login needed locally)."""
-    request = urllib.request.Request(handle.url + path, data=json.dumps(body).encode(), method=method,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-        return json.loads(response.read() or b"{}")
+# The embedded default's SQLite metadata database answers a write with HTTP 500 when another process held its
+# write lock past SQLite's 5 s wait ("database is locked", seen in the demo's unpause on a loaded machine): a PATCH
+# sets a state, so sending it again is safe, after 1, 2, 3 and 4 s. A POST (a new run) is never sent twice.
+PATCH_ATTEMPTS = 5
+
+
+def api_send(handle: Handle, path: str, body: dict, method: str = "PATCH",
+             sleep: Callable[[float], None] = time.sleep) -> Any:
+    """PATCH (or POST) JSON to the REST API and decode the answer (no login needed locally); a PATCH answered
+    with a server error is sent again (PATCH_ATTEMPTS in all)."""
+    attempts = PATCH_ATTEMPTS if method == "PATCH" else 1
+    for attempt in range(1, attempts + 1):
+        request = urllib.request.Request(handle.url + path, data=json.dumps(body).encode(), method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                return json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            if exc.code < 500 or attempt == attempts:
+                raise
+            sleep(attempt)
+    raise AssertionError("unreachable")
 
 
 def unpause(handle: Handle, dag_ids: Iterable[str]) -> None:

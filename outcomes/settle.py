@@ -34,9 +34,12 @@ class Settled:
             return "no claimed file was waiting to be ingested"
         if not self.left:
             return f"waited {self.waited_s:.1f} s for the files being ingested: none is left"
-        waiting = ", ".join(f"{feed} {n}" for feed, n in sorted(self.left.items()))
-        return (f"waited {self.waited_s:.1f} s for the files being ingested; building without the {waiting} "
+        return (f"waited {self.waited_s:.1f} s for the files being ingested; building without the {_listed(self.left)} "
                 "file(s) still claimed (a later build covers them)")
+
+
+def _listed(counts: dict[str, int]) -> str:
+    return ", ".join(f"{feed} {n}" for feed, n in sorted(counts.items()))
 
 
 def wait_for_ingests(settings: Settings, *, max_seconds: float = MAX_SECONDS, stall_seconds: float = STALL_SECONDS,
@@ -50,7 +53,7 @@ def wait_for_ingests(settings: Settings, *, max_seconds: float = MAX_SECONDS, st
     if not left:
         return Settled(0.0, {})
     progress(f"waiting for {sum(left.values())} claimed file(s) to be ingested "
-             f"({', '.join(f'{feed} {n}' for feed, n in sorted(left.items()))}) so that one build covers them")
+             f"({_listed(left)}) so that one build covers them")
     while left and clock() - start < max_seconds and clock() - changed < stall_seconds:
         sleep(poll_seconds)
         now = files_in_flight(settings)

@@ -85,6 +85,8 @@ def simulated_order_statistics(centre: np.ndarray, se: np.ndarray, c0: np.ndarra
     if groups == 0:
         return []
     z = np.random.default_rng(seed).standard_normal((draws, quantiles))
+    if back is None:  # the linear regression reads one contiguous row of draws per quantile (_linear), made once
+        z = np.ascontiguousarray(z.T)
     if back is None:
         per_chunk, threads = max(1, CHUNK_VALUES // draws), 1
     else:
@@ -111,12 +113,11 @@ def _regression(centre: np.ndarray, se: np.ndarray, c0: np.ndarray, c1: np.ndarr
                 back: np.ufunc | None) -> tuple[np.ndarray, np.ndarray]:
     """The simulated slope and intercept (groups x draws, each row contiguous) of one chunk of groups.
 
-    Without `back` the regression is linear in Z: :func:`_linear`. With it, the draws are taken in steps of at
-    most BLOCK_VALUES transformed values (groups x step x quantiles), each transformed back in place and summed
-    over its quantiles."""
+    Without `back` the regression is linear in Z, given as quantiles x draws: :func:`_linear`. With it, Z is
+    draws x quantiles and the draws are taken in steps of at most BLOCK_VALUES transformed values (groups x step x
+    quantiles), each transformed back in place and summed over its quantiles."""
     if back is None:
-        zt = np.ascontiguousarray(z.T)  # quantiles x draws: one contiguous row of draws per quantile
-        return _linear(centre, se, c1, zt), _linear(centre, se, c0, zt)
+        return _linear(centre, se, c1, z), _linear(centre, se, c0, z)
     groups, quantiles = centre.shape
     draws = z.shape[0]
     slope, intercept = np.empty((groups, draws)), np.empty((groups, draws))

@@ -1,11 +1,18 @@
 """The Great Expectations project the gate keeps under the working folder: suites, validation results, Data Docs.
 
-A file-backed GX context (``gx.get_context(mode="file")``) at ``<work>/gx/``: every gate run stores its
-validation results there (``gx/uncommitted/validations/``) and rebuilds the Data Docs site
+An ephemeral GX context whose two stores of record are folders under ``<work>/gx/``: every gate run stores
+its validation results there (``gx/uncommitted/validations/``) and rebuilds the Data Docs site
 (``gx/uncommitted/data_docs/local_site/index.html``, linked from ``outcomes status``) for this run's results and
-the index. The suites are loaded from ``expectations/suites/`` (generated, committed) on every run, so the
-project never holds a suite that differs from the repository's. Publication tables are small aggregates, so the
-batches are pandas frames (``publish.gate``).
+the index. Everything else (data sources, suites, validation definitions) is declared by the repository and made
+again in memory on every run: the suites from ``expectations/suites/`` (generated, committed), so the project
+never holds a suite that differs from the repository's.
+
+Nothing the gate needs to start is read from a file it wrote itself. A file-backed context
+(``mode="file"``) wrote ``great_expectations.yml``, the suites and the validation definitions in place; a run
+killed while writing one left a file that stopped every later publication ("Error while processing
+DataContextConfig: _schema"). Those files, where an earlier version left them, are not read. A result or page
+half-written by a killed run is only that run's record. Publication tables are small aggregates, so the batches
+are pandas frames (``publish.gate``).
 """
 
 from __future__ import annotations
@@ -38,30 +45,50 @@ def docs_index(settings: Settings) -> Path:
     return project_dir(settings) / "uncommitted" / "data_docs" / SITE / "index.html"
 
 
+def context_config(settings: Settings) -> Any:
+    """The context's configuration: suites, checkpoints and validation definitions in memory; validation results
+    and the Data Docs site in the project folder."""
+    from great_expectations.data_context.types.base import DataContextConfig, ProgressBarsConfig
+
+    memory = {"class_name": "InMemoryStoreBackend"}
+    folder = project_dir(settings) / "uncommitted"
+
+    def files(name: str) -> dict[str, str]:
+        return {"class_name": "TupleFilesystemStoreBackend", "base_directory": f"{folder / name}/"}
+
+    return DataContextConfig(
+        stores={"expectations_store": {"class_name": "ExpectationsStore", "store_backend": memory},
+                "validation_results_store": {"class_name": "ValidationResultsStore",
+                                             "store_backend": files("validations")},
+                "checkpoint_store": {"class_name": "CheckpointStore", "store_backend": memory},
+                "validation_definition_store": {"class_name": "ValidationDefinitionStore", "store_backend": memory}},
+        expectations_store_name="expectations_store", validation_results_store_name="validation_results_store",
+        checkpoint_store_name="checkpoint_store",
+        data_docs_sites={SITE: {"class_name": "SiteBuilder", "show_how_to_buttons": False,
+                                "store_backend": files(f"data_docs/{SITE}"),
+                                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}}},
+        progress_bars=ProgressBarsConfig(globally=False), analytics_enabled=False,
+    )
+
+
 def quiet() -> None:
     """GX logs its internals at INFO (``Created temporary directory ...`` among them): keep warnings only."""
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
 class Project:
-    """One gate run's handle on the file-backed context: validate frames, then build the docs once."""
+    """One gate run's handle on its context: validate frames and queries, then build the docs once."""
 
     def __init__(self, settings: Settings) -> None:
         import great_expectations as gx  # slow import (~2 s): only when a gate actually runs
         from great_expectations.core.run_identifier import RunIdentifier
-        from great_expectations.data_context.types.base import ProgressBarsConfig
         from great_expectations.exceptions import DataContextError
 
         quiet()
         self._gx = gx
         self._absent = (KeyError, ValueError, LookupError, DataContextError)  # what GX raises for a missing item
-        settings.work_dir.mkdir(parents=True, exist_ok=True)
-        self.context = gx.get_context(mode="file", project_root_dir=str(settings.work_dir))  # makes <work>/gx/
-        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        try:
-            self.source = self.context.data_sources.get(DATASOURCE)
-        except (KeyError, ValueError):
-            self.source = self.context.data_sources.add_pandas(DATASOURCE)
+        self.context = gx.get_context(mode="ephemeral", project_config=context_config(settings))
+        self.source = self.context.data_sources.add_pandas(DATASOURCE)
         self.run_id = RunIdentifier(run_name="gate", run_time=dt.datetime.now(dt.UTC))
         self._validated: list[Any] = []
 
@@ -108,8 +135,8 @@ class Project:
         return result
 
     def _suite(self, suite_json: dict[str, Any]) -> Any:
-        """The project's copy of the suite, replaced only when the declaration changed (GX's own comparison of
-        suites costs seconds): the JSON's sha256 is kept in the suite's meta."""
+        """This run's copy of the suite (a table gated twice in one run reuses it), replaced only when the
+        declaration changed (GX's own comparison of suites costs seconds): the JSON's sha256 is in the suite's meta."""
         digest = hashlib.sha256(json.dumps(suite_json, sort_keys=True).encode()).hexdigest()
         try:
             suite = self.context.suites.get(suite_json["name"])

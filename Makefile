@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export OUTCOMES_WORK_DIR ?= $(CURDIR)/.work
 
-.PHONY: help env chromium mesh-sandbox demo test up down lint lock bench clean
+.PHONY: help env chromium mesh-sandbox demo test chaos up down lint lock bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -34,6 +34,9 @@ test: $(STAMP) chromium mesh-sandbox  ## lint (ruff, sqlfluff) and run every tes
 	@$(BIN)/ruff check .
 	@$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar 2>&1 | grep -v "^WARNING" ; test $${PIPESTATUS[0]} -eq 0
 	@$(BIN)/python -m pytest -n 2 --dist loadfile --durations=30
+
+chaos: $(STAMP)  ## the chaos test soaked: sixty killed runs instead of make test's twelve (CHAOS_TRIALS=n to change)
+	@CHAOS_TRIALS=$(or $(CHAOS_TRIALS),60) $(BIN)/python -m pytest tests/e2e/test_chaos.py -s -p no:cacheprovider
 
 up: $(STAMP)  ## start Airflow (scheduler, dag-processor, triggerer, api-server + UI) in the foreground
 	@$(BIN)/python -m outcomes.airflow_local up

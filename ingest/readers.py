@@ -32,7 +32,7 @@ from ingest.workbook_checks import unreadable_sheet
 SOURCE_TABLE = "src"
 PARSE_REJECTS_TABLE = "parse_rejects"
 SCAN_REJECTS_TABLE = "_scan_rejects"
-SCAN_TABLE = "_scan"  # the files' rows as read, every column as text (readers._scan)
+SCAN_TABLE = "_scan"  # the files' rows as read, every column as text (readers._scan_and_type)
 TYPED_ROWS = "typed_rows"
 TYPED = "typed"
 # A record longer than this is a parse reject (csv.line_size_over_maximum).
@@ -75,11 +75,12 @@ def _to_utf8(path: Path, encoding: str, tmp_dir: Path) -> Path:
     return target
 
 
-def _scan(con: duckdb.DuckDBPyConnection, text_paths: list[Path], columns: str, delimiter: str, fast: bool) -> str:
+def _scan_and_type(con: duckdb.DuckDBPyConnection, build: Build, text_paths: list[Path], columns: str,
+                   delimiter: str, fast: bool) -> int:
     """Read one or more files into temp table ``_scan`` (every column as text, plus ``_file``: the file's index
-    in the list), parse failures kept in the rejects table; return the relation the typing reads: those rows
-    with ``_n``, the record's place in the scan counted from 0 (files in list order, each file's records in file
-    order).
+    in the list), parse failures kept in the rejects table; create ``typed_rows`` from it, each row with ``_n``,
+    the record's place in the scan counted from 0 (files in list order, each file's records in file order); free
+    the scan's rows. Returns the rows typed.
 
     ``_n`` is numbered at the scan, because nothing later keeps the scan's order: typing and the rule checks (a
     code list is a join) may emit the rows of a large file in another order, so a rowid of ``typed_rows`` is no
@@ -96,13 +97,9 @@ def _scan(con: duckdb.DuckDBPyConnection, text_paths: list[Path], columns: str, 
                 f"columns={columns}, delim={lit(delimiter)}, quote='\"', escape='\"', "
                 f"store_rejects=true, ignore_errors=true, rejects_table='{PARSE_REJECTS_TABLE}', "
                 f"rejects_scan='{SCAN_REJECTS_TABLE}', null_padding=false, strict_mode=true, {sizes})")
-    return f"(select *, rowid as _n from {SCAN_TABLE})"
-
-
-def _typed_from_scan(con: duckdb.DuckDBPyConnection, build: Build, relation: str) -> None:
-    """Create ``typed_rows`` from the scan, then free the scan's rows."""
-    con.execute(build(relation, ("_file", "_n")))
+    ((typed,),) = con.execute(build(f"(select *, rowid as _n from {SCAN_TABLE})", ("_file", "_n"))).fetchall()
     con.execute(f"drop table {SCAN_TABLE}")
+    return typed
 
 
 def _parse(con: duckdb.DuckDBPyConnection, path: Path, text_path: Path, columns: str, contract: Contract,
@@ -111,8 +108,7 @@ def _parse(con: duckdb.DuckDBPyConnection, path: Path, text_path: Path, columns:
     records accepted and the physical lines rejected."""
     con.execute(f"drop table if exists {PARSE_REJECTS_TABLE}; drop table if exists {SCAN_REJECTS_TABLE}")
     with _whole_file_refusal(path):
-        _typed_from_scan(con, build, _scan(con, [text_path], columns, contract.file.delimiter, fast=False))
-    ((parsed,),) = con.execute(f"select count(*) from {TYPED_ROWS}").fetchall()
+        parsed = _scan_and_type(con, build, [text_path], columns, contract.file.delimiter, fast=False)
     if not _physical_reject_lines(con, text_path):
         return parsed, set()
     rejected = {int(r[0]) for r in con.execute(f"select distinct line from {PARSE_REJECTS_TABLE}").fetchall()}
@@ -193,7 +189,7 @@ def read_csv_group(con: duckdb.DuckDBPyConnection, paths: list[Path], header: li
     costs tens of milliseconds, most of the cost of a small file: a group pays it once.
     """
     con.execute(f"drop table if exists {PARSE_REJECTS_TABLE}; drop table if exists {SCAN_REJECTS_TABLE}")
-    _typed_from_scan(con, build, _scan(con, paths, _columns(header), contract.file.delimiter, fast=True))
+    _scan_and_type(con, build, paths, _columns(header), contract.file.delimiter, fast=True)
     found = {k: (n, first, last) for k, n, first, last in con.execute(
         f"select _file, count(*), min(_n), max(_n) from {TYPED_ROWS} group by _file").fetchall()}
     index = {str(p): k for k, p in enumerate(paths)}

@@ -87,7 +87,6 @@ def simulated_order_statistics(centre: np.ndarray, se: np.ndarray, c0: np.ndarra
     z = np.random.default_rng(seed).standard_normal((draws, quantiles))
     if back is None:  # the linear regression reads one contiguous row of draws per quantile (_linear), made once
         z = np.ascontiguousarray(z.T)
-    if back is None:
         per_chunk, threads = max(1, CHUNK_VALUES // draws), 1
     else:
         per_chunk = max(1, min(min(CHUNK_VALUES, THREADED_CHUNK_VALUES) // draws, math.ceil(groups / THREADS)))

@@ -44,6 +44,10 @@ nothing, and the task log says why (docs/partners.md). Without Airflow: `outcome
 **Then reports**: the outcomes report, a static site built from the live publications, at
 `<work>/report/index.html`, with dbt's docs site rebuilt when the dbt project changed (docs/report.md).
 Without Airflow: `outcomes report --dbt-docs`.
+
+**Leaves both to the next run** when a newer build's `marts` event follows this run's: that run's deliveries and
+report use what is live then, so this run's would be done again at once (never for a manual run, nor when the task
+last completed over 15 minutes ago; `publish/followups.py`).
 """
 
 
@@ -93,29 +97,43 @@ def publish():
         print(f"published: {[(s['table'], s['version'], s['status']) for s in summary]}")
         return [{k: str(v) if k == "path" else v for k, v in s.items()} for s in summary]
 
-    @task(pool="warehouse")
-    def deliver_to_partners():
-        """Each partner's delivery from the live publications (a stricter profile re-reads the warehouse)."""
+    @task(pool="warehouse", inlets=[MARTS])
+    def deliver_to_partners(triggering_asset_events=None, inlet_events=None):
+        """Each partner's delivery from the live publications (a stricter profile re-reads the warehouse); left to
+        the next publish run when a newer build's marts event follows this run's (publish.followups)."""
+        from config.settings import get_settings
+        from publish.followups import record_completed, superseded_by_events
         from share.deliver import deliver_all
 
-        results = deliver_all()
+        settings = get_settings()
+        if reason := superseded_by_events(settings, "deliver_to_partners", MARTS, triggering_asset_events,
+                                          inlet_events):
+            raise AirflowSkipException(reason)
+        results = deliver_all(settings)
         for r in results:
             print(f"{r.status} {r.partner} {r.version or ''}: {r.reason}")
+        record_completed(settings, "deliver_to_partners")
         return [{"partner": r.partner, "status": r.status, "version": r.version, "reason": r.reason}
                 for r in results]
 
-    @task(pool="warehouse")
-    def build_report():
-        """The outcomes report from the live publications; dbt's docs site again when the dbt project changed."""
+    @task(pool="warehouse", inlets=[MARTS])
+    def build_report(triggering_asset_events=None, inlet_events=None):
+        """The outcomes report from the live publications; dbt's docs site again when the dbt project changed. Left
+        to the next publish run when a newer build's marts event follows this run's (publish.followups)."""
         from config.settings import get_settings
         from outcomes.report.build import report_after_publication
         from outcomes.report.published import NothingPublished
+        from publish.followups import record_completed, superseded_by_events
 
+        settings = get_settings()
+        if reason := superseded_by_events(settings, "build_report", MARTS, triggering_asset_events, inlet_events):
+            raise AirflowSkipException(reason)
         try:
-            result = report_after_publication(get_settings())
+            result = report_after_publication(settings)
         except NothingPublished as exc:  # e.g. a run limited to other tables before measure_values was published
             raise AirflowSkipException(str(exc)) from exc
         print(result.summary())
+        record_completed(settings, "build_report")
         return str(result.index)
 
     published = publish_tables()

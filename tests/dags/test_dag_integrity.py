@@ -98,6 +98,8 @@ def test_publish_runs_on_marts_in_the_warehouse_pool_and_emits_publications(dagb
     assert deliver.upstream_task_ids == {"publish_tables"} and deliver.pool == "warehouse"
     report = dag.get_task("build_report")  # reads the warehouse for dbt's docs: never beside a dbt build
     assert report.upstream_task_ids == {"publish_tables"} and report.pool == "warehouse"
+    # both read the marts asset's newest event, to leave their work to a newer build's run (publish/followups.py)
+    assert [a.name for a in deliver.inlets] == [a.name for a in report.inlets] == ["marts"]
     # a newer build's publication goes ahead of the previous run's deliveries and report (one slot, by weight)
     assert dag.max_active_runs == 2
     # Airflow's default rule "downstream": a task's weight is its own plus its downstream tasks' (3 against 1, 1)

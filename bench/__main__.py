@@ -27,6 +27,9 @@ DEFAULT = ["pipeline", "ingest", "stats"]
 
 
 def main(argv: list[str]) -> int:
+    if {"-h", "--help"} & set(argv):
+        print(__doc__)
+        return 0
     quick = "--quick" in argv
     argv = [a for a in argv if a != "--quick"]
     names = argv or (["pipeline"] if quick else DEFAULT)

@@ -15,6 +15,7 @@ Run: ``python bench/disclosure_leak.py`` (or ``python -m bench leak``); writes b
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -78,7 +79,8 @@ def recoverable_shares(publish) -> dict[str, dict[str, float]]:
     return shares
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
     result = {"before": recoverable_shares(published_before), "after": recoverable_shares(published_after)}
     out = Path(__file__).resolve().parent / "results" / "disclosure_leak.json"
     out.parent.mkdir(exist_ok=True)

@@ -23,6 +23,7 @@ metadata database. Synthetic data is generated clean (no injected defects) so ev
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -147,7 +148,12 @@ class Bench:
         }
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the working folder (Airflow's logs and metadata database) for finding where time "
+                             "went")
+    args = parser.parse_args(argv)
     os.environ.setdefault("OUTCOMES_PSEUDONYM_KEY", "throwaway-latency-bench-key-0123456789")
     os.environ["OUTCOMES_ALLOW_TEST_NHS_NUMBERS"] = "1"
     work = Path(tempfile.mkdtemp(prefix="latency_bench_"))
@@ -196,7 +202,7 @@ def main() -> int:
     finally:
         al.stop(handle)
     write(result)
-    if "--keep" in sys.argv[1:]:  # the Airflow logs and metadata database, for finding where time went
+    if args.keep:
         print(f"kept {work} (Airflow logs under work/airflow/logs)")
     else:
         shutil.rmtree(work, ignore_errors=True)

@@ -178,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
                     "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                 "platform": platform.platform()},
                     "setup": {"population": 800_000, "scale": 1.0, "clean": True, "executor": "LocalExecutor",
-                              "metadata_db": "sqlite", "parallelism": 4}}
+                              "metadata_db": "sqlite",
+                              "parallelism": int(al.airflow_env(settings, port)["AIRFLOW__CORE__PARALLELISM"])}}
     t = time.monotonic()
     al.init(settings)
     handle = al.start(settings, ui=False, port=port)
@@ -217,7 +218,8 @@ def write(result: dict) -> None:
     lines = [
         "# Latency: file landing to publication, real scheduler",
         "",
-        "Embedded default (`outcomes.airflow_local`: SQLite metadata database, LocalExecutor, parallelism 4),",
+        "Embedded default (`outcomes.airflow_local`: SQLite metadata database, LocalExecutor, parallelism "
+        f"{result['setup']['parallelism']}),",
         f"fresh working folder. Synthetic RWP ECDS at default scale (800,000 people), clean. Written by "
         f"`bench/latency_bench.py` on {result['when']}. Start-up (healthy, DAGs parsed): {result['startup_s']} s.",
         "",

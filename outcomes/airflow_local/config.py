@@ -14,6 +14,7 @@ PORT_ENV = "OUTCOMES_AIRFLOW_PORT"
 HOST_ENV = "OUTCOMES_AIRFLOW_HOST"
 DEFAULT_PORT = 8780  # not 8080 (often taken) and not 8793/8794 (Airflow's own log servers)
 WAREHOUSE_POOL = "warehouse"
+DEFAULT_PARALLELISM = 8  # task processes at once in the embedded default (airflow_env)
 COMPONENTS = ("api-server", "dag-processor", "triggerer", "scheduler")  # started in this order
 SIMPLE_AUTH = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
 
@@ -38,8 +39,11 @@ def airflow_env(settings: Settings | None = None, port: int | None = None) -> di
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-            # two cores: a few tasks at once (ingest is I/O and DuckDB), one parser
-            "AIRFLOW__CORE__PARALLELISM": "4",
+            # eight task processes at once on two cores: a task's own work is often shorter than its start-up and
+            # hand-offs (the Execution API, the scheduler's loop), which other processes fill; with four, `make
+            # demo`'s 79 files took 74-86 s to ingest, with eight 48-62 s (+120 MB; bench/results.md, twelfth
+            # round). Four per DAG, so one feed's files never take every slot. Your AIRFLOW__CORE__PARALLELISM wins.
+            "AIRFLOW__CORE__PARALLELISM": os.environ.get("AIRFLOW__CORE__PARALLELISM", str(DEFAULT_PARALLELISM)),
             "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "4",
             "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
             # new or changed DAG files (a new contract) show up within seconds, not minutes

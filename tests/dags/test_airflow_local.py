@@ -32,6 +32,19 @@ def test_airflow_env_points_everything_at_the_working_folder(tmp_path, monkeypat
     }
 
 
+def test_eight_task_processes_at_once_four_per_dag_unless_the_engineer_says_otherwise(tmp_path, monkeypatch):
+    """GIVEN no Airflow parallelism set THEN the embedded default runs eight task processes at once, four per DAG;
+    GIVEN AIRFLOW__CORE__PARALLELISM in the environment THEN that is what Airflow gets."""
+    monkeypatch.setenv("OUTCOMES_WORK_DIR", str(tmp_path))
+    monkeypatch.delenv("AIRFLOW__CORE__PARALLELISM", raising=False)
+    from config.settings import get_settings
+
+    env = airflow_local.airflow_env(get_settings(), port=8799)
+    assert (env["AIRFLOW__CORE__PARALLELISM"], env["AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG"]) == ("8", "4")
+    monkeypatch.setenv("AIRFLOW__CORE__PARALLELISM", "3")
+    assert airflow_local.airflow_env(get_settings(), port=8799)["AIRFLOW__CORE__PARALLELISM"] == "3"
+
+
 def test_drop_files_renames_into_place_then_writes_the_marker(tmp_path):
     src = tmp_path / "src"
     src.mkdir()

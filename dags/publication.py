@@ -46,8 +46,8 @@ nothing, and the task log says why (docs/partners.md). Without Airflow: `outcome
 Without Airflow: `outcomes report --dbt-docs`.
 
 **Leaves both to the next run** when a newer build's `marts` event follows this run's: that run's deliveries and
-report use what is live then, so this run's would be done again at once (never for a manual run, nor when the task
-last completed over 15 minutes ago; `publish/followups.py`).
+report use what is live then, so this run's would be done again at once (never for a manual run, and never held back
+longer than 15 minutes; `publish/followups.py`).
 """
 
 

@@ -10,8 +10,10 @@ import pytest
 
 from publish.followups import (
     MAX_STALE,
+    held_since,
     last_completed,
     record_completed,
+    record_held,
     superseded,
     superseded_by_events,
 )
@@ -21,23 +23,19 @@ MARTS = "marts"
 
 
 def test_a_run_started_by_hand_never_leaves_its_followups(settings):
-    """GIVEN a follow-up completed a minute ago and a marts event newer than anything WHEN a run with no
-    triggering event asks THEN it runs."""
-    record_completed(settings, "build_report", T0)
+    """GIVEN a marts event newer than anything WHEN a run with no triggering event asks THEN it runs."""
     assert superseded(settings, "build_report", [], T0 + timedelta(minutes=1), now=T0 + timedelta(minutes=1)) is None
 
 
 def test_the_run_of_the_newest_event_runs_its_followups(settings):
-    record_completed(settings, "deliver_to_partners", T0)
     mine = [T0 + timedelta(seconds=5), T0 + timedelta(seconds=9)]  # two events merged into one run
     assert superseded(settings, "deliver_to_partners", mine, T0 + timedelta(seconds=9),
                       now=T0 + timedelta(seconds=20)) is None
 
 
 def test_a_run_followed_by_a_newer_build_leaves_its_followups_to_it(settings):
-    """GIVEN the report completed 30 s ago WHEN a run whose newest triggering event is older than the asset's newest
+    """GIVEN a follow-up never held back WHEN a run whose newest triggering event is older than the asset's newest
     asks THEN it is superseded, and the reason names both events."""
-    record_completed(settings, "build_report", T0)
     reason = superseded(settings, "build_report", [T0 + timedelta(seconds=1)], T0 + timedelta(seconds=12),
                         now=T0 + timedelta(seconds=30))
     assert reason is not None
@@ -45,32 +43,43 @@ def test_a_run_followed_by_a_newer_build_leaves_its_followups_to_it(settings):
     assert (T0 + timedelta(seconds=1)).isoformat() in reason
 
 
-def test_a_followup_never_completed_or_stale_runs_even_when_superseded(settings):
-    """GIVEN a newer marts event WHEN the follow-up never completed, or completed longer than MAX_STALE ago THEN
-    it runs: a stream of builds that never pauses cannot hold the deliveries back."""
-    newer = T0 + timedelta(seconds=12)
-    assert superseded(settings, "deliver_to_partners", [T0], newer, now=T0 + timedelta(seconds=30)) is None
-    record_completed(settings, "deliver_to_partners", T0)
-    late = T0 + MAX_STALE + timedelta(seconds=1)
-    assert superseded(settings, "deliver_to_partners", [T0], newer, now=late) is None
-    assert superseded(settings, "deliver_to_partners", [T0], newer, now=T0 + MAX_STALE) is not None
+def test_a_followup_is_never_held_back_longer_than_max_stale(settings):
+    """GIVEN a follow-up first left to a newer run at T0 WHEN runs keep being superseded THEN they skip until
+    MAX_STALE has passed since T0, and the next one runs: a stream of builds that never pauses cannot hold the
+    deliveries back. Completing stops the clock; the next skip starts a new one."""
+    follow = "deliver_to_partners"
+    record_held(settings, follow, T0)
+    record_held(settings, follow, T0 + timedelta(minutes=5))  # a clock already running is not restarted
+    assert held_since(settings, follow) == T0
+    newer, mine = T0 + MAX_STALE, [T0]
+    assert superseded(settings, follow, mine, newer + timedelta(hours=1), now=T0 + MAX_STALE) is not None
+    assert superseded(settings, follow, mine, newer + timedelta(hours=1),
+                      now=T0 + MAX_STALE + timedelta(seconds=1)) is None
+    record_completed(settings, follow, T0 + MAX_STALE + timedelta(seconds=9))
+    assert held_since(settings, follow) is None
+    assert last_completed(settings, follow) == T0 + MAX_STALE + timedelta(seconds=9)
 
 
 def test_each_followup_is_recorded_on_its_own(settings):
     record_completed(settings, "build_report", T0)
-    record_completed(settings, "deliver_to_partners", T0 + timedelta(seconds=3))
+    record_held(settings, "deliver_to_partners", T0 + timedelta(seconds=3))
     assert last_completed(settings, "build_report") == T0
-    assert last_completed(settings, "deliver_to_partners") == T0 + timedelta(seconds=3)
+    assert held_since(settings, "build_report") is None
+    assert held_since(settings, "deliver_to_partners") == T0 + timedelta(seconds=3)
+    assert last_completed(settings, "deliver_to_partners") is None
 
 
-@pytest.mark.parametrize("content", ["", "{\"build_report\": \"2026-1", "[1, 2]", "{\"build_report\": 7}"])
-def test_a_record_a_killed_run_left_half_written_means_run(settings, content):
-    """GIVEN the record of completions emptied, cut or wrong WHEN asked THEN the follow-up runs, and the next
-    completion writes a whole record again."""
+@pytest.mark.parametrize("content", ["", "{\"build_report.held_since\": \"2026-1", "[1, 2]",
+                                     "{\"build_report.held_since\": 7}"])
+def test_a_record_a_killed_run_left_half_written_reads_as_empty(settings, content):
+    """GIVEN the record emptied, cut or wrong WHEN asked THEN no clock is running (a superseded run skips and starts
+    one), and the next write leaves a whole record again."""
     path = settings.publications_dir / "_followups.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content, encoding="utf-8")
-    assert superseded(settings, "build_report", [T0], T0 + timedelta(seconds=5), now=T0 + timedelta(seconds=6)) is None
+    assert held_since(settings, "build_report") is None
+    record_held(settings, "build_report", T0)
+    assert held_since(settings, "build_report") == T0
     record_completed(settings, "build_report", T0)
     assert last_completed(settings, "build_report") == T0
 
@@ -102,14 +111,15 @@ class Accessor:
 
 def test_from_a_tasks_context_the_newest_event_is_asked_for_once(settings):
     """GIVEN the asset's events (read newest first, one) and the run's triggering events WHEN the task asks
-    THEN a run behind the newest event is superseded, the newest run is not, and a manual run reads nothing."""
-    record_completed(settings, "build_report", T0)
+    THEN a run behind the newest event is superseded and starts the clock, the newest run is not, and a manual
+    run reads nothing."""
     events = [Event(T0 + timedelta(seconds=s)) for s in (1, 12, 5)]
     accessor = Accessor(events)
     now = T0 + timedelta(seconds=30)
     behind = superseded_by_events(settings, "build_report", MARTS, {MARTS: [events[0]]}, {MARTS: accessor}, now)
     assert behind is not None and (T0 + timedelta(seconds=12)).isoformat() in behind
     assert accessor.calls == [("ascending", False), ("limit", 1)]
+    assert held_since(settings, "build_report") == now
     newest = superseded_by_events(settings, "build_report", MARTS, {MARTS: [events[1]]}, {MARTS: Accessor(events)},
                                   now)
     assert newest is None

@@ -47,7 +47,9 @@ Without Airflow: `outcomes report --dbt-docs`.
 
 **Leaves both to the next run** when a newer build's `marts` event follows this run's: that run's deliveries and
 report use what is live then, so this run's would be done again at once (never for a manual run, and never held back
-longer than 15 minutes; `publish/followups.py`).
+longer than 15 minutes; `publish/followups.py`). Both run whatever the gate decided (teardowns of
+`publish_tables`: what they use is live, so gate-passed), so a run that was left the work does it even when its own
+gate refuses. The run's state comes from the gate; a failed delivery or report raises its own alert.
 """
 
 
@@ -136,9 +138,13 @@ def publish():
         record_completed(settings, "build_report")
         return str(result.index)
 
+    # teardowns: they run whatever the gate decided (what they use is the live, gate-passed publications), so a run
+    # whose follow-ups were left to it still delivers and reports when its own gate refuses (publish.followups).
+    # The run's state comes from publish_tables (a teardown that failed the run too would make a refused gate's
+    # run succeed: tests/dags/test_publish_dag_run.py); a follow-up that fails is red in the grid and alerts
     published = publish_tables()
-    published >> deliver_to_partners()
-    published >> build_report()
+    published >> deliver_to_partners().as_teardown()
+    published >> build_report().as_teardown()
 
 
 publish()

@@ -98,8 +98,12 @@ def test_publish_runs_on_marts_in_the_warehouse_pool_and_emits_publications(dagb
     assert deliver.upstream_task_ids == {"publish_tables"} and deliver.pool == "warehouse"
     report = dag.get_task("build_report")  # reads the warehouse for dbt's docs: never beside a dbt build
     assert report.upstream_task_ids == {"publish_tables"} and report.pool == "warehouse"
-    # both read the marts asset's newest event, to leave their work to a newer build's run (publish/followups.py)
+    # both read the marts asset's newest event, to leave their work to a newer build's run (publish/followups.py),
+    # and run whatever the gate decided (teardowns): a run that was left the work does it even when its own gate
+    # refuses; the run's state stays the gate's (tests/dags/test_publish_dag_run.py)
     assert [a.name for a in deliver.inlets] == [a.name for a in report.inlets] == ["marts"]
+    assert deliver.is_teardown and report.is_teardown and not task.is_teardown
+    assert not deliver.on_failure_fail_dagrun and not report.on_failure_fail_dagrun
     # a newer build's publication goes ahead of the previous run's deliveries and report (one slot, by weight)
     assert dag.max_active_runs == 2
     # Airflow's default rule "downstream": a task's weight is its own plus its downstream tasks' (3 against 1, 1)

@@ -40,3 +40,15 @@ def airflow_db():
 
     db.initdb()
     return _HOME
+
+
+@pytest.fixture
+def quiet_work(tmp_path, monkeypatch):
+    """Settings for a private working folder (``tmp_path/work``) with no alert channel configured: alerts are only
+    written to the folder's alerts file."""
+    monkeypatch.setenv("OUTCOMES_WORK_DIR", str(tmp_path / "work"))
+    for var in ("OUTCOMES_ALERT_WEBHOOK", "OUTCOMES_ALERT_EMAIL_TO", "OUTCOMES_SMTP_HOST"):
+        monkeypatch.delenv(var, raising=False)
+    from config.settings import get_settings
+
+    return get_settings()

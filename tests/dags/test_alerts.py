@@ -14,13 +14,8 @@ from outcomes import alerts, late_feeds
 
 
 @pytest.fixture
-def settings(tmp_path, monkeypatch):
-    monkeypatch.setenv("OUTCOMES_WORK_DIR", str(tmp_path / "work"))
-    for var in ("OUTCOMES_ALERT_WEBHOOK", "OUTCOMES_ALERT_EMAIL_TO", "OUTCOMES_SMTP_HOST"):
-        monkeypatch.delenv(var, raising=False)
-    from config.settings import get_settings
-
-    return get_settings()
+def settings(quiet_work):
+    return quiet_work
 
 
 @pytest.fixture

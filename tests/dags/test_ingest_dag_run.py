@@ -69,14 +69,9 @@ def write_ecds(path, rows=12, seed=3):
 
 
 @pytest.fixture
-def work(tmp_path, monkeypatch):
-    monkeypatch.setenv("OUTCOMES_WORK_DIR", str(tmp_path / "work"))
+def work(quiet_work, monkeypatch):
     monkeypatch.setenv("OUTCOMES_PSEUDONYM_KEY", "test-key-not-secret-0123456789")
-    for var in ("OUTCOMES_ALERT_WEBHOOK", "OUTCOMES_ALERT_EMAIL_TO", "OUTCOMES_SMTP_HOST"):
-        monkeypatch.delenv(var, raising=False)
-    from config.settings import get_settings
-
-    return get_settings()
+    return quiet_work
 
 
 def _run(dagbag, path):

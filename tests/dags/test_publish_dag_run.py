@@ -14,17 +14,7 @@ from tests.publish.test_gate_defects import CELLS, build_mart, deliver_both_mont
 pytestmark = pytest.mark.xdist_group("airflow_db")
 
 
-@pytest.fixture
-def work(tmp_path, monkeypatch):
-    monkeypatch.setenv("OUTCOMES_WORK_DIR", str(tmp_path / "work"))
-    for var in ("OUTCOMES_ALERT_WEBHOOK", "OUTCOMES_ALERT_EMAIL_TO", "OUTCOMES_SMTP_HOST"):
-        monkeypatch.delenv(var, raising=False)
-    from config.settings import get_settings
-
-    return get_settings()
-
-
-def test_a_refused_gate_fails_the_run_yet_its_deliveries_and_report_still_run(airflow_db, dagbag, work,
+def test_a_refused_gate_fails_the_run_yet_its_deliveries_and_report_still_run(airflow_db, dagbag, quiet_work,
                                                                                monkeypatch):
     """GIVEN a measure_values candidate with a percentage of 130 (written as the gate reads it)
     WHEN the publish DAG runs THEN the gate refuses it (publish_tables failed at once, the run failed, nothing
@@ -32,6 +22,7 @@ def test_a_refused_gate_fails_the_run_yet_its_deliveries_and_report_still_run(ai
     skipped because nothing it shows is published, instead of both never running (upstream_failed)."""
     from airflow.utils.state import DagRunState
 
+    work = quiet_work
     build_mart(work, CELLS)
     deliver_both_months(work)
     tamper_with(monkeypatch, percent_130)

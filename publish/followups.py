@@ -15,19 +15,19 @@ come (queued or running), which delivers and reports what is then live. Two guar
   (``held_since``), and once that is older than ``MAX_STALE`` the next run does the work, so a stream of builds that
   never pauses cannot hold deliveries and the report back for longer. Completing clears the clock.
 
-The clock and the last completion are kept in ``<work>/publications/_followups.json``, written whole (a temporary
-file renamed into place); a missing, emptied or half-written record reads as empty.
+The clock and the last completion are kept in ``<work>/publications/_followups.json``, written whole
+(``publish.store.write_json``); a missing, emptied or half-written record reads as empty.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from config.settings import Settings
+from publish.store import write_json
 
 MAX_STALE = timedelta(minutes=15)
 HELD = ".held_since"  # suffix of a follow-up's clock in the record: the first skip since it last completed
@@ -48,9 +48,7 @@ def _state(settings: Settings) -> dict[str, str]:
 def _write(settings: Settings, state: dict[str, str]) -> None:
     path = _state_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(state, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    write_json(path, state)  # flushed, under a temporary name renamed into place
 
 
 def _time(settings: Settings, key: str) -> datetime | None:

@@ -32,7 +32,7 @@ Breakdown = Literal["all", "imd_quintile", "core20", "ethnic_group", "age_band",
 DisclosureProfile = Literal["nhs_standard", "mhsds"]
 # What a measure's records are: 'events' (attendances, spells, contacts...: the person spine is looked up at each
 # record's event date) or 'register' (one record per person on a GP register snapshot, the register row itself:
-# int_measure_records_enriched groups them by their breakdowns, docs/measures.md "The person spine").
+# int_register_record_groups groups them by their breakdowns, docs/measures.md "The person spine").
 RecordsFrom = Literal["events", "register"]
 # The Core20PLUS5 adult clinical areas (NHS England); a measure naming one joins marts.core20plus5.
 Core20Plus5Area = Literal["maternity", "severe_mental_illness", "chronic_respiratory_disease",

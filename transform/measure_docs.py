@@ -45,7 +45,7 @@ def page(measure: Measure) -> str:
         ("Disclosure profile", f"`{m.disclosure_profile}`"),
         ("Records", f"dbt model `{m.model}` (`dbt_project/models/intermediate/measures/{m.model}.sql`)"
                     + ("; one per person on a GP register snapshot (`records_from: register`), grouped by their "
-                       "breakdowns in `int_measure_records_enriched`" if m.records_from == "register" else "")),
+                       "breakdowns in `int_register_record_groups`" if m.records_from == "register" else "")),
         ("Values", f"`marts.measure_values` where `measure_id = '{m.id}'`"),
     ]
     if m.core20plus5_area:

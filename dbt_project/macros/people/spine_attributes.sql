@@ -142,3 +142,61 @@
             else {{ spine }}.register_ethnic_category_code
         end as ethnic_category_code
 {%- endmacro %}
+
+{#- A resolved measure record relation with every breakdown (record_breakdowns) added: its LSOA joined to
+    ``lsoas`` and the LSOA's district to ``places``. -#}
+{% macro with_breakdowns(resolved) -%}
+    select
+        {{ resolved }}.*,
+        {{ record_breakdowns(resolved) }}
+    from {{ resolved }}
+    left join lsoas on {{ resolved }}.lsoa11_code = lsoas.lsoa11_code
+    left join places on lsoas.lad19_code = places.district_code
+{%- endmacro %}
+
+{#- The groups of a relation of records with breakdowns (with_breakdowns): one row per measure, period,
+    organisation, site, register snapshot, person link and breakdowns, in the enriched records' columns;
+    record_count records, their numerators and denominators summed, and no person, event date, age, LSOA, codes,
+    register flags or value_item of its own (the breakdowns say them). -#}
+{% macro record_groups(enriched) -%}
+{%- set breakdowns = ['age_band', 'age_band_5y', 'sex', 'ethnic_group', 'imd_decile', 'imd_quintile', 'core20',
+                      'rurality', 'place_code', 'learning_disability', 'smi'] -%}
+    select
+        measure_id,
+        period_start,
+        period_end,
+        organisation_code,
+        site_code,
+        cast(null as varchar) as person_id,
+        cast(null as date) as event_date,
+        cast(null as integer) as age_years,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
+        cast(null as double) as value_item,
+        register_snapshot_date,
+        cast(null as boolean) as is_on_learning_disability_register,
+        cast(null as boolean) as is_on_smi_register,
+        person_link,
+        cast(null as varchar) as lsoa11_code,
+        cast(null as varchar) as sex_code,
+        cast(null as varchar) as ethnic_category_code,
+        count(*) as record_count,
+        {{ breakdowns | join(',\n        ') }}
+    from {{ enriched }}
+    group by
+        measure_id, period_start, period_end, organisation_code, site_code, register_snapshot_date, person_link,
+        {{ breakdowns | join(', ') }}
+{%- endmacro %}
+
+{#- The measure records (CTE ``records``, with ``measures`` the registry) that meet ``condition``, resolved against
+    their ``spine`` rows (resolved_record), joined on person and event date. -#}
+{% macro records_resolved(spine, condition) -%}
+    select {{ resolved_record('records', spine) }}
+    from records
+    inner join measures on records.measure_id = measures.measure_id
+    left join {{ spine }}
+        on
+            records.person_id = {{ spine }}.person_id
+            and records.event_date = {{ spine }}.event_date
+    where {{ condition }}
+{%- endmacro %}

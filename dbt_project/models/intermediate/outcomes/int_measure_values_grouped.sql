@@ -2,8 +2,8 @@
 -- the frame offers: system, place (by residence, places of the system only), organisation and site with
 -- breakdown 'all'; each other breakdown on its own for the system and each organisation. Sums and the item
 -- statistics every kind of value needs; marts.measure_values keeps what the registry declares and computes
--- the value. Built with grouping sets over every enriched measure record (a register measure's rows stand for
--- record_count records each: their numerators and denominators are sums already).
+-- the value. Built with grouping sets over the enriched measure records (each row stands for record_count
+-- records: its numerator and denominator are sums already; a row with a value_item is one record).
 {%- set breakdowns = ['imd_quintile', 'core20', 'ethnic_group', 'age_band', 'sex', 'rurality',
                       'learning_disability', 'smi'] %}
 

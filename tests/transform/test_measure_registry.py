@@ -143,6 +143,18 @@ def test_the_union_takes_every_measure_model_in_the_record_shape():
     assert measure_models.union_model(()).count("cast(null as") == len(RECORD_COLUMNS)
 
 
+def test_the_register_union_takes_the_register_measures_only():
+    """GIVEN the registry WHEN the register measures' union is generated THEN it refers to every measure whose
+    records come from the register and to no event measure (so a new month of an event feed does not rebuild what
+    reads it)."""
+    measures = shipped()
+    sql = measure_models.register_union_model(measures)
+    register = [m for m in measures if m.records_from == "register"]
+    assert register and len(register) < len(measures)
+    for m in measures:
+        assert (f"ref('{m.model}')" in sql) == (m.records_from == "register")
+
+
 def test_each_measure_gets_a_page_with_its_choices():
     measures = shipped()
     pages = measure_docs.render(measures)

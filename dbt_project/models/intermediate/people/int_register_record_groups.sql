@@ -1,14 +1,14 @@
 -- Grain: one row per group of a register measure's records (records_from 'register': one record per person on a
--- GP register snapshot, int_measure_records_unioned) with the same measure, period, organisation, site, snapshot,
+-- GP register snapshot, int_register_records_unioned) with the same measure, period, organisation, site, snapshot,
 -- person link and breakdowns; record_count records, their numerator and denominator summed (macro record_groups).
 -- Each record's spine row is its own snapshot row ('on_or_before'), found by key rather than by an as-of search;
 -- a record whose person is not on that snapshot is 'not_on_register'. The groups' part of
 -- int_measure_records_enriched, built apart: one query grouping both kinds of records ran out of the build's 1 GB
--- buffer. It needs no person spine, but is built after it (depends_on below): the two large joins at once share
--- that buffer and spill, 8-10 s each against 2.5-3.8 s one after the other (bench/results.md, thirteenth round).
--- depends_on: {{ ref('int_event_people') }}
+-- buffer. It reads the register measures' own union, so it builds as soon as they are built, mostly before the
+-- person spine (the two large joins at once share that buffer and spill), and a build of an event feed's new month
+-- does not select it (bench/results.md, thirteenth round).
 with records as (
-    select * from {{ ref('int_measure_records_unioned') }}
+    select * from {{ ref('int_register_records_unioned') }}
 ),
 
 measures as (

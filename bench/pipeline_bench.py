@@ -14,9 +14,10 @@ on its own work folder under ``--work-dir`` (default ``$OUTCOMES_WORK_DIR/bench/
   floor, the same compiled SQL run once by hand in one DuckDB connection (``bench/build_floor.py``);
 - publish: ``outcomes publish`` (the quality gate and publication of every declared table);
 - run: ``outcomes run`` of every file on a fresh work folder (ingest, build, gate, publication);
-- incremental: one new month of one feed (RWP's ECDS) from the file to publication on a copy of the finished run,
-  building only what is downstream of the feed (``outcomes run FILE --select source:raw.rwp_ecds+``, the
-  transform DAG's selection on a warehouse built whole, with every test of those models);
+- incremental: one new month of one feed (RWP's ECDS) from the file to publication on the finished run, in its
+  own folder (restored from a copy before each repeat), building only what is downstream of the feed
+  (``outcomes run FILE --select source:raw.rwp_ecds+``, the transform DAG's selection on a warehouse built whole,
+  with every test of those models);
 - pandas: ``bench/pandas_alternative.py`` (ingest and three headline measures, as many analysts write them),
   against our ingest and build of everything;
 - baseline (only at a scale other than 1): ``outcomes run`` of the year at scale 1, in the same invocation, so
@@ -154,13 +155,19 @@ class Bench:
         (file,) = sorted(p for p in new.rglob("*.csv"))
         select = f"source:raw.{INCREMENT_FEED}+"
 
+        # each repeat starts from the finished run, in the folder it was built in: a nightly work folder stays where
+        # it is, and dbt parses the project anew when its paths (dbt vars) change (4 s against 1 s)
+        built, kept = self.work / "run", self.work / "run_before_increment"
+        shutil.rmtree(kept, ignore_errors=True)
+        shutil.copytree(built, kept)
+
         def once(i: int) -> Run:
-            copy = self.work / "run_increment"
-            shutil.rmtree(copy, ignore_errors=True)
-            shutil.copytree(self.work / "run", copy)
-            return self.outcomes(copy, "run", "--no-landing", str(file), "--select", select, ok=OK_REFUSED,
+            shutil.rmtree(built, ignore_errors=True)
+            shutil.copytree(kept, built)
+            return self.outcomes(built, "run", "--no-landing", str(file), "--select", select, ok=OK_REFUSED,
                                  log=f"increment-{i}")
-        self.scenario("incremental", once, {"file": file.name, "select": select})
+        self.scenario("incremental", once, {"file": file.name, "select": select, "work": "the run's own folder"})
+        shutil.rmtree(kept, ignore_errors=True)
 
     def pandas(self) -> None:
         def once(i: int) -> Run:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,13 +82,29 @@ def ingest_landing(settings: Settings, summary: RunSummary) -> None:
         ingest_many(todo, settings, summary)
 
 
+def import_in_background(*modules: str) -> threading.Thread:
+    """Import ``modules`` in a thread of their own, started now; join it before using them. For what the
+    publication imports (Great Expectations alone takes about 3 s of one core) while the dbt build runs in its
+    own process, whose first seconds parse the project on one core and leave the other idle. An import that fails
+    here is only logged: it fails again, with its error, where the module is used."""
+    def load() -> None:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - raised again by the import that needs it
+                log.debug("importing %s ahead failed", name, exc_info=True)
+
+    thread = threading.Thread(target=load, name="import-ahead", daemon=True)
+    thread.start()
+    return thread
+
+
 def run_once(paths: list[Path] | None = None, from_landing: bool = True, settings: Settings | None = None,
              select: list[str] | None = None, tables: list[str] | None = None,
              on_dbt_line: Callable[[str], None] | None = None) -> RunSummary:
     """Ingest (``paths``, or what waits in landing and what killed runs left claimed), build (everything, or the
     dbt ``select``-ion), publish (every declared table, or ``tables``). ``on_dbt_line`` receives dbt's output
     line by line (the command line's progress bar)."""
-    from publish.run import publish
     from transform.build import build
     from transform.build_state import built_upto
 
@@ -98,8 +116,12 @@ def run_once(paths: list[Path] | None = None, from_landing: bool = True, setting
     elif from_landing:
         ingest_landing(settings, summary)
     log.info("run: build")
+    publication_imports = import_in_background("publish.run", "great_expectations")
     summary.build = build(select=select, settings=settings, on_line=on_dbt_line).to_dict()
+    publication_imports.join()
     log.info("run: publish")
+    from publish.run import publish  # here, not above: imported by the thread while dbt built
+
     published = publish(tables, settings=settings, built_upto=built_upto(settings))
     summary.publications = [_as_dict(p) for p in published]
     log.info("run: done")

@@ -3,7 +3,10 @@
 -- mental-health contacts (r1a_mh_contacts) in the community setting; type 01 emergency department attendances
 -- (rwp_ecds, rlq_ecds), admitted spells (rwp_apc, rlq_apc) and attended outpatient appointments
 -- (rwp_outpatients, rlq_outpatients) in hospital. Attended means attendance status 5 or 6. event_date: the
--- contact, arrival, admission or appointment date. The source of measure care_closer_to_home_share.
+-- contact, arrival, admission or appointment date. The source of measure care_closer_to_home_share. A view: its
+-- one reader and its tests read it where it is, and writing its 2.1 million rows as a table took longer (1.4-2.4 s)
+-- than all of them (bench/results.md, fourteenth round).
+{{ config(materialized='view') }}
 {%- set attended = "attendance_status_code in ('5', '6')" %}
 {#- activity, care setting, source CTE, id column, site column, event column, condition -#}
 {%- set activities = [

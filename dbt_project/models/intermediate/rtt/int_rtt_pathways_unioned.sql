@@ -1,5 +1,8 @@
 -- Grain: one row per open referral-to-treatment pathway per weekly census date and organisation
 -- (organisation_code, snapshot_date, pathway_id): both acute trusts' waiting-list snapshots (rwp_rtt, rlq_rtt).
+-- A view: its one reader (int_rtt_census_pathways_selected) and its test read the two staging tables directly;
+-- copying them into a table took 1.7 s and saved its reader nothing (bench/results.md, fourteenth round).
+{{ config(materialized='view') }}
 with rwp_pathways as (
     select * from {{ ref('stg_rwp__rtt_pathways') }}
 ),

@@ -24,11 +24,18 @@ def mart_and_lake(path) -> tuple[int, int]:
 
 
 def test_an_in_process_build_gives_the_warehouse_a_subprocess_build_gives_and_closes_it(settings, tmp_path):
-    """GIVEN April (20 attendances) built by a dbt subprocess WHEN May (12) is built by dbt in this process THEN
-    the warehouse and its snapshot count both months, the write-ahead log is checkpointed into the file, another
-    process can open the warehouse for writing, and this process's environment and folder are as they were."""
+    """GIVEN April (20 attendances) built by a dbt subprocess (``python -m transform.dbt_process``, which ends
+    without the interpreter's teardown: it must still leave the warehouse checkpointed and nothing for
+    multiprocessing's resource tracker to report) WHEN May (12) is built by dbt in this process THEN the warehouse
+    and its snapshot count both months, the write-ahead log is checkpointed into the file, another process can open
+    the warehouse for writing, and this process's environment and folder are as they were."""
+    wal = settings.warehouse_path.with_name(settings.warehouse_path.name + ".wal")
     ingest_file(write_ecds(tmp_path / "RWP_ECDS_2025-04.csv", [row(i) for i in range(20)]), settings=settings)
-    build(settings=settings)
+    lines: list[str] = []  # dbt's output, with anything the resource tracker writes once the process has ended
+    build(settings=settings, on_line=lines.append)
+    assert not wal.exists(), "the dbt process ended without checkpointing the warehouse"
+    assert mart_and_lake(settings.snapshot_path) == (20, 20)
+    assert not [line for line in lines if "leaked" in line]
     may = [row(100 + i, arrival_datetime="2025-05-03 09:00:00", departure_datetime="2025-05-03 11:00:00")
            for i in range(12)]
     ingest_file(write_ecds(tmp_path / "RWP_ECDS_2025-05.csv", may), settings=settings)
@@ -39,7 +46,7 @@ def test_an_in_process_build_gives_the_warehouse_a_subprocess_build_gives_and_cl
 
     assert not result.failures and result.models > 0 and result.tests > 0
     assert dict(os.environ) == environ and os.getcwd() == folder
-    assert not settings.warehouse_path.with_name(settings.warehouse_path.name + ".wal").exists()
+    assert not wal.exists()
     assert mart_and_lake(settings.snapshot_path) == (32, 32), "the snapshot misses the build's last changes"
     writer = subprocess.run([sys.executable, "-c", f"import duckdb; duckdb.connect({str(settings.warehouse_path)!r})"
                              ".execute('checkpoint')"], capture_output=True, text=True, check=False)

@@ -62,15 +62,17 @@ def order_statistics(values: np.ndarray, ranks: Sequence[int]) -> np.ndarray:
 
 
 Statistics = Callable[[np.ndarray, np.ndarray], Sequence[np.ndarray]]
+#: The inverse of the log or logit transform, called as back(x) or back(x, out=x) (np.exp, stats.sii.expit).
+BackTransform = Callable[..., np.ndarray]
 
 
 def simulated_order_statistics(centre: np.ndarray, se: np.ndarray, c0: np.ndarray, c1: np.ndarray, *,
-                               back: np.ufunc | None, statistics: Statistics,
+                               back: BackTransform | None, statistics: Statistics,
                                ranks: Sequence[int], draws: int, seed: int) -> list[np.ndarray]:
     """Order statistics at `ranks` of statistics of the simulated regression, for G groups of Q quantiles.
 
     Each quantile's value is drawn as centre + se Z (Z standard normal), mapped by `back` (the inverse of the
-    log or logit transform as a numpy ufunc, or nothing), and the weighted regression gives an intercept
+    log or logit transform, applied in place, or nothing), and the weighted regression gives an intercept
     sum(c0 y) and a slope sum(c1 y) per draw; `statistics(slope, intercept)` turns those (groups x draws) into
     the statistics wanted. Returns one (G x len(ranks)) array per statistic.
 
@@ -109,7 +111,7 @@ def simulated_order_statistics(centre: np.ndarray, se: np.ndarray, c0: np.ndarra
 
 
 def _regression(centre: np.ndarray, se: np.ndarray, c0: np.ndarray, c1: np.ndarray, z: np.ndarray,
-                back: np.ufunc | None) -> tuple[np.ndarray, np.ndarray]:
+                back: BackTransform | None) -> tuple[np.ndarray, np.ndarray]:
     """The simulated slope and intercept (groups x draws, each row contiguous) of one chunk of groups.
 
     Without `back` the regression is linear in Z, given as quantiles x draws: :func:`_linear`. With it, Z is

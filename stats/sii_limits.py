@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from stats.confidence import suffix
-from stats.montecarlo import error_band, limit_ranks, simulated_order_statistics
+from stats.montecarlo import BackTransform, error_band, limit_ranks, simulated_order_statistics
 from stats.sii_design import regression_coefficients
 
 Mapping = Callable[[np.ndarray], np.ndarray]
@@ -69,8 +69,8 @@ def statistic_columns(confidence: Sequence[float], mc_error: bool) -> list[str]:
 
 
 def sii_statistics(population: np.ndarray, value: np.ndarray, centre: np.ndarray, spread: np.ndarray, *,
-                   back: np.ufunc | None, transform: bool, multiplier: float, confidence: Sequence[float], draws: int,
-                   seed: int, mc_error: bool) -> dict[str, np.ndarray]:
+                   back: BackTransform | None, transform: bool, multiplier: float, confidence: Sequence[float],
+                   draws: int, seed: int, mc_error: bool) -> dict[str, np.ndarray]:
     """sii, rii, intercept and their limits (and Monte-Carlo errors) for G groups x Q quantiles."""
     c0, c1 = regression_coefficients(population)
     fitted_on = centre if transform else value
@@ -88,7 +88,7 @@ def sii_statistics(population: np.ndarray, value: np.ndarray, centre: np.ndarray
     return {**points, **limits}
 
 
-def _limits(centre: np.ndarray, spread: np.ndarray, c0: np.ndarray, c1: np.ndarray, *, back: np.ufunc | None,
+def _limits(centre: np.ndarray, spread: np.ndarray, c0: np.ndarray, c1: np.ndarray, *, back: BackTransform | None,
             reading: Reading, confidence: Sequence[float], draws: int, seed: int, mc_error: bool
             ) -> dict[str, np.ndarray]:
     ranks = {level: limit_ranks(draws, level) for level in confidence}

@@ -6,10 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.special
 from scipy.stats import norm
 
 import stats.montecarlo
 from stats import StatsInputError, slope_index_of_inequality
+from stats.sii import expit
 
 
 def deciles(area: str, top: float, step: float, se: float = 2.0) -> pd.DataFrame:
@@ -142,3 +144,16 @@ def test_without_grouping_columns_the_whole_data_is_one_group() -> None:
 def test_limits_are_the_order_statistics_the_package_reports(draws, confidence, ranks) -> None:
     # the round(R (1 - c')) th and round(R c') th of R sorted draws (1-based), c' = c + (1 - c) / 2
     assert stats.montecarlo.limit_ranks(draws, confidence) == ranks
+
+
+def test_the_inverse_logit_of_the_draws_is_scipys_to_within_two_units_in_the_last_place() -> None:
+    # GIVEN log-odds across the whole double range, some far enough below zero that exp(-x) overflows
+    x = np.concatenate([np.random.default_rng(3).normal(0, 4, 100_000), [-800.0, -710.0, -40.0, 0.0, 40.0, 800.0]])
+    # WHEN they are transformed back in place, as the draws are
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # a warning would raise
+        out = expit(x.copy(), out=np.empty_like(x))
+    # THEN each is scipy's inverse logit to within 2 ulp, 0 where exp(-x) overflows, and a scalar works too
+    expected = scipy.special.expit(x)
+    assert np.all(np.abs(out - expected) <= 2 * np.spacing(expected))
+    assert out[-6] == 0.0 and out[-1] == 1.0 and out[-3] == 0.5
+    assert float(expit(np.float64(0.0))) == 0.5

@@ -22,6 +22,10 @@ places as (
     select * from {{ ref('places') }}
 ),
 
+lsoa_breakdowns as (
+    {{ lsoa_breakdown_rows() }}
+),
+
 periods as (
     select distinct
         records.period_start,
@@ -56,17 +60,12 @@ snapshot_cells as (
         {{ age_band_5y('registrations.age_years') }} as age_band_5y,
         {{ sex_group('registrations.sex_code') }} as sex,
         {{ ethnic_group('registrations.ethnic_category_code') }} as ethnic_group,
-        {{ imd_category('lsoas', 'imd_decile') }} as imd_decile,
-        {{ imd_category('lsoas', 'imd_quintile') }} as imd_quintile,
-        {{ core20_group('lsoas') }} as core20,
-        {{ rurality_class('lsoas.rural_urban_code') }} as rurality,
-        coalesce(places.place_code, 'outside_system') as place_code,
+        {{ area_breakdowns() }},
         case when registrations.is_on_learning_disability_register then 'yes' else 'no' end as learning_disability,
         case when registrations.is_on_smi_register then 'yes' else 'no' end as smi,
         count(*) as people
     from registrations
-    left join lsoas on registrations.lsoa11_code = lsoas.lsoa11_code
-    left join places on lsoas.lad19_code = places.district_code
+    left join lsoa_breakdowns on registrations.lsoa11_code = lsoa_breakdowns.lsoa11_code
     where registrations.snapshot_date in (select in_force.snapshot_date from in_force)
     group by all
 ),

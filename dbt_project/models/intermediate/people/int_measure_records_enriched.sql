@@ -32,6 +32,10 @@ places as (
     select * from {{ ref('places') }}
 ),
 
+lsoa_breakdowns as (
+    {{ lsoa_breakdown_rows() }}
+),
+
 -- records with and without an item are resolved apart: one CTE read twice would run its join twice
 counted_resolved as (
     {{ records_resolved('people', "measures.records_from = 'events' and records.value_item is null") }}

@@ -27,6 +27,10 @@ places as (
     select * from {{ ref('places') }}
 ),
 
+lsoa_breakdowns as (
+    {{ lsoa_breakdown_rows() }}
+),
+
 register_spine as (
     select
         person_id,

@@ -10,13 +10,13 @@ import sys
 import numpy as np
 from scipy.stats import chi2, norm
 
-from stats.confidence import z_value
+from stats.confidence import as_fraction, z_value
 from stats.poisson import chi2_quantile
 
 
 def test_z_values_are_scipy_stats_normal_quantiles_bit_for_bit() -> None:
     for level in (0.9, 0.95, 0.99, 0.998, 95, 99.8):
-        c = level / 100 if level > 1 else level
+        c = as_fraction(level)
         assert z_value(level) == float(norm.ppf(c + (1 - c) / 2))
 
 

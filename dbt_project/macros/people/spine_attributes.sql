@@ -15,9 +15,9 @@
     end
 {%- endmacro %}
 
-{#- Five-year bands 0-4 ... 85-89, 90+ (the European Standard Population's, for standardisation). -#}
-{#- Ages 0-89 read their label from a list rather than writing it out (a fifth of a grouping's time on the register's
-    nine million rows); a negative age, which no contract lets through, still gets its label written out. -#}
+{#- Five-year bands 0-4 ... 85-89, 90+ (the European Standard Population's, for standardisation). Ages 0-89 read
+    their label from a list rather than writing it out (a fifth of a grouping's time on the register's nine million
+    rows); a negative age, which no contract lets through, still gets its label written out. -#}
 {% macro age_band_5y(age) -%}
     case
         when {{ age }} is null then 'unknown'

@@ -215,7 +215,9 @@ RECORD_COLUMNS: tuple[tuple[str, str, bool, str], ...] = (
     ("period_end", "date", False, "Last day of the period the record counts in"),
     ("organisation_code", "varchar", False, "ODS code of the provider"),
     ("site_code", "varchar", True, "ODS code of the site; null when the measure has no site"),
-    ("person_id", "varchar", True, "Keyed pseudonym of the person; null when the record carries none (unlinked)"),
+    ("person_id", "uhugeint", True,
+     "The person's key (macro person_key: the keyed pseudonym's first 128 bits); null when the record carries none "
+     "(unlinked)"),
     ("event_date", "date", False, "The date the person spine is looked up at (arrival, census, discharge...)"),
     ("lsoa11_code", "varchar", True, "LSOA (2011) of residence on the event's own row, may be null"),
     ("age_years", "integer", True, "Age in whole years at the event, may be null"),

@@ -12,7 +12,7 @@ renamed as (
     select
         spell_id,
         '{{ organisation_code }}' as organisation_code,
-        person_id,
+        {{ person_key('person_id') }} as person_id,
         age_years,
         age_band,
         sex as sex_code,

@@ -12,7 +12,7 @@ renamed as (
     select
         episode_id,
         '{{ council_code }}' as organisation_code,
-        person_id,
+        {{ person_key('person_id') }} as person_id,
         age_years,
         sex as sex_code,
         ethnic_category as ethnic_category_code,

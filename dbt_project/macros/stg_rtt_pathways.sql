@@ -13,7 +13,7 @@ renamed as (
         snapshot_date,
         pathway_id,
         '{{ organisation_code }}' as organisation_code,
-        person_id,
+        {{ person_key('person_id') }} as person_id,
         age_years,
         age_band,
         sex as sex_code,

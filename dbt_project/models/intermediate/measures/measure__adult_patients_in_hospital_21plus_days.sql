@@ -63,7 +63,10 @@ patients as (
     select
         *,
         row_number() over (
-            partition by census_date, coalesce(person_id, organisation_code || '|' || spell_id)
+            partition by
+                census_date,
+                person_id,
+                case when person_id is null then organisation_code || '|' || spell_id end
             order by admission_date, organisation_code, spell_id
         ) as spell_order
     from in_bed

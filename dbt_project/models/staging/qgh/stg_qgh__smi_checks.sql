@@ -7,7 +7,7 @@ with source as (
 renamed as (
     select
         snapshot_date,
-        person_id,
+        {{ person_key('person_id') }} as person_id,
         age_years,
         sex as sex_code,
         ethnic_category as ethnic_category_code,

@@ -9,7 +9,7 @@ renamed as (
     select
         call_id,
         'R1A' as organisation_code,
-        person_id,
+        {{ person_key('person_id') }} as person_id,
         sex as sex_code,
         lsoa_code as lsoa11_code,
         caller_type as caller_type_code,

@@ -9,7 +9,7 @@ renamed as (
         contact_id,
         referral_id,
         'R1A' as organisation_code,
-        person_id,
+        {{ person_key('person_id') }} as person_id,
         age_years,
         age_band,
         sex as sex_code,

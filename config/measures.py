@@ -215,7 +215,7 @@ RECORD_COLUMNS: tuple[tuple[str, str, bool, str], ...] = (
     ("period_end", "date", False, "Last day of the period the record counts in"),
     ("organisation_code", "varchar", False, "ODS code of the provider"),
     ("site_code", "varchar", True, "ODS code of the site; null when the measure has no site"),
-    ("person_id", "uhugeint", True,
+    ("person_id", "uuid", True,
      "The person's key (macro person_key: the keyed pseudonym's first 128 bits); null when the record carries none "
      "(unlinked)"),
     ("event_date", "date", False, "The date the person spine is looked up at (arrival, census, discharge...)"),

@@ -334,3 +334,24 @@ def test_no_free_text_comment_reaches_a_model_past_the_lake(built):
             text = con.sql(f'select * from "{schema}"."{table}"').df().astype(str).to_numpy().ravel()
             found = set(text) & set(comments)
             assert not found, (schema, table, sorted(found)[:3])
+
+
+def test_the_warehouse_keys_a_person_by_the_first_128_bits_of_the_pseudonym(built):
+    """GIVEN a council's reablement episodes in the lake (person_id: the 64 hex digits of the keyed pseudonym)
+    WHEN its staging model is read into pandas and Arrow
+    THEN each episode's person_id there is a UUID of the same person's first 32 hex digits (macro person_key), an
+    episode sent without an NHS Number has none, and the key reads back whole: no 128-bit value is cut or turned
+    into a number."""
+    pairs = built.query("""
+        select lake.person_id as pseudonym, stg.person_id as person_key
+        from lake.e06000019_reablement as lake
+        inner join staging.stg_e06000019__reablement_episodes as stg using (episode_id)""")
+    assert len(pairs) > 50 and pairs["pseudonym"].isna().any(), pairs
+    assert pairs["person_key"].isna().equals(pairs["pseudonym"].isna())
+    known = pairs.dropna()
+    assert (known["pseudonym"].str.len() == 64).all()
+    assert [str(key).replace("-", "") for key in known["person_key"]] == [p[:32] for p in known["pseudonym"]]
+    with duckdb.connect(str(built.settings.snapshot_path), read_only=True) as con:
+        arrow = con.sql("select person_id from staging.stg_e06000019__reablement_episodes "
+                        "where person_id is not null").to_arrow_table()
+    assert {key.replace("-", "") for key in arrow["person_id"].to_pylist()} == set(known["pseudonym"].str[:32])

@@ -13,7 +13,7 @@ final as (
         period_end,
         organisation_code,
         cast(null as varchar) as site_code,
-        cast(null as uhugeint) as person_id,
+        cast(null as uuid) as person_id,
         received_date as event_date,
         cast(null as varchar) as lsoa11_code,
         cast(null as integer) as age_years,

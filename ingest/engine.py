@@ -52,7 +52,9 @@ def _database(settings: Settings) -> _Database:
 
 def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
     """A fresh connection for one file: its temp tables are private and dropped when it is closed."""
-    con = _database(settings).con.cursor()
+    db = _database(settings)
+    with db.lock:  # ingest's lanes (ingest.load) open cursors from two threads
+        con = db.con.cursor()
     con.execute("set enable_progress_bar=false")
     return con
 

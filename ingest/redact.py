@@ -8,11 +8,14 @@ settles overlaps. Names, and dates written in words ("3 March 2024"), are NOT fo
 language model (see docs/contracts.md).
 
 Only feeds with a ``redact`` column pay for this: the libraries are imported on first use (1 s on a quiet machine,
-more on a busy one), and each distinct text is analysed once per file group (0.3-1 ms a comment).
+more on a busy one; ``ingest_files`` starts it in the background when any of its files has free text to redact),
+and each distinct text is analysed once per file group (0.3-1 ms a comment).
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections import Counter
 from functools import cache
 
@@ -20,6 +23,8 @@ import duckdb
 
 from config.contracts import Column, Contract
 from ingest.row_checks import q
+
+log = logging.getLogger(__name__)
 
 REDACTED = "_redacted"  # the relation (_rid, _r_<column>...) registered on the file's connection
 
@@ -42,9 +47,32 @@ def redacted_columns(contract: Contract) -> list[Column]:
     return [c for c in contract.columns if c.free_text == "redact"]
 
 
-@cache
+# Held while the engines are made and while they analyse: ingest's lanes (ingest.load) can reach two feeds with free
+# text at once, and Presidio does not promise that its engines may be shared between threads.
+_PRESIDIO = threading.RLock()
+
+
 def _engines():
-    """Presidio's analyzer with only the five pattern recognisers and no NLP model, and its anonymizer."""
+    """Presidio's analyzer with only the five pattern recognisers and no NLP model, its anonymizer and the
+    operators writing the placeholders: made once per process."""
+    with _PRESIDIO:
+        return _made_engines()
+
+
+def load_in_background() -> None:
+    """Import Presidio and make the engines in a thread of their own, so a run's first file with free text does
+    not wait for them. A failure is only logged here: it is raised again where the engines are used."""
+    def load() -> None:
+        try:
+            _engines()
+        except Exception:  # noqa: BLE001 - raised again by the redaction that needs the engines
+            log.debug("loading Presidio ahead failed", exc_info=True)
+
+    threading.Thread(target=load, name="presidio-import", daemon=True).start()
+
+
+@cache
+def _made_engines():
     import tldextract
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
     from presidio_analyzer.nlp_engine import NoOpNlpEngine
@@ -104,16 +132,17 @@ def register_redacted(con: duckdb.DuckDBPyConnection, contract: Contract,
     done: dict[str, tuple[str, Counter]] = {}  # the same text is analysed once
     counts: dict[int, Counter] = {}
     out: list[list[str | None]] = [[] for _ in columns]
-    for _, file, *values in rows:
-        for i, value in enumerate(values):
-            if value is None:
-                out[i].append(None)
-                continue
-            if value not in done:
-                done[value] = redact(value)
-            text, found = done[value]
-            out[i].append(text)
-            counts.setdefault(file, Counter()).update(found)
+    with _PRESIDIO:
+        for _, file, *values in rows:
+            for i, value in enumerate(values):
+                if value is None:
+                    out[i].append(None)
+                    continue
+                if value not in done:
+                    done[value] = redact(value)
+                text, found = done[value]
+                out[i].append(text)
+                counts.setdefault(file, Counter()).update(found)
     table = pa.table({"_rid": pa.array([r[0] for r in rows], pa.int64()),
                       **{redacted_name(c): pa.array(out[i], pa.string()) for i, c in enumerate(columns)}})
     con.register(REDACTED, table)

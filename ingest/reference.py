@@ -11,6 +11,7 @@ residence is inside England's deprivation index is the warehouse's business (``r
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import duckdb
@@ -52,7 +53,7 @@ def _cached_lsoa_codes(source: Path, cache_dir: Path) -> Path:
     target = cache_dir / "lsoa11_codes_england_wales.parquet"
     if not target.exists() or target.stat().st_mtime_ns < source.stat().st_mtime_ns:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cache_dir / f".{target.stem}.{os.getpid()}.parquet"
+        tmp = cache_dir / f".{target.stem}.{os.getpid()}.{threading.get_ident()}.parquet"  # a process, a lane
         with duckdb.connect() as con:
             con.execute(f"copy (select distinct LSOA11CD as code from read_csv({lit(str(source))}, "
                         f"header=true, all_varchar=true)) to {lit(str(tmp))} (format parquet)")

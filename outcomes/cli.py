@@ -171,16 +171,26 @@ def build(
     select: Annotated[list[str] | None, typer.Option(
         "--select", "-s", help="dbt selection (repeatable), e.g. source:raw.rwp_ecds+: what is downstream of one "
         "feed (on a warehouse built whole)")] = None,
+    unless_current: Annotated[bool, typer.Option(
+        "--unless-current", help="Build everything only if the warehouse was not built whole by the dbt project's "
+        "code as it is now (a new warehouse, or new code); else build nothing. For a deployment's start.")] = False,
 ) -> None:
     """Build the warehouse with dbt (models and their tests) and refresh the analysts' snapshot."""
-    from transform.build import BuildFailed
+    from transform.build import BuildFailed, build_unless_current
     from transform.build import build as run_build
 
+    if unless_current and select:
+        fail("--unless-current builds everything or nothing: it takes no --select")
     with progress_bar(err, "dbt build") as bar:
         try:
-            result = run_build(select=select or None, on_line=_dbt_steps(bar))
+            result = (build_unless_current(on_line=_dbt_steps(bar)) if unless_current
+                      else run_build(select=select or None, on_line=_dbt_steps(bar)))
         except BuildFailed as exc:
             fail(str(exc))
+    if result is None:
+        out.print("the warehouse is built whole by the dbt project's code as it is now: nothing to build",
+                  highlight=False)
+        return
     out.print(result.summary(), highlight=False)
 
 

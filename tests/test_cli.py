@@ -171,3 +171,26 @@ def test_purge_dry_run_lists_then_a_run_removes_the_expired_archive(settings):
     bad = cli("purge", env={**env, "OUTCOMES_ARCHIVE_RETENTION_DAYS": "thirty"})
     assert bad.returncode == 1 and "OUTCOMES_ARCHIVE_RETENTION_DAYS must be a whole number" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_build_unless_current_builds_a_new_warehouse_whole_and_then_nothing(settings):
+    """GIVEN an empty working folder (no warehouse)
+    WHEN `outcomes build --unless-current` runs twice (a deployment's start, twice)
+    THEN the first builds everything (the warehouse counts as built whole by this code), the second builds nothing
+    and says so (dbt's results of the first are untouched), and with --select it refuses in one line."""
+    import os
+
+    from transform.build import results_path
+    from transform.build_state import built_whole
+
+    first = cli("build", "--unless-current", env=dict(os.environ))
+    assert first.returncode == 0, first.stderr
+    assert "dbt build:" in first.stdout and built_whole(settings)
+    results = results_path(settings).stat().st_mtime_ns
+
+    second = cli("build", "--unless-current", env=dict(os.environ))
+    assert second.returncode == 0, second.stderr
+    assert "nothing to build" in second.stdout and results_path(settings).stat().st_mtime_ns == results
+
+    both = cli("build", "--unless-current", "--select", "source:raw.rwp_ecds+", env=dict(os.environ))
+    assert both.returncode == 1 and "takes no --select" in both.stderr

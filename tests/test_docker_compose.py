@@ -119,6 +119,15 @@ def test_init_migrates_and_creates_the_one_slot_warehouse_pool(compose):
     assert re.search(r"airflow pools set warehouse 1\b", script)
 
 
+def test_init_builds_the_warehouse_unless_this_code_built_it_whole_and_never_fails_on_it(compose):
+    """Before any component starts (they wait for airflow-init), so there is no second writer; a failing build
+    must not keep Airflow down (the transform DAG builds whole then, and alerts)."""
+    script = "\n".join(compose["services"]["airflow-init"]["command"])
+    line = next(line for line in script.splitlines() if line.startswith("outcomes build"))
+    assert line.startswith("outcomes build --unless-current || ")
+    assert script.index("airflow pools set warehouse") < script.index(line)
+
+
 def test_secrets_come_from_the_environment_never_literals(compose):
     text = COMPOSE.read_text()
     for name in SECRETS:

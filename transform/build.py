@@ -185,6 +185,20 @@ def build(select: list[str] | None = None, settings: Settings | None = None, str
     return result
 
 
+def build_unless_current(settings: Settings | None = None, stream: bool = False,
+                         on_line: Callable[[str], None] | None = None) -> BuildResult | None:
+    """Build everything unless the warehouse has been built whole by the dbt project's code as it is now
+    (:func:`transform.build_state.built_whole`); None when it has, and nothing was built.
+
+    For a deployment's start (``airflow-init``, ``outcomes.airflow_local.init``): a new warehouse, or one whose
+    code changed, is otherwise built whole by the first transform run after it, on the way from a partner's file
+    to its publication; built at the start, that run builds only what is downstream of the file's feed."""
+    settings = settings or get_settings()
+    if built_whole(settings):
+        return None
+    return build(settings=settings, stream=stream, on_line=on_line)
+
+
 def _indirect_selection(settings: Settings) -> str:
     """Which tests a selection brings in. On a warehouse built whole, every test of a selected model (eager: a
     relationship test also reads a reference model outside the selection, which exists). Before that, only tests

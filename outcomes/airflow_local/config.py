@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from config.settings import IDENTIFIABLE_ENV, RETENTION_ENV, Settings, get_settings
+
+log = logging.getLogger(__name__)
 
 PORT_ENV = "OUTCOMES_AIRFLOW_PORT"
 HOST_ENV = "OUTCOMES_AIRFLOW_HOST"
@@ -83,11 +87,46 @@ def _airflow(args: list[str], env: dict[str, str], timeout: float = 300) -> subp
     return proc
 
 
-def init(settings: Settings | None = None) -> None:
-    """Create or upgrade the metadata database and the ``warehouse`` pool. Safe to run again."""
+def init(settings: Settings | None = None, warehouse: bool = True) -> None:
+    """Create or upgrade the metadata database and the ``warehouse`` pool; with ``warehouse``, meanwhile build the
+    warehouse whole unless the dbt project's code as it is now already built it whole (a new warehouse, or new
+    code: :func:`transform.build.build_unless_current`), as the deployment's ``airflow-init`` does. Safe to run
+    again. A build that fails is logged, not raised: the first transform run builds the warehouse whole then."""
     settings = settings or get_settings()
     Path(settings.airflow_home).mkdir(parents=True, exist_ok=True)
     env = airflow_env(settings)
-    _airflow(["db", "migrate"], env)
-    _airflow(["pools", "set", WAREHOUSE_POOL, "1", "The only warehouse (DuckDB) writer/reader at a time"], env)
+    building = _WarehouseBuild(settings) if warehouse else None
+    try:
+        _airflow(["db", "migrate"], env)
+        _airflow(["pools", "set", WAREHOUSE_POOL, "1", "The only warehouse (DuckDB) writer/reader at a time"], env)
+    finally:
+        if building:
+            building.wait()
+
+
+class _WarehouseBuild:
+    """``build_unless_current`` in a thread of its own (dbt runs in its own process): the metadata database's
+    migration, on one core, goes on beside it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings, self.error = settings, None
+        self.thread = threading.Thread(target=self._run, name="warehouse-init", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        from transform.build import BuildFailed, build_unless_current
+
+        try:
+            result = build_unless_current(self.settings)
+        except BuildFailed as exc:
+            log.warning("the warehouse was not built at start-up (the first transform run builds it whole): %s", exc)
+        except BaseException as exc:  # noqa: BLE001 - raised again by wait(), in the caller's thread
+            self.error = exc
+        else:
+            log.info("warehouse at start-up: %s", result.summary() if result else "already built whole by this code")
+
+    def wait(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 

@@ -20,6 +20,7 @@ import pytest
 from outcomes import airflow_local as al
 from tests.e2e.conftest import Scheduler, utcnow
 from tests.e2e.test_pipeline_run import expected_four_hour
+from transform.build_state import built_whole
 
 # one Airflow instance for the module, tests in file order: `make test` uses `--dist loadfile`, so a file
 # runs on one xdist worker (loadgroup does not group under pytest 9 with xdist 3.8, checked)
@@ -81,14 +82,17 @@ def warehouse_intervals(sched: Scheduler) -> list[tuple[datetime, datetime, str]
 
 
 def test_several_feeds_at_once_each_file_once_exact_numbers_one_warehouse_writer(scheduler: Scheduler):
-    """GIVEN the scheduler running with every DAG unpaused and nothing delivered yet
+    """GIVEN the scheduler running with every DAG unpaused, nothing delivered yet, and the warehouse built whole at
+    start-up (``al.init``, as the deployment's airflow-init)
     WHEN four files for three feeds land at the same moment (RWP ECDS April and May, RLQ ECDS April, R1A MIU
     April; drop_for_feed for each, no waiting in between)
     THEN each file is ingested exactly once (one ledger row per file name, status loaded, one raw batch folder
-    per file), a publication follows the build that covered every batch, the published 4-hour percentage for RWP
-    equals the value computed here from the synthetic rows (1 decimal) for every month and quintile, and the
-    task instances in pool 'warehouse' (build, publish_tables) never ran at the same time."""
+    per file), the builds select only what is downstream of those feeds, a publication follows the build that
+    covered every batch, the published 4-hour percentage for RWP equals the value computed here from the synthetic
+    rows (1 decimal) for every month and quintile, and the task instances in pool 'warehouse' (build,
+    publish_tables) never ran at the same time."""
     s = scheduler
+    assert built_whole(s.settings) and not s.ledger(), "al.init builds the empty warehouse whole"
     rwp = [synth_file(s, "RWP", "ecds", m) for m in ("2025-04", "2025-05")]
     rlq = [synth_file(s, "RLQ", "ecds", "2025-04")]
     miu = [synth_file(s, "R1A", "miu", "2025-04")]
@@ -118,6 +122,9 @@ def test_several_feeds_at_once_each_file_once_exact_numbers_one_warehouse_writer
         assert [r["state"] for r in runs[f"ingest__{feed}"]] == ["success"]
     assert len(s.ledger()) == len(names), "no other ledger rows (no duplicate or retried load)"
     assert all(r["state"] == "success" for d in ("transform", "publish") for r in runs[d])
+    selections = [e["extra"]["select"] for e in al.asset_events(s.handle, "marts", since)]
+    delivered = {"source:raw.rwp_ecds+", "source:raw.rlq_ecds+", "source:raw.r1a_miu+"}
+    assert selections and all(chosen and set(chosen) <= delivered for chosen in selections), selections
 
     # real numbers: every RWP month and quintile the publication shows a percentage for
     frame, _ = published(s)

@@ -9,7 +9,7 @@ free port, then measures:
 (a) one monthly RWP ECDS file at default scale (800,000 people: ~11-12k rows) dropped into landing, to the
     ``publication.ed_four_hour_performance`` asset event of a publish run that follows a build started after
     the file's ledger row was committed; three times, a different month each time, waiting for every run to
-    finish in between (the first is on an empty warehouse);
+    finish in between (the first on a warehouse that holds no data yet, built whole at start-up by ``al.init``);
 (b) twenty files landing at once (the next 20 months of RWP ECDS): time until every file is ingested, to the
     first publication event, and to the publication that covers all of them; how many ingest, transform and
     publish runs that took. One trust only, on purpose: a burst mixing both trusts is refused by the quality
@@ -181,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
                               "metadata_db": "sqlite",
                               "parallelism": int(al.airflow_env(settings, port)["AIRFLOW__CORE__PARALLELISM"])}}
     t = time.monotonic()
-    al.init(settings)
+    al.init(settings)  # with the warehouse built whole beside the migration, as the deployment's airflow-init does
+    result["init_s"] = round(time.monotonic() - t, 1)
     handle = al.start(settings, ui=False, port=port)
     try:
         al.wait_until_healthy(handle, 180)
@@ -221,7 +222,9 @@ def write(result: dict) -> None:
         "Embedded default (`outcomes.airflow_local`: SQLite metadata database, LocalExecutor, parallelism "
         f"{result['setup']['parallelism']}),",
         f"fresh working folder. Synthetic RWP ECDS at default scale (800,000 people), clean. Written by "
-        f"`bench/latency_bench.py` on {result['when']}. Start-up (healthy, DAGs parsed): {result['startup_s']} s.",
+        f"`bench/latency_bench.py` on {result['when']}. Start-up (healthy, DAGs parsed): {result['startup_s']} s, "
+        f"of which {result.get('init_s', '?')} s `al.init`: the metadata database migrated and, beside it, the empty "
+        "warehouse built whole (as the deployment's `airflow-init` does; docs/orchestration.md).",
         "",
         "Times are seconds from the drop (files renamed into landing, then `_READY`) to: the ledger commit of the",
         "ingest, and the `publication.ed_four_hour_performance` asset event of the publish run that follows a",
@@ -239,9 +242,8 @@ def write(result: dict) -> None:
     lines += [
         "",
         f"Median {statistics.median(lat):.1f} s, max {max(lat):.1f} s: "
-        f"{'within' if max(lat) < TARGET_ONE_S else 'OVER'} the {TARGET_ONE_S} s target. The first file meets an "
-        "empty warehouse "
-        "(reference models built too).",
+        f"{'within' if max(lat) < TARGET_ONE_S else 'OVER'} the {TARGET_ONE_S} s target. The first file meets a "
+        "warehouse built whole at start-up, so like the others it builds only what is downstream of its feed.",
         "",
         f"## (b) Twenty files at once (20 months of RWP ECDS; target: under {TARGET_TWENTY_S} s)",
         "",

@@ -156,8 +156,9 @@ def ingest_files(paths: Sequence[str | Path], feed_id: str | None = None, settin
             if on_result:
                 on_result(paths[i], outcome)
 
-    optouts, feeds = _delivery_lanes(paths, feed_id, settings)
-    if any(redact.redacted_columns(c) for c in _contracts_of(paths, feed_id, settings) if c):
+    contracts = _contracts_of(paths, feed_id, settings)
+    optouts, feeds = _delivery_lanes(paths, contracts)
+    if any(redact.redacted_columns(c) for c in contracts if c):
         redact.load_in_background()  # its libraries take a second of one core; the lanes go on meanwhile
     stop = threading.Event()
     _ingest_in_order(optouts, paths, feed_id, settings, landing_root, key, finish, stop)
@@ -180,8 +181,8 @@ def ingest_files(paths: Sequence[str | Path], feed_id: str | None = None, settin
 
 
 #: Feeds ingested side by side (each a group at a time, its statements on every core): one lane leaves a core
-#: idle while a group's Python work (file checks, hashing's hand-offs, counts, commits) runs. Two lanes took the
-#: synthetic year's ingest from 30.5 to 27.1 s (bench/results.md, issue 18).
+#: idle while a group's work of one core (file checks, hashing's hand-offs, counts, commits) runs. Two lanes took
+#: the synthetic year's ingest from 27.2-28.3 s to 19.2-21.2 s (bench/results.md, issue 18, seventeenth round).
 LANES = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
@@ -225,10 +226,9 @@ def _contracts_of(paths: list[Path], feed_id: str | None, settings: Settings) ->
     return contracts
 
 
-def _delivery_lanes(paths: list[Path], feed_id: str | None, settings: Settings) -> tuple[list[int], list[list[int]]]:
+def _delivery_lanes(paths: list[Path], contracts: list[Contract | None]) -> tuple[list[int], list[list[int]]]:
     """The opt-out lists' files, then every other feed's files, feeds largest first (bytes), each feed's files
     in the order given. A file whose feed cannot be told is a feed of its own (to be refused when received)."""
-    contracts = _contracts_of(paths, feed_id, settings)
     optouts = [i for i, c in enumerate(contracts) if c and c.kind == "optout"]
     feeds: dict[str, list[int]] = {}
     for i, contract in enumerate(contracts):

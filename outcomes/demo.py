@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         "simulated month")
     settings = get_settings()
     files = generate_extracts(settings, args.scale, args.months, args.feed)
-    say(f"preparing Airflow (metadata database and pools) in {settings.airflow_home}")
+    say(f"preparing Airflow (metadata database and pools) in {settings.airflow_home}, and the empty warehouse")
     airflow_local.init(settings)
     from config.contracts import load_contracts
     from outcomes.demo_routes import start_mesh

@@ -1,6 +1,7 @@
 """The embedded default: Airflow 3 on this machine (SQLite, LocalExecutor), AIRFLOW_HOME in the working folder.
 
-``init`` migrates the metadata database and creates the ``warehouse`` pool (one slot); ``start`` runs the
+``init`` migrates the metadata database, creates the ``warehouse`` pool (one slot) and builds the warehouse whole
+unless this code already did (``transform.build.build_unless_current``); ``start`` runs the
 scheduler, dag-processor, triggerer and api-server as background process groups, logging to
 ``<work>/logs/airflow-<component>.log``; ``stop`` ends them. The api-server is not optional in Airflow 3: task
 processes report to its Execution API. ``python -m outcomes.airflow_local up`` (``make up``) runs it all in the

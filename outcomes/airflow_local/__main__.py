@@ -15,7 +15,7 @@ from outcomes.airflow_local.processes import down, start, stop
 def up(settings: Settings | None = None) -> None:
     """Foreground: init, start everything, print where to look, stop everything on Ctrl-C."""
     settings = settings or get_settings()
-    print(f"==> preparing Airflow in {settings.airflow_home}")
+    print(f"==> preparing Airflow in {settings.airflow_home} (and the warehouse, if this code has not built it whole)")
     init(settings)
 
     def _interrupt(signum, frame):  # SIGTERM/SIGHUP stop everything as Ctrl-C does

@@ -87,21 +87,20 @@ def _airflow(args: list[str], env: dict[str, str], timeout: float = 300) -> subp
     return proc
 
 
-def init(settings: Settings | None = None, warehouse: bool = True) -> None:
-    """Create or upgrade the metadata database and the ``warehouse`` pool; with ``warehouse``, meanwhile build the
-    warehouse whole unless the dbt project's code as it is now already built it whole (a new warehouse, or new
-    code: :func:`transform.build.build_unless_current`), as the deployment's ``airflow-init`` does. Safe to run
-    again. A build that fails is logged, not raised: the first transform run builds the warehouse whole then."""
+def init(settings: Settings | None = None) -> None:
+    """Create or upgrade the metadata database and the ``warehouse`` pool and, meanwhile, build the warehouse whole
+    unless the dbt project's code as it is now already built it whole (a new warehouse, or new code:
+    :func:`transform.build.build_unless_current`), as the deployment's ``airflow-init`` does. Safe to run again. A
+    build that fails is logged, not raised: the first transform run builds the warehouse whole then."""
     settings = settings or get_settings()
     Path(settings.airflow_home).mkdir(parents=True, exist_ok=True)
     env = airflow_env(settings)
-    building = _WarehouseBuild(settings) if warehouse else None
+    building = _WarehouseBuild(settings)
     try:
         _airflow(["db", "migrate"], env)
         _airflow(["pools", "set", WAREHOUSE_POOL, "1", "The only warehouse (DuckDB) writer/reader at a time"], env)
     finally:
-        if building:
-            building.wait()
+        building.wait()
 
 
 class _WarehouseBuild:

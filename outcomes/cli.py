@@ -114,8 +114,8 @@ def ingest(
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON lines.")] = False,
 ) -> None:
     """Validate files against their contracts and load them into the lake, a line per file as each finishes
-    (opt-out lists first, then feed by feed). Exit 1 if any file was refused or failed; a fault (not a data
-    error) is one line too, its traceback logged with --verbose."""
+    (opt-out lists first, then two feeds at a time, each feed's files in order). Exit 1 if any file was refused
+    or failed; a fault (not a data error) is one line too, its traceback logged with --verbose."""
     from ingest.errors import FileRejected
     from ingest.load import ingest_files
     from outcomes.optout_alerts import alert_if_refused_list

@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from config.settings import IDENTIFIABLE_ENV, RETENTION_ENV, Settings, get_settings
@@ -95,37 +95,20 @@ def init(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
     Path(settings.airflow_home).mkdir(parents=True, exist_ok=True)
     env = airflow_env(settings)
-    building = _WarehouseBuild(settings)
-    try:
+    # dbt runs in a process of its own; the migration, on one core, goes on beside it
+    with ThreadPoolExecutor(1, thread_name_prefix="warehouse-init") as pool:
+        building = pool.submit(_warehouse_at_start, settings)
         _airflow(["db", "migrate"], env)
         _airflow(["pools", "set", WAREHOUSE_POOL, "1", "The only warehouse (DuckDB) writer/reader at a time"], env)
-    finally:
-        building.wait()
+        building.result()
 
 
-class _WarehouseBuild:
-    """``build_unless_current`` in a thread of its own (dbt runs in its own process): the metadata database's
-    migration, on one core, goes on beside it."""
+def _warehouse_at_start(settings: Settings) -> None:
+    from transform.build import BuildFailed, build_unless_current
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings, self.error = settings, None
-        self.thread = threading.Thread(target=self._run, name="warehouse-init", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        from transform.build import BuildFailed, build_unless_current
-
-        try:
-            result = build_unless_current(self.settings)
-        except BuildFailed as exc:
-            log.warning("the warehouse was not built at start-up (the first transform run builds it whole): %s", exc)
-        except BaseException as exc:  # noqa: BLE001 - raised again by wait(), in the caller's thread
-            self.error = exc
-        else:
-            log.info("warehouse at start-up: %s", result.summary() if result else "already built whole by this code")
-
-    def wait(self) -> None:
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-
+    try:
+        result = build_unless_current(settings)
+    except BuildFailed as exc:
+        log.warning("the warehouse was not built at start-up (the first transform run builds it whole): %s", exc)
+        return
+    log.info("warehouse at start-up: %s", result.summary() if result else "already built whole by this code")

@@ -107,17 +107,19 @@ def run_once(paths: list[Path] | None = None, from_landing: bool = True, setting
     line by line (the command line's progress bar)."""
     from transform.build import build
     from transform.build_state import built_upto
+    from transform.dbt_ahead import DbtAhead
 
     settings = settings or get_settings()
     summary = RunSummary()
-    log.info("run: ingest")
-    if paths:
-        ingest_many(list(paths), settings, summary)
-    elif from_landing:
-        ingest_landing(settings, summary)
-    log.info("run: build")
-    publication_imports = import_in_background("publish.run", "great_expectations")
-    summary.build = build(select=select, settings=settings, on_line=on_dbt_line).to_dict()
+    with DbtAhead(settings) as dbt:  # dbt starts and parses the project while the files are ingested
+        log.info("run: ingest")
+        if paths:
+            ingest_many(list(paths), settings, summary)
+        elif from_landing:
+            ingest_landing(settings, summary)
+        log.info("run: build")
+        publication_imports = import_in_background("publish.run", "great_expectations")
+        summary.build = build(select=select, settings=settings, on_line=on_dbt_line, ahead=dbt).to_dict()
     publication_imports.join()
     log.info("run: publish")
     from publish.run import publish  # here, not above: imported by the thread while dbt built

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from config.settings import Settings, get_settings
 from transform.build_state import (
@@ -22,6 +23,9 @@ from transform.build_state import (
     record_built,
 )
 from transform.file_copy import copy_file
+
+if TYPE_CHECKING:
+    from transform.dbt_ahead import DbtAhead
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +81,18 @@ def dbt_command(settings: Settings, *args: str) -> list[str]:
             "--log-path", str(settings.work_dir / "dbt" / "logs")]
 
 
-def run_dbt(settings: Settings, *args: str, stream: bool = False,
-            on_line: Callable[[str], None] | None = None, in_process: bool = False) -> subprocess.CompletedProcess:
+def process_command(cmd: list[str]) -> list[str]:
+    """The dbt command ``cmd`` (from :func:`dbt_command`) run as transform.dbt_process: dbt, ended quicker."""
+    return [sys.executable, "-m", "transform.dbt_process", *cmd[1:]]
+
+
+def run_dbt(settings: Settings, *args: str, stream: bool = False, on_line: Callable[[str], None] | None = None,
+            in_process: bool = False, ahead: DbtAhead | None = None) -> subprocess.CompletedProcess:
     """Run dbt; its output is captured (``stream``: left on this process's output, for task logs). ``on_line``
     is called with each line of dbt's output as it comes (``outcomes build`` draws its progress bar from the
     per-node lines); the output is captured then too, standard error merged into standard output.
-    ``in_process``: run dbt in this process (:func:`invoke_in_process`), its output left on this process's."""
+    ``in_process``: run dbt in this process (:func:`invoke_in_process`), its output left on this process's.
+    ``ahead``: run it in that dbt process, started before (transform.dbt_ahead), instead of a new one."""
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     if not ledger_visible_path(settings).exists():  # e.g. dbt's docs or tests before any build
         freeze_ledger(settings)
@@ -90,7 +100,9 @@ def run_dbt(settings: Settings, *args: str, stream: bool = False,
         return invoke_in_process(settings, *args)
     cmd = dbt_command(settings, *args)
     log.info("running %s", " ".join(cmd))
-    cmd = [sys.executable, "-m", "transform.dbt_process", *cmd[1:]]  # the dbt command, ended quicker
+    if ahead is not None:
+        return ahead.run(cmd, stream=stream, on_line=on_line)
+    cmd = process_command(cmd)
     if on_line is None:
         return subprocess.run(cmd, env=dbt_env(settings), cwd=settings.dbt_project_dir, text=True,
                               capture_output=not stream, check=False)
@@ -152,14 +164,15 @@ PIPELINE_EXCLUDES = ("--exclude-resource-type", "unit_test")
 
 def build(select: list[str] | None = None, settings: Settings | None = None, stream: bool = False,
           upto: str | None = None, on_line: Callable[[str], None] | None = None,
-          in_process: bool = False) -> BuildResult:
+          in_process: bool = False, ahead: DbtAhead | None = None) -> BuildResult:
     """``dbt build`` (models and their tests), optionally limited to a selection such as
     ``["source:raw.rwp_ecds+"]``. Raises BuildFailed with every failing node named.
 
     A full build (no selection) covers every batch loaded when it starts; a selective build passes ``upto`` (from
     :func:`pending_changes`) to say which batches it covers. Either way the watermark moves only on success.
     ``on_line`` receives dbt's output line by line as it runs (:func:`run_dbt`); ``in_process`` runs dbt in
-    this process (:func:`invoke_in_process`: the Airflow task, whose process ends with the build).
+    this process (:func:`invoke_in_process`: the Airflow task, whose process ends with the build); ``ahead`` in a
+    dbt process started before the build was known, which has parsed the project meanwhile (transform.dbt_ahead).
     """
     settings = settings or get_settings()
     if select is None and upto is None:
@@ -171,7 +184,7 @@ def build(select: list[str] | None = None, settings: Settings | None = None, str
         args.append("--full-refresh")
     results_path(settings).unlink(missing_ok=True)  # never read an earlier build's results as this one's
     freeze_ledger(settings)
-    proc = run_dbt(settings, *args, stream=stream, on_line=on_line, in_process=in_process)
+    proc = run_dbt(settings, *args, stream=stream, on_line=on_line, in_process=in_process, ahead=ahead)
     result = _read_results(settings, select)
     if proc.returncode == 0 and select and not (result.models or result.tests):
         raise BuildFailed(f"the selection {' '.join(select)} matches no model or test, so dbt built nothing "

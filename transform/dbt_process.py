@@ -1,19 +1,27 @@
 """dbt's command line for the pipeline's dbt processes (``python -m transform.dbt_process build ...``), ended
-without the interpreter's teardown.
+without the interpreter's teardown; and a dbt process started ahead of its build (``--ahead``).
 
 It is dbt's own ``dbt`` command (``dbt.cli.main.cli``) with one difference at the end. Once dbt has finished, the
 process does what an ending process must: the exit handlers run (dbt-duckdb's closes the warehouse, which
 checkpoints it into the file), then the logs and the output are flushed. Then it ends with dbt's exit code
 (``os._exit``), without freeing dbt's objects one by one. After a build, that freeing took 0.8 s for a process
 about to end (bench/results.md, fourteenth round).
+
+``python -m transform.dbt_process --ahead parse <options>`` starts dbt before its build is known
+(transform.dbt_ahead): it imports dbt and parses the project now, then waits for the build's command line, one
+JSON list on standard input, and runs it with the parsed project (dbt's ``dbtRunner(manifest=...)``). The end of
+standard input instead ends it without building.
 """
 
 from __future__ import annotations
 
 import atexit
+import json
 import logging
 import os
 import sys
+
+AHEAD = "--ahead"
 
 
 def exit_code(exc: SystemExit) -> int:
@@ -26,14 +34,34 @@ def exit_code(exc: SystemExit) -> int:
     return 1
 
 
-def main() -> None:
-    from dbt.cli.main import cli
+def run_ahead(parse_args: list[str]) -> int:
+    """Parse with ``parse_args`` (``parse`` and the build's project, profile, target and vars options), then run
+    the command line read from standard input with that parse. dbt's exit codes: 0 success, 1 failing nodes, 2 an
+    error. A project that does not parse is parsed again by the build, which reports why."""
+    from dbt.cli.main import dbtRunner
 
-    try:
-        cli(prog_name="dbt")  # click's standalone mode ends in SystemExit; its usage lines name the dbt command
-        code = 0
-    except SystemExit as exc:
-        code = exit_code(exc)
+    parsed = dbtRunner().invoke(parse_args)
+    line = sys.stdin.readline()
+    if not line.strip():
+        return 0
+    result = dbtRunner(manifest=parsed.result if parsed.success else None).invoke(json.loads(line))
+    if result.exception is not None:
+        print(f"dbt: {result.exception}", file=sys.stderr)
+        return 2
+    return 0 if result.success else 1
+
+
+def main() -> None:
+    if sys.argv[1:2] == [AHEAD]:
+        code = run_ahead(sys.argv[2:])
+    else:
+        from dbt.cli.main import cli
+
+        try:
+            cli(prog_name="dbt")  # click's standalone mode ends in SystemExit; its usage lines name the dbt command
+            code = 0
+        except SystemExit as exc:
+            code = exit_code(exc)
     atexit._run_exitfuncs()  # noqa: SLF001 - the handlers os._exit would skip; CPython's own hook for this
     logging.shutdown()
     sys.stdout.flush()

@@ -10,6 +10,7 @@ import json
 import shutil
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -188,10 +189,11 @@ def test_build_watermark_selects_every_feed_loaded_since_the_last_build(settings
 
 
 def test_a_selective_build_leaves_every_table_as_a_build_of_everything_would(settings, synthetic_ecds, tmp_path):
-    """GIVEN a warehouse built whole from two months of RWP ECDS
-    WHEN the trust resends May with half its rows and a build selects what is downstream of the feed (the
+    """GIVEN a warehouse built whole from two months of RWP ECDS, both trusts' APC and the GP register
+    WHEN the trust resends May's ECDS with half its rows and a build selects what is downstream of the feed (the
     incremental models then change only part of themselves: the person spine looks up no pair and removes the
-    withdrawn rows' pairs, the superseded keys count the one feed again)
+    withdrawn rows' pairs, the superseded keys count the one feed again, the enriched records replace the ED
+    measures' rows and keep the APC measures')
     THEN every table of the warehouse equals, row for row, the one a build of everything gives afterwards."""
     from config.settings import get_settings
     from ingest.load import ingest_file
@@ -200,8 +202,11 @@ def test_a_selective_build_leaves_every_table_as_a_build_of_everything_would(set
     from transform.build_state import pending_changes
 
     settings = get_settings()
+    others = tmp_path / "others"
+    generate(SynthConfig(out_dir=others, population=40_000, months=2, start="2025-04", clean=True, seed=7,
+                         feeds=["rwp_apc", "rlq_apc", "qgh_gp_list"], reference_dir=REPO / "reference"))
     april, may = synthetic_ecds[0], synthetic_ecds[1]
-    for path in (april, may):
+    for path in (*sorted(others.rglob("*.csv")), april, may):
         ingest_file(path, settings=settings)
     build(settings=settings)
     spine_before = len(tables(settings.snapshot_path)["intermediate.int_event_people"])
@@ -215,6 +220,13 @@ def test_a_selective_build_leaves_every_table_as_a_build_of_everything_would(set
     build(select=pending.selection(), settings=settings, upto=pending.upto)
     selective = tables(settings.snapshot_path)
     assert len(selective["intermediate.int_event_people"]) < spine_before  # withdrawn rows' pairs went
+    compiled = next((settings.work_dir / "dbt" / "target" / "compiled").rglob("int_measure_records_enriched.sql"))
+    replaced = compiled.read_text()
+    assert "'ed_4h_all_types'" in replaced and "emergency_admission" not in replaced, "not built by measure"
+    with duckdb.connect(str(settings.snapshot_path), read_only=True) as con:
+        measures = {m for (m,) in con.sql("select distinct measure_id from intermediate.int_measure_records_enriched")
+                    .fetchall()}
+    assert {"ed_4h_all_types", "emergency_admission_rate_dsr"} <= measures  # rows replaced, and rows kept
 
     build(settings=settings)  # everything, whole (--full-refresh)
     whole = tables(settings.snapshot_path)

@@ -8,8 +8,14 @@
 -- (docs/measures.md, "The person spine"); LSOA, sex and ethnic category are the record's own, else the register's;
 -- unlinked records stay, with 'unknown' register attributes. The synthetic year's 15.7 million records are 1.3
 -- million rows (6.8 million when each event record was a row: bench/results.md, thirteenth round).
+-- Incremental by measure (macros/people/enriched_increments.sql): a build that selects neither the register, the
+-- registry nor the LSOA and place lookups replaces only the rows of the measures whose models it builds.
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
+          pre_hook="{{ delete_enriched_rows_replaced() }}") }}
+
 with records as not materialized (
     select * from {{ ref('int_measure_records_unioned') }}
+    where {{ enriched_rows_replaced() }}
 ),
 
 measures as (
@@ -22,6 +28,7 @@ people as (
 
 register_groups as (
     select * from {{ ref('int_register_record_groups') }}
+    where {{ enriched_rows_replaced() }}
 ),
 
 lsoas as (

@@ -106,14 +106,31 @@ def run_dbt(settings: Settings, *args: str, stream: bool = False, on_line: Calla
     if on_line is None:
         return subprocess.run(cmd, env=dbt_env(settings), cwd=settings.dbt_project_dir, text=True,
                               capture_output=not stream, check=False)
-    lines: list[str] = []
-    env = {**dbt_env(settings), "PYTHONUNBUFFERED": "1"}  # each line as dbt writes it, not at the end
-    with subprocess.Popen(cmd, env=env, cwd=settings.dbt_project_dir, text=True,
+    with subprocess.Popen(cmd, env=dbt_line_env(settings), cwd=settings.dbt_project_dir, text=True,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT) as proc:
-        for line in proc.stdout or []:
-            lines.append(line)
+        return read_lines(proc, on_line=on_line)
+
+
+def dbt_line_env(settings: Settings) -> dict[str, str]:
+    """dbt's environment (:func:`dbt_env`) for a dbt process whose output is read line by line as it comes: each
+    line written as dbt writes it, not at the end."""
+    return {**dbt_env(settings), "PYTHONUNBUFFERED": "1"}
+
+
+def read_lines(proc: subprocess.Popen, on_line: Callable[[str], None] | None = None,
+               stream: bool = False) -> subprocess.CompletedProcess:
+    """Read a dbt process's output (standard error merged into it) to its end and wait for the process. Each line
+    goes to ``on_line`` and is captured; without ``on_line`` it is written on to this process's output
+    (``stream``) or captured."""
+    lines: list[str] = []
+    for line in proc.stdout or []:
+        if on_line is not None:
             on_line(line.rstrip("\n"))
-    return subprocess.CompletedProcess(cmd, proc.returncode, "".join(lines), "")
+        if stream and on_line is None:
+            sys.stdout.write(line)
+        else:
+            lines.append(line)
+    return subprocess.CompletedProcess(proc.args, proc.wait(), "".join(lines), "")
 
 
 def invoke_in_process(settings: Settings, *args: str) -> subprocess.CompletedProcess:

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Callable
 
 from config.settings import Settings
-from transform.build import dbt_command, dbt_env, process_command
+from transform.build import dbt_command, dbt_line_env, process_command, read_lines
 from transform.dbt_process import AHEAD
 
 
@@ -25,10 +24,10 @@ class DbtAhead:
     """A dbt process that has parsed (or is parsing) the project and waits for one command line to run."""
 
     def __init__(self, settings: Settings) -> None:
-        cmd = process_command(dbt_command(settings, "parse"))
-        self.proc = subprocess.Popen([*cmd[:3], AHEAD, *cmd[3:]], env=dbt_env(settings),
-                                     cwd=settings.dbt_project_dir, text=True, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        # transform.dbt_process --ahead, then the parse command with the build's options
+        self.proc = subprocess.Popen(process_command(dbt_command(settings, AHEAD, "parse")),
+                                     env=dbt_line_env(settings), cwd=settings.dbt_project_dir, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.used = False
 
     def run(self, cmd: list[str], stream: bool = False,
@@ -42,15 +41,7 @@ class DbtAhead:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(json.dumps(cmd[1:]) + "\n")
         self.proc.stdin.close()
-        lines: list[str] = []
-        for line in self.proc.stdout:
-            lines.append(line)
-            if on_line is not None:
-                on_line(line.rstrip("\n"))
-            elif stream:
-                sys.stdout.write(line)
-        code = self.proc.wait()
-        return subprocess.CompletedProcess(self.proc.args, code, "" if stream else "".join(lines), "")
+        return read_lines(self.proc, on_line=on_line, stream=stream)
 
     def close(self) -> None:
         """End the process if it has not run its command (the end of its input ends it without building)."""

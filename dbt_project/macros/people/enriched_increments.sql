@@ -10,12 +10,7 @@
 {#- True when this build replaces every row: the table is built whole (first build, --full-refresh), the spine
     looks up every pair (the register or the registry selected), or a lookup the breakdowns come from is selected. -#}
 {% macro enriched_whole() -%}
-    {%- if spine_looked_up_whole() -%}{{ return(true) }}{%- endif -%}
-    {%- for node_id in selected_resources -%}
-        {%- set parts = node_id.split('.') -%}
-        {%- if parts[0] in ('model', 'seed') and parts[-1] in ('lsoas', 'places') -%}{{ return(true) }}{%- endif -%}
-    {%- endfor -%}
-    {{ return(false) }}
+    {{ return(spine_looked_up_whole() or build_selects(['lsoas', 'places'])) }}
 {%- endmacro %}
 
 {#- The measure ids whose model (measure__<id>) this build selects, sorted. -#}

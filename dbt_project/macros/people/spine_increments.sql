@@ -9,8 +9,15 @@
     event measures). -#}
 {% macro spine_looked_up_whole() -%}
     {%- if not execute or this is none or not is_incremental() -%}{{ return(true) }}{%- endif -%}
-    {%- for name in ['stg_qgh__gp_registrations', 'measures'] -%}
-        {%- if ('model.' ~ project_name ~ '.' ~ name) in selected_resources -%}{{ return(true) }}{%- endif -%}
+    {{ return(build_selects(['stg_qgh__gp_registrations', 'measures'])) }}
+{%- endmacro %}
+
+{#- True when this build selects a model or seed of this project named in `names`. -#}
+{% macro build_selects(names) -%}
+    {%- for name in names -%}
+        {%- for kind in ['model', 'seed'] -%}
+            {%- if (kind ~ '.' ~ project_name ~ '.' ~ name) in selected_resources -%}{{ return(true) }}{%- endif -%}
+        {%- endfor -%}
     {%- endfor -%}
     {{ return(false) }}
 {%- endmacro %}

@@ -124,7 +124,19 @@ LANES = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") 
 def _ingest_in_order(indices: list[int], paths: list[Path], feed_id: str | None, settings: Settings,
                      landing_root: Path | None, key: bytes, finish: Callable[[int, Outcome], None],
                      stop: threading.Event) -> None:
-    """Receive the files at ``indices`` one after another and check and write them in groups, as gathered."""
+    """Receive the files at ``indices`` one after another and check and write them in groups, as gathered.
+    Whatever this lane raises stops the other lanes at once (``stop`` is set in this thread, before the caller's
+    thread wakes to see the exception), so they finish at most the group they are writing."""
+    try:
+        _ingest_lane(indices, paths, feed_id, settings, landing_root, key, finish, stop)
+    except BaseException:
+        stop.set()
+        raise
+
+
+def _ingest_lane(indices: list[int], paths: list[Path], feed_id: str | None, settings: Settings,
+                 landing_root: Path | None, key: bytes, finish: Callable[[int, Outcome], None],
+                 stop: threading.Event) -> None:
     group: list[tuple[int, Delivery]] = []
     for i in indices:
         if stop.is_set():

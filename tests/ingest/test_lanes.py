@@ -4,6 +4,7 @@ and an interruption stops the lanes between groups without leaving anything half
 from __future__ import annotations
 
 import threading
+from concurrent.futures import wait as every_one_ended
 
 import pytest
 
@@ -77,14 +78,19 @@ def test_feeds_are_ingested_side_by_side_after_the_optout_list_each_feed_in_orde
         "WVT_ECDS_202501.csv": 0, "WVT_ECDS_202502.csv": 1, "WVT_ECDS_202503.csv": 0}
 
 
-def test_an_interruption_stops_the_lanes_between_groups_and_a_rerun_loads_the_rest(settings, tmp_path, monkeypatch):
+@pytest.mark.parametrize("caller", ["prompt", "slow to wake"])
+def test_an_interruption_stops_the_lanes_between_groups_and_a_rerun_loads_the_rest(settings, tmp_path, monkeypatch,
+                                                                                   caller):
     """GIVEN an opt-out list and two feeds' files, each file a group of its own
-    WHEN the caller is interrupted (KeyboardInterrupt from ``on_result``) as the first ECDS file finishes
+    WHEN the caller is interrupted (KeyboardInterrupt from ``on_result``) as the first ECDS file finishes, its
+    thread waking to the lane's exception at once or (as on a busy machine) only once every lane has ended
     THEN ``ingest_files`` raises it, the other lane stops after the file it was writing, every ledger row is
     whole and names a batch in the lake, nothing is left in the incoming folder, and ingesting every file again
     loads exactly the files that were not loaded (the others are duplicates)."""
     paths = deliveries(tmp_path / "in")
     monkeypatch.setattr(load, "GROUP_MAX_FILES", 1)
+    if caller == "slow to wake":  # the other lane is stopped by the lane that raised, not by the caller
+        monkeypatch.setattr(load, "wait", lambda futures, return_when: every_one_ended(futures))
 
     interrupted: list[str] = []
 

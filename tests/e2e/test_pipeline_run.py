@@ -190,10 +190,10 @@ def test_build_watermark_selects_every_feed_loaded_since_the_last_build(settings
 
 def test_a_selective_build_leaves_every_table_as_a_build_of_everything_would(settings, synthetic_ecds, tmp_path):
     """GIVEN a warehouse built whole from two months of RWP ECDS, both trusts' APC and the GP register
-    WHEN the trust resends May's ECDS with half its rows and a build selects what is downstream of the feed (the
-    incremental models then change only part of themselves: the person spine looks up no pair and removes the
-    withdrawn rows' pairs, the superseded keys count the one feed again, the enriched records replace the ED
-    measures' rows and keep the APC measures')
+    WHEN the trust resends May's ECDS with half its rows, a day earlier for some of them, and a build selects what
+    is downstream of the feed (the incremental models then change only part of themselves: the person spine looks
+    up the new pairs among the ED measures' records only and removes the withdrawn rows' pairs, the superseded keys
+    count the one feed again, the enriched records replace the ED measures' rows and keep the APC measures')
     THEN every table of the warehouse equals, row for row, the one a build of everything gives afterwards."""
     from config.settings import get_settings
     from ingest.load import ingest_file
@@ -213,16 +213,22 @@ def test_a_selective_build_leaves_every_table_as_a_build_of_everything_would(set
 
     corrected = tmp_path / "RWP_ECDS_2025-05_v2.csv"
     rows = pd.read_csv(may, dtype=str)
-    rows.iloc[: len(rows) // 2].to_csv(corrected, index=False)
+    rows = rows.iloc[: len(rows) // 2].copy()
+    moved = rows["arrival_datetime"].str[8:10].between("02", "28") & (rows.index % 5 == 0)  # new pairs, same month
+    for column in ("arrival_datetime", "departure_datetime"):
+        rows.loc[moved, column] = (pd.to_datetime(rows.loc[moved, column]) - pd.Timedelta(days=1)).dt.strftime(
+            "%Y-%m-%d %H:%M:%S")
+    rows.to_csv(corrected, index=False)
     ingest_file(corrected, settings=settings)
     pending = pending_changes(settings)
     assert pending.selection() == ["source:raw.rwp_ecds+"]
     build(select=pending.selection(), settings=settings, upto=pending.upto)
     selective = tables(settings.snapshot_path)
     assert len(selective["intermediate.int_event_people"]) < spine_before  # withdrawn rows' pairs went
-    compiled = next((settings.work_dir / "dbt" / "target" / "compiled").rglob("int_measure_records_enriched.sql"))
-    replaced = compiled.read_text()
-    assert "'ed_4h_all_types'" in replaced and "emergency_admission" not in replaced, "not built by measure"
+    compiled = settings.work_dir / "dbt" / "target" / "compiled"
+    for model in ("int_measure_records_enriched", "int_event_people"):
+        sql = next(compiled.rglob(f"{model}.sql")).read_text()
+        assert "'ed_4h_all_types'" in sql and "emergency_admission" not in sql, f"{model} not built by measure"
     with duckdb.connect(str(settings.snapshot_path), read_only=True) as con:
         measures = {m for (m,) in con.sql("select distinct measure_id from intermediate.int_measure_records_enriched")
                     .fetchall()}

@@ -13,27 +13,12 @@
     {{ return(spine_looked_up_whole() or build_selects(['lsoas', 'places'])) }}
 {%- endmacro %}
 
-{#- The measure ids whose model (measure__<id>) this build selects, sorted. -#}
-{% macro measures_built() -%}
-    {%- set prefix = 'model.' ~ project_name ~ '.measure__' -%}
-    {%- set ids = [] -%}
-    {%- for node_id in selected_resources if node_id.startswith(prefix) -%}
-        {%- do ids.append(node_id[prefix | length:]) -%}
-    {%- endfor -%}
-    {{ return(ids | sort) }}
-{%- endmacro %}
-
 {#- A condition on a measure_id column: the rows this build replaces (true when it replaces every row). -#}
 {% macro enriched_rows_replaced(column='measure_id') -%}
     {%- if enriched_whole() -%}
         true
     {%- else -%}
-        {%- set ids = measures_built() -%}
-        {%- if ids -%}
-            {{ column }} in ({% for id in ids %}'{{ id }}'{{ ', ' if not loop.last }}{% endfor %})
-        {%- else -%}
-            false
-        {%- endif -%}
+        {{ measures_built_condition(column) }}
     {%- endif -%}
 {%- endmacro %}
 

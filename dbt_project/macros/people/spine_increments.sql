@@ -1,7 +1,8 @@
 {#-
   The person spine (int_event_people) is incremental by person and event date. A spine row depends only on the
   GP register, so a build that selects neither the register nor the registry (a new month of a hospital feed)
-  keeps every row and looks up only the pairs new to the spine; one that selects either looks every pair up again.
+  keeps every row and looks up only the pairs new to the spine, among the records of the measures it builds; one
+  that selects either looks every pair up again.
 -#}
 
 {#- True when this build looks up every pair: the table is built whole (first build, --full-refresh), or the build
@@ -12,19 +13,11 @@
     {{ return(build_selects(['stg_qgh__gp_registrations', 'measures'])) }}
 {%- endmacro %}
 
-{#- True when this build selects a model or seed of this project named in `names`. -#}
-{% macro build_selects(names) -%}
-    {%- for name in names -%}
-        {%- for kind in ['model', 'seed'] -%}
-            {%- if (kind ~ '.' ~ project_name ~ '.' ~ name) in selected_resources -%}{{ return(true) }}{%- endif -%}
-        {%- endfor -%}
-    {%- endfor -%}
-    {{ return(false) }}
-{%- endmacro %}
-
-{#- The spine's pairs: each distinct person and event date among the event measures' records. -#}
-{% macro spine_event_pairs(records, measures) -%}
-    select distinct
+{#- The spine's pairs: each distinct person and event date among the event measures' records (`only`: and a
+    further condition on the records; `distinct=false`: a pair once per record, for a test of existence, which
+    needs no grouping: 0.3 s against 0.5 s for the year's 15.7 million records). -#}
+{% macro spine_event_pairs(records, measures, only='true', distinct=true) -%}
+    select {{ 'distinct' if distinct }}
         records.person_id,
         records.event_date
     from {{ records }} as records
@@ -32,6 +25,19 @@
     where
         records.person_id is not null
         and measures.records_from = 'events'
+        and {{ only }}
+{%- endmacro %}
+
+{#- A condition on a measure_id column: the records whose pairs this build looks up. Every record when it looks up
+    every pair; else only the records of the measures whose models it builds, the only records that can carry a
+    pair new to the spine (every other measure's records are as the build that last built them left them, and it
+    looked their pairs up). -#}
+{% macro spine_records_looked_up(column) -%}
+    {%- if spine_looked_up_whole() -%}
+        true
+    {%- else -%}
+        {{ measures_built_condition(column) }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- Before an incremental build of the spine: every row goes when every pair is looked up again; else the rows
@@ -45,7 +51,9 @@
             delete from {{ this }} as built
             where not exists (
                 select 1
-                from ({{ spine_event_pairs(ref('int_measure_records_unioned'), ref('measures')) }}) as pairs
+                from (
+                    {{ spine_event_pairs(ref('int_measure_records_unioned'), ref('measures'), distinct=false) }}
+                ) as pairs
                 where pairs.person_id = built.person_id and pairs.event_date = built.event_date
             )
         {%- endif -%}

@@ -4,7 +4,8 @@
 -- snapshot, the earliest later one (a person is registered before they are listed, so a later snapshot is the
 -- nearest evidence of the same registration); else none ('not_on_register': counted in person_linkage).
 -- Incremental by pair (macros/people/spine_increments.sql): a build that selects neither the register nor the
--- registry looks up only the pairs new to the spine, and removes those no record carries any more.
+-- registry looks up only the pairs new to the spine (among the records of the measures it builds), and removes
+-- those no record carries any more.
 {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
           pre_hook="{{ delete_spine_rows_gone() }}") }}
 
@@ -20,11 +21,12 @@ registrations as (
     select * from {{ ref('stg_qgh__gp_registrations') }}
 ),
 
+-- the pairs to look up: all of them, or those of the records of the measures this build builds (the only records
+-- a pair new to the spine can come from) that are not in the spine yet
 pairs as (
-    {{ spine_event_pairs('records', 'measures') }}
+    {{ spine_event_pairs('records', 'measures', spine_records_looked_up('records.measure_id')) }}
 ),
 
--- the pairs to look up: all of them, or those not in the spine yet
 events as (
     select
         pairs.person_id,

@@ -140,7 +140,7 @@ def run_raw_gate(settings: Settings | None = None, feeds: list[str] | None = Non
     """Every delivered feed's raw-level suite (or those of ``feeds``), pushed down to DuckDB (``publish.raw_gate``),
     in the same GX project and Data Docs as the tables' gates."""
     from config.contracts import load_contracts
-    from publish.raw_gate import delivered_feeds, raw_suite, rows_query
+    from publish.raw_gate import KEY, delivered_feeds, duplicate_keys, raw_suite, rows_query
 
     settings = settings or get_settings()
     contracts = delivered_feeds(load_contracts(settings.contracts_dir), settings)
@@ -156,7 +156,9 @@ def run_raw_gate(settings: Settings | None = None, feeds: list[str] | None = Non
         if not result.success:  # run again for the counts and the example values the failures are told with
             result = project.validate_query(suite, query, detail=True)
         checks = [Check("raw", r.expectation_config.description, bool(r.success), observed(r)) for r in result.results]
-        failures = [describe(suite["name"], r) for r in result.results if not r.success]
+        failures = [describe_duplicates(suite["name"], r, *duplicate_keys(contract, settings))
+                    if r.expectation_config.kwargs.get("column") == KEY else describe(suite["name"], r)
+                    for r in result.results if not r.success]
         gates.append(GateResult(table=suite["name"], suite=suite["name"], success=not failures, evaluated=len(checks),
                                 failures=failures, checks=checks, report={"suites": {suite["name"]:
                                                                                     result.to_json_dict()}}))
@@ -184,6 +186,9 @@ def observed(result: Any) -> str:
         total = details.get("element_count", "?")
         broken = details["unexpected_count"] or 0
         return f"{broken} of {total} rows break it" if broken else f"all {total} rows hold"
+    if result.expectation_config.type == "expect_column_proportion_of_unique_values_to_be_between" and isinstance(
+            details.get("observed_value"), float):
+        return f"{details['observed_value']:.7g} of the rows' values are distinct"
     if result.expectation_config.type == "expect_table_columns_to_match_ordered_list":
         return _column_difference(result.expectation_config.kwargs["column_list"], details.get("observed_value"))
     if "observed_value" in details:
@@ -214,6 +219,15 @@ def describe(table: str, result: Any) -> str:
     elif details.get("partial_unexpected_list"):
         where = "; for example " + ", ".join(_plain(v) for v in details["partial_unexpected_list"][:5])
     return f"{table}: {expected}: {observed(result)}{where} [{config.type}]"
+
+
+def describe_duplicates(table: str, result: Any, count: int, examples: list[dict[str, Any]]) -> str:
+    """A failed key check in plain words: how many keys more than one row holds, and some of them with their rows
+    (``publish.raw_gate.duplicate_keys``)."""
+    config = result.expectation_config
+    shown = "; ".join(", ".join(f"{k}={_plain(v)}" for k, v in row.items()) for row in examples)
+    return (f"{table}: {config.description or config.type}: {count} {'key is' if count == 1 else 'keys are'} "
+            f"held by more than one row; for example {shown} [{config.type}]")
 
 
 def _exception_message(info: Any) -> str | None:

@@ -30,6 +30,11 @@ import pandas as pd
 
 from config.settings import Settings
 
+#: Each suite's validation results (and their Data Docs pages) of its last this many gate runs are kept; older
+#: ones are removed as a gate builds the docs. The index page lists every stored result, so its build grew with the
+#: history: 0.6 s with 512 results, 2.6 s with 5,632 (bench/results.md, issue 18, nineteenth round), and a daily
+#: pipeline stores about 25 a day. Each publication keeps its own gate record (validation.json in its version).
+KEPT_RUNS = 30
 DATASOURCE = "publication_gate"
 LAKE_DATASOURCE = "lake"  # DuckDB in memory, reading the lake's Parquet files (publish.raw_gate)
 SITE = "local_site"
@@ -88,6 +93,7 @@ class Project:
         self._gx = gx
         self._absent = (KeyError, ValueError, LookupError, DataContextError)  # what GX raises for a missing item
         self.context = gx.get_context(mode="ephemeral", project_config=context_config(settings))
+        self.folder = project_dir(settings) / "uncommitted"
         self.source = self.context.data_sources.add_pandas(DATASOURCE)
         self.run_id = RunIdentifier(run_name="gate", run_time=dt.datetime.now(dt.UTC))
         self._validated: list[Any] = []
@@ -184,10 +190,40 @@ class Project:
             ValidationResultIdentifier,
         )
 
+        prune_results(self.folder)
         ids = [ValidationResultIdentifier(ExpectationSuiteIdentifier(name), self.run_id, batch)
                for name, batch in self._validated]
         sites = self.context.build_data_docs(site_names=[SITE], resource_identifiers=ids)
         return Path(sites[SITE].removeprefix("file://"))
+
+
+def prune_results(folder: Path, keep: int | None = None) -> int:
+    """Remove each suite's validation results older than its ``keep`` latest gate runs, with their Data Docs
+    pages, from the project's ``uncommitted`` ``folder``; the number of results removed. A result is stored as
+    ``validations/<suite's folders>/<run name>/<run time>/<batch>.json`` (run times sort as they happened) and its
+    page at the same path under the site's ``validations/``, with ``.html``."""
+    keep = KEPT_RUNS if keep is None else keep
+    store, pages = folder / "validations", folder / "data_docs" / SITE / "validations"
+    by_suite: dict[Path, dict[str, list[Path]]] = {}
+    for result in store.rglob("*.json"):
+        by_suite.setdefault(result.parents[2], {}).setdefault(result.parent.name, []).append(result)
+    removed = 0
+    for runs in by_suite.values():
+        for run_time in sorted(runs)[:-keep]:
+            for result in runs[run_time]:
+                page = (pages / result.relative_to(store)).with_suffix(".html")
+                for path in (result, page):
+                    path.unlink(missing_ok=True)
+                    _remove_empty(path.parent, (store, pages))
+                removed += 1
+    return removed
+
+
+def _remove_empty(folder: Path, roots: tuple[Path, ...]) -> None:
+    """Remove ``folder`` and its parents while they are empty, up to (not including) one of ``roots``."""
+    while folder not in roots and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
 
 
 @contextmanager

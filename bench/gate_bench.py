@@ -59,14 +59,15 @@ def floor(settings) -> tuple[float, dict[str, list]]:
     import duckdb
 
     from config.contracts import load_contracts
-    from publish.raw_gate import delivered_feeds, floor_query
+    from publish.raw_gate import current_files, delivered_feeds, floor_query
 
-    contracts = delivered_feeds(load_contracts(settings.contracts_dir), settings)
-    started = time.perf_counter()
+    contracts = load_contracts(settings.contracts_dir)
+    started = time.perf_counter()  # from the ledger read, as the gate's time is
+    files = current_files(settings)
     found = {}
     with duckdb.connect() as con:
-        for contract in contracts:
-            found[contract.feed_id] = list(con.execute(floor_query(contract, settings)).fetchone())
+        for contract in delivered_feeds(contracts, files):
+            found[contract.feed_id] = list(con.execute(floor_query(contract, files[contract.feed_id])).fetchone())
     return time.perf_counter() - started, found
 
 
@@ -95,10 +96,8 @@ def main() -> None:
     gate_seconds = time.perf_counter() - started
     floor_after, _ = floor(settings)
     floor_seconds = (floor_before + floor_after) / 2
-    from config.contracts import load_contracts
-
     rows = sum(v[0] for v in counts.values())
-    files = sum(len(current_files(c, settings)) for c in load_contracts(settings.contracts_dir))
+    files = sum(len(feed_files) for feed_files in current_files(settings).values())
     result = {
         "scale": args.scale, "months": args.months, **prepared, "feeds": len(gates), "parquet_files": files,
         "rows": rows, "expectations": sum(g.evaluated for g in gates),

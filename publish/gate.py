@@ -140,10 +140,11 @@ def run_raw_gate(settings: Settings | None = None, feeds: list[str] | None = Non
     """Every delivered feed's raw-level suite (or those of ``feeds``), pushed down to DuckDB (``publish.raw_gate``),
     in the same GX project and Data Docs as the tables' gates."""
     from config.contracts import load_contracts
-    from publish.raw_gate import KEY, delivered_feeds, duplicate_keys, raw_suite, rows_query
+    from publish.raw_gate import KEY, current_files, delivered_feeds, duplicate_keys, raw_suite, rows_query
 
     settings = settings or get_settings()
-    contracts = delivered_feeds(load_contracts(settings.contracts_dir), settings)
+    files = current_files(settings)
+    contracts = delivered_feeds(load_contracts(settings.contracts_dir), files)
     unknown = sorted(set(feeds or []) - {c.feed_id for c in contracts})
     if unknown:
         raise SpecError(f"no delivered feed {', '.join(unknown)} in {settings.raw_dir}")
@@ -151,12 +152,12 @@ def run_raw_gate(settings: Settings | None = None, feeds: list[str] | None = Non
     gates = []
     for contract in (c for c in contracts if not feeds or c.feed_id in feeds):
         suite = raw_suite(contract)
-        query = rows_query(contract, settings)
+        query = rows_query(contract, files[contract.feed_id])
         result = project.validate_query(suite, query)
         if not result.success:  # run again for the counts and the example values the failures are told with
             result = project.validate_query(suite, query, detail=True)
         checks = [Check("raw", r.expectation_config.description, bool(r.success), observed(r)) for r in result.results]
-        failures = [describe_duplicates(suite["name"], r, *duplicate_keys(contract, settings))
+        failures = [describe_duplicates(suite["name"], r, *duplicate_keys(contract, files[contract.feed_id]))
                     if r.expectation_config.kwargs.get("column") == KEY else describe(suite["name"], r)
                     for r in result.results if not r.success]
         gates.append(GateResult(table=suite["name"], suite=suite["name"], success=not failures, evaluated=len(checks),

@@ -46,11 +46,15 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def current_files(contract: Contract, settings: Settings) -> list[str]:
-    """The raw Parquet files of the feed's current deliveries (``lake.current``'s rule, applied to the ledger)."""
-    batches = [e["batch_id"] for e in read_entries(settings) if e["feed_id"] == contract.feed_id and e.get("current")]
-    return sorted(str(p) for b in batches for p in (settings.raw_dir / contract.feed_id / f"batch_id={b}").glob(
-        "*.parquet"))
+def current_files(settings: Settings) -> dict[str, list[str]]:
+    """Each feed's raw Parquet files of its current deliveries (``lake.current``'s rule, applied to the ledger,
+    read once): feeds with none are absent."""
+    found: dict[str, list[str]] = {}
+    for entry in read_entries(settings):
+        if entry.get("current"):
+            folder = settings.raw_dir / entry["feed_id"] / f"batch_id={entry['batch_id']}"
+            found.setdefault(entry["feed_id"], []).extend(str(p) for p in folder.glob("*.parquet"))
+    return {feed: sorted(files) for feed, files in found.items() if files}
 
 
 #: The column of the suites' batch that holds each row's key within its delivery (``_batch_id`` and the contract's
@@ -60,17 +64,18 @@ def current_files(contract: Contract, settings: Settings) -> list[str]:
 KEY = "_delivery_key"
 
 
-def rows_query(contract: Contract, settings: Settings) -> str:
-    """SQL: every row of the feed's current deliveries, straight from their raw Parquet files (the list of files is
-    resolved once from the ledger, so each of GX's queries reads only those files), with its :data:`KEY`."""
+def rows_query(contract: Contract, files: list[str]) -> str:
+    """SQL: every row of the feed's current deliveries, straight from their raw Parquet ``files`` (resolved once
+    from the ledger by :func:`current_files`, so each of GX's queries reads only those files), with its
+    :data:`KEY`."""
     keys = ", ".join(_q(k) for k in ["_batch_id", *key_columns(contract)])
-    return f"select *, row({keys}) as {_q(KEY)} from {current_rows(contract, settings)}"
+    return f"select *, row({keys}) as {_q(KEY)} from {current_rows(files)}"
 
 
-def current_rows(contract: Contract, settings: Settings) -> str:
-    """SQL (a table function): the rows of the feed's current deliveries, from their raw Parquet files."""
-    files = ", ".join("'" + f.replace("'", "''") + "'" for f in current_files(contract, settings))
-    return f"read_parquet([{files}], union_by_name=true, hive_partitioning=false)"
+def current_rows(files: list[str]) -> str:
+    """SQL (a table function): the rows of a feed's current deliveries, from their raw Parquet ``files``."""
+    listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+    return f"read_parquet([{listed}], union_by_name=true, hive_partitioning=false)"
 
 
 def _expect(kind: str, description: str, **kwargs: Any) -> dict[str, Any]:
@@ -103,14 +108,14 @@ def raw_suite(contract: Contract) -> dict[str, Any]:
             "expectations": e}
 
 
-def duplicate_keys(contract: Contract, settings: Settings, limit: int = 5) -> tuple[int, list[dict[str, Any]]]:
-    """How many of the feed's keys (with their delivery) more than one current row holds, and up to ``limit`` of
-    them, each with its number of rows: for the key check's failure, whose result says only what share of the rows'
-    keys are distinct."""
+def duplicate_keys(contract: Contract, files: list[str], limit: int = 5) -> tuple[int, list[dict[str, Any]]]:
+    """How many of the feed's keys (with their delivery) more than one current row (of ``files``) holds, and up to
+    ``limit`` of them, each with its number of rows: for the key check's failure, whose result says only what share
+    of the rows' keys are distinct."""
     import duckdb
 
     keys = ", ".join(_q(k) for k in ["_batch_id", *key_columns(contract)])
-    held = (f"select {keys}, count(*) as {_q('rows')} from {current_rows(contract, settings)} "
+    held = (f"select {keys}, count(*) as {_q('rows')} from {current_rows(files)} "
             f"group by {keys} having count(*) > 1")
     with duckdb.connect() as con:
         (count,) = con.execute(f"select count(*) from ({held})").fetchone()
@@ -119,9 +124,9 @@ def duplicate_keys(contract: Contract, settings: Settings, limit: int = 5) -> tu
         return count, [dict(zip(names, row, strict=True)) for row in found.fetchall()]
 
 
-def floor_query(contract: Contract, settings: Settings) -> str:
-    """The same checks as :func:`raw_suite`, as one hand-written DuckDB query (the benchmark's floor): one row of
-    counts of breaking rows."""
+def floor_query(contract: Contract, files: list[str]) -> str:
+    """The same checks as :func:`raw_suite`, as one hand-written DuckDB query over the feed's current ``files``
+    (the benchmark's floor): one row of counts of breaking rows."""
     parts = ["count(*) as row_count"]
     for col in checked_columns(contract):
         name = _q(col.name)
@@ -135,11 +140,11 @@ def floor_query(contract: Contract, settings: Settings) -> str:
             high = f"{name} > {col.max}" if col.max is not None else "false"
             parts.append(f"count(*) filter (where {low} or {high}) as {_q(col.name + ' range')}")
     keys = ", ".join(_q(k) for k in ["_batch_id", *key_columns(contract)])
-    return (f"with rows as (select * from {current_rows(contract, settings)}), "
+    return (f"with rows as (select * from {current_rows(files)}), "
             f"dupes as (select count(*) - count(distinct ({keys})) as duplicate_keys from rows) "
             f"select {', '.join(parts)}, (select duplicate_keys from dupes) as duplicate_keys from rows")
 
 
-def delivered_feeds(contracts: tuple[Contract, ...], settings: Settings) -> list[Contract]:
-    """The contracts whose feed has current deliveries in the lake."""
-    return [c for c in contracts if current_files(c, settings)]
+def delivered_feeds(contracts: tuple[Contract, ...], files: dict[str, list[str]]) -> list[Contract]:
+    """The contracts whose feed has current deliveries in the lake (``files``: :func:`current_files`)."""
+    return [c for c in contracts if files.get(c.feed_id)]

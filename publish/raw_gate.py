@@ -68,8 +68,13 @@ def rows_query(contract: Contract, files: list[str]) -> str:
     """SQL: every row of the feed's current deliveries, straight from their raw Parquet ``files`` (resolved once
     from the ledger by :func:`current_files`, so each of GX's queries reads only those files), with its
     :data:`KEY`."""
-    keys = ", ".join(_q(k) for k in ["_batch_id", *key_columns(contract)])
+    keys = _delivery_key_columns(contract)
     return f"select *, row({keys}) as {_q(KEY)} from {current_rows(files)}"
+
+
+def _delivery_key_columns(contract: Contract) -> str:
+    """SQL: the columns of a row's key within its delivery, ``_batch_id`` and the contract's primary key."""
+    return ", ".join(_q(k) for k in ["_batch_id", *key_columns(contract)])
 
 
 def current_rows(files: list[str]) -> str:
@@ -114,14 +119,14 @@ def duplicate_keys(contract: Contract, files: list[str], limit: int = 5) -> tupl
     of the rows' keys are distinct."""
     import duckdb
 
-    keys = ", ".join(_q(k) for k in ["_batch_id", *key_columns(contract)])
-    held = (f"select {keys}, count(*) as {_q('rows')} from {current_rows(files)} "
-            f"group by {keys} having count(*) > 1")
-    with duckdb.connect() as con:
-        (count,) = con.execute(f"select count(*) from ({held})").fetchone()
-        found = con.execute(f"{held} order by all limit {int(limit)}")
-        names = [d[0] for d in found.description]
-        return count, [dict(zip(names, row, strict=True)) for row in found.fetchall()]
+    keys = _delivery_key_columns(contract)
+    with duckdb.connect() as con:  # one grouping: each example carries how many keys there are
+        found = con.execute(f"select *, count(*) over () as {_q('keys held')} from ("
+                            f"select {keys}, count(*) as {_q('rows')} from {current_rows(files)} "
+                            f"group by {keys} having count(*) > 1) order by all limit {int(limit)}")
+        *names, _ = [d[0] for d in found.description]
+        rows = found.fetchall()
+    return (rows[0][-1] if rows else 0), [dict(zip(names, row[:-1], strict=True)) for row in rows]
 
 
 def floor_query(contract: Contract, files: list[str]) -> str:
@@ -139,7 +144,7 @@ def floor_query(contract: Contract, files: list[str]) -> str:
             low = f"{name} < {col.min}" if col.min is not None else "false"
             high = f"{name} > {col.max}" if col.max is not None else "false"
             parts.append(f"count(*) filter (where {low} or {high}) as {_q(col.name + ' range')}")
-    keys = ", ".join(_q(k) for k in ["_batch_id", *key_columns(contract)])
+    keys = _delivery_key_columns(contract)
     return (f"with rows as (select * from {current_rows(files)}), "
             f"dupes as (select count(*) - count(distinct ({keys})) as duplicate_keys from rows) "
             f"select {', '.join(parts)}, (select duplicate_keys from dupes) as duplicate_keys from rows")

@@ -23,10 +23,13 @@
     {{ return(ids | sort) }}
 {%- endmacro %}
 
-{#- A condition on a measure_id column: the measures whose model this build selects (false when none). -#}
-{% macro measures_built_condition(column) -%}
+{#- A condition on a measure_id column: the measures whose model this build selects (false when none; true, every
+    measure, when `every`). -#}
+{% macro measures_built_condition(column, every=false) -%}
     {%- set ids = measures_built() -%}
-    {%- if ids -%}
+    {%- if every -%}
+        true
+    {%- elif ids -%}
         {{ column }} in ({% for id in ids %}'{{ id }}'{{ ', ' if not loop.last }}{% endfor %})
     {%- else -%}
         false

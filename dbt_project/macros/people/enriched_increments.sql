@@ -15,11 +15,7 @@
 
 {#- A condition on a measure_id column: the rows this build replaces (true when it replaces every row). -#}
 {% macro enriched_rows_replaced(column='measure_id') -%}
-    {%- if enriched_whole() -%}
-        true
-    {%- else -%}
-        {{ measures_built_condition(column) }}
-    {%- endif -%}
+    {{ measures_built_condition(column, every=enriched_whole()) }}
 {%- endmacro %}
 
 {#- Before an incremental build of the enriched records: the rows it replaces go. -#}

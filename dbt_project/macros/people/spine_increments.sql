@@ -33,11 +33,7 @@
     pair new to the spine (every other measure's records are as the build that last built them left them, and it
     looked their pairs up). -#}
 {% macro spine_records_looked_up(column) -%}
-    {%- if spine_looked_up_whole() -%}
-        true
-    {%- else -%}
-        {{ measures_built_condition(column) }}
-    {%- endif -%}
+    {{ measures_built_condition(column, every=spine_looked_up_whole()) }}
 {%- endmacro %}
 
 {#- Before an incremental build of the spine: every row goes when every pair is looked up again; else the rows

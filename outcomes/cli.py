@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from config import short_lived
 from config.agreements import AgreementError
 from config.contracts import ContractError
 from config.measures import MeasureError
@@ -372,5 +373,12 @@ app.command()(serve)
 
 def entrypoint() -> None:
     """Console entry point: bad arguments and known operational errors become one line and exit code 1
-    (``outcomes.cli_conventions``)."""
-    app()
+    (``outcomes.cli_conventions``). The process lives and ends as a short-lived one (``config.short_lived``): its
+    collector set for heavy imports, its end without the interpreter's teardown."""
+    short_lived.start()
+    try:
+        app()
+        code = 0
+    except SystemExit as exc:
+        code = short_lived.exit_code(exc)
+    short_lived.end(code)

@@ -1,11 +1,11 @@
 """dbt's command line for the pipeline's dbt processes (``python -m transform.dbt_process build ...``), ended
 without the interpreter's teardown; and a dbt process started ahead of its build (``--ahead``).
 
-It is dbt's own ``dbt`` command (``dbt.cli.main.cli``) with one difference at the end. Once dbt has finished, the
-process does what an ending process must: the exit handlers run (dbt-duckdb's closes the warehouse, which
-checkpoints it into the file), then the logs and the output are flushed. Then it ends with dbt's exit code
-(``os._exit``), without freeing dbt's objects one by one. After a build, that freeing took 0.8 s for a process
-about to end (bench/results.md, fourteenth round).
+It is dbt's own ``dbt`` command (``dbt.cli.main.cli``), living and ending as the pipeline's short-lived
+processes do (``config.short_lived``): the collector set so that dbt's import and parse do not walk every object
+eight times, and an end without the interpreter's teardown once the exit handlers have run (dbt-duckdb's closes
+the warehouse, which checkpoints it into the file) and the output is flushed. After a build, that teardown took
+0.8 s for a process about to end (bench/results.md, fourteenth round).
 
 ``python -m transform.dbt_process --ahead parse <options>`` starts dbt before its build is known
 (transform.dbt_ahead): it imports dbt and parses the project now, then waits for the build's command line, one
@@ -15,23 +15,12 @@ standard input instead ends it without building.
 
 from __future__ import annotations
 
-import atexit
 import json
-import logging
-import os
 import sys
 
+from config import short_lived
+
 AHEAD = "--ahead"
-
-
-def exit_code(exc: SystemExit) -> int:
-    """The process's exit code for ``SystemExit(code)``, as the interpreter computes it."""
-    if exc.code is None:
-        return 0
-    if isinstance(exc.code, int):
-        return exc.code
-    print(exc.code, file=sys.stderr)  # a message: printed, exit code 1
-    return 1
 
 
 def run_ahead(parse_args: list[str]) -> int:
@@ -52,6 +41,7 @@ def run_ahead(parse_args: list[str]) -> int:
 
 
 def main() -> None:
+    short_lived.start()
     if sys.argv[1:2] == [AHEAD]:
         code = run_ahead(sys.argv[2:])
     else:
@@ -61,12 +51,8 @@ def main() -> None:
             cli(prog_name="dbt")  # click's standalone mode ends in SystemExit; its usage lines name the dbt command
             code = 0
         except SystemExit as exc:
-            code = exit_code(exc)
-    atexit._run_exitfuncs()  # noqa: SLF001 - the handlers os._exit would skip; CPython's own hook for this
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+            code = short_lived.exit_code(exc)
+    short_lived.end(code)
 
 
 if __name__ == "__main__":

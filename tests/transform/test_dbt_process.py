@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from transform.dbt_process import exit_code
-
 DBT = Path(sys.executable).with_name("dbt")
 
 
@@ -23,7 +21,3 @@ def test_it_answers_as_the_dbt_command_does(args, tmp_path):
     theirs = subprocess.run([str(DBT), *args], capture_output=True, text=True, cwd=tmp_path, check=False)
     assert (ours.returncode, ours.stdout, ours.stderr) == (theirs.returncode, theirs.stdout, theirs.stderr)
 
-
-def test_exit_codes_are_the_interpreters():
-    assert [exit_code(SystemExit(c)) for c in (None, 0, 1, 2)] == [0, 0, 1, 2]
-    assert exit_code(SystemExit("a message")) == 1

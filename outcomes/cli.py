@@ -281,6 +281,8 @@ def gate(
         failed |= not result.success
     if results:
         out.print(f"Data Docs: {results[-1].docs}", highlight=False)
+    elif raw:
+        out.print(f"nothing to check: no feed has a current delivery in {get_settings().raw_dir}", highlight=False)
     if failed:
         raise typer.Exit(1)
 

@@ -163,7 +163,7 @@ def run_raw_gate(settings: Settings | None = None, feeds: list[str] | None = Non
         gates.append(GateResult(table=suite["name"], suite=suite["name"], success=not failures, evaluated=len(checks),
                                 failures=failures, checks=checks, report={"suites": {suite["name"]:
                                                                                     result.to_json_dict()}}))
-    docs = project.build_docs()
+    docs = project.build_docs() if gates else project.docs_index()  # no result: GX would draw every stored page
     return [dataclasses.replace(g, docs=docs) for g in gates]
 
 

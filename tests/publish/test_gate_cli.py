@@ -38,3 +38,13 @@ def test_gate_prints_each_expectation_and_exits_1_on_a_failure_publishing_nothin
     assert store.versions(settings.publications_dir, TABLE) == []
     status = runner.invoke(app, ["status"], terminal_width=200)
     assert "quality gate Data Docs: file://" in status.output and "index.html" in status.output
+
+
+def test_the_raw_gate_on_an_empty_lake_says_there_is_nothing_to_check(settings):
+    """GIVEN a lake with no delivery WHEN `outcomes gate --raw` runs THEN it says so and where it looked, exit 0
+    (nothing failed), and draws no Data Docs page"""
+    result = CliRunner().invoke(app, ["gate", "--raw"], terminal_width=200)
+
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"nothing to check: no feed has a current delivery in {settings.raw_dir}"
+    assert not list((settings.work_dir / "gx").rglob("*.html"))

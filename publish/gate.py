@@ -121,6 +121,8 @@ def run_gate(parquet: Path, spec: TableSpec, settings: Settings | None = None,
     results: dict[str, Any] = {}
     for batch, suite, frame, keys in batches:
         result = project.validate(suite, frame, keys)
+        if not result.success:  # again, for the breaking rows' keys the failures are told with
+            result = project.validate(suite, frame, keys, detail=True)
         results[suite["name"]] = result.to_json_dict()
         for r in result.results:
             checks.append(Check(batch, r.expectation_config.description or r.expectation_config.type,

@@ -35,6 +35,9 @@ def test_gate_prints_each_expectation_and_exits_1_on_a_failure_publishing_nothin
     assert failed.exit_code == 1
     assert "FAIL" in failed.output and "pct_within_four_hours is a percentage between 0 and 100" in failed.output
     assert "136.8" in failed.output
+    # the breaking row told by its keys (the gate validates again, with detail, once a check has failed)
+    assert "for example pct_within_four_hours=136.8, organisation_code=RLQ, month=2024-01-01, imd_quintile=1" in (
+        " ".join(failed.output.split()))
     assert store.versions(settings.publications_dir, TABLE) == []
     status = runner.invoke(app, ["status"], terminal_width=200)
     assert "quality gate Data Docs: file://" in status.output and "index.html" in status.output

@@ -26,6 +26,7 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Callable
 
 #: Allocations (net of frees) between two collections of the youngest generation; CPython's default is 700.
 YOUNGEST = 50_000
@@ -36,6 +37,20 @@ def start() -> None:
     left as they are."""
     _, middle, oldest = gc.get_threshold()
     gc.set_threshold(YOUNGEST, middle, oldest)
+
+
+def run(command: Callable[[], object]) -> None:
+    """Run ``command`` as the whole life of this process: the collector set first (:func:`start`), then ended
+    (:func:`end`) with the code it returns (0 when it returns no number), or with that of the ``SystemExit`` it
+    raises (a command line's standalone mode ends so). Never returns; any other exception propagates, with the
+    interpreter's own end."""
+    start()
+    try:
+        returned = command()
+        code = returned if isinstance(returned, int) else 0
+    except SystemExit as exc:
+        code = exit_code(exc)
+    end(code)
 
 
 def exit_code(exc: SystemExit) -> int:

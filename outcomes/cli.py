@@ -377,10 +377,4 @@ def entrypoint() -> None:
     """Console entry point: bad arguments and known operational errors become one line and exit code 1
     (``outcomes.cli_conventions``). The process lives and ends as a short-lived one (``config.short_lived``): its
     collector set for heavy imports, its end without the interpreter's teardown."""
-    short_lived.start()
-    try:
-        app()
-        code = 0
-    except SystemExit as exc:
-        code = short_lived.exit_code(exc)
-    short_lived.end(code)
+    short_lived.run(app)

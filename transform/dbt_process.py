@@ -41,18 +41,18 @@ def run_ahead(parse_args: list[str]) -> int:
 
 
 def main() -> None:
-    short_lived.start()
-    if sys.argv[1:2] == [AHEAD]:
-        code = run_ahead(sys.argv[2:])
-    else:
-        from dbt.cli.main import cli
+    short_lived.run(_command)
 
-        try:
-            cli(prog_name="dbt")  # click's standalone mode ends in SystemExit; its usage lines name the dbt command
-            code = 0
-        except SystemExit as exc:
-            code = short_lived.exit_code(exc)
-    short_lived.end(code)
+
+def _command() -> int:
+    """The dbt command line this process was started with (click's standalone mode ends in SystemExit; its usage
+    lines name the dbt command), or, with ``--ahead``, the parse and the build it waits for."""
+    if sys.argv[1:2] == [AHEAD]:
+        return run_ahead(sys.argv[2:])
+    from dbt.cli.main import cli
+
+    cli(prog_name="dbt")
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,14 +1,19 @@
 """The usual alternative, for comparison: the ingest and three headline measures written as many analysts would,
 every file read whole into pandas, concatenated and grouped. No contract checks, no pseudonyms, no tests.
 
-    python bench/pandas_alternative.py SYNTH_DIR OUT_DIR
+    python bench/pandas_alternative.py SYNTH_DIR OUT_DIR [--ingest-only]
 
-Ingest: every delivered CSV file of every feed (its contract's delimiter and encoding) read into a frame of
-text and written to Parquet. Measures: the 4-hour performance of emergency attendances by organisation and
-month (every department type); emergency readmission within 30 days, at any trust, of emergency spells by the
-discharging organisation and month; the slope index of inequality of emergency attendances (department type 01)
-per 1,000 residents across IMD deciles of the system's residents (stats.slope_index_of_inequality). Prints a
-JSON line with the row counts of each result, so a run that read nothing cannot pass for a fast one.
+Ingest: every delivered file of every feed read into a frame of text (a CSV file with its contract's delimiter and
+encoding; a workbook's sheet with calamine, as ingest reads it) and written to Parquet. ``--ingest-only`` does
+only that, keeping no frame: the same files in and Parquet out as ``outcomes ingest`` (which also types, checks,
+pseudonymises and records every row), for the same-work comparison of bench/pipeline_bench.py.
+
+Measures: the 4-hour performance of emergency attendances by organisation and month (every department type);
+emergency readmission within 30 days, at any trust, of emergency spells by the discharging organisation and month;
+the slope index of inequality of emergency attendances (department type 01) per 1,000 residents across IMD deciles
+of the system's residents (stats.slope_index_of_inequality). Prints a JSON line with the row counts of each result
+(with ``--ingest-only``, the files and rows written), so a run that
+read nothing cannot pass for a fast one.
 """
 
 from __future__ import annotations
@@ -27,27 +32,38 @@ APC_FEEDS = ("rwp_apc", "rlq_apc")
 EMERGENCY_METHODS = {"21", "22", "23", "24", "25", "26", "27", "28"}
 
 
-def read_feeds(synth_dir: Path, out_dir: Path) -> dict[str, pd.DataFrame]:
-    """Every CSV file read whole (as text) and written to Parquet; the frames of the feeds the measures need."""
+def read_feeds(synth_dir: Path, out_dir: Path, keep: tuple[str, ...] = ED_FEEDS + APC_FEEDS,
+               written: dict[str, int] | None = None) -> dict[str, pd.DataFrame]:
+    """Every delivered file read whole (as text) and written to Parquet; the frames of the ``keep`` feeds (those
+    the measures need). ``written`` counts the files and rows written."""
     from config.contracts import contract_for_file
 
     frames: dict[str, list[pd.DataFrame]] = {}
+    written = {} if written is None else written
     out_dir.mkdir(parents=True, exist_ok=True)
-    for i, path in enumerate(sorted(synth_dir.rglob("*.csv"))):
+    for i, path in enumerate(sorted(p for p in synth_dir.rglob("*") if p.suffix in (".csv", ".xlsx"))):
         try:
             contract = contract_for_file(ROOT / "contracts", path.name)
         except ValueError:
             continue
         try:
-            frame = pd.read_csv(path, sep=contract.file.delimiter, encoding=contract.file.encoding, dtype=str,
-                                encoding_errors="replace")
-        except (pd.errors.EmptyDataError, pd.errors.ParserError):
+            frame = _read(path, contract)
+        except (pd.errors.EmptyDataError, pd.errors.ParserError, ValueError):
             continue  # an empty or broken file: an analyst's script skips it
         frame.to_parquet(out_dir / f"{i}.parquet", index=False)
-        if contract.feed_id in ED_FEEDS + APC_FEEDS:
+        written["files"] = written.get("files", 0) + 1
+        written["rows"] = written.get("rows", 0) + len(frame)
+        if contract.feed_id in keep:
             frame["organisation_code"] = contract.organisation
             frames.setdefault(contract.feed_id, []).append(frame)
     return {feed: pd.concat(parts, ignore_index=True) for feed, parts in frames.items()}
+
+
+def _read(path: Path, contract) -> pd.DataFrame:
+    if path.suffix == ".xlsx":
+        return pd.read_excel(path, sheet_name=contract.file.sheet or 0, engine="calamine", dtype=str)
+    return pd.read_csv(path, sep=contract.file.delimiter, encoding=contract.file.encoding, dtype=str,
+                       encoding_errors="replace")
 
 
 def _when(values: pd.Series) -> pd.Series:
@@ -118,7 +134,11 @@ def emergency_attendance_sii(ed: pd.DataFrame) -> pd.DataFrame:
     return slope_index_of_inequality(deciles, value_type="rate", draws=10_000)
 
 
-def main(synth_dir: Path, out_dir: Path) -> dict:
+def main(synth_dir: Path, out_dir: Path, ingest_only: bool = False) -> dict:
+    if ingest_only:
+        written: dict[str, int] = {}
+        read_feeds(synth_dir, out_dir, keep=(), written=written)
+        return written
     frames = read_feeds(synth_dir, out_dir)
     ed = attendances(frames)
     return {"four_hour_rows": len(four_hour_performance(ed)), "readmission_rows": len(readmissions_30d(frames)),
@@ -126,4 +146,4 @@ def main(synth_dir: Path, out_dir: Path) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(Path(sys.argv[1]), Path(sys.argv[2]))))
+    print(json.dumps(main(Path(sys.argv[1]), Path(sys.argv[2]), ingest_only="--ingest-only" in sys.argv[3:])))

@@ -19,7 +19,8 @@ on its own work folder under ``--work-dir`` (default ``$OUTCOMES_WORK_DIR/bench/
   (``outcomes run FILE --select source:raw.rwp_ecds+``, the transform DAG's selection on a warehouse built whole,
   with every test of those models);
 - pandas: ``bench/pandas_alternative.py`` (ingest and three headline measures, as many analysts write them),
-  against our ingest and build of everything;
+  against our ingest and build of everything; and its ingest alone (``--ingest-only``: every delivered file read
+  as text and written to Parquet) against ours of the same files, the same work in and out;
 - baseline (only at a scale other than 1): ``outcomes run`` of the year at scale 1, in the same invocation, so
   that the growth of the whole run with the data is a ratio of the same run (linear growth: run / baseline no
   more than the scale).
@@ -170,12 +171,19 @@ class Bench:
         shutil.rmtree(kept, ignore_errors=True)
 
     def pandas(self) -> None:
-        def once(i: int) -> Run:
-            out = self.work / "pandas"
-            shutil.rmtree(out, ignore_errors=True)
-            return run_command([sys.executable, str(ROOT / "bench" / "pandas_alternative.py"), str(self.synth_dir),
-                                str(out)], cwd=ROOT, log=self.work / "logs" / f"pandas-{i}.log")
-        self.scenario("pandas", once, {"what": "pandas: every file read whole, ingest + three headline measures"})
+        def script(name: str, *args: str):
+            def once(i: int) -> Run:
+                out = self.work / name
+                shutil.rmtree(out, ignore_errors=True)
+                return run_command([sys.executable, str(ROOT / "bench" / "pandas_alternative.py"),
+                                    str(self.synth_dir), str(out), *args], cwd=ROOT,
+                                   log=self.work / "logs" / f"{name}-{i}.log")
+            return once
+        self.scenario("pandas_ingest", script("pandas_ingest", "--ingest-only"),
+                      {"what": "pandas: every delivered file read whole as text and written to Parquet (the same "
+                               "files as our ingest)"})
+        self.scenario("pandas", script("pandas"),
+                      {"what": "pandas: every file read whole, ingest + three headline measures"})
 
     def baseline(self) -> None:
         synth = self.work / "synth-1x"

@@ -35,3 +35,26 @@ def test_a_readmission_at_the_other_trust_within_30_days_counts_and_day_30_does_
     out = readmissions_30d({"rwp_apc": rwp, "rlq_apc": rlq})
     april = out[(out["organisation_code"] == "RWP") & (out["month"].astype(str) == "2025-04")]
     assert april[["spells", "readmissions"]].values.tolist() == [[3, 1]]
+
+
+def test_the_ingest_alone_writes_every_delivered_file_csv_and_workbook_and_counts_its_rows(tmp_path):
+    """GIVEN a delivery folder with an ECDS CSV file of 2 rows, a reablement workbook of 3 rows in its contract's
+    sheet, and a file no contract names
+    WHEN the pandas alternative runs its ingest alone (the same files as ``outcomes ingest``)
+    THEN 2 files and 5 rows are written, one Parquet file each, as text, and the unnamed file is left alone."""
+    from bench.pandas_alternative import main
+
+    synth = tmp_path / "synth"
+    (synth / "RWP").mkdir(parents=True)
+    (synth / "RWP" / "RWP_ECDS_2025-04.csv").write_text(
+        "attendance_id,arrival_datetime\nA1,2025-04-01 00:08:37\nA2,2025-04-02 10:00:00\n", encoding="utf-8")
+    (synth / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    workbook = pd.DataFrame({"episode_id": ["E1", "E2", "E3"], "sex": [1, 2, 1]})
+    with pd.ExcelWriter(synth / "HC_Reablement_2025-11.xlsx") as writer:
+        pd.DataFrame({"x": [1]}).to_excel(writer, sheet_name="Notes", index=False)
+        workbook.to_excel(writer, sheet_name="Reablement", index=False)
+    out = tmp_path / "out"
+    assert main(synth, out, ingest_only=True) == {"files": 2, "rows": 5}
+    written = [pd.read_parquet(p) for p in sorted(out.glob("*.parquet"))]
+    assert sorted(len(frame) for frame in written) == [2, 3]
+    assert {"episode_id": "E1", "sex": "1"} in pd.concat(written)[["episode_id", "sex"]].to_dict("records")

@@ -12,8 +12,7 @@ Measures: the 4-hour performance of emergency attendances by organisation and mo
 emergency readmission within 30 days, at any trust, of emergency spells by the discharging organisation and month;
 the slope index of inequality of emergency attendances (department type 01) per 1,000 residents across IMD deciles
 of the system's residents (stats.slope_index_of_inequality). Prints a JSON line with the row counts of each result
-(with ``--ingest-only``, the files and rows written), so a run that
-read nothing cannot pass for a fast one.
+(with ``--ingest-only``, the files and rows written), so a run that read nothing cannot pass for a fast one.
 """
 
 from __future__ import annotations

@@ -26,8 +26,9 @@ on its own work folder under ``--work-dir`` (default ``$OUTCOMES_WORK_DIR/bench/
   more than the scale).
 
 ``--stages`` runs some of them (build, publish and incremental need the stages before them in the same work
-folder). A scale other than 1 (the 10x year) writes ``bench/results/pipeline-<scale>x.{json,md}`` and leaves the
-1x results alone.
+folder); at scale 1 a run of some stages writes ``bench/results/pipeline-partial.{json,md}`` and leaves the
+results of the last whole run alone. A scale other than 1 (the 10x year) writes
+``bench/results/pipeline-<scale>x.{json,md}`` and leaves the 1x results alone.
 
 Every ratio divides two figures measured in this run. The load average is recorded before and after each
 scenario: the machine may be shared. Full mode writes ``bench/results.json``, ``bench/results/pipeline.md`` and
@@ -218,6 +219,17 @@ def _run_results(path: Path) -> dict:
                                for r in slowest]}
 
 
+def result_mode(quick: bool, scale: float, stages: list[str]) -> str:
+    """Where the results go (bench.pipeline_report.write_results): ``full`` (bench/results.json and the pipeline
+    section of bench/results.md) only for every stage of the year at scale 1, so that a run of a few stages never
+    replaces the figures of a whole one: it is ``partial``; ``quick``; or the scale (``10x``)."""
+    if quick:
+        return "quick"
+    if scale != 1.0:
+        return f"{scale:g}x"
+    return "full" if set(STAGES) - {"baseline"} <= set(stages) else "partial"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="scale 0.05, one run of each: a few minutes")
@@ -241,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     for stage in STAGES:
         if stage in stages:
             getattr(bench, "whole_run" if stage == "run" else stage)()
-    mode = "quick" if args.quick else ("full" if scale == 1.0 else f"{scale:g}x")
+    mode = result_mode(args.quick, scale, stages)
     result = {"mode": mode, "scale": scale, "repeats": repeats, "started": started, "stages": stages,
               "machine": machine(), "scenarios": bench.results, "ratios": ratios(bench.results, scale)}
     write_results(result, ROOT / "bench")

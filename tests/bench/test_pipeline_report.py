@@ -64,3 +64,16 @@ def test_our_ingest_is_judged_against_pandas_reading_the_same_files_faster_and_l
         "ratio": "ingest / pandas ingest of the same files, wall", "value": 1.29, "target": 1.0, "met": False}
     assert by_name["ingest / pandas ingest of the same files, peak RSS"]["value"] == 2.0
     assert by_name["ingest / pandas ingest of the same files, CPU"]["target"] is None
+
+
+def test_only_a_run_of_every_stage_at_scale_1_replaces_the_recorded_results():
+    """GIVEN runs of every stage, of a few stages, in quick mode, and of the 10x year
+    WHEN their results' destination is chosen
+    THEN only the whole run is 'full' (bench/results.json, results.md); a few stages are 'partial'."""
+    from bench.pipeline_bench import STAGES, result_mode
+
+    every = [s for s in STAGES if s != "baseline"]
+    assert result_mode(False, 1.0, every) == "full"
+    assert result_mode(False, 1.0, ["synth", "ingest", "pandas"]) == "partial"
+    assert result_mode(True, 0.05, every) == "quick"
+    assert result_mode(False, 10.0, ["synth", "ingest", "run", "baseline"]) == "10x"

@@ -31,14 +31,14 @@ APC_FEEDS = ("rwp_apc", "rlq_apc")
 EMERGENCY_METHODS = {"21", "22", "23", "24", "25", "26", "27", "28"}
 
 
-def read_feeds(synth_dir: Path, out_dir: Path, keep: tuple[str, ...] = ED_FEEDS + APC_FEEDS,
-               written: dict[str, int] | None = None) -> dict[str, pd.DataFrame]:
-    """Every delivered file read whole (as text) and written to Parquet; the frames of the ``keep`` feeds (those
-    the measures need). ``written`` counts the files and rows written."""
+def read_feeds(synth_dir: Path, out_dir: Path,
+               keep: tuple[str, ...] = ED_FEEDS + APC_FEEDS) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
+    """Every delivered file read whole (as text) and written to Parquet: the frames of the ``keep`` feeds (those
+    the measures need), and the files and rows written."""
     from config.contracts import contract_for_file
 
     frames: dict[str, list[pd.DataFrame]] = {}
-    written = {} if written is None else written
+    written = {"files": 0, "rows": 0}
     out_dir.mkdir(parents=True, exist_ok=True)
     for i, path in enumerate(sorted(p for p in synth_dir.rglob("*") if p.suffix in (".csv", ".xlsx"))):
         try:
@@ -50,12 +50,12 @@ def read_feeds(synth_dir: Path, out_dir: Path, keep: tuple[str, ...] = ED_FEEDS 
         except (pd.errors.EmptyDataError, pd.errors.ParserError, ValueError):
             continue  # an empty or broken file: an analyst's script skips it
         frame.to_parquet(out_dir / f"{i}.parquet", index=False)
-        written["files"] = written.get("files", 0) + 1
-        written["rows"] = written.get("rows", 0) + len(frame)
+        written["files"] += 1
+        written["rows"] += len(frame)
         if contract.feed_id in keep:
             frame["organisation_code"] = contract.organisation
             frames.setdefault(contract.feed_id, []).append(frame)
-    return {feed: pd.concat(parts, ignore_index=True) for feed, parts in frames.items()}
+    return {feed: pd.concat(parts, ignore_index=True) for feed, parts in frames.items()}, written
 
 
 def _read(path: Path, contract) -> pd.DataFrame:
@@ -135,10 +135,8 @@ def emergency_attendance_sii(ed: pd.DataFrame) -> pd.DataFrame:
 
 def main(synth_dir: Path, out_dir: Path, ingest_only: bool = False) -> dict:
     if ingest_only:
-        written: dict[str, int] = {}
-        read_feeds(synth_dir, out_dir, keep=(), written=written)
-        return written
-    frames = read_feeds(synth_dir, out_dir)
+        return read_feeds(synth_dir, out_dir, keep=())[1]
+    frames, _ = read_feeds(synth_dir, out_dir)
     ed = attendances(frames)
     return {"four_hour_rows": len(four_hour_performance(ed)), "readmission_rows": len(readmissions_30d(frames)),
             "sii_rows": len(emergency_attendance_sii(ed)), "attendances": len(ed)}

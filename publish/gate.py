@@ -138,7 +138,8 @@ def run_gate(parquet: Path, spec: TableSpec, settings: Settings | None = None,
 
 def run_raw_gate(settings: Settings | None = None, feeds: list[str] | None = None) -> list[GateResult]:
     """Every delivered feed's raw-level suite (or those of ``feeds``), pushed down to DuckDB (``publish.raw_gate``),
-    in the same GX project and Data Docs as the tables' gates."""
+    in the same GX project and Data Docs as the tables' gates. A lake with no delivery has nothing to check: no
+    result, and no project opened (GX would draw every stored page for an empty list of results)."""
     from config.contracts import load_contracts
     from publish.raw_gate import KEY, current_files, delivered_feeds, duplicate_keys, raw_suite, rows_query
 
@@ -148,9 +149,12 @@ def run_raw_gate(settings: Settings | None = None, feeds: list[str] | None = Non
     unknown = sorted(set(feeds or []) - {c.feed_id for c in contracts})
     if unknown:
         raise SpecError(f"no delivered feed {', '.join(unknown)} in {settings.raw_dir}")
+    selected = [c for c in contracts if not feeds or c.feed_id in feeds]
+    if not selected:
+        return []
     project = Project(settings)
     gates = []
-    for contract in (c for c in contracts if not feeds or c.feed_id in feeds):
+    for contract in selected:
         suite = raw_suite(contract)
         query = rows_query(contract, files[contract.feed_id])
         result = project.validate_query(suite, query)
@@ -161,7 +165,7 @@ def run_raw_gate(settings: Settings | None = None, feeds: list[str] | None = Non
         gates.append(GateResult(table=suite["name"], suite=suite["name"], success=not failures, evaluated=len(checks),
                                 failures=failures, checks=checks, report={"suites": {suite["name"]:
                                                                                     result.to_json_dict()}}))
-    docs = project.build_docs() if gates else project.docs_index()  # no result: GX would draw every stored page
+    docs = project.build_docs()
     return [dataclasses.replace(g, docs=docs) for g in gates]
 
 

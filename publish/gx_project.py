@@ -54,7 +54,8 @@ def docs_index(settings: Settings) -> Path:
 
 def context_config(settings: Settings) -> Any:
     """The context's configuration: suites, checkpoints and validation definitions in memory; validation results
-    and the Data Docs site in the project folder."""
+    and the Data Docs site in the project folder, its pages drawn by GX's views with their templates compiled once
+    (``publish.gx_views``)."""
     from great_expectations.data_context.types.base import DataContextConfig, ProgressBarsConfig
 
     memory = {"class_name": "InMemoryStoreBackend"}
@@ -62,6 +63,10 @@ def context_config(settings: Settings) -> Any:
 
     def files(name: str) -> dict[str, str]:
         return {"class_name": "TupleFilesystemStoreBackend", "base_directory": f"{folder / name}/"}
+
+    def view(class_name: str) -> dict[str, str]:  # publish.gx_views: GX's pages, templates compiled once
+        return {"module_name": "publish.gx_views", "class_name": class_name,
+                "bytecode_dir": str(folder / "jinja_bytecode")}
 
     return DataContextConfig(
         stores={"expectations_store": {"class_name": "ExpectationsStore", "store_backend": memory},
@@ -73,7 +78,9 @@ def context_config(settings: Settings) -> Any:
         checkpoint_store_name="checkpoint_store",
         data_docs_sites={SITE: {"class_name": "SiteBuilder", "show_how_to_buttons": False,
                                 "store_backend": files(f"data_docs/{SITE}"),
-                                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}}},
+                                "site_section_builders": {"validations": {"view": view("CompiledOncePageView")}},
+                                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder",
+                                                       "view": view("CompiledOnceIndexPageView")}}},
         progress_bars=ProgressBarsConfig(globally=False), analytics_enabled=False,
     )
 
@@ -112,6 +119,21 @@ class Project:
                   "unexpected_index_column_names": [k for k in keys if k in frame.columns]}
         return self._run(definition, DATASOURCE, {"result_format": "BASIC", "partial_unexpected_count": 20}, detail,
                          batch_parameters={"dataframe": frame})
+
+    def declare_queries(self, queries: dict[str, str]) -> None:
+        """Declare the lake's data source with a query asset (and its whole-table batch definition) per suite name,
+        all at once: GX saves a data source's whole configuration each time an asset or a batch definition is added
+        to it, so adding the year's 21 feeds one by one took 0.09 s against 0.015 s. A project whose lake source
+        exists already adds what it lacks as each query is validated (:meth:`validate_query`)."""
+        if LAKE_DATASOURCE in self.context.data_sources.all():
+            return
+        from publish.raw_gate import keep_duckdb_connection
+
+        keep_duckdb_connection()
+        self.context.data_sources.add_sql(
+            LAKE_DATASOURCE, connection_string="duckdb:///:memory:",
+            assets=[{"type": "query", "name": name, "query": query, "batch_definitions": [{"name": "rows"}]}
+                    for name, query in queries.items()])
 
     def validate_query(self, suite_json: dict[str, Any], query: str) -> Any:
         """Validate the rows of a DuckDB ``query`` with the suite, every expectation pushed down as SQL. GX only

@@ -44,3 +44,30 @@ def test_each_suite_keeps_the_results_and_pages_of_its_latest_runs_only(settings
     assert stored(folder, "pages", ".html") == expected
     text = index.read_text(encoding="utf-8")
     assert runs[0] not in text and runs[1] in text and runs[3] in text
+
+
+def test_the_data_docs_templates_are_compiled_once_and_read_back_by_the_next_build(settings, monkeypatch):
+    """GIVEN a gate run whose Data Docs have been built (GX's pages, drawn by publish.gx_views)
+    WHEN a later gate run, in a new project as the next command would have, builds them again
+    THEN the first build left GX's compiled page templates in the project's bytecode folder, and the second
+    compiled none of them: it read them back; the index still links the run's result page."""
+    import jinja2
+
+    frame = pd.DataFrame({"k": [1, 2]})
+    first = Project(settings)
+    assert first.validate(suite("alpha"), frame, ["k"]).success
+    first.build_docs()
+    cache = settings.work_dir / "gx" / "uncommitted" / "jinja_bytecode"
+    compiled = {p.name for p in cache.glob("*.cache")}
+    assert len(compiled) >= 5, compiled  # the page and the index, with the partials they include
+
+    compiles = []
+    real_compile = jinja2.Environment.compile
+    monkeypatch.setattr(jinja2.Environment, "compile",
+                        lambda self, *args, **kwargs: compiles.append(args[1:2]) or real_compile(self, *args, **kwargs))
+    second = Project(settings)
+    assert second.validate(suite("alpha"), frame, ["k"]).success
+    index = second.build_docs()
+    assert compiles == [] and {p.name for p in cache.glob("*.cache")} == compiled
+    run_time = second.run_id.run_time.strftime("%Y%m%dT%H%M%S.%fZ")
+    assert run_time in index.read_text(encoding="utf-8")

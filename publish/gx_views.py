@@ -1,0 +1,38 @@
+"""Data Docs page views whose Jinja templates are compiled once, not on every docs build.
+
+GX's views make a new Jinja environment for every docs build, and Jinja compiles each template it loads into
+Python code: GX's page templates took about a sixth of a raw gate's docs build (bench/results.md, issue 18,
+twenty-first round). These views keep the compiled templates in a bytecode cache folder of the GX project
+(Jinja's ``FileSystemBytecodeCache``: each file written whole and renamed into place; a template whose source
+changed, as after an upgrade of GX, is compiled again). The pages drawn are GX's own. The site's configuration
+names them (``publish.gx_project.context_config``), as GX lets a site name its views.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from great_expectations.render.view import DefaultJinjaIndexPageView, DefaultJinjaPageView
+from jinja2 import FileSystemBytecodeCache
+
+
+def _cache(bytecode_dir: str) -> FileSystemBytecodeCache:
+    Path(bytecode_dir).mkdir(parents=True, exist_ok=True)
+    return FileSystemBytecodeCache(bytecode_dir)
+
+
+class CompiledOncePageView(DefaultJinjaPageView):
+    """A validation result's page (GX's ``DefaultJinjaPageView``), its templates compiled once into ``bytecode_dir``."""
+
+    def __init__(self, bytecode_dir: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.env.bytecode_cache = _cache(bytecode_dir)
+
+
+class CompiledOnceIndexPageView(DefaultJinjaIndexPageView):
+    """The Data Docs home page (GX's ``DefaultJinjaIndexPageView``), templates compiled once into ``bytecode_dir``."""
+
+    def __init__(self, bytecode_dir: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.env.bytecode_cache = _cache(bytecode_dir)

@@ -226,7 +226,9 @@ class Project:
         prune_results(self.folder)
         ids = [ValidationResultIdentifier(ExpectationSuiteIdentifier(name), self.run_id, batch)
                for name, batch in self._validated]
-        sites = self.context.build_data_docs(site_names=[SITE], resource_identifiers=ids)
+        # a set: GX asks of every stored result whether it is one to draw, and a list answers with a comparison of
+        # each (0.04 s of the docs build with 210 results stored)
+        sites = self.context.build_data_docs(site_names=[SITE], resource_identifiers=set(ids))
         return Path(sites[SITE].removeprefix("file://"))
 
 

@@ -16,11 +16,11 @@ DBT = Path(sys.executable).with_name("dbt")
 
 MODEL = """
 select * from (values
-    (1, 'a', 'x', 10),
-    (2, null, 'y', 10),
-    (3, null, null, 20),
-    (3, 'd', 'z', 20)
-) as t(id, first_name, code, amount)
+    (1, 'a', 'x', 10, 'r1'),
+    (2, null, 'y', 10, 'r2'),
+    (3, null, null, 20, 'r3'),
+    (3, 'd', 'z', 20, 'r4')
+) as t(id, first_name, code, amount, row_key)
 """
 
 TESTS = """
@@ -32,6 +32,15 @@ models:
       - not_null_columns: {arguments: {columns: [id, first_name, code]}, name: nn_with_nulls}
       - unique_combination: {arguments: {columns: [id, code]}, name: uc_clean}
       - unique_combination: {arguments: {columns: [id]}, name: uc_repeated}
+    columns:
+      - name: row_key
+        data_tests: [{primary_key: {name: pk_clean}}]
+      - name: id
+        data_tests: [{primary_key: {name: pk_repeated}}]
+      - name: code
+        data_tests: [{primary_key: {name: pk_one_null}}]
+      - name: first_name
+        data_tests: [{primary_key: {name: pk_two_nulls}}]
 """
 
 
@@ -56,7 +65,7 @@ def results(tmp_path_factory) -> dict[str, dict]:
                           cwd=root, capture_output=True, text=True, check=False)
     run = json.loads((root / "target" / "run_results.json").read_text(encoding="utf-8"))
     found = {r["unique_id"].split(".")[2]: r for r in run["results"] if r["unique_id"].startswith("test.")}
-    assert len(found) == 4, proc.stdout[-3000:]
+    assert len(found) == 8, proc.stdout[-3000:]
     return found
 
 
@@ -75,3 +84,18 @@ def test_unique_combination_passes_on_a_unique_combination(results) -> None:
 
 def test_unique_combination_fails_on_a_repeated_key(results) -> None:
     assert (results["uc_repeated"]["status"], results["uc_repeated"]["failures"]) == ("fail", 1)
+
+
+def test_primary_key_passes_on_a_key_every_row_holds_alone(results) -> None:
+    assert results["pk_clean"]["status"] == "pass"
+
+
+def test_primary_key_fails_on_a_key_two_rows_hold(results) -> None:
+    # THEN one failure: id 3, held by two rows
+    assert (results["pk_repeated"]["status"], results["pk_repeated"]["failures"]) == ("fail", 1)
+
+
+def test_primary_key_fails_on_a_row_without_a_key(results) -> None:
+    # THEN one failure each: the null key (code's one null; first_name's two nulls, its values otherwise distinct)
+    assert (results["pk_one_null"]["status"], results["pk_one_null"]["failures"]) == ("fail", 1)
+    assert (results["pk_two_nulls"]["status"], results["pk_two_nulls"]["failures"]) == ("fail", 1)

@@ -4,8 +4,9 @@ GX's views make a new Jinja environment for every docs build, and Jinja compiles
 Python code: GX's page templates took about a sixth of a raw gate's docs build (bench/results.md, issue 18,
 twenty-first round). These views keep the compiled templates in a bytecode cache folder of the GX project
 (Jinja's ``FileSystemBytecodeCache``: each file written whole and renamed into place; a template whose source
-changed, as after an upgrade of GX, is compiled again). The pages drawn are GX's own. The site's configuration
-names them (``publish.gx_project.context_config``), as GX lets a site name its views.
+changed, as after an upgrade of GX, or whose file cannot be read, is compiled again). The pages drawn are GX's
+own. The site's configuration names them (``publish.gx_project.context_config``), as GX lets a site name its
+views.
 """
 
 from __future__ import annotations
@@ -15,11 +16,24 @@ from typing import Any
 
 from great_expectations.render.view import DefaultJinjaIndexPageView, DefaultJinjaPageView
 from jinja2 import FileSystemBytecodeCache
+from jinja2.bccache import Bucket
+
+
+class _BytecodeCache(FileSystemBytecodeCache):
+    """Jinja's file cache, except that a cache file it cannot read is a template to compile again: Jinja itself
+    raises on a file cut short inside its header (a disk fault; its own writes are whole), which would stop the
+    docs build, and with it the gate."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # noqa: BLE001 - unreadable: compiled again, and the file written anew
+            bucket.reset()
 
 
 def _cache(bytecode_dir: str) -> FileSystemBytecodeCache:
     Path(bytecode_dir).mkdir(parents=True, exist_ok=True)
-    return FileSystemBytecodeCache(bytecode_dir)
+    return _BytecodeCache(bytecode_dir)
 
 
 class CompiledOncePageView(DefaultJinjaPageView):

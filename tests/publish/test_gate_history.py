@@ -71,3 +71,23 @@ def test_the_data_docs_templates_are_compiled_once_and_read_back_by_the_next_bui
     assert compiles == [] and {p.name for p in cache.glob("*.cache")} == compiled
     run_time = second.run_id.run_time.strftime("%Y%m%dT%H%M%S.%fZ")
     assert run_time in index.read_text(encoding="utf-8")
+
+
+def test_a_compiled_template_cut_short_is_compiled_again(settings):
+    """GIVEN Data Docs built once, their compiled templates kept in the bytecode folder
+    WHEN every kept file is cut inside Jinja's header (its first 30 bytes: past the magic, inside the checksum,
+    where Jinja itself raises) and the next gate builds the docs
+    THEN the docs are built, and every file is whole again (written anew from the template)."""
+    frame = pd.DataFrame({"k": [1, 2]})
+    first = Project(settings)
+    assert first.validate(suite("alpha"), frame, ["k"]).success
+    first.build_docs()
+    cache = settings.work_dir / "gx" / "uncommitted" / "jinja_bytecode"
+    sizes = {p.name: p.stat().st_size for p in cache.glob("*.cache")}
+    for path in cache.glob("*.cache"):
+        path.write_bytes(path.read_bytes()[:30])
+
+    second = Project(settings)
+    assert second.validate(suite("alpha"), frame, ["k"]).success
+    index = second.build_docs()
+    assert index.is_file() and {p.name: p.stat().st_size for p in cache.glob("*.cache")} == sizes

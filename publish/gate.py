@@ -153,12 +153,10 @@ def run_raw_gate(settings: Settings | None = None, feeds: list[str] | None = Non
     if not selected:
         return []
     project = Project(settings)
-    suites = {c.feed_id: raw_suite(c) for c in selected}
-    queries = {c.feed_id: rows_query(c, files[c.feed_id]) for c in selected}
-    project.declare_queries({suites[feed]["name"]: query for feed, query in queries.items()})
+    batches = [(contract, raw_suite(contract), rows_query(contract, files[contract.feed_id])) for contract in selected]
+    project.declare_queries({suite["name"]: query for _, suite, query in batches})
     gates = []
-    for contract in selected:
-        suite, query = suites[contract.feed_id], queries[contract.feed_id]
+    for contract, suite, query in batches:
         result = project.validate_query(suite, query)
         checks = [Check("raw", r.expectation_config.description, bool(r.success), observed(r)) for r in result.results]
         failures = [describe_duplicates(suite["name"], r, *duplicate_keys(contract, files[contract.feed_id]))

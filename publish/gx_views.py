@@ -21,8 +21,8 @@ from jinja2.bccache import Bucket
 
 class _BytecodeCache(FileSystemBytecodeCache):
     """Jinja's file cache, except that a cache file it cannot read is a template to compile again: Jinja itself
-    raises on a file cut short inside its header (a disk fault; its own writes are whole), which would stop the
-    docs build, and with it the gate."""
+    raises on a file cut short inside its header (a disk fault; its own writes are whole), and GX then draws the
+    page empty."""
 
     def load_bytecode(self, bucket: Bucket) -> None:
         try:
@@ -31,22 +31,18 @@ class _BytecodeCache(FileSystemBytecodeCache):
             bucket.reset()
 
 
-def _cache(bytecode_dir: str) -> FileSystemBytecodeCache:
-    Path(bytecode_dir).mkdir(parents=True, exist_ok=True)
-    return _BytecodeCache(bytecode_dir)
-
-
-class CompiledOncePageView(DefaultJinjaPageView):
-    """A validation result's page (GX's ``DefaultJinjaPageView``), its templates compiled once into ``bytecode_dir``."""
+class _CompiledOnce:
+    """Mixed into a GX view: its Jinja environment keeps the compiled templates in ``bytecode_dir``."""
 
     def __init__(self, bytecode_dir: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.env.bytecode_cache = _cache(bytecode_dir)
+        Path(bytecode_dir).mkdir(parents=True, exist_ok=True)
+        self.env.bytecode_cache = _BytecodeCache(bytecode_dir)
 
 
-class CompiledOnceIndexPageView(DefaultJinjaIndexPageView):
-    """The Data Docs home page (GX's ``DefaultJinjaIndexPageView``), templates compiled once into ``bytecode_dir``."""
+class CompiledOncePageView(_CompiledOnce, DefaultJinjaPageView):
+    """A validation result's page (GX's ``DefaultJinjaPageView``), its templates compiled once."""
 
-    def __init__(self, bytecode_dir: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.env.bytecode_cache = _cache(bytecode_dir)
+
+class CompiledOnceIndexPageView(_CompiledOnce, DefaultJinjaIndexPageView):
+    """The Data Docs home page (GX's ``DefaultJinjaIndexPageView``), its templates compiled once."""

@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from config.settings import Settings
+from publish import gx_memo
 
 #: Each suite's validation results (and their Data Docs pages) of its last this many gate runs are kept; older
 #: ones are removed as a gate builds the docs. The index page lists every stored result, and GX reads each one whole
@@ -99,6 +100,7 @@ class Project:
         from great_expectations.exceptions import DataContextError
 
         quiet()
+        gx_memo.install()
         self._gx = gx
         self._absent = (KeyError, ValueError, LookupError, DataContextError)  # what GX raises for a missing item
         self.context = gx.get_context(mode="ephemeral", project_config=context_config(settings))
@@ -165,9 +167,11 @@ class Project:
     def _run(self, definition: Any, source: str, quick: Any, detail: Any, **kwargs: Any) -> Any:
         """Run ``definition`` with the ``quick`` result format, and again with ``detail`` (what its failures are
         told with) only when a check has failed; the run's one result is recorded for the Data Docs."""
-        result = definition.run(result_format=quick, run_id=self.run_id, **kwargs)
+        with gx_memo.configurations_built_once():
+            result = definition.run(result_format=quick, run_id=self.run_id, **kwargs)
         if not result.success:
-            result = definition.run(result_format=detail, run_id=self.run_id, **kwargs)
+            with gx_memo.configurations_built_once():
+                result = definition.run(result_format=detail, run_id=self.run_id, **kwargs)
         validated = (definition.name, f"{source}-{definition.name}")
         if validated not in self._validated:  # a suite run twice in one gate run has one result, one page
             self._validated.append(validated)

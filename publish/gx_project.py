@@ -32,8 +32,8 @@ from config.settings import Settings
 from publish import gx_memo
 
 #: Each suite's validation results (and their Data Docs pages) of its last this many gate runs are kept; older
-#: ones are removed as a gate builds the docs. The index page lists every stored result, and GX reads each one whole
-#: to draw it, so every gate's docs build grows with what is kept: 0.6 s with 512 results, 2.6 s with 5,632; with the
+#: ones are removed as a gate builds the docs. The index page lists every stored result, and GX read each one whole
+#: to draw it (now once, publish.gx_index), so every gate's docs build grew with what is kept: 0.6 s with 512 results, 2.6 s with 5,632; with the
 #: project's 29 suites at 30 runs each (870 results), 0.73-0.88 s, at 10 each (290), 0.28-0.41 s (bench/results.md,
 #: issue 18, nineteenth and twentieth rounds). A daily pipeline stores about 25 a day. Each publication keeps its own
 #: gate record (validation.json in its version), whatever the docs keep.
@@ -41,6 +41,7 @@ KEPT_RUNS = 10
 DATASOURCE = "publication_gate"
 LAKE_DATASOURCE = "lake"  # DuckDB in memory, reading the lake's Parquet files (publish.raw_gate)
 SITE = "local_site"
+INDEX_SUMMARIES = "data_docs_index_summaries.json"  # publish.gx_index, in the project's uncommitted folder
 
 
 def project_dir(settings: Settings) -> Path:
@@ -80,7 +81,10 @@ def context_config(settings: Settings) -> Any:
         data_docs_sites={SITE: {"class_name": "SiteBuilder", "show_how_to_buttons": False,
                                 "store_backend": files(f"data_docs/{SITE}"),
                                 "site_section_builders": {"validations": {"view": view("CompiledOncePageView")}},
-                                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder",
+                                "site_index_builder": {"module_name": "publish.gx_index",
+                                                       "class_name": "SummarisedIndexBuilder",
+                                                       "results_dir": str(folder / "validations"),
+                                                       "summaries_file": str(folder / INDEX_SUMMARIES),
                                                        "view": view("CompiledOnceIndexPageView")}}},
         progress_bars=ProgressBarsConfig(globally=False), analytics_enabled=False,
     )

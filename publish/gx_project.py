@@ -33,10 +33,10 @@ from publish import gx_memo
 
 #: Each suite's validation results (and their Data Docs pages) of its last this many gate runs are kept; older
 #: ones are removed as a gate builds the docs. The index page lists every stored result, and GX read each one whole
-#: to draw it (now once, publish.gx_index), so every gate's docs build grew with what is kept: 0.6 s with 512 results, 2.6 s with 5,632; with the
-#: project's 29 suites at 30 runs each (870 results), 0.73-0.88 s, at 10 each (290), 0.28-0.41 s (bench/results.md,
-#: issue 18, nineteenth and twentieth rounds). A daily pipeline stores about 25 a day. Each publication keeps its own
-#: gate record (validation.json in its version), whatever the docs keep.
+#: to draw it (now once: publish.gx_index), so every gate's docs build grew with what is kept: 0.6 s with 512
+#: results, 2.6 s with 5,632; with the project's 29 suites at 30 runs each (870 results), 0.73-0.88 s, at 10 each
+#: (290), 0.28-0.41 s (bench/results.md, issue 18, nineteenth and twentieth rounds). A daily pipeline stores about
+#: 25 a day. Each publication keeps its own gate record (validation.json in its version), whatever the docs keep.
 KEPT_RUNS = 10
 DATASOURCE = "publication_gate"
 LAKE_DATASOURCE = "lake"  # DuckDB in memory, reading the lake's Parquet files (publish.raw_gate)

@@ -68,14 +68,10 @@ class _SummaryReader:
         if run_id is None or batch_identifier is None or kwargs:
             return self._context.get_validation_result(expectation_suite_name, run_id, batch_identifier,
                                                        validation_results_store_name, **kwargs)
-        parts = [*expectation_suite_name.split("."), *run_id.to_tuple()]
-        path = self._results_dir.joinpath(*parts, f"{batch_identifier}.json")
-        try:
-            stat = path.stat()
-        except OSError:
-            stat = None
-        name = "/".join([*parts, str(batch_identifier)])
-        signature = [stat.st_size, stat.st_mtime_ns] if stat else None
+        # the store's layout (publish.gx_project.prune_results): <suite's folders>/<run name>/<run time>/<batch>.json
+        path = self._results_dir.joinpath(*expectation_suite_name.split("."), *run_id.to_tuple(),
+                                          f"{batch_identifier}.json")
+        name, signature = path.relative_to(self._results_dir).as_posix(), _signature(path)
         summary = self._summaries.get(name)
         if signature is None or not _summarises(summary, signature):
             result = self._context.get_validation_result(expectation_suite_name, run_id, batch_identifier,
@@ -88,6 +84,15 @@ class _SummaryReader:
         self.read[name] = summary
         return ExpectationSuiteValidationResult(success=summary["success"], results=[],
                                                 suite_name=expectation_suite_name, meta=summary["meta"])
+
+
+def _signature(path: Path) -> list[int] | None:
+    """A result file's size and modification time (as JSON keeps them), or None when it cannot be read."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
 
 
 def _summarises(summary: Any, signature: list[int]) -> bool:

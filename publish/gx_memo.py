@@ -8,7 +8,8 @@ a tenth of a gate's time (bench/results.md, issue 18, twenty-third round).
 
 Inside :func:`configurations_built_once`, the property returns the configuration it built first for that expectation
 object. GX validates expectation objects it makes afresh from the suite's configurations for each validation, and
-nothing changes them while it runs; the block ends with the validation, and the configurations it kept go with it.
+nothing changes them while it runs (a block around two validations of one suite keeps each one's apart: they are
+other objects); the block ends with the validation, and the configurations it kept go with it.
 Outside the block, and on a thread the block did not start (its context does not carry the block's memo), the
 property is GX's own. :func:`install` replaces the property once per process; it is ``Project``'s to call.
 """

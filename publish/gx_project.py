@@ -173,8 +173,7 @@ class Project:
         told with) only when a check has failed; the run's one result is recorded for the Data Docs."""
         with gx_memo.configurations_built_once():
             result = definition.run(result_format=quick, run_id=self.run_id, **kwargs)
-        if not result.success:
-            with gx_memo.configurations_built_once():
+            if not result.success:
                 result = definition.run(result_format=detail, run_id=self.run_id, **kwargs)
         validated = (definition.name, f"{source}-{definition.name}")
         if validated not in self._validated:  # a suite run twice in one gate run has one result, one page

@@ -29,7 +29,7 @@ CHUNK_VALUES = 4_000_000
 #: The same for a back-transformed regression, whose chunks are shared out among THREADS: four groups at the
 #: default draws (measured faster than larger chunks on the synthetic year's groups).
 THREADED_CHUNK_VALUES = 400_000
-#: How many transformed values (groups x draws x quantiles) one step of a chunk's back-transformed regression
+#: How many transformed values (groups x quantiles x draws) one step of a chunk's back-transformed regression
 #: holds: 1 MB of float64, so the draw, the transform and the sums stay in the processor's cache.
 BLOCK_VALUES = 131_072
 #: Threads simulating chunks side by side (numpy releases the GIL in the arithmetic, the transform and the sort).
@@ -86,9 +86,9 @@ def simulated_order_statistics(centre: np.ndarray, se: np.ndarray, c0: np.ndarra
     groups, quantiles = centre.shape
     if groups == 0:
         return []
-    z = np.random.default_rng(seed).standard_normal((draws, quantiles))
-    if back is None:  # the linear regression reads one contiguous row of draws per quantile (_linear), made once
-        z = np.ascontiguousarray(z.T)
+    # quantiles x draws: each quantile's draws one contiguous row, so every step below runs along the draws
+    z = np.ascontiguousarray(np.random.default_rng(seed).standard_normal((draws, quantiles)).T)
+    if back is None:
         per_chunk, threads = max(1, CHUNK_VALUES // draws), 1
     else:
         per_chunk = max(1, min(min(CHUNK_VALUES, THREADED_CHUNK_VALUES) // draws, math.ceil(groups / THREADS)))
@@ -110,27 +110,41 @@ def simulated_order_statistics(centre: np.ndarray, se: np.ndarray, c0: np.ndarra
     return [np.concatenate(parts, axis=0) for parts in zip(*results, strict=True)]
 
 
-def _regression(centre: np.ndarray, se: np.ndarray, c0: np.ndarray, c1: np.ndarray, z: np.ndarray,
+def _regression(centre: np.ndarray, se: np.ndarray, c0: np.ndarray, c1: np.ndarray, zt: np.ndarray,
                 back: BackTransform | None) -> tuple[np.ndarray, np.ndarray]:
-    """The simulated slope and intercept (groups x draws, each row contiguous) of one chunk of groups.
+    """The simulated slope and intercept (groups x draws, each row contiguous) of one chunk of groups, from Z given
+    as quantiles x draws.
 
-    Without `back` the regression is linear in Z, given as quantiles x draws: :func:`_linear`. With it, Z is
-    draws x quantiles and the draws are taken in steps of at most BLOCK_VALUES transformed values (groups x step x
-    quantiles), each transformed back in place and summed over its quantiles."""
+    Without `back` the regression is linear in Z: :func:`_linear`. With it, the draws are taken in steps of at most
+    BLOCK_VALUES transformed values (groups x quantiles x step, so every operation runs along a contiguous row of
+    draws), each transformed back in place and summed over its quantiles by :func:`_weighted_sum`."""
     if back is None:
-        return _linear(centre, se, c1, z), _linear(centre, se, c0, z)
+        return _linear(centre, se, c1, zt), _linear(centre, se, c0, zt)
     groups, quantiles = centre.shape
-    draws = z.shape[0]
+    draws = zt.shape[1]
     slope, intercept = np.empty((groups, draws)), np.empty((groups, draws))
-    step = max(1, BLOCK_VALUES // (groups * quantiles))
+    step = min(draws, max(1, BLOCK_VALUES // (groups * quantiles)))
+    block, term = np.empty((groups, quantiles, step)), np.empty((groups, step))
     for first in range(0, draws, step):
         drawn = slice(first, first + step)
-        y = se[:, None, :] * z[None, drawn, :]  # groups x step x quantiles
-        y += centre[:, None, :]
+        size = min(step, draws - first)
+        y = block[:, :, :size]
+        np.multiply(se[:, :, None], zt[None, :, drawn], out=y)
+        y += centre[:, :, None]
         back(y, out=y)
-        slope[:, drawn] = np.einsum("grq,gq->gr", y, c1)
-        intercept[:, drawn] = np.einsum("grq,gq->gr", y, c0)
+        _weighted_sum(y, c1, out=slope[:, drawn], term=term[:, :size])
+        _weighted_sum(y, c0, out=intercept[:, drawn], term=term[:, :size])
     return slope, intercept
+
+
+def _weighted_sum(y: np.ndarray, coefficients: np.ndarray, *, out: np.ndarray, term: np.ndarray) -> None:
+    """out = sum over quantiles of coefficient x y, for y of groups x quantiles x draws: quantile by quantile, in
+    order, element by element, so a group's draws come from the same operations whatever else shares its chunk or
+    step (as in :func:`_linear`)."""
+    np.multiply(coefficients[:, :1], y[:, 0, :], out=out)
+    for q in range(1, y.shape[1]):
+        np.multiply(coefficients[:, q:q + 1], y[:, q, :], out=term)
+        out += term
 
 
 def _linear(centre: np.ndarray, se: np.ndarray, coefficients: np.ndarray, zt: np.ndarray) -> np.ndarray:

@@ -32,6 +32,8 @@ THREADED_CHUNK_VALUES = 400_000
 #: How many transformed values (groups x quantiles x draws) one step of a chunk's back-transformed regression
 #: holds: 1 MB of float64, so the draw, the transform and the sums stay in the processor's cache.
 BLOCK_VALUES = 131_072
+#: Up to this many ranks a row, order statistics are selected rank by rank; more are read from a sort.
+MAX_SELECTED = 4
 #: Threads simulating chunks side by side (numpy releases the GIL in the arithmetic, the transform and the sort).
 THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
@@ -53,12 +55,22 @@ def error_band(draws: int, rank: int) -> tuple[int, int]:
 
 
 def order_statistics(values: np.ndarray, ranks: Sequence[int]) -> np.ndarray:
-    """The values at 0-based `ranks` of each row sorted (groups x len(ranks)).
+    """The values at 0-based `ranks` of each row sorted (groups x len(ranks)); `values` is reordered in place.
 
-    A full sort: numpy's vectorised sort of float64 measured faster here than np.partition at the dozen
-    ranks a call needs (27 ms against 60-110 ms for 50 rows of 100,000 draws).
+    Selection, not a sort: for each rank in increasing order, numpy's single-rank partition of the part of each row
+    above the rank before (the values below it are all no larger), which leaves the value of that rank in its
+    place; the same values a sort gives, exactly. One rank's partition of 100,000 draws took 0.1 ms against 0.5 ms
+    for a sort; with several ranks at once, numpy's partition takes another path, slower than the sort (1.0 ms for
+    two ranks), so a call with more than MAX_SELECTED ranks (the Monte-Carlo errors' bands) sorts.
     """
-    return np.sort(values, axis=1)[:, list(ranks)]
+    wanted = sorted(set(ranks))
+    if len(wanted) > MAX_SELECTED:
+        return np.sort(values, axis=1)[:, list(ranks)]
+    start = 0
+    for rank in wanted:
+        values[:, start:].partition(rank - start, axis=1)
+        start = rank + 1
+    return values[:, list(ranks)]
 
 
 Statistics = Callable[[np.ndarray, np.ndarray], Sequence[np.ndarray]]

@@ -146,6 +146,20 @@ def test_limits_are_the_order_statistics_the_package_reports(draws, confidence, 
     assert stats.montecarlo.limit_ranks(draws, confidence) == ranks
 
 
+@pytest.mark.parametrize("ranks", [[2_499], [97_499, 2_499], [99, 2_499, 97_499, 99_899], [5, 5, 7],
+                                   [2_450, 2_499, 2_548, 97_450, 97_499, 97_548]])
+def test_order_statistics_are_the_values_a_sort_gives(ranks) -> None:
+    # GIVEN draws with ties, missing and infinite values, and ranks in any order (a repeated one too)
+    rng = np.random.default_rng(11)
+    draws = np.round(rng.normal(size=(3, 100_000)), 2)
+    draws[rng.random(draws.shape) < 0.001] = np.nan
+    draws[rng.random(draws.shape) < 0.001] = np.inf
+    # WHEN the order statistics are read (selected rank by rank, or from a sort past MAX_SELECTED ranks)
+    found = stats.montecarlo.order_statistics(draws.copy(), ranks)
+    # THEN they are exactly the sorted rows' values at those ranks
+    np.testing.assert_array_equal(found, np.sort(draws, axis=1)[:, ranks])
+
+
 def test_the_inverse_logit_of_the_draws_is_scipys_to_within_two_units_in_the_last_place() -> None:
     # GIVEN log-odds across the whole double range, some far enough below zero that exp(-x) overflows
     x = np.concatenate([np.random.default_rng(3).normal(0, 4, 100_000), [-800.0, -710.0, -40.0, 0.0, 40.0, 800.0]])

@@ -34,7 +34,8 @@ THREADED_CHUNK_VALUES = 400_000
 BLOCK_VALUES = 131_072
 #: Up to this many ranks a row, order statistics are selected rank by rank; more are read from a sort.
 MAX_SELECTED = 4
-#: Threads simulating chunks side by side (numpy releases the GIL in the arithmetic, the transform and the sort).
+#: Threads simulating chunks side by side (numpy releases the GIL in the arithmetic, the transform, the sort and
+#: the selection).
 THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
@@ -55,7 +56,8 @@ def error_band(draws: int, rank: int) -> tuple[int, int]:
 
 
 def order_statistics(values: np.ndarray, ranks: Sequence[int]) -> np.ndarray:
-    """The values at 0-based `ranks` of each row sorted (groups x len(ranks)); `values` is reordered in place.
+    """The values at 0-based `ranks` of each row sorted (groups x len(ranks)); `values` (the caller's scratch: the
+    simulated draws of one chunk) may be reordered in place.
 
     Selection, not a sort: for each rank in increasing order, numpy's single-rank partition of the part of each row
     above the rank before (the values below it are all no larger), which leaves the value of that rank in its

@@ -92,8 +92,9 @@ def _limits(centre: np.ndarray, spread: np.ndarray, c0: np.ndarray, c1: np.ndarr
             reading: Reading, confidence: Sequence[float], draws: int, seed: int, mc_error: bool
             ) -> dict[str, np.ndarray]:
     ranks = {level: limit_ranks(draws, level) for level in confidence}
-    bands = error_band if mc_error else (lambda _draws, _rank: ())  # the ranks a limit's error is read from
-    wanted = sorted({r for pair in ranks.values() for rank in pair for r in (rank, *bands(draws, rank))})
+    at_limits = {rank for pair in ranks.values() for rank in pair}
+    errors = {r for rank in at_limits for r in error_band(draws, rank)} if mc_error else set()  # what errors read
+    wanted = sorted(at_limits | errors)
     column = {rank: i for i, rank in enumerate(wanted)}
     simulated = simulated_order_statistics(centre, spread, c0, c1, back=back, statistics=reading.simulate,
                                            ranks=wanted, draws=draws, seed=seed)

@@ -16,6 +16,13 @@ WIDTH = 560  # fits a laptop screen beside nothing; the pages are one column
 UNIT_LABEL = {"percent": "%", "per_100000": "per 100,000", "days": "days", "count": "count"}
 
 
+# Every encoding is given as its channel object (alt.Y2, alt.Tooltip, ...), never as a shorthand string or a dict:
+# Altair turns each of those into its channel with ``from_dict``, which hashes the JSON schema of every one of its
+# 570-odd classes each time (903,700 hashes for the synthetic year's 229 charts: about half of the report's build).
+def tips(*fields: str) -> list[alt.Tooltip]:
+    return [alt.Tooltip(f) for f in fields]
+
+
 def _frame(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     out = rows[[c for c in columns if c in rows.columns]].copy()
     for column in ("period_start", "period_end"):
@@ -29,7 +36,7 @@ def sparkline(trend: pd.DataFrame) -> alt.Chart:
     data = _frame(trend.dropna(subset=["value"]), ["period_start", "value"])
     return (alt.Chart(data).mark_line(point=True, color=BLUE, strokeWidth=2)
             .encode(x=alt.X("period_start:T", axis=None), y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False)),
-                    tooltip=["period_start:T", "value:Q"])
+                    tooltip=tips("period_start:T", "value:Q"))
             .properties(width=120, height=28).configure_view(stroke=None))
 
 
@@ -41,15 +48,15 @@ def trend(rows: pd.DataFrame, unit: str, target: float | None) -> alt.Chart:
     base = alt.Chart(data).encode(x=alt.X("period_start:T", title="period", axis=months))
     layers = [
         base.mark_area(opacity=0.25, color=SKY).encode(y=alt.Y("lower_95:Q", title=UNIT_LABEL.get(unit, unit)),
-                                                       y2="upper_95:Q"),
-        base.mark_line(point=True, color=BLUE).encode(y=axis_y, tooltip=["period_start:T", "value:Q", "lower_95:Q",
-                                                                          "upper_95:Q"]),
+                                                       y2=alt.Y2("upper_95:Q")),
+        base.mark_line(point=True, color=BLUE).encode(y=axis_y, tooltip=tips("period_start:T", "value:Q", "lower_95:Q",
+                                                                             "upper_95:Q")),
     ]
     if target is not None:
         rule = alt.Chart(pd.DataFrame({"target": [target]}))
-        layers.append(rule.mark_rule(color=VERMILLION, strokeDash=[6, 4], strokeWidth=2).encode(y="target:Q"))
+        layers.append(rule.mark_rule(color=VERMILLION, strokeDash=[6, 4], strokeWidth=2).encode(y=alt.Y("target:Q")))
         layers.append(rule.mark_text(align="left", dx=4, dy=-6, color=VERMILLION, text=f"target {target:g}")
-                      .encode(y="target:Q", x=alt.value(0)))
+                      .encode(y=alt.Y("target:Q"), x=alt.XValue(0)))
     return alt.layer(*layers).properties(width=WIDTH, height=240)
 
 
@@ -64,14 +71,14 @@ def compared(rows: pd.DataFrame, unit: str, label: str, system_value: float | No
             x=alt.X("value:Q", title=UNIT_LABEL.get(unit, unit)),
             color=alt.Color("best:N", title=None, scale=alt.Scale(domain=["best", "other"], range=[GREEN, GREY]),
                             legend=alt.Legend(orient="bottom")),
-            tooltip=["area_code:N", "value:Q", "lower_95:Q", "upper_95:Q", "best:N"]),
-        base.mark_rule(color="black").encode(x="lower_95:Q", x2="upper_95:Q"),
+            tooltip=tips("area_code:N", "value:Q", "lower_95:Q", "upper_95:Q", "best:N")),
+        base.mark_rule(color="black").encode(x=alt.X("lower_95:Q"), x2=alt.X2("upper_95:Q")),
         base.transform_filter(alt.datum.best == "best").mark_text(text="★ best", align="left", dx=6, color="black")
-        .encode(x="value:Q"),
+        .encode(x=alt.X("value:Q")),
     ]
     if system_value is not None:
         layers.append(alt.Chart(pd.DataFrame({"system": [system_value]}))
-                      .mark_rule(color=VERMILLION, strokeDash=[6, 4]).encode(x="system:Q"))
+                      .mark_rule(color=VERMILLION, strokeDash=[6, 4]).encode(x=alt.X("system:Q")))
     return alt.layer(*layers).properties(width=WIDTH - 120, height=max(60, 26 * len(data)))
 
 
@@ -83,18 +90,19 @@ def by_group(rows: pd.DataFrame, unit: str, label: str, overall: float | None,
     x = alt.X("breakdown_value:N", title=label, sort=order or "ascending", axis=alt.Axis(labelAngle=0))
     base = alt.Chart(data).encode(x=x)
     layers = [
-        base.mark_rule(color="black", strokeWidth=1.5).encode(y=alt.Y("lower_95:Q", title=UNIT_LABEL.get(unit, unit),
-                                                                      scale=alt.Scale(zero=False)), y2="upper_95:Q"),
+        base.mark_rule(color="black", strokeWidth=1.5).encode(
+            y=alt.Y("lower_95:Q", title=UNIT_LABEL.get(unit, unit), scale=alt.Scale(zero=False)),
+            y2=alt.Y2("upper_95:Q")),
         base.mark_point(filled=True, size=90, color=BLUE, shape="circle").encode(
-            y="value:Q", tooltip=["breakdown_value:N", "value:Q", "lower_95:Q", "upper_95:Q"]),
+            y=alt.Y("value:Q"), tooltip=tips("breakdown_value:N", "value:Q", "lower_95:Q", "upper_95:Q")),
     ]
     if "sii_line" in data and data["sii_line"].notna().all():
         layers.append(base.mark_line(color=ORANGE, strokeWidth=2.5, point=alt.OverlayMarkDef(
-            shape="diamond", color=ORANGE, size=50)).encode(y="sii_line:Q", tooltip=["breakdown_value:N",
-                                                                                    "sii_line:Q"]))
+            shape="diamond", color=ORANGE, size=50)).encode(y=alt.Y("sii_line:Q"),
+                                                            tooltip=tips("breakdown_value:N", "sii_line:Q")))
     if overall is not None:
         layers.append(alt.Chart(pd.DataFrame({"overall": [overall]}))
-                      .mark_rule(color=VERMILLION, strokeDash=[6, 4]).encode(y="overall:Q"))
+                      .mark_rule(color=VERMILLION, strokeDash=[6, 4]).encode(y=alt.Y("overall:Q")))
     return alt.layer(*layers).properties(width=min(WIDTH, 90 * max(len(data), 3)), height=220)
 
 
@@ -108,10 +116,10 @@ def focus_vs_rest(rows: pd.DataFrame, focus: str, other: str) -> alt.Chart:
     colour = alt.Color("group:N", title="group", scale=alt.Scale(domain=[focus, other], range=[VERMILLION, BLUE]),
                        legend=alt.Legend(orient="bottom"))
     return alt.layer(
-        base.mark_rule().encode(x=alt.X("lower_95:Q", title="%"), x2="upper_95:Q", color=colour),
-        base.mark_point(filled=True, size=70).encode(x="value:Q", color=colour,
+        base.mark_rule().encode(x=alt.X("lower_95:Q", title="%"), x2=alt.X2("upper_95:Q"), color=colour),
+        base.mark_point(filled=True, size=70).encode(x=alt.X("value:Q"), color=colour,
                                                     shape=alt.Shape("group:N", legend=None, scale=alt.Scale(
                                                         domain=[focus, other], range=["circle", "square"])),
-                                                    tooltip=["title:N", "group:N", "value:Q", "lower_95:Q",
-                                                             "upper_95:Q"]),
+                                                    tooltip=tips("title:N", "group:N", "value:Q", "lower_95:Q",
+                                                                 "upper_95:Q")),
     ).properties(width=WIDTH - 260, height=alt.Step(14))

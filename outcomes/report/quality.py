@@ -41,7 +41,7 @@ def _quarantine_chart(rules: pd.DataFrame) -> alt.Chart:
     return (alt.Chart(data).mark_bar(color=charts.BLUE, height=14)
             .encode(x=alt.X("rows:Q", title="rows quarantined", axis=alt.Axis(format="d", tickMinStep=1)),
                     y=alt.Y("feed_rule:N", title=None, sort="-x", axis=alt.Axis(labelLimit=320)),
-                    tooltip=["feed_rule:N", "rows:Q"])
+                    tooltip=charts.tips("feed_rule:N", "rows:Q"))
             .properties(width=charts.WIDTH - 240, height=alt.Step(20)))
 
 

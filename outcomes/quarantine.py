@@ -87,9 +87,11 @@ def check_file(settings: Settings, feed: str | None, file: str | None) -> None:
 
 
 def summarise(settings: Settings, feed: str | None = None, file: str | None = None) -> list[RuleSummary]:
-    """One summary per feed and rule: rows, files, the first lines and a few distinct example values."""
+    """One summary per feed and rule: rows, files, the first lines, a few distinct example values and the message of
+    the first row (first file, first line: a message can name its row's line, so any other row's would change from
+    one call to the next)."""
     found = _query(settings, feed, file,
-                   "select feed_id, rule_id, any_value(column_name), any_value(message), count(*), "
+                   "select feed_id, rule_id, any_value(column_name), first(message order by file, line), count(*), "
                    "count(distinct file), min(file), "
                    f"(list(line order by line) filter (where file = first_file))[1:{FIRST_LINES}], "
                    f"list_sort(list_distinct(list(value)))[1:{EXAMPLES}] "

@@ -100,6 +100,22 @@ def test_quarantine_names_the_file_of_the_first_lines_when_several_files_broke_a
     assert "lines 64, ... of RWP_ECDS_2025-04.csv" in outcomes("quarantine").output
 
 
+def test_quarantine_shows_the_message_of_the_first_row_when_messages_differ(settings, tmp_path):
+    """A duplicate key's message names its row's first line, so each row's differs: the summary's is the first
+    row's (first file by name, first line), whatever order the files were loaded in."""
+    from ingest.load import ingest_file
+
+    june = write_ecds(tmp_path / "RWP_ECDS_2025-06.csv", [row(100 + i) for i in range(60)] + [row(103), row(110)])
+    april = write_ecds(tmp_path / "RWP_ECDS_2025-04.csv", [row(i) for i in range(60)] + [row(12), row(4)])
+    for path in (june, april):
+        ingest_file(path, settings=settings)
+
+    summaries = json.loads(outcomes("quarantine", "--json").output)
+    (summary,) = [s for s in summaries if s["rule_id"] == "primary_key.duplicate"]
+    assert (summary["rows"], summary["first_file"], summary["first_lines"]) == (4, "RWP_ECDS_2025-04.csv", [62, 63])
+    assert summary["message"] == "the primary key repeats an earlier row (first at line 14)"
+
+
 def test_quarantine_writes_the_rows_to_csv_for_the_sender(day, tmp_path):
     path = tmp_path / "for_rwp.csv"
     result = outcomes("quarantine", "--file", "RWP_ECDS_2025-04.csv", "--csv", str(path))

@@ -12,7 +12,10 @@ on its own work folder under ``--work-dir`` (default ``$OUTCOMES_WORK_DIR/bench/
   straight to Parquet (``bench/ingest_bench.py``'s floor);
 - build: ``outcomes build`` on a fresh warehouse (the slowest ten models from dbt's run_results.json); its
   floor, the same compiled SQL run once by hand in one DuckDB connection (``bench/build_floor.py``);
-- publish: ``outcomes publish`` (the quality gate and publication of every declared table);
+- publish: ``outcomes gate`` (the quality gate of every declared table alone, publishing nothing), then
+  ``outcomes publish`` (the gate and the publication of every table);
+- report: ``outcomes report`` (the static site of every live publication, as the publication DAG builds it after
+  each publication);
 - run: ``outcomes run`` of every file on a fresh work folder (ingest, build, gate, publication);
 - incremental: one new month of one feed (RWP's ECDS) from the file to publication on the finished run, in its
   own folder (restored from a copy before each repeat), building only what is downstream of the feed
@@ -25,7 +28,7 @@ on its own work folder under ``--work-dir`` (default ``$OUTCOMES_WORK_DIR/bench/
   that the growth of the whole run with the data is a ratio of the same run (linear growth: run / baseline no
   more than the scale).
 
-``--stages`` runs some of them (build, publish and incremental need the stages before them in the same work
+``--stages`` runs some of them (build, publish, report and incremental need the stages before them in the same work
 folder); at scale 1 a run of some stages writes ``bench/results/pipeline-partial.{json,md}`` and leaves the
 results of the last whole run alone. A scale other than 1 (the 10x year) writes
 ``bench/results/pipeline-<scale>x.{json,md}`` and leaves the 1x results alone.
@@ -136,10 +139,21 @@ class Bench:
     def publish(self) -> None:
         stages = self.work / "stages"
 
+        def gate(i: int) -> Run:
+            return self.outcomes(stages, "gate", ok=OK_REFUSED, log=f"gate-{i}")
+
         def once(i: int) -> Run:
             shutil.rmtree(stages / "publications", ignore_errors=True)
             return self.outcomes(stages, "publish", ok=OK_REFUSED, log=f"publish-{i}")
+        self.scenario("gate", gate, {"what": "quality gate of every declared table, nothing published"})
         self.scenario("publish", once, {"what": "quality gate and publication of every declared table"})
+
+    def report(self) -> None:
+        stages = self.work / "stages"
+
+        def once(i: int) -> Run:
+            return self.outcomes(stages, "report", log=f"report-{i}")
+        self.scenario("report", once, {"what": "the outcomes report (static site) of the live publications"})
 
     def whole_run(self) -> None:
         files = [str(p) for p in self.delivered_files()]
@@ -201,7 +215,7 @@ class Bench:
         shutil.rmtree(self.work / "run-1x", ignore_errors=True)
 
 
-STAGES = ("synth", "ingest", "build", "publish", "run", "incremental", "pandas", "baseline")
+STAGES = ("synth", "ingest", "build", "publish", "report", "run", "incremental", "pandas", "baseline")
 
 
 def _run_results(path: Path) -> dict:

@@ -57,7 +57,7 @@ def trend(rows: pd.DataFrame, unit: str, target: float | None) -> alt.Chart:
         layers.append(rule.mark_rule(color=VERMILLION, strokeDash=[6, 4], strokeWidth=2).encode(y=alt.Y("target:Q")))
         layers.append(rule.mark_text(align="left", dx=4, dy=-6, color=VERMILLION, text=f"target {target:g}")
                       .encode(y=alt.Y("target:Q"), x=alt.XValue(0)))
-    return alt.layer(*layers).properties(width=WIDTH, height=240)
+    return alt.layer(*layers, width=WIDTH, height=240)
 
 
 def compared(rows: pd.DataFrame, unit: str, label: str, system_value: float | None) -> alt.Chart:
@@ -79,7 +79,7 @@ def compared(rows: pd.DataFrame, unit: str, label: str, system_value: float | No
     if system_value is not None:
         layers.append(alt.Chart(pd.DataFrame({"system": [system_value]}))
                       .mark_rule(color=VERMILLION, strokeDash=[6, 4]).encode(x=alt.X("system:Q")))
-    return alt.layer(*layers).properties(width=WIDTH - 120, height=max(60, 26 * len(data)))
+    return alt.layer(*layers, width=WIDTH - 120, height=max(60, 26 * len(data)))
 
 
 def by_group(rows: pd.DataFrame, unit: str, label: str, overall: float | None,
@@ -103,7 +103,7 @@ def by_group(rows: pd.DataFrame, unit: str, label: str, overall: float | None,
     if overall is not None:
         layers.append(alt.Chart(pd.DataFrame({"overall": [overall]}))
                       .mark_rule(color=VERMILLION, strokeDash=[6, 4]).encode(y=alt.Y("overall:Q")))
-    return alt.layer(*layers).properties(width=min(WIDTH, 90 * max(len(data), 3)), height=220)
+    return alt.layer(*layers, width=min(WIDTH, 90 * max(len(data), 3)), height=220)
 
 
 def focus_vs_rest(rows: pd.DataFrame, focus: str, other: str) -> alt.Chart:
@@ -122,4 +122,4 @@ def focus_vs_rest(rows: pd.DataFrame, focus: str, other: str) -> alt.Chart:
                                                         domain=[focus, other], range=["circle", "square"])),
                                                     tooltip=tips("title:N", "group:N", "value:Q", "lower_95:Q",
                                                                  "upper_95:Q")),
-    ).properties(width=WIDTH - 260, height=alt.Step(14))
+        width=WIDTH - 260, height=alt.Step(14))

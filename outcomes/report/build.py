@@ -14,6 +14,7 @@ from pathlib import Path
 from config.measures import load_measures
 from config.settings import Settings
 from outcomes.report import docs_sites
+from outcomes.report.charts import frames_converted_once
 from outcomes.report.core20 import core20_page
 from outcomes.report.front import front_page
 from outcomes.report.headline import headline
@@ -53,6 +54,7 @@ def _footer(published) -> str:
     return escape(f"Built {when} from the live publications ({versions}): disclosure-controlled figures only.")
 
 
+@frames_converted_once()  # a new block for every call
 def build_report(settings: Settings, dbt_docs: bool = False,
                  on_step: Callable[[str, int, int], None] | None = None) -> ReportResult:
     """Write the site to ``settings.report_dir`` (replaced whole, by one rename, once every page is written).

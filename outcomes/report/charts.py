@@ -32,7 +32,8 @@ def frames_converted_once() -> Iterator[None]:
     """Within the block, Altair turns each data frame into its JSON values once (its default data transformer),
     not once for every layer drawn from it: the layers of a chart share their frame, and the report's 229 charts
     have 408 frames among 662 layers (a seventh of the report's build). A frame is known by its identity and held
-    until the block ends, so that no other frame can take its id; nothing changes a chart's frame once drawn."""
+    until the block ends, so that no other frame can take its id; nothing changes a chart's frame once drawn. The
+    transformer in force is the process's (Altair's registry): a process builds one report at a time."""
     converted: dict[int, tuple[object, dict]] = {}
 
     def convert(data: object, **options: object) -> dict:

@@ -13,7 +13,8 @@ on its own work folder under ``--work-dir`` (default ``$OUTCOMES_WORK_DIR/bench/
 - build: ``outcomes build`` on a fresh warehouse (the slowest ten models from dbt's run_results.json); its
   floor, the same compiled SQL run once by hand in one DuckDB connection (``bench/build_floor.py``);
 - publish: ``outcomes gate`` (the quality gate of every declared table alone, publishing nothing), then
-  ``outcomes publish`` (the gate and the publication of every table);
+  ``outcomes publish`` (the gate and the publication of every table), then ``outcomes deliver`` (every partner's
+  files, as its data-sharing agreement allows: the publication DAG's next task);
 - report: ``outcomes report`` (the static site of every live publication, as the publication DAG builds it after
   each publication);
 - run: ``outcomes run`` of every file on a fresh work folder (ingest, build, gate, publication);
@@ -145,8 +146,12 @@ class Bench:
         def once(i: int) -> Run:
             shutil.rmtree(stages / "publications", ignore_errors=True)
             return self.outcomes(stages, "publish", ok=OK_REFUSED, log=f"publish-{i}")
+        def deliver(i: int) -> Run:
+            shutil.rmtree(stages / "deliveries", ignore_errors=True)
+            return self.outcomes(stages, "deliver", ok=OK_REFUSED, log=f"deliver-{i}")
         self.scenario("gate", gate, {"what": "quality gate of every declared table, nothing published"})
         self.scenario("publish", once, {"what": "quality gate and publication of every declared table"})
+        self.scenario("deliver", deliver, {"what": "every partner's delivery of the live publications"})
 
     def report(self) -> None:
         stages = self.work / "stages"

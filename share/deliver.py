@@ -158,15 +158,16 @@ def _write_files(agreement: Agreement, tables: list[_Table], settings: Settings,
     delivered_ids = {m for t in tables if "measure_id" in t.rows for m in t.rows["measure_id"].unique()}
     words = dictionary([t.spec for t in tables], measures, delivered_ids)
     store.write_json(folder / "dictionary.json", words)
+    people = {}  # each table's rows as text, made once for its CSV and the workbook
     for table in tables:
-        files.write_csv(table.rows, table.spec, folder / f"{table.spec.name}.csv")
+        people[table.spec.name] = files.for_people(table.rows, table.spec)
+        files.write_text_csv(people[table.spec.name], folder / f"{table.spec.name}.csv")
         # always: the typed copy the API's Parquet and JSON are served from (served as Parquet only if agreed)
         files.write_parquet(table.rows, table.spec, folder / f"{table.spec.name}.parquet")
     readme = _readme(agreement, tables)
     (folder / "README.txt").write_text("\n".join(f"{k}: {v}" for k, v in readme) + "\n", encoding="utf-8")
     if "xlsx" in agreement.formats:
-        files.write_xlsx({t.spec.name: (t.rows, t.spec) for t in tables}, readme, words,
-                         folder / f"{agreement.partner}.xlsx")
+        files.write_xlsx(people, readme, words, folder / f"{agreement.partner}.xlsx")
     return {"measures": sorted(delivered_ids), "registry_versions": {m: measures[m].version for m in
                                                                       sorted(delivered_ids)}}
 

@@ -62,7 +62,12 @@ def for_people(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, spec: TableSpec, path: Path) -> None:
-    for_people(frame, spec).to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    write_text_csv(for_people(frame, spec), path)
+
+
+def write_text_csv(people: pd.DataFrame, path: Path) -> None:
+    """The CSV of rows already made text (:func:`for_people`)."""
+    people.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
 
 def write_parquet(frame: pd.DataFrame, spec: TableSpec, path: Path) -> None:
@@ -74,15 +79,15 @@ _AS_TEXT = {"constant_memory": True, "strings_to_formulas": False, "strings_to_n
             "strings_to_urls": False}
 
 
-def write_xlsx(tables: dict[str, tuple[pd.DataFrame, TableSpec]], readme: list[tuple[str, str]],
-               dictionary: list[dict], path: Path) -> None:
-    """One workbook: README first, then each table, then the data dictionary."""
+def write_xlsx(tables: dict[str, pd.DataFrame], readme: list[tuple[str, str]], dictionary: list[dict],
+               path: Path) -> None:
+    """One workbook: README first, then each table (its rows already made text: :func:`for_people`, as for the
+    CSV), then the data dictionary."""
     columns = ["table", "kind", "name", "type", "description"]
     book = xlsxwriter.Workbook(str(path), _AS_TEXT)
     try:
         _write_rows(book, "README", ([neutralise(key), neutralise(value)] for key, value in readme))
-        for name, (frame, spec) in tables.items():
-            people = for_people(frame, spec)
+        for name, people in tables.items():
             _write_rows(book, name[:31], itertools.chain([list(people.columns)], people.itertuples(index=False)))
         _write_rows(book, "dictionary", itertools.chain(
             [columns], ([neutralise(str(entry.get(c, ""))) for c in columns] for entry in dictionary)))

@@ -93,7 +93,7 @@ def test_text_a_spreadsheet_would_run_is_neutralised_in_csv_and_xlsx(tmp_path):
                           "pct_within_four_hours": [75.0] * 6, "suppressed": [False] * 6})
 
     files.write_csv(frame, spec, tmp_path / "t.csv")
-    files.write_xlsx({"t": (frame, spec)}, [("=cmd|' /C calc'!A0", "readme")], [], tmp_path / "t.xlsx")
+    files.write_xlsx({"t": files.for_people(frame, spec)}, [("=cmd|' /C calc'!A0", "readme")], [], tmp_path / "t.xlsx")
 
     csv_codes = pd.read_csv(tmp_path / "t.csv", dtype=str, keep_default_na=False)["organisation_code"].tolist()
     assert csv_codes == ["'" + v for v in hostile[:-1]] + ["RWP"]

@@ -100,7 +100,7 @@ def publish():
         return [{k: str(v) if k == "path" else v for k, v in s.items()} for s in summary]
 
     @task(pool="warehouse", inlets=[MARTS])
-    def deliver_to_partners(triggering_asset_events=None, inlet_events=None):
+    def deliver_to_partners(triggering_asset_events=None, inlet_events=None, dag_run=None):
         """Each partner's delivery from the live publications (a stricter profile re-reads the warehouse); left to
         the next publish run when a newer build's marts event follows this run's (publish.followups)."""
         from config.settings import get_settings
@@ -109,7 +109,7 @@ def publish():
 
         settings = get_settings()
         if reason := superseded_by_events(settings, "deliver_to_partners", MARTS, triggering_asset_events,
-                                          inlet_events):
+                                          inlet_events, dag_run=dag_run):
             raise AirflowSkipException(reason)
         results = deliver_all(settings)
         for r in results:
@@ -119,7 +119,7 @@ def publish():
                 for r in results]
 
     @task(pool="warehouse", inlets=[MARTS])
-    def build_report(triggering_asset_events=None, inlet_events=None):
+    def build_report(triggering_asset_events=None, inlet_events=None, dag_run=None):
         """The outcomes report from the live publications; dbt's docs site again when the dbt project changed. Left
         to the next publish run when a newer build's marts event follows this run's (publish.followups)."""
         from config.settings import get_settings
@@ -128,7 +128,8 @@ def publish():
         from publish.followups import record_completed, superseded_by_events
 
         settings = get_settings()
-        if reason := superseded_by_events(settings, "build_report", MARTS, triggering_asset_events, inlet_events):
+        if reason := superseded_by_events(settings, "build_report", MARTS, triggering_asset_events, inlet_events,
+                                          dag_run=dag_run):
             raise AirflowSkipException(reason)
         try:
             result = report_after_publication(settings)

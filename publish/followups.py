@@ -7,8 +7,13 @@ report the same live versions again. Measured in `make demo` (bench/results.md, 
 build, 30-39 s of deliveries and reports, some of superseded runs, ran before the newest run's were done.
 
 So a follow-up of a run triggered by `marts` events is skipped when the asset has a newer event than every one that
-triggered the run: a newer build succeeded, and the publish DAG, scheduled on that event, has a run for it still to
-come (queued or running), which delivers and reports what is then live. Two guards:
+triggered the run and than the run's start: a newer build succeeded, and the publish DAG, scheduled on that event,
+has a run for it still to come (queued or running), which delivers and reports what is then live. A newer event
+from before the run's start has no run to come: Airflow keeps one queue row per DAG and asset, so an event that
+arrives while the row waits (the DAG at its active-run limit) joins the row, and creating the run deletes the row
+while the run takes only the events up to the row's first one (seen in `make demo`: the last build's event
+triggered no run, and every follow-up of the last run skipped). That run's publication started after the newer
+build, so it published what that build left, and its follow-ups run. Two guards more:
 
 - a run started by hand (no triggering events) never skips;
 - a follow-up is never held back longer than ``MAX_STALE``: the first skip since it last completed starts a clock
@@ -81,13 +86,16 @@ def record_held(settings: Settings, followup: str, when: datetime | None = None)
 
 
 def superseded(settings: Settings, followup: str, triggered_at: Iterable[datetime], newest_event_at: datetime | None,
-               now: datetime | None = None) -> str | None:
+               now: datetime | None = None, run_started_at: datetime | None = None) -> str | None:
     """Why ``followup`` can be left to a newer publish run, or None when it must run.
 
     ``triggered_at``: the timestamps of the `marts` events that triggered this run (none for a manual run);
-    ``newest_event_at``: the timestamp of the asset's newest `marts` event."""
+    ``newest_event_at``: the timestamp of the asset's newest `marts` event; ``run_started_at``: when this run
+    started (a newer event from before it has no run to come: the module's docstring)."""
     mine = max(triggered_at, default=None)
     if mine is None or newest_event_at is None or newest_event_at <= mine:
+        return None
+    if run_started_at is not None and newest_event_at <= run_started_at:
         return None
     now = now or datetime.now(UTC)
     held = held_since(settings, followup)
@@ -99,15 +107,17 @@ def superseded(settings: Settings, followup: str, triggered_at: Iterable[datetim
 
 
 def superseded_by_events(settings: Settings, followup: str, marts, triggering_asset_events, inlet_events,
-                         now: datetime | None = None) -> str | None:
+                         now: datetime | None = None, dag_run=None) -> str | None:
     """:func:`superseded` from an Airflow task's context, starting the follow-up's clock when it skips: the `marts`
-    asset's events that triggered the run (``triggering_asset_events``) and its newest event (read through
-    ``inlet_events``: the task declares the asset as an inlet). Reads nothing from Airflow for a manual run."""
+    asset's events that triggered the run (``triggering_asset_events``), its newest event (read through
+    ``inlet_events``: the task declares the asset as an inlet) and the run's start (``dag_run.start_date``). Reads
+    nothing from Airflow for a manual run."""
     triggered_at = [event.timestamp for event in (triggering_asset_events or {}).get(marts, [])]
     if not triggered_at or inlet_events is None:
         return None
     newest = list(inlet_events[marts].ascending(False).limit(1))
-    reason = superseded(settings, followup, triggered_at, newest[0].timestamp if newest else None, now)
+    reason = superseded(settings, followup, triggered_at, newest[0].timestamp if newest else None, now,
+                        getattr(dag_run, "start_date", None))
     if reason:
         record_held(settings, followup, now)
     return reason

@@ -126,3 +126,33 @@ def test_from_a_tasks_context_the_newest_event_is_asked_for_once(settings):
     untouched = Accessor(events)
     assert superseded_by_events(settings, "build_report", MARTS, None, {MARTS: untouched}, now) is None
     assert untouched.calls == []
+
+
+def test_a_newer_event_from_before_the_run_started_has_no_run_to_come_so_the_run_does_the_work(settings):
+    """GIVEN a run triggered by the event at T0+1s that started at T0+20s (it waited for a slot: the DAG was at its
+    active-run limit) WHEN the asset's newest event is at T0+12s THEN it must run: that event joined the queue row
+    this run's creation deleted, so Airflow makes no run for it (seen in `make demo`); a newest event after the
+    run's start has a run to come, and is left to it."""
+    mine, started = [T0 + timedelta(seconds=1)], T0 + timedelta(seconds=20)
+    now = T0 + timedelta(seconds=30)
+    assert superseded(settings, "build_report", mine, T0 + timedelta(seconds=12), now, run_started_at=started) is None
+    assert superseded(settings, "build_report", mine, T0 + timedelta(seconds=21), now,
+                      run_started_at=started) is not None
+
+
+@dataclass
+class Run:
+    start_date: datetime
+
+
+def test_from_a_tasks_context_the_runs_start_is_taken_into_account(settings):
+    """GIVEN a run started after the asset's newest event WHEN the task asks with its dag_run THEN it runs, and no
+    clock starts; the same run without its start (as before Airflow gave it) would have been superseded."""
+    events = [Event(T0 + timedelta(seconds=s)) for s in (1, 12)]
+    now = T0 + timedelta(seconds=30)
+    started = Run(start_date=T0 + timedelta(seconds=20))
+    assert superseded_by_events(settings, "deliver_to_partners", MARTS, {MARTS: [events[0]]},
+                                {MARTS: Accessor(events)}, now, dag_run=started) is None
+    assert held_since(settings, "deliver_to_partners") is None
+    assert superseded_by_events(settings, "deliver_to_partners", MARTS, {MARTS: [events[0]]},
+                                {MARTS: Accessor(events)}, now) is not None

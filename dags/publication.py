@@ -9,10 +9,7 @@ Scheduled on the ``marts`` asset. Emits one ``publication.<table>`` asset event 
 
 from __future__ import annotations
 
-from dataclasses import asdict, is_dataclass
-
-from airflow.sdk import Asset, AssetAlias, Metadata, Param, dag, task
-from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+from airflow.sdk import Asset, AssetAlias, Param, dag, task
 
 from config import names
 from outcomes.dag_defaults import START_DATE, default_args
@@ -71,73 +68,29 @@ def publish():
     @task(pool="warehouse", outlets=[PUBLICATIONS])
     def publish_tables(params=None, triggering_asset_events=None):
         """Gate and promote every partner table; one asset event per published table."""
-        from config.settings import get_settings
-        from outcomes.quiet_logs import quiet_gx_loggers
-        from publish.errors import GateFailed
-        from publish.run import publish as run_publish
-        from transform.build_state import built_upto
+        from publish import dag_tasks
 
-        quiet_gx_loggers()  # no "Created temporary directory ..." in the task log
-
-        batches = sorted(
-            {b for e in (triggering_asset_events or {}).get(MARTS, []) for b in (e.extra or {}).get("batches") or []}
-        )
-        try:
-            results = run_publish(tables=(params or {}).get("tables") or None, source_batch_ids=batches or None,
-                                  built_upto=built_upto(get_settings()))
-        except GateFailed as exc:
-            raise AirflowFailException(f"quality gate failed, previous publication stays live: {exc}") from exc
-        summary = []
-        for r in results:
-            if r.status == "empty":  # its feeds have not arrived yet: no version, no event
-                print(r.line())
-                continue
-            extra = {"table": r.table, "version": r.version, "status": r.status, "rows": r.rows, "path": str(r.path)}
-            yield Metadata(Asset(name=names.publication_asset(r.table), group=names.PUBLICATION_GROUP), extra,
-                           alias=PUBLICATIONS)
-            summary.append(asdict(r) if is_dataclass(r) else extra)
-        print(f"published: {[(s['table'], s['version'], s['status']) for s in summary]}")
-        return [{k: str(v) if k == "path" else v for k, v in s.items()} for s in summary]
+        events, summary = dag_tasks.publish_tables(MARTS, PUBLICATIONS, params, triggering_asset_events)
+        yield from events
+        return summary
 
     @task(pool="warehouse", inlets=[MARTS])
     def deliver_to_partners(triggering_asset_events=None, inlet_events=None, dag_run=None):
-        """Each partner's delivery from the live publications (a stricter profile re-reads the warehouse); left to
-        the next publish run when a newer build's marts event follows this run's (publish.followups)."""
-        from config.settings import get_settings
-        from publish.followups import record_completed, superseded_by_events
-        from share.deliver import deliver_all
+        """Each partner's delivery from the live publications; left to a newer run (publish.followups)."""
+        from publish import dag_tasks
+        from publish.followups import run_followup
 
-        settings = get_settings()
-        if reason := superseded_by_events(settings, "deliver_to_partners", MARTS, triggering_asset_events,
-                                          inlet_events, dag_run=dag_run):
-            raise AirflowSkipException(reason)
-        results = deliver_all(settings)
-        for r in results:
-            print(f"{r.status} {r.partner} {r.version or ''}: {r.reason}")
-        record_completed(settings, "deliver_to_partners")
-        return [{"partner": r.partner, "status": r.status, "version": r.version, "reason": r.reason}
-                for r in results]
+        return run_followup("deliver_to_partners", dag_tasks.deliver_to_partners, MARTS, triggering_asset_events,
+                            inlet_events, dag_run)
 
     @task(pool="warehouse", inlets=[MARTS])
     def build_report(triggering_asset_events=None, inlet_events=None, dag_run=None):
-        """The outcomes report from the live publications; dbt's docs site again when the dbt project changed. Left
-        to the next publish run when a newer build's marts event follows this run's (publish.followups)."""
-        from config.settings import get_settings
-        from outcomes.report.build import report_after_publication
-        from outcomes.report.published import NothingPublished
-        from publish.followups import record_completed, superseded_by_events
+        """The outcomes report from the live publications; left to a newer run (publish.followups)."""
+        from publish import dag_tasks
+        from publish.followups import run_followup
 
-        settings = get_settings()
-        if reason := superseded_by_events(settings, "build_report", MARTS, triggering_asset_events, inlet_events,
-                                          dag_run=dag_run):
-            raise AirflowSkipException(reason)
-        try:
-            result = report_after_publication(settings)
-        except NothingPublished as exc:  # e.g. a run limited to other tables before measure_values was published
-            raise AirflowSkipException(str(exc)) from exc
-        print(result.summary())
-        record_completed(settings, "build_report")
-        return str(result.index)
+        return run_followup("build_report", dag_tasks.build_report, MARTS, triggering_asset_events, inlet_events,
+                            dag_run)
 
     # teardowns: they run whatever the gate decided (what they use is the live, gate-passed publications), so a run
     # whose follow-ups were left to it still delivers and reports when its own gate refuses (publish.followups).

@@ -27,12 +27,15 @@ The clock and the last completion are kept in ``<work>/publications/_followups.j
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from config.settings import Settings
 from publish.store import write_json
+
+T = TypeVar("T")
 
 MAX_STALE = timedelta(minutes=15)
 HELD = ".held_since"  # suffix of a follow-up's clock in the record: the first skip since it last completed
@@ -121,3 +124,20 @@ def superseded_by_events(settings: Settings, followup: str, marts, triggering_as
     if reason:
         record_held(settings, followup, now)
     return reason
+
+
+def run_followup(followup: str, work: Callable[[Settings], T], marts, triggering_asset_events, inlet_events,
+                 dag_run=None) -> T:
+    """A publish run's follow-up as its Airflow task runs it: skipped, starting its clock, when it is superseded
+    (:func:`superseded_by_events`), else ``work`` on the settings and its completion recorded."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from config.settings import get_settings
+
+    settings = get_settings()
+    if reason := superseded_by_events(settings, followup, marts, triggering_asset_events, inlet_events,
+                                      dag_run=dag_run):
+        raise AirflowSkipException(reason)
+    result = work(settings)
+    record_completed(settings, followup)
+    return result

@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from config.settings import Settings
+from config.settings import Settings, get_settings
 from publish.store import write_json
 
 T = TypeVar("T")
@@ -130,9 +130,7 @@ def run_followup(followup: str, work: Callable[[Settings], T], marts, triggering
                  dag_run=None) -> T:
     """A publish run's follow-up as its Airflow task runs it: skipped, starting its clock, when it is superseded
     (:func:`superseded_by_events`), else ``work`` on the settings and its completion recorded."""
-    from airflow.sdk.exceptions import AirflowSkipException
-
-    from config.settings import get_settings
+    from airflow.sdk.exceptions import AirflowSkipException  # here: the module is used without Airflow too
 
     settings = get_settings()
     if reason := superseded_by_events(settings, followup, marts, triggering_asset_events, inlet_events,

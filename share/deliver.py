@@ -161,7 +161,7 @@ def _write_files(agreement: Agreement, tables: list[_Table], settings: Settings,
     people = {}  # each table's rows as text, made once for its CSV and the workbook
     for table in tables:
         people[table.spec.name] = files.for_people(table.rows, table.spec)
-        files.write_text_csv(people[table.spec.name], folder / f"{table.spec.name}.csv")
+        files.write_csv(people[table.spec.name], folder / f"{table.spec.name}.csv")
         # always: the typed copy the API's Parquet and JSON are served from (served as Parquet only if agreed)
         files.write_parquet(table.rows, table.spec, folder / f"{table.spec.name}.parquet")
     readme = _readme(agreement, tables)

@@ -61,12 +61,8 @@ def for_people(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     return out
 
 
-def write_csv(frame: pd.DataFrame, spec: TableSpec, path: Path) -> None:
-    write_text_csv(for_people(frame, spec), path)
-
-
-def write_text_csv(people: pd.DataFrame, path: Path) -> None:
-    """The CSV of rows already made text (:func:`for_people`)."""
+def write_csv(people: pd.DataFrame, path: Path) -> None:
+    """The CSV of rows already made text (:func:`for_people`, made once for the CSV and the workbook)."""
     people.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
 
 

@@ -92,8 +92,9 @@ def test_text_a_spreadsheet_would_run_is_neutralised_in_csv_and_xlsx(tmp_path):
                           "within_four_hours": pd.array([30] * 6, dtype="Int64"),
                           "pct_within_four_hours": [75.0] * 6, "suppressed": [False] * 6})
 
-    files.write_csv(frame, spec, tmp_path / "t.csv")
-    files.write_xlsx({"t": files.for_people(frame, spec)}, [("=cmd|' /C calc'!A0", "readme")], [], tmp_path / "t.xlsx")
+    people = files.for_people(frame, spec)
+    files.write_csv(people, tmp_path / "t.csv")
+    files.write_xlsx({"t": people}, [("=cmd|' /C calc'!A0", "readme")], [], tmp_path / "t.xlsx")
 
     csv_codes = pd.read_csv(tmp_path / "t.csv", dtype=str, keep_default_na=False)["organisation_code"].tolist()
     assert csv_codes == ["'" + v for v in hostile[:-1]] + ["RWP"]

@@ -68,28 +68,28 @@ def publish():
     @task(pool="warehouse", outlets=[PUBLICATIONS])
     def publish_tables(params=None, triggering_asset_events=None):
         """Gate and promote every partner table; one asset event per published table."""
-        from publish import dag_tasks
+        from outcomes import publish_tasks
 
-        events, summary = dag_tasks.publish_tables(MARTS, PUBLICATIONS, params, triggering_asset_events)
+        events, summary = publish_tasks.publish_tables(MARTS, PUBLICATIONS, params, triggering_asset_events)
         yield from events
         return summary
 
     @task(pool="warehouse", inlets=[MARTS])
     def deliver_to_partners(triggering_asset_events=None, inlet_events=None, dag_run=None):
         """Each partner's delivery from the live publications; left to a newer run (publish.followups)."""
-        from publish import dag_tasks
+        from outcomes import publish_tasks
         from publish.followups import run_followup
 
-        return run_followup("deliver_to_partners", dag_tasks.deliver_to_partners, MARTS, triggering_asset_events,
-                            inlet_events, dag_run)
+        return run_followup("deliver_to_partners", publish_tasks.deliver_to_partners, MARTS,
+                            triggering_asset_events, inlet_events, dag_run)
 
     @task(pool="warehouse", inlets=[MARTS])
     def build_report(triggering_asset_events=None, inlet_events=None, dag_run=None):
         """The outcomes report from the live publications; left to a newer run (publish.followups)."""
-        from publish import dag_tasks
+        from outcomes import publish_tasks
         from publish.followups import run_followup
 
-        return run_followup("build_report", dag_tasks.build_report, MARTS, triggering_asset_events, inlet_events,
+        return run_followup("build_report", publish_tasks.build_report, MARTS, triggering_asset_events, inlet_events,
                             dag_run)
 
     # teardowns: they run whatever the gate decided (what they use is the live, gate-passed publications), so a run

@@ -1,6 +1,7 @@
-"""The publish DAG's tasks (dags/publication.py is only their wiring): the gate and promotion of every partner
-table, with one asset event per published table, and its two follow-ups, the partners' deliveries and the
-outcomes report, each left to a newer run when one is to come (publish.followups.run_followup).
+"""The publish DAG's tasks (dags/publication.py is only their wiring; in the orchestration layer, as
+outcomes.feed_ingest is the ingest DAGs'): the gate and promotion of every partner table, with one asset event per
+published table, and its two follow-ups, the partners' deliveries and the outcomes report, each left to a newer
+run when one is to come (publish.followups.run_followup).
 
 Imported by the tasks when they run, not when the DAG file is parsed: what they use (Great Expectations, dbt's docs,
 Altair) is imported here on use.

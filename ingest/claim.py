@@ -10,6 +10,11 @@ so their claim time and order are kept) before claiming landing. Files the dead 
 recognised by checksum at ingest and recorded as duplicates: they are never loaded twice. The ingest DAG's mapped
 tasks hold a shared lock on the claim folder of the file they ingest (:func:`reading`), so a claim handed from the
 DAG's claim task to its ingest tasks is not re-taken while one of them works on it.
+
+A claim folder is made under a ``.claiming-`` name and renamed to its claim id once its lock is held. The making
+holds an exclusive ``flock`` on the feed's inbox folder itself (:func:`_making_claims`; a directory can be locked,
+so no lock file is left behind), and so does a run that looks at a ``.claiming-`` folder: one it sees under that
+lock was left by a run killed while making it, and is removed at once, with no waiting period.
 """
 
 from __future__ import annotations
@@ -18,7 +23,6 @@ import fcntl
 import logging
 import os
 import re
-import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -39,8 +43,7 @@ CLAIM_STAMP = "%Y%m%dT%H%M%S%fZ"  # an inbox folder is named <claim time>-<rando
 _CLAIM_FOLDER = re.compile(r"(\d{8}T\d{12}Z)-[0-9a-f]+")
 PARTIAL_SUFFIXES = (".tmp", ".part", ".partial")
 CLAIM_LOCK = ".claim.lock"
-_NEW = ".claiming-"  # a claim folder being created (holds only its lock until renamed to its claim id)
-NEW_CLAIM_GRACE_SECONDS = 60  # a folder still ".claiming-" after this was left by a run killed while creating it
+_NEW = ".claiming-"  # a claim folder being made (holds only its lock until renamed to its claim id)
 
 
 @dataclass
@@ -139,13 +142,26 @@ def _claim_landing(feed_id: str, settings: Settings) -> Claim | None:
 
 def _new_claim(feed_id: str, settings: Settings) -> Claim:
     """An empty claim folder, locked by this process before any other run can see it."""
-    root = settings.inbox_dir / feed_id
+    root = private_dir(settings.inbox_dir / feed_id, settings.identifiable_dir)
     claim_id = f"{datetime.now(UTC):{CLAIM_STAMP}}-{uuid.uuid4().hex[:12]}"  # sorts by claim time
-    making = private_dir(root / f"{_NEW}{claim_id}", settings.identifiable_dir)
-    lock = _open_lock(making)
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    os.rename(making, root / claim_id)
+    with _making_claims(root):
+        making = private_dir(root / f"{_NEW}{claim_id}", settings.identifiable_dir)
+        lock = _open_lock(making)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        os.rename(making, root / claim_id)
     return Claim(feed_id, root / claim_id, [], retaken=False, _lock=lock)
+
+
+@contextmanager
+def _making_claims(root: Path) -> Iterator[None]:
+    """Hold the exclusive lock on a feed's inbox folder that making a claim folder takes (the kernel drops it when
+    its process ends, however it ends): under it, no ``.claiming-`` folder is half made by a live run."""
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _retake_stranded(feed_id: str, settings: Settings) -> list[Claim]:
@@ -158,9 +174,11 @@ def _retake_stranded(feed_id: str, settings: Settings) -> list[Claim]:
     sidecar = contract.file.manifest_suffix
     claims: list[Claim] = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        if folder.name.startswith(_NEW) and time.time() - folder.stat().st_mtime < NEW_CLAIM_GRACE_SECONDS:
-            continue  # being created: its maker may not hold the lock yet
-        lock = _lock_unheld(folder)
+        if folder.name.startswith(_NEW):  # made by a run killed before renaming it, or being made now
+            with _making_claims(root):
+                lock = _lock_unheld(folder)  # None when its maker finished meanwhile (renamed it)
+        else:
+            lock = _lock_unheld(folder)
         if lock is None:
             continue
         files = sorted(p for p in folder.iterdir() if _is_delivery(p, sidecar))

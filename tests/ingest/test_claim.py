@@ -3,13 +3,15 @@ place, exactly once, and never a claim a live run still holds."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 
-from ingest.claim import CLAIM_LOCK, claim_files, holding_claims, reading, take_claims
+from ingest.claim import CLAIM_LOCK, _making_claims, claim_files, holding_claims, reading, take_claims
 from ingest.load import ingest_files
 from lake.ledger import read_entries
 from tests.conftest import TEST_KEY
@@ -22,6 +24,13 @@ from ingest.claim import take_claims
 from config.settings import get_settings
 take_claims("rwp_ecds", get_settings())
 os.kill(os.getpid(), signal.SIGKILL)
+"""
+KILLED_WHILE_MAKING_THE_CLAIM = """
+import os, signal
+from ingest import claim
+from config.settings import get_settings
+claim.os.rename = lambda *args: os.kill(os.getpid(), signal.SIGKILL)  # the first rename: the claim folder's own
+claim.take_claims("rwp_ecds", get_settings())
 """
 
 
@@ -37,9 +46,9 @@ def deliver(settings, month: str, n: int = 3, first: int = 0):
                            departure_datetime=f"{month}-0{i + 1} 11:00:00") for i in range(n)])
 
 
-def claim_in_a_process_that_is_killed(settings) -> None:
+def claim_in_a_process_that_is_killed(settings, script: str = KILLED_AFTER_CLAIMING) -> None:
     env = {**os.environ, "OUTCOMES_WORK_DIR": str(settings.work_dir), "OUTCOMES_PSEUDONYM_KEY": TEST_KEY}
-    proc = subprocess.run([sys.executable, "-c", KILLED_AFTER_CLAIMING], env=env, check=False)
+    proc = subprocess.run([sys.executable, "-c", script], env=env, check=False)
     assert proc.returncode == -signal.SIGKILL
 
 
@@ -140,3 +149,43 @@ def test_an_empty_stranded_claim_folder_is_removed(settings):
 
     assert take_claims(FEED, settings) == []
     assert list((settings.inbox_dir / FEED).iterdir()) == []
+
+
+def test_a_claim_folder_left_half_made_by_a_killed_run_is_removed_at_once(settings):
+    """GIVEN a run SIGKILLed while making its claim folder (locked, not yet renamed to its claim id; the files still
+    in landing) WHEN the next run claims the feed, straight after THEN the half-made folder is removed and the
+    files are claimed: nothing is left in the inbox once they are ingested (the chaos test's seed 998631)."""
+    deliver(settings, "2025-04")
+    claim_in_a_process_that_is_killed(settings, KILLED_WHILE_MAKING_THE_CLAIM)
+    (half_made,) = (settings.inbox_dir / FEED).iterdir()
+    assert half_made.name.startswith(".claiming-") and [p.name for p in half_made.iterdir()] == [CLAIM_LOCK]
+
+    with holding_claims([FEED], settings) as claims:
+        assert [([p.name for p in c.files], c.retaken) for c in claims] == [(["RWP_ECDS_2025-04.csv"], False)]
+        assert not half_made.exists()
+        ingest_files([p for c in claims for p in c.files], settings=settings)
+
+    assert inbox_files(settings) == [] and list((settings.inbox_dir / FEED).iterdir()) == []
+
+
+def test_a_claim_folder_a_live_run_is_making_is_left_to_it(settings):
+    """GIVEN a run making its claim folder (the feed's making lock and the folder's lock held, not yet renamed)
+    WHEN another run claims the feed meanwhile THEN it waits for the making to end and does not re-take the claim
+    its maker holds."""
+    deliver(settings, "2025-04")
+    root = settings.inbox_dir / FEED
+    making = root / ".claiming-20250401T000000000000Z-0123456789ab"
+    making.mkdir(parents=True)
+    taken: list = []
+    with open(making / CLAIM_LOCK, "ab") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with _making_claims(root):
+            other = threading.Thread(target=lambda: taken.append(take_claims(FEED, settings)))
+            other.start()
+            other.join(0.3)
+            assert other.is_alive() and taken == []  # waiting for the making to end
+            made = making.rename(root / making.name.removeprefix(".claiming-"))
+        other.join(10)
+        (claim,) = taken[0]  # April, claimed from landing in a claim of its own; the maker's claim left to it
+        assert not claim.retaken and claim.folder != made and made.is_dir()
+        claim.release()

@@ -6,6 +6,7 @@ import importlib
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,7 +106,7 @@ def run_once(paths: list[Path] | None = None, from_landing: bool = True, setting
     """Ingest (``paths``, or what waits in landing and what killed runs left claimed), build (everything, or the
     dbt ``select``-ion), publish (every declared table, or ``tables``). ``on_dbt_line`` receives dbt's output
     line by line (the command line's progress bar)."""
-    from transform.build import build
+    from transform.build import build, refresh_snapshot
     from transform.build_state import built_upto
     from transform.dbt_ahead import DbtAhead
 
@@ -119,12 +120,19 @@ def run_once(paths: list[Path] | None = None, from_landing: bool = True, setting
             ingest_landing(settings, summary)
         log.info("run: build")
         publication_imports = import_in_background("publish.run", "great_expectations")
-        summary.build = build(select=select, settings=settings, on_line=on_dbt_line, ahead=dbt).to_dict()
-    publication_imports.join()
-    log.info("run: publish")
-    from publish.run import publish  # here, not above: imported by the thread while dbt built
+        summary.build = build(select=select, settings=settings, on_line=on_dbt_line, ahead=dbt,
+                              snapshot=False).to_dict()
+    # the analysts' snapshot is copied while the tables are published: both only read the warehouse, and nothing
+    # writes it again before this run ends (a run killed meanwhile leaves the last snapshot, whole: the next build
+    # copies it again)
+    with ThreadPoolExecutor(1, thread_name_prefix="snapshot-copy") as copier:
+        copying = copier.submit(refresh_snapshot, settings)
+        publication_imports.join()
+        log.info("run: publish")
+        from publish.run import publish  # here, not above: imported by the thread while dbt built
 
-    published = publish(tables, settings=settings, built_upto=built_upto(settings))
+        published = publish(tables, settings=settings, built_upto=built_upto(settings))
+        copying.result()  # a copy that failed fails the run
     summary.publications = [_as_dict(p) for p in published]
     log.info("run: done")
     return summary

@@ -181,7 +181,7 @@ PIPELINE_EXCLUDES = ("--exclude-resource-type", "unit_test")
 
 def build(select: list[str] | None = None, settings: Settings | None = None, stream: bool = False,
           upto: str | None = None, on_line: Callable[[str], None] | None = None,
-          in_process: bool = False, ahead: DbtAhead | None = None) -> BuildResult:
+          in_process: bool = False, ahead: DbtAhead | None = None, snapshot: bool = True) -> BuildResult:
     """``dbt build`` (models and their tests), optionally limited to a selection such as
     ``["source:raw.rwp_ecds+"]``. Raises BuildFailed with every failing node named.
 
@@ -190,6 +190,8 @@ def build(select: list[str] | None = None, settings: Settings | None = None, str
     ``on_line`` receives dbt's output line by line as it runs (:func:`run_dbt`); ``in_process`` runs dbt in
     this process (:func:`invoke_in_process`: the Airflow task, whose process ends with the build); ``ahead`` in a
     dbt process started before the build was known, which has parsed the project meanwhile (transform.dbt_ahead).
+    ``snapshot=False`` leaves the analysts' snapshot to the caller, who must call :func:`refresh_snapshot` before
+    anything writes the warehouse again (``outcomes run`` copies it while it publishes, which only reads).
     """
     settings = settings or get_settings()
     if select is None and upto is None:
@@ -209,7 +211,8 @@ def build(select: list[str] | None = None, settings: Settings | None = None, str
     if proc.returncode != 0:
         detail = "; ".join(result.failures) or (proc.stdout or "")[-2000:] + (proc.stderr or "")[-1000:]
         raise BuildFailed(f"dbt build failed: {detail}")
-    refresh_snapshot(settings)
+    if snapshot:
+        refresh_snapshot(settings)
     record_built(settings, upto, whole=not select, batches=covered_batches(settings, select))
     result.snapshot = str(settings.snapshot_path)
     return result

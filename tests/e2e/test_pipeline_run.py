@@ -238,3 +238,30 @@ def test_a_selective_build_leaves_every_table_as_a_build_of_everything_would(set
     whole = tables(settings.snapshot_path)
     assert selective.keys() == whole.keys()
     assert [name for name in whole if selective[name] != whole[name]] == []
+
+
+def test_the_snapshot_is_copied_beside_the_publication_and_a_failed_copy_fails_the_run(settings, synthetic_ecds,
+                                                                                       monkeypatch):
+    """GIVEN a run, whose analysts' snapshot is copied while it publishes WHEN it ends THEN the snapshot is the
+    warehouse byte for byte; AND WHEN the next run's copy fails (a full disk) THEN that run fails with the copy's
+    error once it has published, and the snapshot left is the earlier one, whole."""
+    import errno
+
+    from config.settings import get_settings
+    from transform import build as transform_build
+
+    settings = get_settings()  # with the test NHS Numbers the synthetic files carry allowed (synthetic_ecds)
+    april, may = synthetic_ecds
+    run_once(paths=[april], settings=settings)
+    first = settings.snapshot_path.read_bytes()
+    assert first == settings.warehouse_path.read_bytes()
+
+    def disk_full(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+
+    monkeypatch.setattr(transform_build, "copy_file", disk_full)
+    with pytest.raises(OSError, match="No space left on device"):
+        run_once(paths=[may], settings=settings)
+
+    assert published(settings)[1]["version"] == "v0002"  # May published before the copy's failure was raised
+    assert settings.snapshot_path.read_bytes() == first

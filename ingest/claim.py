@@ -25,7 +25,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -174,10 +174,9 @@ def _retake_stranded(feed_id: str, settings: Settings) -> list[Claim]:
     sidecar = contract.file.manifest_suffix
     claims: list[Claim] = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        if folder.name.startswith(_NEW):  # made by a run killed before renaming it, or being made now
-            with _making_claims(root):
-                lock = _lock_unheld(folder)  # None when its maker finished meanwhile (renamed it)
-        else:
+        # a ".claiming-" folder was made by a run killed before renaming it, or is being made now: looked at under
+        # the making lock (None when its maker finished meanwhile and renamed it)
+        with _making_claims(root) if folder.name.startswith(_NEW) else nullcontext():
             lock = _lock_unheld(folder)
         if lock is None:
             continue

@@ -69,9 +69,10 @@ def run_python_model(con, node: dict) -> None:
 
 
 def profile_settings(project_dir: Path, environ: dict[str, str] | None = None) -> dict[str, str]:
-    """The DuckDB settings of the project's default profile target (profiles.yml), applied to the floor too, each
-    rendered as dbt renders it: ``{{ env_var('NAME', 'default') }}`` takes the variable from ``environ`` (this
-    process's environment by default) or its default."""
+    """The DuckDB settings of the project's default profile target (profiles.yml: its ``config_options``, given when
+    the warehouse is opened, and its ``settings``, set on each cursor), applied to the floor too, each rendered as
+    dbt renders it: ``{{ env_var('NAME', 'default') }}`` takes the variable from ``environ`` (this process's
+    environment by default) or its default."""
     environ = os.environ if environ is None else environ
 
     def env_var(name: str, default: str | None = None) -> str:
@@ -83,7 +84,8 @@ def profile_settings(project_dir: Path, environ: dict[str, str] | None = None) -
 
     profiles = yaml.safe_load((project_dir / "profiles.yml").read_text(encoding="utf-8"))
     profile = next(iter(profiles.values()))
-    settings = profile["outputs"][profile["target"]].get("settings") or {}
+    target = profile["outputs"][profile["target"]]
+    settings = {**(target.get("config_options") or {}), **(target.get("settings") or {})}
     templates = jinja2.Environment(undefined=jinja2.StrictUndefined)
     return {key: templates.from_string(str(value)).render(env_var=env_var) for key, value in settings.items()}
 

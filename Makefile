@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export OUTCOMES_WORK_DIR ?= $(CURDIR)/.work
 
-.PHONY: help env chromium mesh-sandbox demo test chaos up down lint lock bench clean
+.PHONY: help env chromium mesh-sandbox demo test test-durations chaos up down lint lock bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' Makefile | sed 's/:.*## /\t/'
@@ -32,8 +32,12 @@ demo: $(STAMP) mesh-sandbox  ## synthetic extracts -> Airflow (event-driven) -> 
 
 test: $(STAMP) chromium mesh-sandbox  ## lint (ruff, sqlfluff) and run every test
 	@$(BIN)/ruff check .
-	@$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar 2>&1 | grep -v "^WARNING" ; test $${PIPESTATUS[0]} -eq 0
-	@$(BIN)/python -m pytest -n 2 --dist loadfile --durations=30
+	@$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar --processes 2 2>&1 \
+	  | grep -v "^WARNING" ; test $${PIPESTATUS[0]} -eq 0
+	@$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=30
+
+test-durations: $(STAMP) chromium mesh-sandbox  ## run every test and record each file's seconds, the order make test runs them in
+	@$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --record-durations
 
 chaos: $(STAMP)  ## the chaos test soaked: sixty killed runs instead of make test's twelve (CHAOS_TRIALS=n to change)
 	@CHAOS_TRIALS=$(or $(CHAOS_TRIALS),60) $(BIN)/python -m pytest tests/e2e/test_chaos.py -s -p no:cacheprovider
@@ -46,7 +50,7 @@ down: $(STAMP)  ## stop the Airflow processes that `make up` or the demo started
 
 lint: $(STAMP)  ## ruff on Python, sqlfluff on the dbt models
 	@$(BIN)/ruff check .
-	@$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests
+	@$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --processes 2
 
 lock:  ## re-resolve the pinned environment (needs the package index)
 	@rm -rf /tmp/outcomes-lock && $(PYTHON) -m venv /tmp/outcomes-lock

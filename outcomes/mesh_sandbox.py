@@ -55,10 +55,13 @@ def ensure_venv(say=lambda message: None) -> Path:
 
 def install(venv: Path, say=lambda message: None, requirements: Path = REQUIREMENTS) -> None:
     """Install the pinned ``requirements`` into ``venv``: with uv when it is beside this interpreter (``make env``
-    installs it; seconds), else, or when uv fails, with the environment's pip (about a minute)."""
+    installs it; seconds), else, or when uv fails, with the environment's pip (about a minute). Either compiles
+    the modules to bytecode as it installs (a process started with PYTHONDONTWRITEBYTECODE compiles anew what
+    was not)."""
     uv = Path(sys.executable).with_name("uv")
-    if uv.is_file() and subprocess.run([str(uv), "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
-                                        "-r", str(requirements)], check=False).returncode == 0:
+    if uv.is_file() and subprocess.run([str(uv), "pip", "install", "--quiet", "--compile-bytecode",
+                                        "--python", str(venv / "bin" / "python"), "-r", str(requirements)],
+                                       check=False).returncode == 0:
         return
     if uv.is_file():
         say("uv could not install the MESH sandbox's requirements; pip installs them")

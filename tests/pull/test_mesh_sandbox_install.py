@@ -65,6 +65,6 @@ def test_uv_installs_into_the_sandbox_environment_when_it_succeeds(venv, tmp_pat
     said: list[str] = []
     mesh_sandbox.install(venv, said.append, tmp_path / "requirements.lock")
     call = (tmp_path / "uv-called").read_text().split()
-    assert call == ["pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), "-r",
+    assert call == ["pip", "install", "--quiet", "--compile-bytecode", "--python", str(venv / "bin" / "python"), "-r",
                     str(tmp_path / "requirements.lock")]
     assert not installed(venv) and said == []

@@ -43,7 +43,7 @@ demo: $(STAMP) mesh-sandbox  ## synthetic extracts -> Airflow (event-driven) -> 
 test: $(STAMP) chromium mesh-sandbox  ## lint (ruff, sqlfluff) and run every test
 	@$(BIN)/ruff check .
 	@$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar --processes 2 2>&1 \
-	  | grep -v "^WARNING" ; test $${PIPESTATUS[0]} -eq 0
+	  | grep -v -e "^WARNING" -e "resource_tracker" ; test $${PIPESTATUS[0]} -eq 0
 	@$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=30
 
 test-durations: $(STAMP) chromium mesh-sandbox  ## run every test and record each file's seconds, the order make test runs them in

@@ -19,6 +19,9 @@ env: $(STAMP)  ## create the virtual environment from the pinned lock file
 UV_VERSION := 0.13.9
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 QUIET := 2> >(grep -v "^WARNING: Location" >&2)
+# The suite on two workers, whole files each, in the order tests/file_order.py gives them (longest first)
+PYTEST := $(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
+SQLFLUFF := $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --processes 2
 
 $(STAMP): pyproject.toml requirements.lock
 	@echo "==> creating $(VENV) with pinned versions from requirements.lock (under a minute)"
@@ -42,12 +45,11 @@ demo: $(STAMP) mesh-sandbox  ## synthetic extracts -> Airflow (event-driven) -> 
 
 test: $(STAMP) chromium mesh-sandbox  ## lint (ruff, sqlfluff) and run every test
 	@$(BIN)/ruff check .
-	@$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar --processes 2 2>&1 \
-	  | grep -v -e "^WARNING" -e "resource_tracker" ; test $${PIPESTATUS[0]} -eq 0
-	@$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=30
+	@$(SQLFLUFF) --disable-progress-bar 2>&1 | grep -v -e "^WARNING" -e "resource_tracker" ; test $${PIPESTATUS[0]} -eq 0
+	@$(PYTEST) --durations=30
 
 test-durations: $(STAMP) chromium mesh-sandbox  ## run every test and record each file's seconds, the order make test runs them in
-	@$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --record-durations
+	@$(PYTEST) --record-durations
 
 chaos: $(STAMP)  ## the chaos test soaked: sixty killed runs instead of make test's twelve (CHAOS_TRIALS=n to change)
 	@CHAOS_TRIALS=$(or $(CHAOS_TRIALS),60) $(BIN)/python -m pytest tests/e2e/test_chaos.py -s -p no:cacheprovider
@@ -60,7 +62,7 @@ down: $(STAMP)  ## stop the Airflow processes that `make up` or the demo started
 
 lint: $(STAMP)  ## ruff on Python, sqlfluff on the dbt models
 	@$(BIN)/ruff check .
-	@$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --processes 2
+	@$(SQLFLUFF)
 
 lock:  ## re-resolve the pinned environment (needs the package index)
 	@rm -rf /tmp/outcomes-lock && $(PYTHON) -m venv /tmp/outcomes-lock

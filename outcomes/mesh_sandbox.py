@@ -59,11 +59,10 @@ def install(venv: Path, say=lambda message: None, requirements: Path = REQUIREME
     the modules to bytecode as it installs (a process started with PYTHONDONTWRITEBYTECODE compiles anew what
     was not)."""
     uv = Path(sys.executable).with_name("uv")
-    if uv.is_file() and subprocess.run([str(uv), "pip", "install", "--quiet", "--compile-bytecode",
-                                        "--python", str(venv / "bin" / "python"), "-r", str(requirements)],
-                                       check=False).returncode == 0:
-        return
     if uv.is_file():
+        if subprocess.run([str(uv), "pip", "install", "--quiet", "--compile-bytecode", "--python",
+                           str(venv / "bin" / "python"), "-r", str(requirements)], check=False).returncode == 0:
+            return
         say("uv could not install the MESH sandbox's requirements; pip installs them")
     subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check",
                     "-r", str(requirements)], check=True, stderr=subprocess.DEVNULL)

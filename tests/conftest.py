@@ -35,7 +35,7 @@ _seconds: defaultdict[str, float] = defaultdict(float)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    _seconds[file_order.test_file(report.nodeid)] += report.duration
+    _seconds[file_order.file_of(report.nodeid)] += report.duration
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -22,7 +22,7 @@ class Item(Protocol):
     nodeid: str
 
 
-def test_file(nodeid: str) -> str:
+def file_of(nodeid: str) -> str:
     """The file of a test's node id (``tests/a/test_b.py::test_c[x]`` -> ``tests/a/test_b.py``)."""
     return nodeid.split("::", 1)[0]
 
@@ -40,10 +40,10 @@ def longest_first(items: Sequence[Item], durations: Mapping[str, float]) -> list
     of them; the tests of a file, and files of equal duration, stay in their collected order."""
     first_seen: dict[str, int] = {}
     for item in items:
-        first_seen.setdefault(test_file(item.nodeid), len(first_seen))
+        first_seen.setdefault(file_of(item.nodeid), len(first_seen))
 
     def key(item: Item) -> tuple[float, int]:
-        name = test_file(item.nodeid)
+        name = file_of(item.nodeid)
         return -durations.get(name, float("inf")), first_seen[name]
 
     return sorted(items, key=key)

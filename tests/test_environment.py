@@ -6,7 +6,6 @@ without it made the suite half as slow again (1,188 s against 821 s)."""
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 from pathlib import Path
 

@@ -235,7 +235,7 @@ def _markdown(r: dict) -> str:
         f"{r['parallel']['peak_rss_mb_per_worker']:,.0f} MB per process", "",
         "The one-process ratio is the one the target names (the floor is one process too). For every file, ingest "
         "hashes and decodes the bytes, parses the CSV, casts every column and evaluates every contract rule in one "
-        "pass, pseudonymises (HMAC-SHA-256, polars-hash) on worker threads, explains the flagged rows, finds "
+        "pass, pseudonymises (HMAC-SHA-256, polars-hash) as it writes, explains the flagged rows, finds "
         "duplicate keys, derives ages, removes opt-outs and writes the batch, quarantine and ledger row; the floor "
         "only parses and writes. Files of one feed and layout are checked in groups of up to 24 MB (one statement "
         "per step for the group; every outcome still per file), so the statements' planning is paid per group, "

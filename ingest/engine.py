@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 import duckdb
 
 from config.settings import Settings
+from ingest import pseudonymise
 
 # DuckDB's buffer allowance per ingest process; past it, DuckDB spills to the process's temp folder. One GP register
 # file of 8 million rows (10x) peaked at 3.1 GB with 2 GB and pseudonyms held whole, 2.5 GB with 1 GB, 1.4 GB with
-# 1 GB and streamed pseudonyms (ingest.pseudonymise; bench/results.md, issue 18).
+# 1 GB and streamed pseudonyms, 1.3 GB with 1 GB and pseudonyms made as the rows are written (ingest.pseudonymise;
+# bench/results.md, issue 18).
 MEMORY_LIMIT = "1GB"
 
 
@@ -29,6 +31,7 @@ class _Database:
     con: duckdb.DuckDBPyConnection
     signatures: dict[str, tuple] = field(default_factory=dict)  # shared table -> signature of its source
     lock: threading.Lock = field(default_factory=threading.Lock)
+    pseudonym_functions: dict[bytes, str] = field(default_factory=dict)  # key -> its function (in memory only)
 
 
 _DATABASES: dict[tuple[int, str], _Database] = {}
@@ -57,6 +60,17 @@ def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
         con = db.con.cursor()
     con.execute("set enable_progress_bar=false")
     return con
+
+
+def pseudonym_function(settings: Settings, key: bytes) -> str:
+    """The name of the SQL function giving the keyed pseudonym of a text (ingest.pseudonymise) on this process's
+    database, registered the first time a key is used."""
+    db = _database(settings)
+    with db.lock:
+        name = db.pseudonym_functions.get(key)
+        if name is None:
+            name = db.pseudonym_functions[key] = pseudonymise.register(db.con, key, len(db.pseudonym_functions))
+        return name
 
 
 def shared_table(settings: Settings, name: str, signature: tuple, create_sql: str,

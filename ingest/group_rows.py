@@ -24,7 +24,6 @@ from config.contracts import Contract
 from config.settings import Settings
 from ingest import engine, file_checks, readers, redact, row_checks
 from ingest.errors import FileRejected
-from ingest.pseudonymise import PendingPseudonyms
 from ingest.reference import load_reference_tables
 from ingest.repeated_rows import collapse_repeated_rows, collapsed_warning
 from ingest.residence import rows_outside_england
@@ -85,7 +84,6 @@ def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> Gr
         delivery.incoming.mkdir(parents=True, exist_ok=True)
     load_reference_tables(settings, contract)
     con = engine.connect(settings)
-    pseudonyms = None
     try:
         try:
             outcome, received = _read(con, group, settings)
@@ -96,7 +94,6 @@ def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> Gr
         if not live:
             return outcome
         collapsed = collapse_repeated_rows(con, contract)
-        pseudonyms = _start_pseudonyms(con, contract, key)
         con.execute(row_checks.build_violations(contract, settings.allow_test_nhs_numbers))
         flagged = dict(con.execute("select _file, count(distinct _line) from violations group by _file").fetchall())
         rejected = {k: outcome.unparseable.get(k, 0) + flagged.get(k, 0) for k in live}
@@ -107,10 +104,8 @@ def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> Gr
         if not live:
             return outcome
         _register_files(con, group, live)
-        if pseudonyms:
-            pseudonyms.register(con)
         redactions = redact.register_redacted(con, contract, live) if redact.redacted_columns(contract) else {}
-        accepted, periods, outside = _write_accepted(con, contract, settings, group)
+        accepted, periods, outside = _write_accepted(con, contract, settings, group, key)
         if any(rejected[k] for k in live):
             _write_quarantine(con, group, parse_rejects)
         for k in live:
@@ -122,8 +117,6 @@ def check_and_write(group: list[Delivery], settings: Settings, key: bytes) -> Gr
                                           redactions=redactions.get(k, {}), outside_england=outside.get(k, 0))
         return outcome
     finally:
-        if pseudonyms:
-            pseudonyms.close()
         con.close()
 
 
@@ -138,12 +131,6 @@ def _passing(outcome: GroupOutcome, live: list[int], check: Callable[[int], None
         else:
             passing.append(k)
     return passing
-
-
-def _start_pseudonyms(con: duckdb.DuckDBPyConnection, contract: Contract, key: bytes) -> PendingPseudonyms | None:
-    personal = {row_checks.pseudonym_name(c): row_checks.text_col(c)
-                for c in contract.columns if c.personal == "pseudonymise"}
-    return PendingPseudonyms(con, readers.TYPED_ROWS, personal, key) if personal else None
 
 
 def _register_files(con: duckdb.DuckDBPyConnection, group: list[Delivery], live: list[int]) -> None:
@@ -197,13 +184,16 @@ def _check_counts(delivery: Delivery, received: int) -> None:
         raise
 
 
-def _write_accepted(con: duckdb.DuckDBPyConnection, contract: Contract, settings: Settings,
-                    group: list[Delivery]) -> tuple[dict[int, int], dict[int, list[str]], dict[int, int]]:
+def _write_accepted(con: duckdb.DuckDBPyConnection, contract: Contract, settings: Settings, group: list[Delivery],
+                    key: bytes) -> tuple[dict[int, int], dict[int, list[str]], dict[int, int]]:
     """COPY the accepted rows of the live files into each file's incoming ``raw/``; the rows written, the
     periods covered and the rows of residents outside England, per file. A group writes one folder per file
     (partitioned) and moves each file's parts to its own incoming; a file alone is streamed straight to its
-    batch (a partitioned COPY holds its rows in memory until it writes them)."""
-    sql = accepted_rows_sql(contract, optout_persons_sql(contract, settings), settings.reference_dir)
+    batch (a partitioned COPY holds its rows in memory until it writes them). The pseudonyms are made as the rows
+    are written (ingest.pseudonymise)."""
+    pseudonyms = (engine.pseudonym_function(settings, key)
+                  if any(c.personal == "pseudonymise" for c in contract.columns) else None)
+    sql = accepted_rows_sql(contract, optout_persons_sql(contract, settings), settings.reference_dir, pseudonyms)
     if len(group) == 1:
         (group[0].incoming / "raw").mkdir()
         target = group[0].incoming / "raw" / "part-0.parquet"

@@ -75,15 +75,6 @@ def nhs_number_valid(number: str, allow_test_range: bool = False) -> str:
     )
 
 
-def pseudonym_name(col: Column) -> str:
-    """The column of ``_pseudonyms`` (ingest.pseudonymise) holding a pseudonymised column's keyed pseudonym."""
-    return f"_p_{col.name}"
-
-
-def pseudonym_col(col: Column) -> str:
-    return q(pseudonym_name(col))
-
-
 def number_col(col: Column) -> str:
     """The column of ``typed`` holding an NHS Number column's digits as an integer."""
     return q(f"_n_{col.name}")

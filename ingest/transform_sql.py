@@ -6,9 +6,8 @@ from __future__ import annotations
 from config.contracts import Column, Contract
 from config.settings import Settings
 from ingest import engine
-from ingest.pseudonymise import PSEUDONYMS
 from ingest.redact import REDACTED, redacted_columns, redacted_name
-from ingest.row_checks import lit, pseudonym_col, q
+from ingest.row_checks import lit, q, text_col
 from lake.ledger import list_in_force
 from lake.schema import output_name
 
@@ -46,7 +45,9 @@ def age_band_sql(age: str) -> str:
             f"else {low}::varchar || '-' || ({low} + 4)::varchar end")
 
 
-def treated_columns(contract: Contract) -> list[str]:
+def treated_columns(contract: Contract, pseudonyms: str | None = None) -> list[str]:
+    """The columns written to the lake, from view ``typed``; ``pseudonyms`` names the SQL function of the keyed
+    pseudonym (ingest.pseudonymise), needed when a column is pseudonymised."""
     out: list[str] = []
     for col in contract.columns:
         name = q(col.name)
@@ -59,7 +60,9 @@ def treated_columns(contract: Contract) -> list[str]:
             case None:
                 out.append(f"{name}")
             case "pseudonymise":
-                out.append(f"{pseudonym_col(col)} as {q(output_name(col))}")
+                if pseudonyms is None:
+                    raise ValueError(f"column {col.name} is pseudonymised, but no pseudonym function was given")
+                out.append(f"{pseudonyms}({text_col(col)}) as {q(output_name(col))}")
             case "derive_age":
                 age = _age_column(col)  # computed once, in the inner query of accepted_rows_sql
                 out.append(f"{age}::integer as age_years")
@@ -84,15 +87,9 @@ def _ages(contract: Contract) -> str:
 
 
 def _joined(contract: Contract) -> str:
-    """The joins to the pseudonyms (ingest.pseudonymise) and the redacted free text (ingest.redact) of the rows,
-    when the contract has any. Left joins: a row can never be lost here (every row written has its ``_rid`` in
-    ``_pseudonyms`` and ``_redacted``)."""
-    joins = ""
-    if any(c.personal == "pseudonymise" for c in contract.columns):
-        joins += f" left join {PSEUDONYMS} _ps on _ps._rid = _a._rid"
-    if redacted_columns(contract):
-        joins += f" left join {REDACTED} _rd on _rd._rid = _a._rid"
-    return joins
+    """The join to the redacted free text (ingest.redact) of the rows, when the contract has any. A left join: a
+    row can never be lost here (every row written has its ``_rid`` in ``_redacted``)."""
+    return f" left join {REDACTED} _rd on _rd._rid = _a._rid" if redacted_columns(contract) else ""
 
 
 def period_sql(contract: Contract) -> str:
@@ -132,7 +129,8 @@ def optout_persons_sql(contract: Contract, settings: Settings) -> str | None:
 FILES_TABLE = "_files"  # (_file, _batch, _name): the files of the group whose rows are written
 
 
-def accepted_rows_sql(contract: Contract, optout_sql: str | None, reference_dir=None) -> str:
+def accepted_rows_sql(contract: Contract, optout_sql: str | None, reference_dir=None,
+                      pseudonyms: str | None = None) -> str:
     """The rows to write: checked, treated, opted-out people removed, with lineage columns and ``_file`` (a
     query, no copy). Only the files listed in ``_files`` are written; each row takes its batch id and file name
     from there."""
@@ -140,7 +138,7 @@ def accepted_rows_sql(contract: Contract, optout_sql: str | None, reference_dir=
     ctes = ", ".join(f"_pc_{c.name} as {postcode_lookup_sql(reference_dir)}" for c in lookups)
     person = next((c for c in contract.columns if c.personal == "pseudonymise" and c.name == "nhs_number"), None)
     keep = f"person_id is null or person_id not in ({optout_sql})" if optout_sql and person else "true"
-    cols = ", ".join(treated_columns(contract))
+    cols = ", ".join(treated_columns(contract, pseudonyms))
     return (
         (f"with {ctes} " if ctes else "")
         + f"select * from (select {cols}, _fl._batch as _batch_id, {period_sql(contract)} as _period, "

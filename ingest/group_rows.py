@@ -191,9 +191,8 @@ def _write_accepted(con: duckdb.DuckDBPyConnection, contract: Contract, settings
     (partitioned) and moves each file's parts to its own incoming; a file alone is streamed straight to its
     batch (a partitioned COPY holds its rows in memory until it writes them). The pseudonyms are made as the rows
     are written (ingest.pseudonymise)."""
-    pseudonyms = (engine.pseudonym_function(settings, key)
-                  if any(c.personal == "pseudonymise" for c in contract.columns) else None)
-    sql = accepted_rows_sql(contract, optout_persons_sql(contract, settings), settings.reference_dir, pseudonyms)
+    sql = accepted_rows_sql(contract, optout_persons_sql(contract, settings), engine.pseudonym_function(settings, key),
+                            settings.reference_dir)
     if len(group) == 1:
         (group[0].incoming / "raw").mkdir()
         target = group[0].incoming / "raw" / "part-0.parquet"

@@ -45,9 +45,9 @@ def age_band_sql(age: str) -> str:
             f"else {low}::varchar || '-' || ({low} + 4)::varchar end")
 
 
-def treated_columns(contract: Contract, pseudonyms: str | None = None) -> list[str]:
+def treated_columns(contract: Contract, pseudonyms: str) -> list[str]:
     """The columns written to the lake, from view ``typed``; ``pseudonyms`` names the SQL function of the keyed
-    pseudonym (ingest.pseudonymise), needed when a column is pseudonymised."""
+    pseudonym (ingest.pseudonymise), which a pseudonymised column is written through."""
     out: list[str] = []
     for col in contract.columns:
         name = q(col.name)
@@ -60,8 +60,6 @@ def treated_columns(contract: Contract, pseudonyms: str | None = None) -> list[s
             case None:
                 out.append(f"{name}")
             case "pseudonymise":
-                if pseudonyms is None:
-                    raise ValueError(f"column {col.name} is pseudonymised, but no pseudonym function was given")
                 out.append(f"{pseudonyms}({text_col(col)}) as {q(output_name(col))}")
             case "derive_age":
                 age = _age_column(col)  # computed once, in the inner query of accepted_rows_sql
@@ -129,8 +127,7 @@ def optout_persons_sql(contract: Contract, settings: Settings) -> str | None:
 FILES_TABLE = "_files"  # (_file, _batch, _name): the files of the group whose rows are written
 
 
-def accepted_rows_sql(contract: Contract, optout_sql: str | None, reference_dir=None,
-                      pseudonyms: str | None = None) -> str:
+def accepted_rows_sql(contract: Contract, optout_sql: str | None, pseudonyms: str, reference_dir=None) -> str:
     """The rows to write: checked, treated, opted-out people removed, with lineage columns and ``_file`` (a
     query, no copy). Only the files listed in ``_files`` are written; each row takes its batch id and file name
     from there."""

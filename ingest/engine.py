@@ -62,6 +62,15 @@ def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def statement_threads(settings: Settings, threads: int | None) -> None:
+    """Set how many threads a statement of this process's ingest database may use (a setting of the database, so
+    of every cursor on it); ``None`` gives back DuckDB's default, one per core. Ingest's lanes (ingest.load) each
+    take one while two or more feeds are left to ingest side by side."""
+    db = _database(settings)
+    with db.lock:
+        db.con.execute("reset threads" if threads is None else f"set threads = {int(threads)}")
+
+
 def pseudonym_function(settings: Settings, key: bytes) -> str:
     """The name of the SQL function giving the keyed pseudonym of a text (ingest.pseudonymise) on this process's
     database, registered the first time a key is used."""

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from config.contracts import Contract, contract_for_feed, contract_for_file
 from config.settings import Settings, get_pseudonym_key, get_settings
-from ingest import file_checks, redact
+from ingest import engine, file_checks, redact
 from ingest.claim import claimed_at
 from ingest.errors import FileRejected
 from ingest.group_rows import Delivery, check_and_write
@@ -101,23 +101,50 @@ def ingest_files(paths: Sequence[str | Path], feed_id: str | None = None, settin
         for indices in feeds:
             _ingest_in_order(indices, paths, feed_id, settings, landing_root, key, finish, stop)
     else:
+        _ingest_in_lanes(feeds, paths, feed_id, settings, landing_root, key, finish, stop)
+    return [outcomes[i] for i in range(len(paths))]
+
+
+def _ingest_in_lanes(feeds: list[list[int]], paths: list[Path], feed_id: str | None, settings: Settings,
+                     landing_root: Path | None, key: bytes, finish: Callable[[int, Outcome], None],
+                     stop: threading.Event) -> None:
+    """The feeds in :data:`LANES` lanes, each statement on one thread while two feeds or more are left: the
+    lanes keep the cores busy between one group's statements and the next, and a statement of a monthly file on
+    one thread does the same work with less processor time than on two. The last feed left runs alone, with a
+    thread per core again (bench/results.md, issue 18, twenty-ninth round)."""
+    left = len(feeds)
+    counting = threading.Lock()
+
+    def lane(indices: list[int]) -> None:
+        nonlocal left
+        try:
+            _ingest_in_order(indices, paths, feed_id, settings, landing_root, key, finish, stop)
+        finally:
+            with counting:
+                left -= 1
+                if left == 1:  # the other lane has no feed to take: the one still running gets every core
+                    engine.statement_threads(settings, None)
+
+    engine.statement_threads(settings, 1)
+    try:
         with ThreadPoolExecutor(LANES, thread_name_prefix="ingest-lane") as lanes:
-            running = [lanes.submit(_ingest_in_order, indices, paths, feed_id, settings, landing_root, key, finish,
-                                    stop) for indices in feeds]
+            running = [lanes.submit(lane, indices) for indices in feeds]
             try:
                 done, _ = wait(running, return_when=FIRST_EXCEPTION)
-                for lane in (*done, *running):  # a lane's exception first, as soon as it is raised
-                    lane.result()
+                for future in (*done, *running):  # a lane's exception first, as soon as it is raised
+                    future.result()
             except BaseException:
                 stop.set()  # each lane finishes the group it is writing, then stops
                 lanes.shutdown(wait=True, cancel_futures=True)
                 raise
-    return [outcomes[i] for i in range(len(paths))]
+    finally:
+        engine.statement_threads(settings, None)
 
 
-#: Feeds ingested side by side (each a group at a time, its statements on every core): one lane leaves a core
-#: idle while a group's work of one core (file checks, hashing's hand-offs, counts, commits) runs. Two lanes took
-#: the synthetic year's ingest from 27.2-28.3 s to 19.2-21.2 s (bench/results.md, issue 18, seventeenth round).
+#: Feeds ingested side by side (each a group at a time; its statements on one thread while another feed runs
+#: beside it, see ``_ingest_in_lanes``): one lane leaves a core idle while a group's work of one core (file
+#: checks, hashing's hand-offs, counts, commits) runs. Two lanes took the synthetic year's ingest from 27.2-28.3 s
+#: to 19.2-21.2 s (bench/results.md, issue 18, seventeenth round).
 LANES = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 

@@ -4,11 +4,12 @@ and an interruption stops the lanes between groups without leaving anything half
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import wait as every_one_ended
 
 import pytest
 
-from ingest import load
+from ingest import engine, load
 from ingest.load import ingest_files
 from lake.ledger import read_entries
 from tests.ingest.ecds_rows import row, write_ecds
@@ -113,3 +114,57 @@ def test_an_interruption_stops_the_lanes_between_groups_and_a_rerun_loads_the_re
     again = ingest_files(paths, settings=settings)
     assert {o.file for o in again if o.status == "loaded"} == {p.name for p in paths} - loaded
     assert {o.file for o in again if o.status == "duplicate"} == loaded
+
+
+def threads_of(settings) -> int:
+    """How many threads a statement of the process's ingest database may use now."""
+    con = engine.connect(settings)
+    try:
+        return int(con.execute("select current_setting('threads')").fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_statements_take_one_thread_while_two_feeds_run_and_the_last_feed_every_core(settings, tmp_path,
+                                                                                      monkeypatch):
+    """GIVEN an opt-out list and two feeds' files
+    WHEN they are ingested side by side, the Wye Valley feed's first group held until Worcestershire's feed has
+    finished
+    THEN the opt-out list (alone) ran with DuckDB's thread per core, both feeds' first groups (running at once)
+    with one thread each, and the feed left alone gets every core back before it finishes; once the call returns
+    the database is back at its default."""
+    every_core = threads_of(settings)
+    assert every_core > 1  # DuckDB's default: a thread per core
+    paths = deliveries(tmp_path / "in")
+    rwp_done = threading.Event()
+    both_started = threading.Barrier(2, timeout=60)
+    real_group, real_order = load._ingest_group, load._ingest_in_order
+    seen: dict[str, list[int]] = {}
+
+    def ingest_group(group, settings, key):
+        feed = group[0][1].contract.feed_id
+        if feed != "ndop_optouts" and feed not in seen:
+            both_started.wait()  # both feeds' first groups start while both lanes are running
+        seen.setdefault(feed, []).append(threads_of(settings))
+        if feed == "rlq_ecds" and len(seen[feed]) == 1:
+            assert rwp_done.wait(60)
+            waited = 0.0
+            while threads_of(settings) != every_core and waited < 10:  # the RWP lane is ending: gives the cores back
+                time.sleep(0.05)
+                waited += 0.05
+            seen[feed].append(threads_of(settings))
+        return real_group(group, settings, key)
+
+    def ingest_in_order(indices, *args):
+        real_order(indices, *args)
+        if any("RWP" in paths[i].name for i in indices):
+            rwp_done.set()
+
+    monkeypatch.setattr(load, "_ingest_group", ingest_group)
+    monkeypatch.setattr(load, "_ingest_in_order", ingest_in_order)
+    outcomes = ingest_files(paths, settings=settings)
+
+    assert [o.status for o in outcomes] == ["loaded"] * len(paths), outcomes
+    assert seen["ndop_optouts"] == [every_core]
+    assert seen["rwp_ecds"][0] == 1 and seen["rlq_ecds"][:2] == [1, every_core], seen
+    assert threads_of(settings) == every_core

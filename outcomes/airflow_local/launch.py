@@ -93,19 +93,22 @@ def quicker_trigger_loop(component: str, seconds: float = TRIGGER_LOOP_SECONDS) 
     return True
 
 
-def triggerer_reaps_its_runner_promptly(component: str, poll_seconds: float = 0.05) -> bool:
-    """In the triggerer, notice its trigger runner's exit as soon as it happens. On SIGTERM the triggerer asks its
-    runner process to stop and waits for it (``WatchedSubprocess.kill``, up to 10 s before escalating), servicing
-    the runner's sockets meanwhile (``_service_subprocess``). The runner closes its sockets as it ends, a moment
-    before it has exited; once every socket is closed, Airflow's wait is a ``select`` on nothing, which sleeps out
-    the whole 10 s however soon after the runner exited: every stop of the triggerer took 11 s where its runner was
-    gone in one. With no socket left to service, this polls for the exit instead. Returns whether the change is in
-    place (not in other components)."""
-    if component != "triggerer":
-        return False
-    from airflow.jobs.triggerer_job_runner import TriggerRunnerSupervisor
+def supervisors_notice_exits_promptly(poll_seconds: float = 0.05) -> None:
+    """Have Airflow's supervisors notice their child process's exit as soon as it happens.
 
-    servicing = TriggerRunnerSupervisor._service_subprocess
+    A supervisor (``WatchedSubprocess``: each task's, forked from the scheduler's LocalExecutor workers, and the
+    triggerer's, over its trigger runner) waits for its child in ``_service_subprocess``: a ``select`` on the
+    child's sockets, then a check for its exit. The child closes its sockets a moment before it has exited. When the
+    check comes in that moment, the next wait is a ``select`` on no socket at all, which sleeps out its whole time:
+    up to 5 s for a task (``[workers] min_heartbeat_interval``, between heartbeats), which then ended 5 s after it
+    had finished, and 10 s for the triggerer's runner at a stop (its escalation delay), so that every stop of the
+    triggerer took 11 s. With no socket left to service, this polls for the exit every ``poll_seconds`` instead, for
+    the same time at most; with sockets open, Airflow's own wait runs as before."""
+    from airflow.sdk.execution_time.supervisor import WatchedSubprocess
+
+    servicing = WatchedSubprocess._service_subprocess
+    if getattr(servicing, "polls_without_sockets", False):
+        return
 
     def service(self, max_wait_time: float, raise_on_timeout: bool = False, expect_signal: int | None = None):
         if self.selector.get_map():  # sockets to service: Airflow's own wait
@@ -118,8 +121,8 @@ def triggerer_reaps_its_runner_promptly(component: str, poll_seconds: float = 0.
             return self._check_subprocess_exit(raise_on_timeout=raise_on_timeout, expect_signal=expect_signal)
         return code
 
-    TriggerRunnerSupervisor._service_subprocess = service
-    return True
+    service.polls_without_sockets = True
+    WatchedSubprocess._service_subprocess = service
 
 
 def main() -> None:
@@ -127,7 +130,7 @@ def main() -> None:
     bind_log_server(os.environ.get(LOG_HOST_ENV, "127.0.0.1"))
     sqlite_now_with_milliseconds()
     quicker_trigger_loop(component)
-    triggerer_reaps_its_runner_promptly(component)
+    supervisors_notice_exits_promptly()
     preload_task_libraries(component)
     from airflow.__main__ import main as airflow_main
 

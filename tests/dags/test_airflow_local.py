@@ -159,7 +159,7 @@ import structlog
 from airflow.jobs.triggerer_job_runner import TriggerRunnerSupervisor
 from airflow.sdk.execution_time.supervisor import PsutilTracker
 
-from outcomes.airflow_local.launch import triggerer_reaps_its_runner_promptly
+from outcomes.airflow_local.launch import supervisors_notice_exits_promptly
 
 RUNNER = """
 import signal, socket, sys, time
@@ -189,20 +189,21 @@ def seconds_to_stop():  # the triggerer's stop of its runner (Airflow's escalati
     return round(time.monotonic() - start), supervisor._exit_code
 
 
-print(triggerer_reaps_its_runner_promptly("scheduler"), *seconds_to_stop())
-print(triggerer_reaps_its_runner_promptly("triggerer"), *seconds_to_stop())
+print("airflow's", *seconds_to_stop())
+supervisors_notice_exits_promptly()
+print("ours", *seconds_to_stop())
 '''
 
 
-def test_the_triggerer_stops_as_soon_as_its_trigger_runner_has_exited():
+def test_a_supervisor_notices_its_childs_exit_once_it_has_exited():
     """GIVEN the triggerer stopping its trigger runner, which closes its socket as it ends and exits a second later
     WHEN Airflow's own wait services the runner (a real TriggerRunnerSupervisor and process)
     THEN it sleeps out the whole escalation delay (3 s here; 10 s in the triggerer, so every stop took 11 s), AND
-    in the triggerer the launcher's change has it return once the runner has exited (1 s), with its exit code. In a
-    fresh interpreter (the change replaces a method of Airflow's class); not in other components."""
+    with the launcher's change (every component's supervisors: a task's too) it returns once the runner has exited
+    (1 s), with its exit code. In a fresh interpreter (the change replaces a method of Airflow's class)."""
     import subprocess
     import sys
 
     out = subprocess.run([sys.executable, "-c", TRIGGERER_STOP_CHECK], capture_output=True, text=True, check=True)
-    results = [line.split() for line in out.stdout.splitlines() if line.startswith(("False", "True"))]  # not logs
-    assert results == [["False", "3", "0"], ["True", "1", "0"]], out.stdout + out.stderr
+    results = [line.split() for line in out.stdout.splitlines() if line.startswith(("airflow's", "ours"))]  # not logs
+    assert results == [["airflow's", "3", "0"], ["ours", "1", "0"]], out.stdout + out.stderr

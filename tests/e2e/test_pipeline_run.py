@@ -54,13 +54,20 @@ def drop_into_landing(files: list[Path], settings) -> None:
         shutil.copy(f, landing / f.name)
 
 
-@pytest.fixture
-def synthetic_ecds(settings, monkeypatch, tmp_path_factory):
-    monkeypatch.setenv("OUTCOMES_ALLOW_TEST_NHS_NUMBERS", "1")
+@pytest.fixture(scope="module")
+def ecds_files(tmp_path_factory) -> list[Path]:
+    """Two clean synthetic months of RWP ECDS, generated once for the module (the tests only read them)."""
     out = tmp_path_factory.mktemp("synth")
     generate(SynthConfig(out_dir=out, population=40_000, months=2, start="2025-04", clean=True, seed=7,
                          feeds=["rwp_ecds"], reference_dir=REPO / "reference"))
     return sorted((out / "RWP" / "ecds").glob("*.csv"))
+
+
+@pytest.fixture
+def synthetic_ecds(settings, monkeypatch, ecds_files) -> list[Path]:
+    """The module's ECDS files, for a test with its own working folder that allows the test NHS Numbers."""
+    monkeypatch.setenv("OUTCOMES_ALLOW_TEST_NHS_NUMBERS", "1")
+    return ecds_files
 
 
 def test_published_four_hour_percentage_equals_value_computed_from_the_rows(settings, synthetic_ecds):

@@ -92,7 +92,7 @@ def wait_until_healthy(handle: Handle, timeout: float = 120) -> dict:
         return health if all((health.get(p) or {}).get("status") == "healthy" for p in parts) else None
 
     try:
-        return wait_for(check, timeout, "Airflow to report healthy", interval=2)
+        return wait_for(check, timeout, "Airflow to report healthy", interval=0.5)
     except TimeoutError:
         if any(not ok for ok in handle.alive().values()):
             return check()  # raise the clearer "component exited" error
@@ -112,7 +112,7 @@ def wait_for_dags(handle: Handle, dag_ids: Iterable[str], timeout: float = 120, 
         ready = {d["dag_id"] for d in dags if not d.get("is_paused")}
         return sorted(wanted) if wanted <= ready else None
 
-    return wait_for(check, timeout, f"DAGs {sorted(wanted)} to be parsed and unpaused", interval=2)
+    return wait_for(check, timeout, f"DAGs {sorted(wanted)} to be parsed and unpaused", interval=0.5)
 
 
 def asset_events(handle: Handle, name: str, since: datetime | None = None) -> list[dict]:

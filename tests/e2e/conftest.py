@@ -98,7 +98,7 @@ class Scheduler:
             runs = {d: self.runs(d) for d in DAG_IDS}
             return runs if all(r["state"] in TERMINAL for rs in runs.values() for r in rs) else None
 
-        return al.wait_for(check, timeout, "every ingest/transform/publish run to finish", interval=2)
+        return al.wait_for(check, timeout, "every ingest/transform/publish run to finish", interval=1)
 
     def ledger(self, names: set[str] | None = None) -> list[dict]:
         from lake.ledger import read_entries

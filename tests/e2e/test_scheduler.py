@@ -61,7 +61,7 @@ def wait_for_publication_after_ingest(sched: Scheduler, ledger_rows: list[dict],
     (Waiting on the ``batches`` listed in ``marts`` events instead is not reliable: an event that arrives while
     the next transform run is deferred at max_active_runs is not consumed by it, see the report.)"""
     last_commit = max(ts(e["finished_at"]) for e in ledger_rows)
-    return al.wait_for_publication_covering(sched.handle, TABLE, last_commit, since, timeout, interval=2)
+    return al.wait_for_publication_covering(sched.handle, TABLE, last_commit, since, timeout, interval=1)
 
 
 def warehouse_intervals(sched: Scheduler) -> list[tuple[datetime, datetime, str]]:
@@ -173,7 +173,7 @@ def test_rejected_file_fails_only_its_own_run_at_once_with_an_alert(scheduler: S
             runs = s.runs(dag_id)
             new = len(runs) > before[dag_id] and runs[0]["state"] in {"success", "failed"}
             return runs[0] if new else None
-        return al.wait_for(check, 120, f"a new {dag_id} run to finish", 2)
+        return al.wait_for(check, 120, f"a new {dag_id} run to finish", 1)
 
     bad_run, good_run = finished("ingest__rwp_ecds"), finished("ingest__rlq_ecds")
     assert bad_run["state"] == "failed"
@@ -245,10 +245,10 @@ def test_manual_transform_rerun_gives_the_same_publication(scheduler: Scheduler)
     run = s.post("/api/v2/dags/transform/dagRuns", {"logical_date": None})
     assert run["run_type"] == "manual"
     done = al.wait_for(lambda: next((r for r in s.runs("transform") if r["dag_run_id"] == run["dag_run_id"]
-                                     and r["state"] in {"success", "failed"}), None), 150, "the manual transform", 2)
+                                     and r["state"] in {"success", "failed"}), None), 150, "the manual transform", 1)
     assert done["state"] == "success"
     events = al.wait_for(lambda: al.asset_events(s.handle, f"publication.{TABLE}", since), 90,
-                         "the publication after the manual rebuild", 2)
+                         "the publication after the manual rebuild", 1)
     assert [e["extra"]["status"] for e in events] == ["unchanged"]
     assert len(s.runs("publish")) == publish_before + 1
     _, csv_after = published(s)

@@ -58,8 +58,8 @@ def test_a_file_sent_through_mesh_is_pulled_ingested_and_published(mesh_and_airf
     rows = sched.wait_for_ledger({sent.name}, since, timeout=150)
     assert [r["status"] for r in rows] == ["loaded"], rows
     al.wait_for_publication_covering(sched.handle, TABLE, max(al.parse_time(r["finished_at"]) for r in rows),
-                                     since, timeout=240, interval=2)
+                                     since, timeout=240, interval=1)
     runs = al.wait_for(lambda: [r for r in sched.runs(PULL_DAG) if r["state"] == "success"] or None, 60,
-                       "a successful pull run", interval=2)
+                       "a successful pull run", interval=1)
     assert runs
     assert sandbox.inbox() == []

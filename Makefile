@@ -51,7 +51,7 @@ test: $(STAMP) chromium mesh-sandbox  ## lint (ruff, sqlfluff) and run every tes
 test-durations: $(STAMP) chromium mesh-sandbox  ## run every test and record each file's seconds, the order make test runs them in
 	@$(PYTEST) --record-durations
 
-chaos: $(STAMP)  ## the chaos test soaked: sixty killed runs instead of make test's nine (CHAOS_TRIALS=n to change)
+chaos: $(STAMP)  ## the chaos test soaked: sixty killed runs instead of make test's twelve (CHAOS_TRIALS=n to change)
 	@CHAOS_TRIALS=$(or $(CHAOS_TRIALS),60) $(BIN)/python -m pytest tests/e2e/test_chaos.py -s -p no:cacheprovider
 
 up: $(STAMP)  ## start Airflow (scheduler, dag-processor, triggerer, api-server + UI) in the foreground

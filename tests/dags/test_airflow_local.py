@@ -207,3 +207,78 @@ def test_a_supervisor_notices_its_childs_exit_once_it_has_exited():
     out = subprocess.run([sys.executable, "-c", TRIGGERER_STOP_CHECK], capture_output=True, text=True, check=True)
     results = [line.split() for line in out.stdout.splitlines() if line.startswith(("airflow's", "ours"))]  # not logs
     assert results == [["airflow's", "3", "0"], ["ours", "1", "0"]], out.stdout + out.stderr
+
+
+SCHEDULER_SIGNAL_CHECK = """
+import os, signal, sys
+from airflow.jobs.scheduler_job_runner import SchedulerJobRunner
+from outcomes.airflow_local.launch import stops_on_the_first_signal
+
+if sys.argv[1] == "ours":
+    stops_on_the_first_signal("scheduler")
+runner = SchedulerJobRunner.__new__(SchedulerJobRunner)  # the handler and the loop's first step need no job
+runner._enable_tracemalloc = False
+runner.register_signals()  # Airflow's own: SIGTERM and SIGINT to _exit_gracefully
+
+
+def signalled_as_the_fork_returns():  # as the scheduler forking its LocalExecutor workers at start-up
+    os.kill(os.getpid(), signal.SIGTERM)
+    for _ in range(10_000):  # the handler runs here, inside a callback from C, and its exit is dropped
+        pass
+
+
+os.register_at_fork(after_in_parent=signalled_as_the_fork_returns)
+if os.fork() == 0:
+    os._exit(0)
+os.wait()
+print("carried on", flush=True)
+try:
+    runner._do_scheduling(None)  # the next scheduling loop
+except SystemExit as stop:
+    print("stopped", stop.code, flush=True)
+except Exception as error:
+    print("scheduled on", type(error).__name__, flush=True)
+"""
+
+
+def test_the_scheduler_stops_when_python_drops_the_exit_its_signal_handler_raised():
+    """GIVEN the scheduler's own signal handlers (Airflow's) WHEN a SIGTERM lands as a fork returns (logging's
+    callback after each fork is running) THEN Python drops the handler's exit and Airflow's scheduler carries on
+    into its next loop (so `make up`, signalled as the scheduler forked its workers, hung until its 30 s deadline),
+    AND with the launcher's change the next loop exits (0). Each in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    outcome = {}
+    for which in ("airflow's", "ours"):
+        run = subprocess.run([sys.executable, "-c", SCHEDULER_SIGNAL_CHECK, which], capture_output=True, text=True)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert "Exception ignored in" in run.stderr and "SystemExit" in run.stderr, run.stderr
+        outcome[which] = [line for line in run.stdout.splitlines() if line.startswith(("carried", "stopped", "sched"))]
+    assert outcome["airflow's"][0] == "carried on" and outcome["airflow's"][1].startswith("scheduled on"), outcome
+    assert outcome["ours"] == ["carried on", "stopped 0"], outcome
+
+
+STOP_SIGNAL_COMPONENTS = """
+from airflow.dag_processing.manager import DagFileProcessorManager as Manager
+from airflow.jobs.scheduler_job_runner import SchedulerJobRunner as Scheduler
+from outcomes.airflow_local.launch import stops_on_the_first_signal
+
+print([stops_on_the_first_signal(c) for c in ("triggerer", "api-server", "scheduler", "dag-processor")])
+print(stops_on_the_first_signal("scheduler"))  # twice: wrapped once
+print([getattr(m, "keeps_the_signal", False) for m in (Manager._exit_gracefully, Scheduler._exit_gracefully)])
+print(Scheduler._do_scheduling.__closure__[-1].cell_contents.__qualname__,
+      Manager._kill_timed_out_processors.__closure__[-1].cell_contents.__qualname__)
+"""
+
+
+def test_the_scheduler_and_the_dag_processor_keep_their_stop_signal_and_the_others_are_left_alone():
+    """The scheduler's and the dag-processor's handlers raise the exit Python can drop (the triggerer's sets a flag
+    its loop reads; the api-server's is uvicorn's): only those two are changed, each method wrapped once."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", STOP_SIGNAL_COMPONENTS], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == [
+        "[False, False, True, True]", "True", "[True, True]",
+        "SchedulerJobRunner._do_scheduling DagFileProcessorManager._kill_timed_out_processors"], out.stderr

@@ -282,3 +282,18 @@ def test_the_scheduler_and_the_dag_processor_keep_their_stop_signal_and_the_othe
     assert out.stdout.splitlines() == [
         "[False, False, True, True]", "True", "[True, True]",
         "SchedulerJobRunner._do_scheduling DagFileProcessorManager._kill_timed_out_processors"], out.stderr
+
+
+def test_a_component_ends_with_airflows_exit_code_and_its_output_flushed():
+    """The launcher ends each component without the interpreter's teardown once Airflow's command has returned:
+    the exit code is still Airflow's (0, and 2 for a command Airflow does not know) and the output is all there."""
+    import subprocess
+    import sys
+
+    import airflow
+
+    launch = [sys.executable, "-m", "outcomes.airflow_local.launch"]
+    version = subprocess.run([*launch, "version"], capture_output=True, text=True)
+    unknown = subprocess.run([*launch, "no-such-command"], capture_output=True, text=True)
+    assert (version.returncode, version.stdout.strip()) == (0, airflow.__version__)
+    assert unknown.returncode == 2 and "invalid choice" in unknown.stderr

@@ -254,8 +254,8 @@ def main(argv: list[str] | None = None) -> int:
         dag_ids = [names.ingest_dag_id(c.feed_id) for c in contracts]
         dag_ids += [names.pull_dag_id(c.feed_id) for c in contracts if c.source.kind != "folder"]
         dag_ids += [names.TRANSFORM_DAG, names.PUBLISH_DAG]
+        # files may land before the triggerer has started the watchers: a ready marker fires at their first scan
         airflow_local.wait_for_dags(handle, dag_ids, timeout=180, unpause_them=True)
-        time.sleep(5)  # let the triggerer pick up the asset watchers of freshly unpaused DAGs
         since = datetime.now(UTC)
         optouts = deliver(settings, files, optout=True, sandbox=sandbox)
         if optouts:

@@ -144,8 +144,8 @@ def running_airflow(work: Path, prepare: Callable[[Settings], None] = lambda set
                         raise
             assert handle is not None
             al.wait_until_healthy(handle, timeout=120)
+            # no wait for the triggerer to start the watchers: a ready marker already there fires at their first scan
             al.wait_for_dags(handle, DAG_IDS, timeout=120)
-            time.sleep(5)  # the triggerer picks up the watchers of freshly unpaused DAGs
             yield handle, settings, time.monotonic() - t0
         except BaseException:
             print(f"\nAirflow start-up or a test failed; component logs:\n{log_tails(handle)}")

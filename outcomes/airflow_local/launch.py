@@ -143,6 +143,10 @@ STOPPED_BY_SIGNAL = {
 }
 
 
+#: The stop signal each runner's handler received (by the runner's ``id``): at most one runner in a process
+KEPT_SIGNALS: dict[int, int] = {}
+
+
 def stops_on_the_first_signal(component: str) -> bool:
     """Have the scheduler and the dag-processor stop on a SIGTERM or SIGINT whose exit Python dropped.
 
@@ -164,11 +168,11 @@ def stops_on_the_first_signal(component: str) -> bool:
         return True
 
     def keep_and_exit(self, signum, frame):
-        self.stop_signal_received = signum
+        KEPT_SIGNALS[id(self)] = signum  # beside the object: Airflow's classes may have slots
         return exit_gracefully(self, signum, frame)
 
     def exit_if_signalled(self, *args, **kwargs):
-        signum = getattr(self, "stop_signal_received", None)
+        signum = KEPT_SIGNALS.get(id(self))
         if signum is not None and multiprocessing.current_process().name == "MainProcess":
             self.log.warning("Exiting upon signal %s: its exit was dropped while it was being handled", signum)
             sys.exit(os.EX_OK)

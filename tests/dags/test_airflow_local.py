@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from outcomes import airflow_local
 
 
@@ -209,16 +211,26 @@ def test_a_supervisor_notices_its_childs_exit_once_it_has_exited():
     assert results == [["airflow's", "3", "0"], ["ours", "1", "0"]], out.stdout + out.stderr
 
 
-SCHEDULER_SIGNAL_CHECK = """
+SIGNAL_DROPPED_CHECK = """
 import os, signal, sys
-from airflow.jobs.scheduler_job_runner import SchedulerJobRunner
 from outcomes.airflow_local.launch import stops_on_the_first_signal
 
-if sys.argv[1] == "ours":
-    stops_on_the_first_signal("scheduler")
-runner = SchedulerJobRunner.__new__(SchedulerJobRunner)  # the handler and the loop's first step need no job
-runner._enable_tracemalloc = False
-runner.register_signals()  # Airflow's own: SIGTERM and SIGINT to _exit_gracefully
+component, which = sys.argv[1], sys.argv[2]
+if which == "ours":
+    stops_on_the_first_signal(component)
+if component == "scheduler":
+    from airflow.jobs.scheduler_job_runner import SchedulerJobRunner
+
+    runner = SchedulerJobRunner.__new__(SchedulerJobRunner)  # the handler and the loop's first step need no job
+    runner._enable_tracemalloc = False
+    runner.register_signals()  # Airflow's own: SIGTERM and SIGINT to _exit_gracefully
+    next_pass = lambda: runner._do_scheduling(None)
+else:
+    from airflow.dag_processing.manager import DagFileProcessorManager
+
+    runner = DagFileProcessorManager(max_runs=1)
+    signal.signal(signal.SIGTERM, runner._exit_gracefully)  # as its run() does
+    next_pass = runner._kill_timed_out_processors
 
 
 def signalled_as_the_fork_returns():  # as the scheduler forking its LocalExecutor workers at start-up
@@ -233,29 +245,32 @@ if os.fork() == 0:
 os.wait()
 print("carried on", flush=True)
 try:
-    runner._do_scheduling(None)  # the next scheduling loop
+    next_pass()  # the main loop's next pass
+    print("looped on", flush=True)
 except SystemExit as stop:
     print("stopped", stop.code, flush=True)
 except Exception as error:
-    print("scheduled on", type(error).__name__, flush=True)
+    print("looped on", type(error).__name__, flush=True)
 """
 
 
-def test_the_scheduler_stops_when_python_drops_the_exit_its_signal_handler_raised():
-    """GIVEN the scheduler's own signal handlers (Airflow's) WHEN a SIGTERM lands as a fork returns (logging's
-    callback after each fork is running) THEN Python drops the handler's exit and Airflow's scheduler carries on
-    into its next loop (so `make up`, signalled as the scheduler forked its workers, hung until its 30 s deadline),
-    AND with the launcher's change the next loop exits (0). Each in a fresh interpreter."""
+@pytest.mark.parametrize("component", ["scheduler", "dag-processor"])
+def test_the_component_stops_when_python_drops_the_exit_its_signal_handler_raised(component):
+    """GIVEN the component's own signal handler (Airflow's) WHEN a SIGTERM lands as a fork returns (logging's
+    callback after each fork is running) THEN Python drops the handler's exit and Airflow's component carries on
+    into its loop's next pass (so `make up`, signalled as the scheduler forked its workers, hung until its 30 s
+    deadline), AND with the launcher's change that next pass exits (0). Each in a fresh interpreter."""
     import subprocess
     import sys
 
     outcome = {}
     for which in ("airflow's", "ours"):
-        run = subprocess.run([sys.executable, "-c", SCHEDULER_SIGNAL_CHECK, which], capture_output=True, text=True)
+        run = subprocess.run([sys.executable, "-c", SIGNAL_DROPPED_CHECK, component, which], capture_output=True,
+                             text=True)
         assert run.returncode == 0, run.stdout + run.stderr
         assert "Exception ignored in" in run.stderr and "SystemExit" in run.stderr, run.stderr
-        outcome[which] = [line for line in run.stdout.splitlines() if line.startswith(("carried", "stopped", "sched"))]
-    assert outcome["airflow's"][0] == "carried on" and outcome["airflow's"][1].startswith("scheduled on"), outcome
+        outcome[which] = [line for line in run.stdout.splitlines() if line.startswith(("carried", "stopped", "loop"))]
+    assert outcome["airflow's"][0] == "carried on" and outcome["airflow's"][1].startswith("looped on"), outcome
     assert outcome["ours"] == ["carried on", "stopped 0"], outcome
 
 

@@ -33,7 +33,6 @@ scheduler. ``OUTCOMES_AIRFLOW_PRELOAD=0`` turns it off.
 from __future__ import annotations
 
 import importlib
-import multiprocessing
 import os
 import sys
 import time
@@ -172,8 +171,8 @@ def stops_on_the_first_signal(component: str) -> bool:
         return exit_gracefully(self, signum, frame)
 
     def exit_if_signalled(self, *args, **kwargs):
-        signum = KEPT_SIGNALS.get(id(self))
-        if signum is not None and multiprocessing.current_process().name == "MainProcess":
+        signum = KEPT_SIGNALS.get(id(self))  # only the component's own process runs its main loop
+        if signum is not None:
             self.log.warning("Exiting upon signal %s: its exit was dropped while it was being handled", signum)
             sys.exit(os.EX_OK)
         return step(self, *args, **kwargs)

@@ -1,4 +1,5 @@
-"""The virtual environment `make env` creates (Makefile): its packages are compiled to bytecode when installed.
+"""The virtual environment `make env` creates (Makefile): its packages are compiled to bytecode when installed, and
+the project's own modules by `make bytecode`, which `make test`, `demo`, `up` and `bench` run first.
 
 This machine sets PYTHONDONTWRITEBYTECODE, so a module left uncompiled at install is compiled again by every
 process that imports it: every dbt build, every `outcomes` command and every Airflow task. An environment installed
@@ -23,3 +24,17 @@ def test_installed_packages_carry_their_bytecode(name):
     assert origin and origin.endswith(".py"), origin
     compiled = Path(importlib.util.cache_from_source(origin))
     assert compiled.is_file(), f"{name}: no {compiled.name} beside {origin} (installed without --compile-bytecode?)"
+
+
+# The project's own modules the pipeline's processes import: the command line, ingest, the build, the publication,
+# the statistics of the SII model (an editable install leaves them uncompiled).
+PROJECT_MODULES = ["outcomes.cli", "ingest.load", "transform.build", "publish.run", "stats.sii_memo"]
+
+
+@pytest.mark.parametrize("name", PROJECT_MODULES)
+def test_the_projects_own_modules_carry_their_bytecode(name):
+    """GIVEN the working tree this test runs in (after `make bytecode`)
+    THEN each of the project's modules the pipeline imports has its compiled bytecode beside the source."""
+    origin = importlib.util.find_spec(name).origin
+    compiled = Path(importlib.util.cache_from_source(origin))
+    assert compiled.is_file(), f"{name}: no {compiled.name} beside {origin} (run `make bytecode`)"

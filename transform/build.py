@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from config.settings import Settings, get_settings
+from transform import dbt_process
 from transform.build_state import (
     built_whole,
     covered_batches,
@@ -139,21 +140,19 @@ def invoke_in_process(settings: Settings, *args: str) -> subprocess.CompletedPro
     task: it saves dbt's start-up (about a second importing dbt, more importing pandas and SciPy again for the
     Python models) when the process already has them, as the embedded scheduler's forked workers do
     (``outcomes.airflow_local.launch``). The return code is dbt's: 0 success, 1 failing nodes, 2 an error."""
-    from dbt.cli.main import dbtRunner
-
     cmd = dbt_command(settings, *args)
     saved_env, saved_cwd = dict(os.environ), os.getcwd()
     os.environ.update(dbt_env(settings))
     os.chdir(settings.dbt_project_dir)
     try:
-        result = dbtRunner().invoke(cmd[1:])
+        result = dbt_process.invoke(cmd[1:])
     finally:
         _release_dbt()
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)
-    code = 0 if result.success else 2 if result.exception is not None else 1
-    return subprocess.CompletedProcess(cmd, code, "", "" if result.exception is None else str(result.exception))
+    return subprocess.CompletedProcess(cmd, dbt_process.exit_code(result), "",
+                                       "" if result.exception is None else str(result.exception))
 
 
 def _release_dbt() -> None:
@@ -196,7 +195,8 @@ def build(select: list[str] | None = None, settings: Settings | None = None, str
     settings = settings or get_settings()
     if select is None and upto is None:
         upto = pending_changes(settings).upto
-    args = ["build", *PIPELINE_EXCLUDES]
+    # of dbt's artifacts, only the run results, which _read_results reads (transform.dbt_process.RESULTS_ONLY)
+    args = ["build", *PIPELINE_EXCLUDES, dbt_process.RESULTS_ONLY]
     if select:
         args += ["--select", *select, "--indirect-selection", _indirect_selection(settings)]
     else:  # a build of everything rebuilds the incremental models whole too (the superseded keys, the spine)

@@ -25,7 +25,7 @@ class DbtAhead:
 
     def __init__(self, settings: Settings) -> None:
         # transform.dbt_process --ahead, then the parse command with the build's options; no manifest.json from
-        # the parse (0.25 s before the build could start): the build writes it, compiled, when it ends
+        # the parse (0.25 s before the build could start), nor from the build (transform.dbt_process.RESULTS_ONLY)
         self.proc = subprocess.Popen(process_command(dbt_command(settings, AHEAD, "parse", "--no-write-json")),
                                      env=dbt_line_env(settings), cwd=settings.dbt_project_dir, text=True,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -11,33 +11,74 @@ the warehouse, which checkpoints it into the file) and the output is flushed. Af
 (transform.dbt_ahead): it imports dbt and parses the project now, then waits for the build's command line, one
 JSON list on standard input, and runs it with the parsed project (dbt's ``dbtRunner(manifest=...)``). The end of
 standard input instead ends it without building.
+
+``--write-run-results-only`` (RESULTS_ONLY, the pipeline's option, not dbt's) runs the command with dbt's
+``--no-write-json`` and then writes, of dbt's artifacts, only ``run_results.json`` in its ``--target-path``: what
+transform.build reads. A build otherwise writes ``manifest.json`` twice (once parsed, once compiled at its end),
+``graph.gpickle`` and ``semantic_manifest.json``, which nothing of the pipeline reads (bench/results.md,
+thirty-second round).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+from typing import TYPE_CHECKING
 
 from config import short_lived
 
+if TYPE_CHECKING:
+    from dbt.cli.main import dbtRunnerResult
+
 AHEAD = "--ahead"
+RESULTS_ONLY = "--write-run-results-only"
+RUN_RESULTS = "run_results.json"
+
+
+def invoke(args: list[str], manifest: object = None) -> dbtRunnerResult:
+    """dbt's command line ``args`` run by ``dbtRunner`` (with ``manifest``, a parsed project, when given), the
+    option RESULTS_ONLY honoured: dbt writes no artifact, and its run results are written to
+    ``<--target-path>/run_results.json`` as dbt writes them (a build whose nodes failed has them too)."""
+    from dbt.cli.main import dbtRunner
+
+    results = None
+    if RESULTS_ONLY in args:
+        args = [arg for arg in args if arg != RESULTS_ONLY] + ["--no-write-json"]
+        results = os.path.join(_option(args, "--target-path"), RUN_RESULTS)
+    result = dbtRunner(manifest=manifest).invoke(args)
+    if results is not None and hasattr(result.result, "write"):
+        result.result.write(results)
+    return result
+
+
+def exit_code(result: dbtRunnerResult) -> int:
+    """The exit code of a dbt process that gave ``result``: 0 success, 1 failing nodes, 2 an error."""
+    return 0 if result.success else 2 if result.exception is not None else 1
+
+
+def _option(args: list[str], name: str) -> str:
+    if name not in args[:-1]:
+        raise ValueError(f"{RESULTS_ONLY} needs dbt's {name} option, to know where the run results go")
+    return args[args.index(name) + 1]
 
 
 def run_ahead(parse_args: list[str]) -> int:
     """Parse with ``parse_args`` (``parse`` and the build's project, profile, target and vars options), then run
     the command line read from standard input with that parse. dbt's exit codes: 0 success, 1 failing nodes, 2 an
     error. A project that does not parse is parsed again by the build, which reports why."""
-    from dbt.cli.main import dbtRunner
-
-    parsed = dbtRunner().invoke(parse_args)
+    parsed = invoke(parse_args)
     line = sys.stdin.readline()
     if not line.strip():
         return 0
-    result = dbtRunner(manifest=parsed.result if parsed.success else None).invoke(json.loads(line))
+    return _reported(invoke(json.loads(line), manifest=parsed.result if parsed.success else None))
+
+
+def _reported(result: dbtRunnerResult) -> int:
+    """``result``'s exit code, its exception (dbt refused the command) written to standard error."""
     if result.exception is not None:
         print(f"dbt: {result.exception}", file=sys.stderr)
-        return 2
-    return 0 if result.success else 1
+    return exit_code(result)
 
 
 def main() -> None:
@@ -46,9 +87,12 @@ def main() -> None:
 
 def _command() -> int:
     """The dbt command line this process was started with (click's standalone mode ends in SystemExit; its usage
-    lines name the dbt command), or, with ``--ahead``, the parse and the build it waits for."""
+    lines name the dbt command), or, with ``--ahead``, the parse and the build it waits for; with RESULTS_ONLY,
+    dbt's runner."""
     if sys.argv[1:2] == [AHEAD]:
         return run_ahead(sys.argv[2:])
+    if RESULTS_ONLY in sys.argv:
+        return _reported(invoke(sys.argv[1:]))
     from dbt.cli.main import cli
 
     cli(prog_name="dbt")

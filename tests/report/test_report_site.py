@@ -16,6 +16,7 @@ import pytest
 from outcomes.report.build import build_report, report_after_publication
 from outcomes.report.links import CORE20, DBT_DOCS, INDEX, QUALITY, measure_page
 from tests.report.html_tables import number, read_tables
+from transform.build import results_path
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 RENDERED = "() => [...document.querySelectorAll('.chart')].every(c => c.querySelector('svg'))"
@@ -130,12 +131,18 @@ def test_without_a_publication_the_command_says_so_in_one_line(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_dbt_docs_page_is_built_linked_and_kept(site, report_world, tmp_path):
-    """GIVEN a published world and no dbt docs page yet WHEN the publish DAG's report runs THEN dbt's single-file
-    site is in the report and linked from the overview; a later run, the dbt project unchanged, keeps it."""
+@pytest.mark.parametrize("after_build", [False, True], ids=["no-build-here", "after-a-build"])
+def test_dbt_docs_page_is_built_linked_and_kept(site, report_world, tmp_path, after_build):
+    """GIVEN a published world and no dbt docs page yet, in a work folder where no build ran or where one did (its
+    run results there, and no manifest.json: a build writes none) WHEN the publish DAG's report runs THEN dbt's
+    single-file site is in the report and linked from the overview; a later run, the dbt project unchanged, keeps
+    it."""
     settings = dataclasses.replace(report_world, work_dir=tmp_path)
     (tmp_path / "publications").symlink_to(report_world.publications_dir)
     (tmp_path / "warehouse").symlink_to(report_world.warehouse_path.parent)
+    if after_build:  # the target folder as a build leaves it: run results (what the report looks for), no manifest
+        results_path(settings).parent.mkdir(parents=True)
+        results_path(settings).write_text('{"results": []}')
     shutil.copytree(site.index.parent, settings.report_dir)  # its chart bundle is reused: the test times dbt
     result = report_after_publication(settings)  # what the publish DAG runs: no docs page yet, so it builds one
     page = result.index.parent / DBT_DOCS

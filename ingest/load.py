@@ -93,32 +93,40 @@ def ingest_files(paths: Sequence[str | Path], feed_id: str | None = None, settin
 
     contracts = _contracts_of(paths, feed_id, settings)
     optouts, feeds = _delivery_lanes(paths, contracts)
-    if any(redact.redacted_columns(c) for c in contracts if c):
-        redact.load_in_background()  # its libraries take a second of one core; the lanes go on meanwhile
+    redacting = [any(redact.redacted_columns(contracts[i]) for i in indices if contracts[i]) for indices in feeds]
     stop = threading.Event()
-    _ingest_in_order(optouts, paths, feed_id, settings, landing_root, key, finish, stop)
     if len(feeds) < 2 or LANES < 2:
+        if any(redacting):
+            redact.load_in_background()  # its libraries take a second of one core; the files go on meanwhile
+        _ingest_in_order(optouts, paths, feed_id, settings, landing_root, key, finish, stop)
         for indices in feeds:
             _ingest_in_order(indices, paths, feed_id, settings, landing_root, key, finish, stop)
     else:
-        _ingest_in_lanes(feeds, paths, feed_id, settings, landing_root, key, finish, stop)
+        _ingest_in_order(optouts, paths, feed_id, settings, landing_root, key, finish, stop)
+        _ingest_in_lanes(feeds, redacting, paths, feed_id, settings, landing_root, key, finish, stop)
     return [outcomes[i] for i in range(len(paths))]
 
 
-def _ingest_in_lanes(feeds: list[list[int]], paths: list[Path], feed_id: str | None, settings: Settings,
-                     landing_root: Path | None, key: bytes, finish: Callable[[int, Outcome], None],
-                     stop: threading.Event) -> None:
+def _ingest_in_lanes(feeds: list[list[int]], redacting: list[bool], paths: list[Path], feed_id: str | None,
+                     settings: Settings, landing_root: Path | None, key: bytes,
+                     finish: Callable[[int, Outcome], None], stop: threading.Event) -> None:
     """The feeds in :data:`LANES` lanes, each statement on one thread while two feeds or more are left: the
     lanes keep the cores busy between one group's statements and the next, and a statement of a monthly file on
     one thread does the same work with less processor time than on two. The last feed left runs alone, with a
-    thread per core again (bench/results.md, issue 18, twenty-ninth round)."""
+    thread per core again (bench/results.md, issue 18, twenty-ninth round).
+
+    Presidio (for the feeds whose free text is redacted, ``redacting``) is loaded in the background once a lane
+    takes a feed within :data:`LANES` feeds of the first such feed: its 65 MB are not held through the larger
+    feeds before it, which the lanes take first (bench/results.md, issue 18, thirty-second round)."""
     left = len(feeds)
     counting = threading.Lock()
 
-    def lane(indices: list[int]) -> None:
+    def lane(position: int) -> None:
         nonlocal left
         try:
-            _ingest_in_order(indices, paths, feed_id, settings, landing_root, key, finish, stop)
+            if any(redacting[position:position + LANES + 1]):
+                redact.load_in_background()
+            _ingest_in_order(feeds[position], paths, feed_id, settings, landing_root, key, finish, stop)
         finally:
             with counting:
                 left -= 1
@@ -128,7 +136,7 @@ def _ingest_in_lanes(feeds: list[list[int]], paths: list[Path], feed_id: str | N
     engine.statement_threads(settings, 1)
     try:
         with ThreadPoolExecutor(LANES, thread_name_prefix="ingest-lane") as lanes:
-            running = [lanes.submit(lane, indices) for indices in feeds]
+            running = [lanes.submit(lane, position) for position in range(len(feeds))]
             try:
                 done, _ = wait(running, return_when=FIRST_EXCEPTION)
                 for future in (*done, *running):  # a lane's exception first, as soon as it is raised

@@ -59,9 +59,11 @@ def _engines():
         return _made_engines()
 
 
+@cache
 def load_in_background() -> None:
     """Import Presidio and make the engines in a thread of their own, so a run's first file with free text does
-    not wait for them. A failure is only logged here: it is raised again where the engines are used."""
+    not wait for them; once a process (the thread's start is cached). A failure is only logged here: it is raised
+    again where the engines are used."""
     def load() -> None:
         try:
             _engines()

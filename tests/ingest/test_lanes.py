@@ -168,3 +168,17 @@ def test_statements_take_one_thread_while_two_feeds_run_and_the_last_feed_every_
     assert seen["ndop_optouts"] == [every_core]
     assert seen["rwp_ecds"][0] == 1 and seen["rlq_ecds"][:2] == [1, every_core], seen
     assert threads_of(settings) == every_core
+
+
+def test_presidio_is_loaded_once_a_lane_takes_a_feed_within_lanes_feeds_of_one_with_free_text(settings, monkeypatch):
+    """GIVEN five feeds, largest first, only the last with free text to redact WHEN the lanes take them THEN the
+    first two (the largest) are ingested without Presidio's engines in memory: their load starts when a lane takes
+    the third feed, within LANES feeds of the fifth, before that feed is ingested."""
+    events: list[tuple[str, int]] = []
+    monkeypatch.setattr(load, "_ingest_in_order", lambda indices, *_: events.append(("ingested", indices[0])))
+    monkeypatch.setattr(load.redact, "load_in_background", lambda: events.append(("presidio", -1)))
+    load._ingest_in_lanes([[0], [1], [2], [3], [4]], [False, False, False, False, True], [], None, settings, None,
+                          b"key", lambda i, outcome: None, threading.Event())
+    first = events.index(("presidio", -1))
+    assert {feed for _, feed in events[:first]} <= {0, 1} and events[:first], events
+    assert events.index(("ingested", 2)) > first, events

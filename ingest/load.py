@@ -95,15 +95,15 @@ def ingest_files(paths: Sequence[str | Path], feed_id: str | None = None, settin
     optouts, feeds = _delivery_lanes(paths, contracts)
     redacting = [any(redact.redacted_columns(contracts[i]) for i in indices if contracts[i]) for indices in feeds]
     stop = threading.Event()
-    if len(feeds) < 2 or LANES < 2:
-        if any(redacting):
-            redact.load_in_background()  # its libraries take a second of one core; the files go on meanwhile
-        _ingest_in_order(optouts, paths, feed_id, settings, landing_root, key, finish, stop)
+    in_lanes = len(feeds) >= 2 and LANES >= 2
+    if any(redacting) and not in_lanes:  # the lanes load it when they near its feed (_ingest_in_lanes)
+        redact.load_in_background()  # its libraries take a second of one core; the files go on meanwhile
+    _ingest_in_order(optouts, paths, feed_id, settings, landing_root, key, finish, stop)
+    if in_lanes:
+        _ingest_in_lanes(feeds, redacting, paths, feed_id, settings, landing_root, key, finish, stop)
+    else:
         for indices in feeds:
             _ingest_in_order(indices, paths, feed_id, settings, landing_root, key, finish, stop)
-    else:
-        _ingest_in_order(optouts, paths, feed_id, settings, landing_root, key, finish, stop)
-        _ingest_in_lanes(feeds, redacting, paths, feed_id, settings, landing_root, key, finish, stop)
     return [outcomes[i] for i in range(len(paths))]
 
 

@@ -20,10 +20,15 @@ PACKAGES = ["dbt.cli.main", "airflow.models.dag", "duckdb", "pandas.core.frame",
 def test_installed_packages_carry_their_bytecode(name):
     """GIVEN the environment this test runs in
     THEN each package the pipeline imports has the compiled bytecode of its module beside the source."""
+    origin, compiled = source_and_bytecode(name)
+    assert compiled.is_file(), f"{name}: no {compiled.name} beside {origin} (installed without --compile-bytecode?)"
+
+
+def source_and_bytecode(name: str) -> tuple[str, Path]:
+    """Module ``name``'s source file and where its compiled bytecode belongs."""
     origin = importlib.util.find_spec(name).origin
     assert origin and origin.endswith(".py"), origin
-    compiled = Path(importlib.util.cache_from_source(origin))
-    assert compiled.is_file(), f"{name}: no {compiled.name} beside {origin} (installed without --compile-bytecode?)"
+    return origin, Path(importlib.util.cache_from_source(origin))
 
 
 # The project's own modules the pipeline's processes import: the command line, ingest, the build, the publication,
@@ -35,6 +40,5 @@ PROJECT_MODULES = ["outcomes.cli", "ingest.load", "transform.build", "publish.ru
 def test_the_projects_own_modules_carry_their_bytecode(name):
     """GIVEN the working tree this test runs in (after `make bytecode`)
     THEN each of the project's modules the pipeline imports has its compiled bytecode beside the source."""
-    origin = importlib.util.find_spec(name).origin
-    compiled = Path(importlib.util.cache_from_source(origin))
+    origin, compiled = source_and_bytecode(name)
     assert compiled.is_file(), f"{name}: no {compiled.name} beside {origin} (run `make bytecode`)"

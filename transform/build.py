@@ -78,7 +78,7 @@ def dbt_command(settings: Settings, *args: str) -> list[str]:
     dbt = Path(sys.executable).with_name("dbt")
     return [str(dbt), *args, "--vars", dbt_vars(settings), "--project-dir", str(settings.dbt_project_dir),
             "--profiles-dir", str(settings.dbt_project_dir),
-            "--target-path", str(settings.work_dir / "dbt" / "target"),
+            "--target-path", str(target_dir(settings)),
             "--log-path", str(settings.work_dir / "dbt" / "logs")]
 
 
@@ -239,8 +239,13 @@ def _indirect_selection(settings: Settings) -> str:
     return "eager" if built_whole(settings) else "cautious"
 
 
+def target_dir(settings: Settings) -> Path:
+    """dbt's target folder (``--target-path``): its saved parse, the compiled SQL and the run results."""
+    return settings.work_dir / "dbt" / "target"
+
+
 def results_path(settings: Settings) -> Path:
-    return settings.work_dir / "dbt" / "target" / "run_results.json"
+    return target_dir(settings) / dbt_process.RUN_RESULTS
 
 
 def _read_results(settings: Settings, select: list[str] | None) -> BuildResult:

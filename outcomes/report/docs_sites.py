@@ -17,7 +17,7 @@ from config.settings import Settings
 from outcomes.report.html import Page, table
 from outcomes.report.links import DBT_DOCS, DICTIONARY, dictionary_page, measure_page
 from publish.gx_project import docs_index
-from transform.build import results_path, run_dbt
+from transform.build import results_path, run_dbt, target_dir
 from transform.measure_docs import page as measure_markdown
 
 DBT_STATIC = "static_index.html"
@@ -62,12 +62,11 @@ def generate_dbt_docs(settings: Settings, folder: Path) -> Path:
     model's SQL as written, lineage, columns and tests, without compiling every model again (the compiled SQL is in
     ``target/compiled``; on the synthetic year 4.1 s against 5.0 s). The page is made from the manifest.json in the
     target folder, which the parse writes: a build writes none (transform.dbt_process.RESULTS_ONLY)."""
-    target_dir = settings.work_dir / "dbt" / "target"
     after_build = results_path(settings).is_file()
     if after_build:
         _dbt_or_fail(settings, "parse")
     _dbt_or_fail(settings, "docs", "generate", "--static", *(("--no-compile",) if after_build else ()))
-    built = target_dir / DBT_STATIC
+    built = target_dir(settings) / DBT_STATIC
     if not built.is_file():
         raise DocsFailed(f"dbt docs generate wrote no {built}")
     target = folder / DBT_DOCS

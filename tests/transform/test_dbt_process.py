@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from transform import dbt_process
-from transform.build import BuildFailed, build
+from transform.build import BuildFailed, build, results_path, target_dir
 from transform.dbt_ahead import DbtAhead
 
 DBT = Path(sys.executable).with_name("dbt")
@@ -49,12 +49,12 @@ def test_a_builds_failing_node_is_read_from_the_run_results_and_no_other_artifac
     and in this process) THEN BuildFailed names the test and its failure, read from the run results the pipeline
     wrote (dbt's --no-write-json), and dbt wrote none of its other artifacts (manifest.json, graph.gpickle)."""
     settings = failing_project
-    target = settings.work_dir / "dbt" / "target"
+    target = target_dir(settings)
     with DbtAhead(settings) if how == "ahead" else contextlib.nullcontext() as dbt, \
             pytest.raises(BuildFailed) as caught:
         build(select=[FAILING_TEST], settings=settings, snapshot=False, ahead=dbt, in_process=how == "in_process")
     assert f"test.outcomes.{FAILING_TEST} fail: Got 1 result" in str(caught.value), caught.value
-    assert (target / dbt_process.RUN_RESULTS).is_file()
+    assert results_path(settings).is_file()
     assert not (target / "manifest.json").exists() and not (target / "graph.gpickle").exists()
 
 

@@ -146,15 +146,24 @@ def test_limits_are_the_order_statistics_the_package_reports(draws, confidence, 
     assert stats.montecarlo.limit_ranks(draws, confidence) == ranks
 
 
+@pytest.mark.parametrize("missing", [True, False], ids=["with-missing", "without-missing"])
 @pytest.mark.parametrize("ranks", [[2_499], [97_499, 2_499], [99, 2_499, 97_499, 99_899], [5, 5, 7],
-                                   [2_450, 2_499, 2_548, 97_450, 97_499, 97_548]])
-def test_order_statistics_are_the_values_a_sort_gives(ranks) -> None:
-    # GIVEN draws with ties, missing and infinite values, and ranks in any order (a repeated one too)
+                                   [2_450, 2_499, 2_548, 97_450, 97_499, 97_548], [49_999, 50_000]])
+def test_order_statistics_are_the_values_a_sort_gives(ranks, missing) -> None:
+    # GIVEN draws with ties and infinite values (and missing ones, sorted last), ranks in any order (a repeated one
+    # too), and rows whose every TAIL_STRIDE-th value misleads the subsample a tail's threshold is read from: the
+    # row's smallest values there (the threshold too low: the tail is short, the row is selected whole) or its
+    # largest (the tail is the whole row)
     rng = np.random.default_rng(11)
-    draws = np.round(rng.normal(size=(3, 100_000)), 2)
-    draws[rng.random(draws.shape) < 0.001] = np.nan
+    draws = np.round(rng.normal(size=(5, 100_000)), 2)
+    if missing:
+        draws[rng.random(draws.shape) < 0.001] = np.nan
     draws[rng.random(draws.shape) < 0.001] = np.inf
-    # WHEN the order statistics are read (selected rank by rank, or from a sort past MAX_SELECTED ranks)
+    stride = stats.montecarlo.TAIL_STRIDE
+    draws[3] = np.sort(draws[3])
+    draws[3, ::stride], draws[3, stride // 2::stride] = draws[3, :draws[3, ::stride].size], -7.0
+    draws[4, ::stride] = 100.0
+    # WHEN the order statistics are read (from the tails, or the whole row)
     found = stats.montecarlo.order_statistics(draws.copy(), ranks)
     # THEN they are exactly the sorted rows' values at those ranks
     np.testing.assert_array_equal(found, np.sort(draws, axis=1)[:, ranks])

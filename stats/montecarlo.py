@@ -31,8 +31,10 @@ CHUNK_VALUES = 4_000_000
 #: default draws (measured faster than larger chunks on the synthetic year's groups).
 THREADED_CHUNK_VALUES = 400_000
 #: How many transformed values (groups x quantiles x draws) one step of a chunk's back-transformed regression
-#: holds: 1 MB of float64, so the draw, the transform and the sums stay in the processor's cache.
-BLOCK_VALUES = 131_072
+#: holds: 8 MB of float64, so each numpy call of the draw, the transform and the sums runs over enough values to
+#: outweigh its own cost (105,000 for four groups of ten deciles). On the synthetic year's groups, 1 MB steps took
+#: 3.1-3.5 s, 4 MB 2.6-2.8 s, 8 MB 2.5 s and 16 MB 2.8 s (bench/results.md, thirty-third round).
+BLOCK_VALUES = 1_048_576
 #: Up to this many ranks a row, order statistics are selected rank by rank; more are read from a sort.
 MAX_SELECTED = 4
 #: Threads simulating chunks side by side (numpy releases the GIL in the arithmetic, the transform, the sort and

@@ -77,11 +77,9 @@ def order_statistics(values: np.ndarray, ranks: Sequence[int]) -> np.ndarray:
     lower = [rank for rank in wanted if rank < draws // 2]
     upper = [rank for rank in wanted if rank >= draws // 2]
     for row, out in zip(values, found, strict=True):
-        tails = [_lower_tail(row, lower), _upper_tail(row, upper)]
-        if any(tail is None for tail in tails):
-            out[:] = _selected(row, wanted)
-        else:
-            out[:] = np.concatenate(tails)
+        low = _lower_tail(row, lower)
+        high = None if low is None else _upper_tail(row, upper)
+        out[:] = _selected(row, wanted) if high is None else np.concatenate([low, high])
     return found[:, [wanted.index(rank) for rank in ranks]]
 
 

@@ -37,6 +37,10 @@ THREADED_CHUNK_VALUES = 400_000
 BLOCK_VALUES = 1_048_576
 #: Up to this many ranks a row, order statistics are selected rank by rank; more are read from a sort.
 MAX_SELECTED = 4
+#: The stride of the subsample that places a tail's threshold (order_statistics), and how far past the tail's
+#: deepest rank (in the subsample's standard deviations, then values) the threshold is put, so a row's tail is
+#: almost never short.
+TAIL_STRIDE, TAIL_MARGIN_SD, TAIL_MARGIN = 50, 4.0, 8
 #: Threads simulating chunks side by side (numpy releases the GIL in the arithmetic, the transform, the sort and
 #: the selection).
 THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
@@ -83,16 +87,16 @@ def order_statistics(values: np.ndarray, ranks: Sequence[int]) -> np.ndarray:
     return found[:, [wanted.index(rank) for rank in ranks]]
 
 
-#: The stride of the subsample that places a tail's threshold, and how far past the tail's deepest rank (in the
-#: subsample's standard deviations, then values) the threshold is put, so a row's tail is almost never short.
-TAIL_STRIDE, TAIL_MARGIN_SD, TAIL_MARGIN = 50, 4.0, 8
-
-
-def _subsample_rank(depth: int, size: int) -> int:
-    """The rank in a subsample of `size` values (every TAIL_STRIDE-th) past which the row's `depth` smallest
-    values lie, with a margin."""
+def _threshold(row: np.ndarray, depth: int, *, from_top: bool) -> float:
+    """A value that the row's `depth` smallest values (`from_top`: largest) all but surely lie at or beyond, read
+    from every TAIL_STRIDE-th value of the row with a margin past `depth` (TAIL_MARGIN_SD, TAIL_MARGIN)."""
+    subsample = row[::TAIL_STRIDE].copy()
     expected = depth / TAIL_STRIDE
-    return min(size - 1, math.ceil(expected + TAIL_MARGIN_SD * math.sqrt(expected)) + TAIL_MARGIN)
+    at = min(subsample.size - 1, math.ceil(expected + TAIL_MARGIN_SD * math.sqrt(expected)) + TAIL_MARGIN)
+    if from_top:
+        at = subsample.size - 1 - at
+    subsample.partition(at)
+    return subsample[at]
 
 
 def _lower_tail(row: np.ndarray, ranks: list[int]) -> np.ndarray | None:
@@ -100,10 +104,7 @@ def _lower_tail(row: np.ndarray, ranks: list[int]) -> np.ndarray | None:
     than the deepest rank lie there."""
     if not ranks:
         return np.empty(0)
-    subsample = row[::TAIL_STRIDE].copy()
-    at = _subsample_rank(ranks[-1] + 1, subsample.size)
-    subsample.partition(at)
-    tail = row[row <= subsample[at]]
+    tail = row[row <= _threshold(row, ranks[-1] + 1, from_top=False)]
     return _selected(tail, ranks) if tail.size > ranks[-1] else None
 
 
@@ -114,10 +115,7 @@ def _upper_tail(row: np.ndarray, ranks: list[int]) -> np.ndarray | None:
         return np.empty(0)
     if np.isnan(row).any():
         return None
-    subsample = row[::TAIL_STRIDE].copy()
-    at = subsample.size - 1 - _subsample_rank(row.size - ranks[0], subsample.size)
-    subsample.partition(at)
-    tail = row[row >= subsample[at]]
+    tail = row[row >= _threshold(row, row.size - ranks[0], from_top=True)]
     skipped = row.size - tail.size  # the values below the tail
     return _selected(tail, [rank - skipped for rank in ranks]) if skipped <= ranks[0] else None
 

@@ -47,9 +47,12 @@ def progress_bar(console: Console, description: str, total: float | None = None,
 
 
 def dbt_node(line: str) -> tuple[int, int, str, str] | None:
-    """(index, total, status, node) from one of dbt's per-node lines, else None."""
+    """(index, total, status, node) from one of dbt's per-node lines, else None (the project's on-run-end hook,
+    numbered on its own after the nodes, included)."""
     match = DBT_NODE_LINE.match(line.strip())
     if not match:
         return None
     index, total, status, rest = match.groups()
+    if rest.startswith("hook: "):
+        return None
     return int(index), int(total), status, DBT_LINE_END.sub("", rest).strip()

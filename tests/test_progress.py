@@ -46,6 +46,8 @@ def test_a_disabled_bar_draws_nothing_even_on_a_terminal():
     ("12:00:00  40 of 40 FAIL 3 unique_x ..... [FAIL 3 in 0.1s]", (40, 40, "FAIL", "3 unique_x")),
     ("03:36:33  Finished running 5 data tests, 1 view model in 0 hours", None),
     ("03:36:32  Found 104 models, 374 data tests, 1 seed", None),
+    ("03:36:34  1 of 1 START hook: outcomes.on-run-end.0 ....... [RUN]", None),
+    ("03:36:34  1 of 1 OK hook: outcomes.on-run-end.0 .......... [OK in 0.20s]", None),
 ])
 def test_dbt_node_lines_are_read_and_other_lines_ignored(line, expected):
     assert dbt_node(line) == expected
@@ -67,15 +69,18 @@ def test_ingest_on_a_terminal_still_prints_one_line_per_file_above_its_bar(setti
 
 
 def test_the_build_bar_counts_finished_nodes_on_a_terminal_and_is_not_asked_for_elsewhere(monkeypatch):
-    """GIVEN dbt's lines (two nodes started, one finished out of order, one failed) THEN the bar counts two of six;
-    off a terminal no line callback is made, so dbt runs as it does without a bar."""
+    """GIVEN dbt's lines (two nodes started, one finished out of order, one failed, then the project's on-run-end
+    hook, numbered on its own) THEN the bar counts two of six; off a terminal no line callback is made, so dbt runs
+    as it does without a bar."""
     terminal, _ = console(True)
     monkeypatch.setattr(cli, "err", terminal)
     with progress_bar(terminal, "dbt build") as bar:
         step = cli._dbt_steps(bar)
         for line in ["03:36:32  Found 104 models", "03:36:33  1 of 6 START sql view model marts.a ... [RUN]",
                      "03:36:33  2 of 6 START test t ... [RUN]", "03:36:33  2 of 6 PASS t ... [PASS in 0.1s]",
-                     "03:36:34  1 of 6 ERROR creating sql view model marts.a ... [ERROR in 0.2s]"]:
+                     "03:36:34  1 of 6 ERROR creating sql view model marts.a ... [ERROR in 0.2s]",
+                     "03:36:35  1 of 1 START hook: outcomes.on-run-end.0 ... [RUN]",
+                     "03:36:35  1 of 1 OK hook: outcomes.on-run-end.0 ... [OK in 0.2s]"]:
             step(line)
         task = bar.progress.tasks[0]
         assert (task.completed, task.total) == (2, 6)

@@ -122,6 +122,20 @@ def test_every_sql_block_in_the_docs_runs_on_the_snapshot(built):
         assert run_block(block), block
 
 
+def test_each_column_and_the_view_carry_their_models_description(built):
+    """THEN the documentation block lists marts.feed_status's columns, each with its description in the model's
+    YAML as its comment (in the analysts' snapshot), and the view carries the model's description."""
+    yml = MODELS_YML.parent.parent / "operations" / "_operations__models.yml"
+    model = next(m for m in yaml.safe_load(yml.read_text(encoding="utf-8"))["models"] if m["name"] == "feed_status")
+    documented = {c["name"]: c["description"].strip() for c in model["columns"] if c.get("description")}
+    rows = run_block(block_about("duckdb_columns()"))
+    assert {r["column_name"]: r["comment"].strip() for r in rows if r["column_name"] in documented} == documented
+    assert len(documented) >= 5
+    with duckdb.connect(str(built.settings.snapshot_path), read_only=True) as con:
+        (comment,) = con.execute("select comment from duckdb_views() where view_name = 'feed_status'").fetchone()
+    assert comment.strip() == model["description"].strip()
+
+
 def test_the_site_furthest_below_the_4_hour_target_is_this_months_worst_site(built):
     """THEN the newest month's sites, worst first: RLQ01 13 points below, RWP01 8; not the organisation row nor
     April's site."""

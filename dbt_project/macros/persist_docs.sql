@@ -1,6 +1,6 @@
 {#-
   The models' descriptions written into the warehouse as DuckDB comments, so an analyst reads what a table and
-  each of its columns mean in the snapshot itself (docs/sql.md, "What a column means"): the project's on-run-end
+  each of its columns mean in the snapshot itself (docs/sql.md, "What does a column mean?"): the project's on-run-end
   hook (dbt_project.yml), once a build, for every model the build created or replaced.
 
   dbt's own `persist_docs` config did this model by model, in three queries each (the table's comment, its columns

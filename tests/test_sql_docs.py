@@ -13,14 +13,13 @@ from types import SimpleNamespace
 
 import duckdb
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 from outcomes.cli import app
+from tests.dbt_models import documented, model_yaml
 
 REPO = Path(__file__).resolve().parents[1]
 DOC = REPO / "docs" / "sql.md"
-MODELS_YML = REPO / "dbt_project" / "models" / "marts" / "outcomes" / "_outcomes__models.yml"
 AS_OF = "2025-06-20"  # monthly feeds due 5-15 days after month end: May is overdue for some, April for the rest
 
 
@@ -29,8 +28,7 @@ def sql_blocks() -> list[str]:
 
 
 def measure_values_columns() -> list[tuple[str, str]]:
-    models = yaml.safe_load(MODELS_YML.read_text(encoding="utf-8"))["models"]
-    model = next(m for m in models if m["name"] == "measure_values")
+    model = model_yaml("measure_values")
     return [(c["name"], c["data_type"]) for c in model["columns"]]
 
 
@@ -125,15 +123,14 @@ def test_every_sql_block_in_the_docs_runs_on_the_snapshot(built):
 def test_each_column_and_the_view_carry_their_models_description(built):
     """THEN the documentation block lists marts.feed_status's columns, each with its description in the model's
     YAML as its comment (in the analysts' snapshot), and the view carries the model's description."""
-    yml = MODELS_YML.parent.parent / "operations" / "_operations__models.yml"
-    model = next(m for m in yaml.safe_load(yml.read_text(encoding="utf-8"))["models"] if m["name"] == "feed_status")
-    documented = {c["name"]: c["description"].strip() for c in model["columns"] if c.get("description")}
+    columns = documented("feed_status")
+    description = columns.pop("")
     rows = run_block(block_about("duckdb_columns()"))
-    assert {r["column_name"]: r["comment"].strip() for r in rows if r["column_name"] in documented} == documented
-    assert len(documented) >= 5
+    assert {r["column_name"]: r["comment"].strip() for r in rows if r["column_name"] in columns} == columns
+    assert len(columns) >= 5
     with duckdb.connect(str(built.settings.snapshot_path), read_only=True) as con:
         (comment,) = con.execute("select comment from duckdb_views() where view_name = 'feed_status'").fetchone()
-    assert comment.strip() == model["description"].strip()
+    assert comment.strip() == description
 
 
 def test_the_site_furthest_below_the_4_hour_target_is_this_months_worst_site(built):

@@ -13,10 +13,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-import yaml
 
 from outcomes.pipeline import run_once
 from synth import SynthConfig, generate
+from tests.dbt_models import documented
 
 pytestmark = [pytest.mark.e2e]
 
@@ -123,17 +123,6 @@ def test_resubmission_supersedes_its_month_and_rerun_changes_nothing(settings, s
         "ed_four_hour_performance": "unchanged", "measure_values": "unchanged"}
 
 
-def _documented(model: str) -> dict[str, str]:
-    """A model's description (key "") and its columns' (by name), as its YAML under dbt_project/models says them."""
-    for path in (REPO / "dbt_project" / "models").rglob("*.yml"):
-        for entry in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models") or []:
-            if entry["name"] == model:
-                columns = {c["name"]: c["description"].strip() for c in entry.get("columns", [])
-                           if c.get("description")}
-                return {"": entry["description"].strip(), **columns}
-    raise LookupError(model)
-
-
 def _nodes_built(settings) -> set[str]:
     """The models and tests of the last dbt build (its run_results.json)."""
     from transform.build import results_path
@@ -204,7 +193,7 @@ def test_build_watermark_selects_every_feed_loaded_since_the_last_build(settings
             comments = dict(con.execute("select column_name, comment from duckdb_columns() where table_name = ? "
                                         "and comment is not null union all select '', comment from duckdb_tables() "
                                         "where table_name = ?", [model, model]).fetchall())
-            assert {k: v.strip() for k, v in comments.items()} == _documented(model), model
+            assert {k: v.strip() for k, v in comments.items()} == documented(model), model
     expected = expected_four_hour([april, may])  # the downstream mart holds both months, from the rows themselves
     got = _four_hour_counts(settings)
     assert got["attendances"].to_dict() == expected["attendances"].to_dict()

@@ -58,7 +58,7 @@ test: $(STAMP) chromium mesh-sandbox bytecode  ## lint (ruff, sqlfluff) and run 
 test-durations: $(STAMP) chromium mesh-sandbox bytecode  ## run every test and record each file's seconds, the order make test runs them in
 	@$(PYTEST) --record-durations
 
-chaos: $(STAMP) bytecode  ## the chaos test soaked: sixty killed runs instead of make test's twelve (CHAOS_TRIALS=n to change)
+chaos: $(STAMP) bytecode  ## the chaos test soaked: sixty killed runs instead of make test's nine (CHAOS_TRIALS=n to change)
 	@CHAOS_TRIALS=$(or $(CHAOS_TRIALS),60) $(BIN)/python -m pytest tests/e2e/test_chaos.py -s -p no:cacheprovider
 
 up: $(STAMP) bytecode  ## start Airflow (scheduler, dag-processor, triggerer, api-server + UI) in the foreground

@@ -50,9 +50,12 @@ def airflow_env(settings: Settings | None = None, port: int | None = None) -> di
             "AIRFLOW__CORE__PARALLELISM": os.environ.get("AIRFLOW__CORE__PARALLELISM", str(DEFAULT_PARALLELISM)),
             "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "4",
             "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
-            # new or changed DAG files (a new contract) show up within seconds, not minutes
+            # the DAG folder listed every 5 s: a new or changed DAG file is parsed within seconds (the dag-processor
+            # parses a file changed since its last parse at once). Unchanged files are parsed again every 30 s
+            # (Airflow's default), which is when a new contract's DAG appears: every 10 s cost an idle dag-processor
+            # 14.5% of a core, every 30 s 5.4% (bench/results.md, thirty-fifth round)
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "10",
+            "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "30",
             "AIRFLOW__DAG_PROCESSOR__PRINT_STATS_INTERVAL": "0",
             # the scheduler's pause when a loop found nothing to do: each hand-off between tasks and runs waits
             # for the next loop. 0.2 s costs an idle scheduler about 6% of a core (0.5 s: about 4%)

@@ -269,7 +269,9 @@ def test_the_snapshot_is_copied_beside_the_publication_and_a_failed_copy_fails_t
 
     settings = get_settings()  # with the test NHS Numbers the synthetic files carry allowed (synthetic_ecds)
     april, may = synthetic_ecds
-    run_once(paths=[april], settings=settings)
+    # the four-hour table's lineage built and published, not the whole project: the copy is what is tested
+    lineage = {"select": ["+ed_four_hour_performance"], "tables": ["ed_four_hour_performance"]}
+    run_once(paths=[april], settings=settings, **lineage)
     first = settings.snapshot_path.read_bytes()
     assert first == settings.warehouse_path.read_bytes()
 
@@ -278,7 +280,7 @@ def test_the_snapshot_is_copied_beside_the_publication_and_a_failed_copy_fails_t
 
     monkeypatch.setattr(transform_build, "copy_file", disk_full)
     with pytest.raises(OSError, match="No space left on device"):
-        run_once(paths=[may], settings=settings)
+        run_once(paths=[may], settings=settings, **lineage)
 
     assert published(settings)[1]["version"] == "v0002"  # May published before the copy's failure was raised
     assert settings.snapshot_path.read_bytes() == first

@@ -45,7 +45,7 @@ def test_welsh_residents_reach_the_mart_as_outside_england(settings, wye_valley_
     rows = _delivered(wye_valley_ecds)
     assert 0.04 < rows["welsh"].mean() < 0.10
 
-    # the four-hour table's lineage built and published: the rest of the project does not read this feed's rows
+    # the four-hour table's lineage built and published, not the whole project: the test reads that table only
     summary = run_once(paths=wye_valley_ecds, settings=settings, select=["+ed_four_hour_performance"],
                        tables=["ed_four_hour_performance"])
 

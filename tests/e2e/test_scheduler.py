@@ -234,7 +234,8 @@ def test_manual_transform_rerun_gives_the_same_publication(scheduler: Scheduler)
     """GIVEN the published table after the deliveries above
     WHEN an engineer triggers the transform DAG by hand (REST API, no config: build everything)
     THEN transform and the publish run it schedules succeed, the publication event says 'unchanged', and the
-    latest published CSV has the same SHA-256 as before."""
+    latest published CSV has the same SHA-256 as before; the long outcomes table (its SII limits drawn again) is
+    published 'unchanged' too."""
     s = scheduler
     s.settled()
     _, csv = published(s)
@@ -253,6 +254,9 @@ def test_manual_transform_rerun_gives_the_same_publication(scheduler: Scheduler)
     assert len(s.runs("publish")) == publish_before + 1
     _, csv_after = published(s)
     assert csv_after == csv and hashlib.sha256(csv_after.read_bytes()).hexdigest() == digest
+    long_table = al.wait_for(lambda: al.asset_events(s.handle, "publication.measure_values", since), 30,
+                             "the long table's publication after the manual rebuild", 1)
+    assert [e["extra"]["status"] for e in long_table] == ["unchanged"]
 
 
 def test_original_and_v2_dropped_together_always_resolve_to_v2(scheduler: Scheduler, tmp_path):

@@ -141,7 +141,8 @@ def _run_parallel_ingest(files: list[tuple[str, Path]], scratch: Path, workers: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--synth-dir", type=Path, help="reuse a generated synthetic year instead of generating")
-    parser.add_argument("--work-dir", type=Path, help="scratch folder (default: a temporary folder)")
+    parser.add_argument("--work-dir", type=Path, help="scratch folder, kept (default: a temporary folder, "
+                        "removed at the end: about 2 GB for the default year)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--workers", type=int, default=2, help="concurrent ingest processes for the parallel run")
     parser.add_argument("--child", choices=["ingest", "floor"], help=argparse.SUPPRESS)
@@ -157,6 +158,15 @@ def main() -> None:
         return
 
     scratch = args.work_dir or Path(tempfile.mkdtemp(prefix="ingest-bench-"))
+    try:
+        _measure(args, scratch)
+    finally:
+        if args.work_dir is None:  # its own temporary folder: the year, its lake and the floor's copy
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _measure(args: argparse.Namespace, scratch: Path) -> None:
+    """Ingest and its floor on the synthetic year in ``scratch``; the results written to ``args.out``."""
     scratch.mkdir(parents=True, exist_ok=True)
     synth_dir, gen_seconds = args.synth_dir, None
     if synth_dir is None:

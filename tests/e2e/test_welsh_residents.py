@@ -9,6 +9,7 @@ import pytest
 
 from outcomes.pipeline import run_once
 from synth import SynthConfig, generate
+from tests.e2e.test_pipeline_run import FOUR_HOUR_LINEAGE
 
 pytestmark = [pytest.mark.e2e]
 
@@ -45,9 +46,7 @@ def test_welsh_residents_reach_the_mart_as_outside_england(settings, wye_valley_
     rows = _delivered(wye_valley_ecds)
     assert 0.04 < rows["welsh"].mean() < 0.10
 
-    # the four-hour table's lineage built and published, not the whole project: the test reads that table only
-    summary = run_once(paths=wye_valley_ecds, settings=settings, select=["+ed_four_hour_performance"],
-                       tables=["ed_four_hour_performance"])
+    summary = run_once(paths=wye_valley_ecds, settings=settings, **FOUR_HOUR_LINEAGE)  # the test reads that table only
 
     assert not summary.refused
     counted = {r["file"]: (r["rows_accepted"], r["rows_outside_england"]) for r in summary.loaded}

@@ -22,7 +22,7 @@ on its own work folder under ``--work-dir`` (default ``$OUTCOMES_WORK_DIR/bench/
 - incremental: one new month of one feed (RWP's ECDS) from the file to publication on the finished run, in its
   own folder (restored from a copy before each repeat), building only what is downstream of the feed
   (``outcomes run FILE --select source:raw.rwp_ecds+``, the transform DAG's selection on a warehouse built whole,
-  with every test of those models);
+  with every test of those models), with where its wall time goes around the build (bench/run_timeline.py);
 - pandas: ``bench/pandas_alternative.py`` (ingest and three headline measures, as many analysts write them),
   against our ingest and build of everything; and its ingest alone (``--ingest-only``: every delivered file read
   as text and written to Parquet) against ours of the same files, the same work in and out;
@@ -55,6 +55,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.measure import Run, load_average, machine, median_run, run_command  # noqa: E402
 from bench.pipeline_report import ratios, write_results  # noqa: E402
+from bench.run_timeline import median_phases, run_phases  # noqa: E402
 
 INCREMENT_FEED = "rwp_ecds"
 INCREMENT_MONTH = "2026-04"  # the month after the default year (2025-04 .. 2026-03)
@@ -187,12 +188,19 @@ class Bench:
         shutil.rmtree(kept, ignore_errors=True)
         shutil.copytree(built, kept)
 
+        phases: list[dict] = []
+
         def once(i: int) -> Run:
             shutil.rmtree(built, ignore_errors=True)
             shutil.copytree(kept, built)
-            return self.outcomes(built, "run", "--no-landing", str(file), "--select", select, ok=OK_REFUSED,
-                                 log=f"increment-{i}")
-        self.scenario("incremental", once, {"file": file.name, "select": select, "work": "the run's own folder"})
+            started = time.time()
+            run = self.outcomes(built, "run", "--no-landing", str(file), "--select", select, ok=OK_REFUSED,
+                                log=f"increment-{i}")
+            phases.append(run_phases(built / "dbt" / "target" / "run_results.json", started, time.time()))
+            return run
+        result = self.scenario("incremental", once, {"file": file.name, "select": select,
+                                                     "work": "the run's own folder"})
+        result["phases"] = median_phases(phases)
         shutil.rmtree(kept, ignore_errors=True)
 
     def pandas(self) -> None:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from bench.measure import ratio
+from bench.run_timeline import describe
 
 MARK_START = "<!-- pipeline-bench:start (written by bench/pipeline_bench.py; edits inside are overwritten) -->"
 MARK_END = "<!-- pipeline-bench:end -->"
@@ -82,6 +83,9 @@ def markdown(result: dict) -> str:
         met = "met" if run["peak_rss_mb"] < SCALED_PEAK_RSS_MB else "**not met**"
         lines += ["", f"Whole run at scale {result['scale']:g}: {run['wall_s']} s wall, peak "
                       f"{run['peak_rss_mb']:,.0f} MB (target < {SCALED_PEAK_RSS_MB:,.0f} MB: {met})."]
+    increment = s.get("incremental")
+    if increment and increment.get("phases"):
+        lines += ["", describe(increment["phases"])]
     build = s.get("build")
     if build and build.get("slowest_models"):
         lines += ["", f"dbt build: {build['models']} models ({build['models_s']} s summed over threads) and "

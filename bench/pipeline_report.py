@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 from bench.measure import ratio
-from bench.run_timeline import describe
 
 MARK_START = "<!-- pipeline-bench:start (written by bench/pipeline_bench.py; edits inside are overwritten) -->"
 MARK_END = "<!-- pipeline-bench:end -->"
@@ -83,9 +82,14 @@ def markdown(result: dict) -> str:
         met = "met" if run["peak_rss_mb"] < SCALED_PEAK_RSS_MB else "**not met**"
         lines += ["", f"Whole run at scale {result['scale']:g}: {run['wall_s']} s wall, peak "
                       f"{run['peak_rss_mb']:,.0f} MB (target < {SCALED_PEAK_RSS_MB:,.0f} MB: {met})."]
-    increment = s.get("incremental")
-    if increment and increment.get("phases"):
-        lines += ["", describe(increment["phases"])]
+    phases = (s.get("incremental") or {}).get("phases")
+    if phases:  # bench.run_timeline
+        slowest = ", ".join(f"{n['node']} {n['seconds']}" for n in phases["slowest_nodes"])
+        lines += ["", "Incremental run, where its wall time goes (medians; bench/run_timeline.py): "
+                      f"{phases['before_nodes_s']} s before the build's first node (the process's start, the ingest, "
+                      f"dbt's start beside it), {phases['nodes_s']} s of the build's nodes ({phases['models']} models "
+                      f"and {phases['tests']} tests; slowest, seconds: {slowest}), {phases['after_nodes_s']} s after "
+                      "its last node (dbt's end, the gate, the publication)."]
     build = s.get("build")
     if build and build.get("slowest_models"):
         lines += ["", f"dbt build: {build['models']} models ({build['models_s']} s summed over threads) and "

@@ -15,14 +15,11 @@ from __future__ import annotations
 
 import json
 import statistics
-from datetime import datetime
 from pathlib import Path
 
+from outcomes.airflow_local.api import parse_time
+
 PHASES = ("before_nodes_s", "nodes_s", "after_nodes_s")
-
-
-def _instant(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 def run_phases(run_results: Path, started: float, ended: float) -> dict:
@@ -34,8 +31,8 @@ def run_phases(run_results: Path, started: float, ended: float) -> dict:
     timed = [r for r in results if r.get("timing")]
     if not timed:
         return {}
-    first = min(_instant(r["timing"][0]["started_at"]) for r in timed)
-    last = max(_instant(r["timing"][-1]["completed_at"]) for r in timed)
+    first = min(parse_time(r["timing"][0]["started_at"]).timestamp() for r in timed)
+    last = max(parse_time(r["timing"][-1]["completed_at"]).timestamp() for r in timed)
     kinds = [r["unique_id"].split(".")[0] for r in results]
     slowest = sorted(results, key=lambda r: -r["execution_time"])[:5]
     return {"before_nodes_s": round(first - started, 2), "nodes_s": round(last - first, 2),
@@ -52,12 +49,3 @@ def median_phases(runs: list[dict]) -> dict:
         return {}
     return {**runs[-1], **{p: round(statistics.median(r[p] for r in runs), 2) for p in PHASES}}
 
-
-def describe(phases: dict) -> str:
-    """One sentence for the results page."""
-    slowest = ", ".join(f"{n['node']} {n['seconds']}" for n in phases["slowest_nodes"])
-    return (f"Incremental run, where its wall time goes (medians; bench/run_timeline.py): "
-            f"{phases['before_nodes_s']} s before the build's first node (the process's start, the ingest, dbt's "
-            f"start beside it), {phases['nodes_s']} s of the build's nodes ({phases['models']} models and "
-            f"{phases['tests']} tests; slowest, seconds: {slowest}), {phases['after_nodes_s']} s after its last "
-            "node (dbt's end, the gate, the publication).")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from bench.pipeline_report import markdown
 from bench.run_timeline import median_phases, run_phases
 
 T0 = datetime(2026, 12, 7, 19, 0, 0, tzinfo=UTC).timestamp()
@@ -53,19 +52,3 @@ def test_no_results_or_no_timed_node_gives_no_phases_and_the_median_skips_them(t
     assert (median["before_nodes_s"], median["nodes_s"], median["after_nodes_s"]) == (2.5, 9.0, 2.0)
     assert median_phases([{}, {}]) == {}
 
-
-def test_the_results_page_says_where_the_incremental_runs_time_went():
-    """GIVEN an incremental scenario with its phases WHEN the results are written THEN the page has a sentence
-    giving each phase and the slowest node."""
-    scenario = {"wall_s": 13.9, "cpu_s": 22.2, "peak_rss_mb": 1187.0, "load_before": [1.0] * 3,
-                "load_after": [1.0] * 3,
-                "phases": {"before_nodes_s": 2.2, "nodes_s": 9.0, "after_nodes_s": 2.1, "models": 24, "tests": 74,
-                           "slowest_nodes": [{"node": "int_measure_records_enriched", "seconds": 2.01}]}}
-    result = {"mode": "partial", "scale": 1.0, "repeats": 1, "started": "2026-12-07T19:00:00Z",
-              "machine": {"cpus": 2, "memory_gb": 23.5, "python": "3.11", "packages": {}},
-              "scenarios": {"incremental": scenario}, "ratios": []}
-
-    text = markdown(result)
-
-    assert ("2.2 s before the build's first node" in text and "9.0 s of the build's nodes (24 models and 74 tests;"
-            in text and "int_measure_records_enriched 2.01" in text and "2.1 s after its last node" in text)

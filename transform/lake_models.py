@@ -76,11 +76,11 @@ def superseded_model(contracts: list[Contract]) -> str:
 
 
 def models_yaml(contracts: list[Contract]) -> str:
-    """The lake views' properties. A view holds one row per key by its own definition (``lake.current``: the
-    latest row of each key, ``qualify row_number() over (partition by <key>) = 1``), so a uniqueness test of it
-    could never fail, and read the feed through that window for nothing: 5 s of the year's build (bench/results.md,
-    thirty-seventh round). Its test asks what can fail, that every current row has its key (``not_null_columns``,
-    which DuckDB answers beneath the window); the staging table that renames it tests its key unique again."""
+    """The lake views' properties. A view holds one row per key by its own definition (``lake.current``: each
+    key's latest row), so a uniqueness test of it could never fail, and it read the feed whole again: 4.8-5.4 s of
+    the year's build (bench/results.md, thirty-seventh round). Its test asks what can fail, that every current row
+    has its key (``not_null_columns``, whose condition DuckDB pushes down into the view's scans); the staging table
+    that renames the view tests the key unique again."""
     models = []
     for c in contracts:
         keys = key_columns(c)

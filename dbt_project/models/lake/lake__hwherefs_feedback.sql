@@ -17,14 +17,36 @@
         )
     ),
 
-    latest_per_key as (
+    repeated_keys as (
+        select src."feedback_id"
+        from {{ source('raw', 'hwherefs_feedback') }} as src
+        inner join current_deliveries as cd on src._batch_id = cd.batch_id
+        group by src."feedback_id"
+        having count(*) > 1
+    ),
+
+    single_rows as (
         select src.*
         from {{ source('raw', 'hwherefs_feedback') }} as src
         inner join current_deliveries as cd on src._batch_id = cd.batch_id
+        anti join repeated_keys as rk on src."feedback_id" is not distinct from rk."feedback_id"
+    ),
+
+    latest_of_repeated as (
+        select src.*
+        from {{ source('raw', 'hwherefs_feedback') }} as src
+        inner join current_deliveries as cd on src._batch_id = cd.batch_id
+        semi join repeated_keys as rk on src."feedback_id" is not distinct from rk."feedback_id"
         qualify row_number() over (
             partition by src."feedback_id"
             order by cd.delivery_order desc, src._source_line desc
         ) = 1
+    ),
+
+    latest_per_key as (
+        select * from single_rows
+        union all
+        select * from latest_of_repeated
     ),
 
     final as (

@@ -20,14 +20,36 @@
         ) = 1
     ),
 
-    latest_per_key as (
+    repeated_keys as (
+        select src."hospital_spell_id"
+        from {{ source('raw', 'r1a_mh_spells') }} as src
+        inner join current_deliveries as cd on src._batch_id = cd.batch_id
+        group by src."hospital_spell_id"
+        having count(*) > 1
+    ),
+
+    single_rows as (
         select src.*
         from {{ source('raw', 'r1a_mh_spells') }} as src
         inner join current_deliveries as cd on src._batch_id = cd.batch_id
+        anti join repeated_keys as rk on src."hospital_spell_id" is not distinct from rk."hospital_spell_id"
+    ),
+
+    latest_of_repeated as (
+        select src.*
+        from {{ source('raw', 'r1a_mh_spells') }} as src
+        inner join current_deliveries as cd on src._batch_id = cd.batch_id
+        semi join repeated_keys as rk on src."hospital_spell_id" is not distinct from rk."hospital_spell_id"
         qualify row_number() over (
             partition by src."hospital_spell_id"
             order by cd.delivery_order desc, src._source_line desc
         ) = 1
+    ),
+
+    latest_per_key as (
+        select * from single_rows
+        union all
+        select * from latest_of_repeated
     ),
 
     final as (

@@ -96,7 +96,8 @@ def current_rows_sql(contract: Contract, raw: str, ledger: str, optouts: str | N
     (bench/results.md, twenty-ninth and thirty-seventh rounds)."""
     columns = [_q(c) for c in key_columns(contract)]
     key = ", ".join(f"src.{c}" for c in columns)
-    same_key = " and ".join(f"src.{c} is not distinct from rk.{c}" for c in columns)
+    same = [f"src.{c} is not distinct from rk.{c}" for c in columns]
+    same_key = " on " + same[0] if len(same) == 1 else "\n        on\n            " + "\n            and ".join(same)
     current = f"""{raw} as src
     inner join current_deliveries as cd on src._batch_id = cd.batch_id"""
     keep = ""
@@ -116,13 +117,13 @@ repeated_keys as (
 single_rows as (
     select src.*
     from {current}
-    anti join repeated_keys as rk on {same_key}
+    anti join repeated_keys as rk{same_key}
 ),
 
 latest_of_repeated as (
     select src.*
     from {current}
-    semi join repeated_keys as rk on {same_key}
+    semi join repeated_keys as rk{same_key}
     qualify row_number() over (
         partition by {key}
         order by cd.delivery_order desc, src._source_line desc

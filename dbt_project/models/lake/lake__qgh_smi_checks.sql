@@ -32,14 +32,20 @@
         select src.*
         from {{ source('raw', 'qgh_smi_checks') }} as src
         inner join current_deliveries as cd on src._batch_id = cd.batch_id
-        anti join repeated_keys as rk on src."snapshot_date" is not distinct from rk."snapshot_date" and src."person_id" is not distinct from rk."person_id"
+        anti join repeated_keys as rk
+            on
+                src."snapshot_date" is not distinct from rk."snapshot_date"
+                and src."person_id" is not distinct from rk."person_id"
     ),
 
     latest_of_repeated as (
         select src.*
         from {{ source('raw', 'qgh_smi_checks') }} as src
         inner join current_deliveries as cd on src._batch_id = cd.batch_id
-        semi join repeated_keys as rk on src."snapshot_date" is not distinct from rk."snapshot_date" and src."person_id" is not distinct from rk."person_id"
+        semi join repeated_keys as rk
+            on
+                src."snapshot_date" is not distinct from rk."snapshot_date"
+                and src."person_id" is not distinct from rk."person_id"
         qualify row_number() over (
             partition by src."snapshot_date", src."person_id"
             order by cd.delivery_order desc, src._source_line desc

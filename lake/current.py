@@ -86,6 +86,13 @@ def deliveries_sql(contract: Contract, ledger: str) -> str:
     ){pick}"""
 
 
+def _current(raw: str, deliveries: str) -> str:
+    """The raw rows of the current deliveries (``src``), each with its delivery (``cd``: from ``deliveries``, a
+    relation of :func:`deliveries_sql`'s columns)."""
+    return f"""{raw} as src
+    inner join {deliveries} as cd on src._batch_id = cd.batch_id"""
+
+
 def current_rows_sql(contract: Contract, raw: str, ledger: str, optouts: str | None = None) -> str:
     """SQL: the current rows of ``contract``'s feed (the raw batch columns, unchanged), from the raw batches and
     the ledger. With ``optouts`` (a relation of ``person_id``), people on the opt-out list in force are left out.
@@ -98,8 +105,7 @@ def current_rows_sql(contract: Contract, raw: str, ledger: str, optouts: str | N
     key = ", ".join(f"src.{c}" for c in columns)
     same = [f"src.{c} is not distinct from rk.{c}" for c in columns]
     same_key = " on " + same[0] if len(same) == 1 else "\n        on\n            " + "\n            and ".join(same)
-    current = f"""{raw} as src
-    inner join current_deliveries as cd on src._batch_id = cd.batch_id"""
+    current = _current(raw, "current_deliveries")
     keep = ""
     if optouts:
         keep = f"\n    where\n        person_id is null\n        or person_id not in (select person_id from {optouts})"
@@ -182,8 +188,7 @@ def superseded_keys_sql(contract: Contract, raw: str, ledger: str) -> str:
     and a snapshot feed whose deliveries each hold their own dates (the usual case) groups no key at all, where
     grouping every key of the GP register took two thirds of this model's time (bench/results.md, tenth round)."""
     key = ", ".join(f"src.{_q(c)}" for c in key_columns(contract))
-    current = f"""{raw} as src
-    inner join ({deliveries_sql(contract, ledger)}) as cd on src._batch_id = cd.batch_id"""
+    current = _current(raw, f"({deliveries_sql(contract, ledger)})")
     dated = [output_name(contract.column(c)) for c in contract.primary_key if contract.column(c).type == "date"]
     narrowed = ""
     if dated and len(contract.primary_key) > 1:

@@ -1,5 +1,6 @@
 """The project's own generic dbt tests (dbt_project/macros/test_*.sql), run by dbt on a throwaway project that
-holds only those macros and one small model with known nulls and duplicates."""
+holds only those macros (and the lake's, macros/lake.sql), small models with known nulls and duplicates, and a lake
+folder of raw batches."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 MACROS = Path(__file__).resolve().parents[2] / "dbt_project" / "macros"
@@ -45,7 +47,31 @@ models:
     data_tests:
       - not_null_columns: {arguments: {columns: [id]}, name: nn_window_clean}
       - not_null_columns: {arguments: {columns: [code, id]}, name: nn_window_with_null}
+  - name: lake__deliveries
+    data_tests:
+      - lake_keys_not_null: {arguments: {feed: deliveries, columns: [id]}, name: lk_clean}
+      - lake_keys_not_null: {arguments: {feed: deliveries, columns: [code, id]}, name: lk_null_in_raw}
+  - name: lake__pending
+    data_tests:
+      - lake_keys_not_null: {arguments: {feed: pending, columns: [id]}, name: lk_pending}
 """
+
+# the raw batches of feed `deliveries`: one row lacks its code, a row its lake view leaves out (as a view leaves out
+# a superseded delivery's rows); feed `pending` has delivered nothing, and its view (which a real build makes empty)
+# holds a null key, so a check of the view is seen to be one
+SOURCES = """
+version: 2
+sources:
+  - name: raw
+    config:
+      external_location: "read_parquet('{lake}/raw/{{name}}/*/*.parquet')"
+    tables:
+      - name: deliveries
+      - name: pending
+"""
+RAW_ROWS = "select * from (values (1, 'a'), (2, null)) as t(id, code)"
+LAKE_VIEWS = {"lake__deliveries": "select * from {{ source('raw', 'deliveries') }} where code is not null\n",
+              "lake__pending": "select cast(null as integer) as id, cast(null as varchar) as code\n"}
 
 # a lake view's shape: the latest row of each key, the key possibly null (the null key is one key); the rows are
 # its own (a model reading `people` would be skipped, as the failing tests of `people` precede it in a build)
@@ -59,14 +85,22 @@ def results(tmp_path_factory) -> dict[str, dict]:
     root = tmp_path_factory.mktemp("generic_tests")
     for folder in ("models", "macros"):
         (root / folder).mkdir()
-    for macro in MACROS.glob("test_*.sql"):
+    for macro in [*MACROS.glob("test_*.sql"), MACROS / "lake.sql"]:
         shutil.copy(macro, root / "macros" / macro.name)
+    lake = root / "lake"
+    for folder in ("raw/deliveries/batch_1", "ledger"):
+        (lake / folder).mkdir(parents=True)
+    (lake / "ledger" / "batch_1.json").write_text("{}", encoding="utf-8")
+    duckdb.sql(f"copy ({RAW_ROWS}) to '{lake / 'raw/deliveries/batch_1/part-0.parquet'}' (format parquet)")
     (root / "models" / "people.sql").write_text(MODEL, encoding="utf-8")
     (root / "models" / "people.yml").write_text(TESTS, encoding="utf-8")
     (root / "models" / "latest_people.sql").write_text(LATEST, encoding="utf-8")
+    (root / "models" / "sources.yml").write_text(SOURCES.format(lake=lake), encoding="utf-8")
+    for name, sql in LAKE_VIEWS.items():
+        (root / "models" / f"{name}.sql").write_text(sql, encoding="utf-8")
     (root / "dbt_project.yml").write_text(
         "name: generic_tests\nversion: '1.0'\nprofile: generic_tests\nmodel-paths: [models]\n"
-        "macro-paths: [macros]\n", encoding="utf-8")
+        f"macro-paths: [macros]\nvars: {{lake_dir: '{lake}'}}\n", encoding="utf-8")
     (root / "profiles.yml").write_text(
         f"generic_tests:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
         f"      path: '{root / 'test.duckdb'}'\n      threads: 1\n", encoding="utf-8")
@@ -74,7 +108,7 @@ def results(tmp_path_factory) -> dict[str, dict]:
                           cwd=root, capture_output=True, text=True, check=False)
     run = json.loads((root / "target" / "run_results.json").read_text(encoding="utf-8"))
     found = {r["unique_id"].split(".")[2]: r for r in run["results"] if r["unique_id"].startswith("test.")}
-    assert len(found) == 10, proc.stdout[-3000:]
+    assert len(found) == 13, proc.stdout[-3000:]
     return found
 
 
@@ -116,3 +150,18 @@ def test_primary_key_fails_on_a_row_without_a_key(results) -> None:
     # THEN one failure each: the null key (code's one null; first_name's two nulls, its values otherwise distinct)
     assert (results["pk_one_null"]["status"], results["pk_one_null"]["failures"]) == ("fail", 1)
     assert (results["pk_two_nulls"]["status"], results["pk_two_nulls"]["failures"]) == ("fail", 1)
+
+
+def test_lake_keys_not_null_passes_when_every_delivered_row_has_its_key(results) -> None:
+    assert results["lk_clean"]["status"] == "pass"
+
+
+def test_lake_keys_not_null_counts_a_null_key_in_the_raw_batches(results) -> None:
+    # GIVEN a delivered row without its code, a row the lake view does not hold
+    # THEN the check of code and id fails with that row: it counts every delivered row, not the view's
+    assert (results["lk_null_in_raw"]["status"], results["lk_null_in_raw"]["failures"]) == ("fail", 1)
+
+
+def test_lake_keys_not_null_checks_the_view_of_a_feed_not_yet_delivered(results) -> None:
+    # GIVEN a feed with no raw batch, whose view holds a row without its key THEN that row fails the check
+    assert (results["lk_pending"]["status"], results["lk_pending"]["failures"]) == ("fail", 1)

@@ -15,7 +15,8 @@ on its own work folder under ``--work-dir`` (default ``$OUTCOMES_WORK_DIR/bench/
   connection (``bench/build_floor.py``);
 - publish: ``outcomes gate`` (the quality gate of every declared table alone, publishing nothing), then
   ``outcomes publish`` (the gate and the publication of every table), then ``outcomes deliver`` (every partner's
-  files, as its data-sharing agreement allows: the publication DAG's next task);
+  files, as its data-sharing agreement allows: the publication DAG's next task), and ``outcomes deliver`` again
+  with nothing new (every partner unchanged: a night when no publication changed);
 - report: ``outcomes report`` (the static site of every live publication, as the publication DAG builds it after
   each publication);
 - run: ``outcomes run`` of every file on a fresh work folder (ingest, build, gate, publication);
@@ -155,9 +156,14 @@ class Bench:
         def deliver(i: int) -> Run:
             shutil.rmtree(stages / "deliveries", ignore_errors=True)
             return self.outcomes(stages, "deliver", ok=OK_REFUSED, log=f"deliver-{i}")
+
+        def deliver_again(i: int) -> Run:  # on the last delivery: every partner's allowed rows are the same
+            return self.outcomes(stages, "deliver", ok=OK_REFUSED, log=f"deliver-again-{i}")
         self.scenario("gate", gate, {"what": "quality gate of every declared table, nothing published"})
         self.scenario("publish", once, {"what": "quality gate and publication of every declared table"})
         self.scenario("deliver", deliver, {"what": "every partner's delivery of the live publications"})
+        self.scenario("deliver_unchanged", deliver_again,
+                      {"what": "every partner's delivery again with nothing new (each one unchanged)"})
 
     def report(self) -> None:
         stages = self.work / "stages"

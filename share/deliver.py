@@ -11,10 +11,10 @@ Layout (under the working folder)::
 
 A version folder appears in one rename of a complete folder and LATEST in one ``os.replace``, so a process killed
 at any point leaves the previous delivery current and intact. A delivery whose CSV files equal the current one's is
-``unchanged``, and is known to be before its workbook is written (the workbook is most of a delivery's time: a night
-with nothing new for anybody costs a few seconds, not ten). A partner whose agreement asks for a stricter profile
-than the registry's gets its tables rebuilt from the warehouse under that profile, after checking the warehouse
-still gives the live publication byte for byte.
+``unchanged``, and is known to be from its CSV files alone, before the version's other files are written (its
+workbook is most of a delivery's time: a night with nothing new for anybody costs a few seconds, not ten). A partner
+whose agreement asks for a stricter profile than the registry's gets its tables rebuilt from the warehouse under
+that profile, after checking the warehouse still gives the live publication byte for byte.
 """
 
 from __future__ import annotations
@@ -138,12 +138,12 @@ def _write_version(agreement: Agreement, tables: list[_Table], settings: Setting
     store.sweep_incoming(root, partner)
     incoming = store.new_incoming(root, partner)
     try:
-        people, words, written = _write_tables(tables, settings, incoming)
+        people = _write_csv_files(tables, incoming)
         digest = _content_digest(incoming, tables)
-        unchanged = _unchanged(partner, store.live(root, partner), digest)  # before the workbook is written
+        unchanged = _unchanged(partner, store.live(root, partner), digest)  # before the version's other files
         if unchanged:
             return unchanged
-        _write_readme_and_workbook(agreement, tables, people, words, incoming)
+        written = _write_other_files(agreement, tables, people, settings, incoming)
         with store.table_lock(root, partner):
             current = store.live(root, partner)
             unchanged = _unchanged(partner, current, digest)  # again under the lock: another delivery may have promoted
@@ -167,30 +167,33 @@ def _unchanged(partner: str, current: store.LiveVersion | None, digest: str) -> 
                           f"the allowed rows equal those of {current.version}", current.path)
 
 
-def _write_tables(tables: list[_Table], settings: Settings,
-                  folder: Path) -> tuple[dict[str, pd.DataFrame], list[dict], dict]:
-    """Each table's CSV and Parquet files and the data dictionary; each table's rows as text and the dictionary
-    (for the workbook), and the measures delivered (for the manifest)."""
+def _write_csv_files(tables: list[_Table], folder: Path) -> dict[str, pd.DataFrame]:
+    """Each table's CSV file, which decide whether the delivery is new; each table's rows as text (made once, for
+    its CSV and the workbook)."""
+    people = {}
+    for table in tables:
+        people[table.spec.name] = files.for_people(table.rows, table.spec)
+        files.write_csv(people[table.spec.name], folder / f"{table.spec.name}.csv")
+    return people
+
+
+def _write_other_files(agreement: Agreement, tables: list[_Table], people: dict[str, pd.DataFrame],
+                       settings: Settings, folder: Path) -> dict:
+    """A new version's other files: each table's Parquet file, the data dictionary, the README and the workbook;
+    the measures delivered (for the manifest)."""
+    for table in tables:
+        # always: the typed copy the API's Parquet and JSON are served from (served as Parquet only if agreed)
+        files.write_parquet(table.rows, table.spec, folder / f"{table.spec.name}.parquet")
     measures = {m.id: m for m in load_measures(settings.measures_dir, settings.contracts_dir)}
     delivered_ids = {m for t in tables if "measure_id" in t.rows for m in t.rows["measure_id"].unique()}
     words = dictionary([t.spec for t in tables], measures, delivered_ids)
     store.write_json(folder / "dictionary.json", words)
-    people = {}  # each table's rows as text, made once for its CSV and the workbook
-    for table in tables:
-        people[table.spec.name] = files.for_people(table.rows, table.spec)
-        files.write_csv(people[table.spec.name], folder / f"{table.spec.name}.csv")
-        # always: the typed copy the API's Parquet and JSON are served from (served as Parquet only if agreed)
-        files.write_parquet(table.rows, table.spec, folder / f"{table.spec.name}.parquet")
-    return people, words, {"measures": sorted(delivered_ids),
-                           "registry_versions": {m: measures[m].version for m in sorted(delivered_ids)}}
-
-
-def _write_readme_and_workbook(agreement: Agreement, tables: list[_Table], people: dict[str, pd.DataFrame],
-                               words: list[dict], folder: Path) -> None:
     readme = _readme(agreement, tables)
     (folder / "README.txt").write_text("\n".join(f"{k}: {v}" for k, v in readme) + "\n", encoding="utf-8")
     if "xlsx" in agreement.formats:
         files.write_xlsx(people, readme, words, folder / f"{agreement.partner}.xlsx")
+    return {"measures": sorted(delivered_ids),
+            "registry_versions": {m: measures[m].version for m in sorted(delivered_ids)}}
 
 
 def _caveats(agreement: Agreement, table: _Table) -> list[str]:

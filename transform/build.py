@@ -24,6 +24,7 @@ from transform.build_state import (
     record_built,
 )
 from transform.file_copy import copy_file
+from transform.warehouse_file import ensure_warehouse
 
 if TYPE_CHECKING:
     from transform.dbt_ahead import DbtAhead
@@ -94,7 +95,7 @@ def run_dbt(settings: Settings, *args: str, stream: bool = False, on_line: Calla
     per-node lines); the output is captured then too, standard error merged into standard output.
     ``in_process``: run dbt in this process (:func:`invoke_in_process`), its output left on this process's.
     ``ahead``: run it in that dbt process, started before (transform.dbt_ahead), instead of a new one."""
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_warehouse(settings.warehouse_path)  # created whole here, never half by a dbt process killed meanwhile
     if not ledger_visible_path(settings).exists():  # e.g. dbt's docs or tests before any build
         freeze_ledger(settings)
     if in_process:

@@ -1,0 +1,80 @@
+"""The warehouse's DuckDB file, created whole or not at all.
+
+DuckDB creates a new database in place: it opens the path with ``O_CREAT``, then writes the file's three header
+blocks (12 KiB). A process killed between the two leaves a file that is empty or short, which DuckDB then refuses
+for ever ("exists, but it is not a valid DuckDB database file"), so every later build fails. The chaos test
+(tests/e2e/test_chaos.py) met it: a run SIGKILLed as its build opened a new warehouse, on a busy machine, where a
+write can wait on the kernel's writeback and a fatal signal ends it before a byte is written.
+
+So the pipeline never lets dbt create the warehouse. :func:`ensure_warehouse`, called before every dbt command,
+creates a new one under a temporary name in the same folder and links it into place only once DuckDB has written
+it; a kill at any moment leaves either no warehouse or a whole one. A warehouse left short by an earlier version
+(shorter than its headers, so it cannot hold a table) is removed, with a warning, and created again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+#: DuckDB writes a new database's main header and its two database headers (4 KiB each) before anything else: a
+#: shorter file is a creation that never finished, and holds no data.
+HEADER_BYTES = 3 * 4096
+#: Folders of creations that a killed process left behind are removed once this old (seconds); a creation itself
+#: takes milliseconds.
+STALE_SECONDS = 600
+PREFIX = ".warehouse-new-"
+
+
+def ensure_warehouse(path: Path) -> None:
+    """Make sure a whole DuckDB database file is at ``path``: leave one that is there, create one that is not
+    (atomically), and replace one that is shorter than its headers (an unfinished creation)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_creations(path.parent)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        size = None
+    if size is not None and size >= HEADER_BYTES:
+        return
+    if size is not None:
+        log.warning("warehouse %s is %d bytes, shorter than a DuckDB database's headers (%d): a creation that "
+                    "never finished, holding no data; it is removed and created again", path, size, HEADER_BYTES)
+        path.unlink(missing_ok=True)
+    _create(path)
+
+
+def _create(path: Path) -> None:
+    """A new, empty DuckDB database written under a temporary name beside ``path`` and then linked to ``path``
+    (a link never replaces a file: a warehouse another process created meanwhile is kept)."""
+    import duckdb
+
+    folder = Path(tempfile.mkdtemp(prefix=PREFIX, dir=path.parent))
+    try:
+        new = folder / path.name
+        duckdb.connect(str(new)).close()  # DuckDB writes and syncs the headers before it returns
+        try:
+            os.link(new, path)
+        except FileExistsError:
+            log.info("warehouse %s was created by another process meanwhile; that one is kept", path)
+        else:
+            log.info("created the warehouse %s", path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_stale_creations(parent: Path) -> None:
+    cutoff = time.time() - STALE_SECONDS
+    for folder in parent.glob(PREFIX + "*"):
+        try:
+            stale = folder.stat().st_mtime < cutoff
+        except FileNotFoundError:
+            continue
+        if stale:
+            shutil.rmtree(folder, ignore_errors=True)

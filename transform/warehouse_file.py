@@ -14,6 +14,7 @@ it; a kill at any moment leaves either no warehouse or a whole one. A warehouse 
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
@@ -59,14 +60,30 @@ def _create(path: Path) -> None:
     try:
         new = folder / path.name
         duckdb.connect(str(new)).close()  # DuckDB writes and syncs the headers before it returns
-        try:
-            os.link(new, path)
-        except FileExistsError:
-            log.info("warehouse %s was created by another process meanwhile; that one is kept", path)
-        else:
+        if _linked(new, path):
             log.info("created the warehouse %s", path)
+        else:
+            log.info("warehouse %s was created by another process meanwhile; that one is kept", path)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _linked(new: Path, path: Path) -> bool:
+    """Link ``new`` to ``path``; False when ``path`` exists already. On a file system without hard links (some
+    network and FUSE mounts) ``new`` is renamed to ``path`` instead, unless ``path`` exists: still whole, though
+    two processes creating the warehouse in the same instant could then both rename (the second's, as empty as the
+    first's, would win)."""
+    try:
+        os.link(new, path)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS):
+            raise
+        if path.exists():
+            return False
+        os.rename(new, path)
+    return True
 
 
 def _remove_stale_creations(parent: Path) -> None:

@@ -4,6 +4,7 @@ ever."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import subprocess
@@ -132,3 +133,16 @@ def test_dbt_runs_on_a_warehouse_a_killed_creation_left_empty(settings):
     proc = run_dbt(settings, "show", "--inline", "select 42 as answer")
     assert proc.returncode == 0, (proc.stdout or "")[-3000:] + (proc.stderr or "")[-1000:]
     assert "42" in proc.stdout and opens(settings.warehouse_path)
+
+
+def test_without_hard_links_the_new_warehouse_is_renamed_into_place(tmp_path, monkeypatch):
+    """GIVEN a file system that refuses hard links (EPERM, as some network mounts do) WHEN a missing warehouse is
+    ensured THEN it is created whole, and no creation folder is left."""
+    def refused(*args, **kwargs):
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", refused)
+    path = tmp_path / "outcomes.duckdb"
+    ensure_warehouse(path)
+    monkeypatch.undo()
+    assert opens(path) and list(tmp_path.glob(PREFIX + "*")) == []

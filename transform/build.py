@@ -24,7 +24,7 @@ from transform.build_state import (
     record_built,
 )
 from transform.file_copy import copy_file
-from transform.warehouse_file import ensure_warehouse
+from transform.warehouse_file import WarehouseUnreadable, ensure_warehouse
 
 if TYPE_CHECKING:
     from transform.dbt_ahead import DbtAhead
@@ -95,7 +95,10 @@ def run_dbt(settings: Settings, *args: str, stream: bool = False, on_line: Calla
     per-node lines); the output is captured then too, standard error merged into standard output.
     ``in_process``: run dbt in this process (:func:`invoke_in_process`), its output left on this process's.
     ``ahead``: run it in that dbt process, started before (transform.dbt_ahead), instead of a new one."""
-    ensure_warehouse(settings.warehouse_path)  # created whole here, never half by a dbt process killed meanwhile
+    try:  # created whole here, never half by a dbt process killed meanwhile
+        ensure_warehouse(settings.warehouse_path)
+    except WarehouseUnreadable as exc:
+        raise BuildFailed(str(exc)) from exc
     if not ledger_visible_path(settings).exists():  # e.g. dbt's docs or tests before any build
         freeze_ledger(settings)
     if in_process:

@@ -9,7 +9,8 @@ write can wait on the kernel's writeback and a fatal signal ends it before a byt
 So the pipeline never lets dbt create the warehouse. :func:`ensure_warehouse`, called before every dbt command,
 creates a new one under a temporary name in the same folder and links it into place only once DuckDB has written
 it; a kill at any moment leaves either no warehouse or a whole one. A warehouse left short by an earlier version
-(shorter than its headers, so it cannot hold a table) is removed, with a warning, and created again.
+(shorter than its headers, so it cannot hold a table) is removed, with a warning, and created again; a file of
+another kind there is refused with what to do (:class:`WarehouseUnreadable`), never removed.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ HEADER_BYTES = 3 * 4096
 #: takes milliseconds.
 STALE_SECONDS = 600
 PREFIX = ".warehouse-new-"
+#: Where DuckDB's main header keeps its magic bytes.
+MAGIC, MAGIC_AT = b"DUCK", 8
+
+
+class WarehouseUnreadable(RuntimeError):
+    """The warehouse path holds a file that is not a DuckDB database; the message says what to do."""
 
 
 def ensure_warehouse(path: Path) -> None:
@@ -43,12 +50,26 @@ def ensure_warehouse(path: Path) -> None:
     except FileNotFoundError:
         size = None
     if size is not None and size >= HEADER_BYTES:
+        _check_header(path)
         return
     if size is not None:
         log.warning("warehouse %s is %d bytes, shorter than a DuckDB database's headers (%d): a creation that "
                     "never finished, holding no data; it is removed and created again", path, size, HEADER_BYTES)
         path.unlink(missing_ok=True)
     _create(path)
+
+
+def _check_header(path: Path) -> None:
+    """Refuse, with what to do, a file at the warehouse path that is not a DuckDB database (DuckDB's own error
+    comes out of dbt as a traceback). It is not removed: the pipeline did not write it, so it may be someone's."""
+    with open(path, "rb") as handle:
+        handle.seek(MAGIC_AT)
+        found = handle.read(len(MAGIC))
+    if found != MAGIC:
+        raise WarehouseUnreadable(
+            f"the warehouse {path} is not a DuckDB database: bytes {MAGIC_AT}-{MAGIC_AT + len(MAGIC) - 1} are "
+            f"{found!r}, where DuckDB writes {MAGIC!r}. The pipeline did not write this file. The warehouse is built "
+            "from the lake alone: move the file aside and run `outcomes build` to build it whole.")
 
 
 def _create(path: Path) -> None:

@@ -13,9 +13,10 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from transform import warehouse_file
-from transform.build import run_dbt
+from transform.build import BuildFailed, run_dbt
 from transform.warehouse_file import HEADER_BYTES, PREFIX, STALE_SECONDS, ensure_warehouse
 
 REPO = Path(__file__).resolve().parents[2]
@@ -70,6 +71,7 @@ KILLED_WHILE_CREATING = """
 import os, signal, sys
 from pathlib import Path
 import duckdb
+import pytest
 from transform.warehouse_file import ensure_warehouse
 
 def killed(path, *args, **kwargs):  # DuckDB's new file opened, then the process killed before its headers
@@ -146,3 +148,18 @@ def test_without_hard_links_the_new_warehouse_is_renamed_into_place(tmp_path, mo
     ensure_warehouse(path)
     monkeypatch.undo()
     assert opens(path) and list(tmp_path.glob(PREFIX + "*")) == []
+
+
+def test_a_file_of_another_kind_at_the_warehouse_path_is_refused_with_what_to_do_and_kept(settings):
+    """GIVEN a file at the warehouse path that is not a DuckDB database (long enough to be one)
+    WHEN dbt is to run THEN the build fails before dbt starts, naming the file, the bytes found and what to do,
+    and the file is left as it was."""
+    path = settings.warehouse_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    content = b"PK\x03\x04" + b"x" * HEADER_BYTES
+    path.write_bytes(content)
+    with pytest.raises(BuildFailed) as raised:
+        run_dbt(settings, "show", "--inline", "select 1")
+    message = str(raised.value)
+    assert str(path) in message and "b'xxxx'" in message and "move the file aside" in message
+    assert path.read_bytes() == content

@@ -92,8 +92,8 @@ def _create(path: Path) -> None:
 def _linked(new: Path, path: Path) -> bool:
     """Link ``new`` to ``path``; False when ``path`` exists already. On a file system without hard links (some
     network and FUSE mounts) ``new`` is renamed to ``path`` instead, unless ``path`` exists: still whole, though
-    two processes creating the warehouse in the same instant could then both rename (the second's, as empty as the
-    first's, would win)."""
+    two processes creating the warehouse in the same instant could then both rename, the second's replacing the
+    first's (a rename, unlike a link, replaces a file)."""
     try:
         os.link(new, path)
     except FileExistsError:

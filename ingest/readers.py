@@ -19,7 +19,6 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pandas as pd
 from python_calamine import CalamineError
 
 from config.contracts import Contract
@@ -168,8 +167,8 @@ def _read_text(con: duckdb.DuckDBPyConnection, path: Path, text_path: Path, head
     lines = accepted_record_lines(text_path, rejected_lines, None if data_lines is None else data_lines + 1)
     if len(lines) != parsed:  # never guess a line number: fall back to record order, which is exact w/o blanks
         lines = np.arange(2, parsed + 2)
-    # each record joined to its physical line by its place in the scan
-    con.register("_lines_df", pd.DataFrame({"_rid": np.arange(parsed, dtype="int64"), "_line": lines.astype("int64")}))
+    # each record joined to its physical line by its place in the scan (NumPy arrays: see group_rows._register_files)
+    con.register("_lines_df", {"_rid": np.arange(parsed, dtype="int64"), "_line": lines.astype("int64")})
     con.execute("create or replace temp table _lines as select * from _lines_df")
     con.unregister("_lines_df")
     con.execute(f"create or replace temp view {TYPED} as "
@@ -219,7 +218,8 @@ def _physical_reject_lines(con: duckdb.DuckDBPyConnection, text_path: Path) -> b
     if not positions:
         return False
     physical = lines_at_offsets(text_path, np.array(positions, dtype=np.int64))
-    con.register("_reject_lines_df", pd.DataFrame({"pos": np.array(positions, dtype="int64"), "physical": physical}))
+    con.register("_reject_lines_df", {"pos": np.array(positions, dtype="int64"),
+                                      "physical": np.asarray(physical, dtype="int64")})
     con.execute(f"create or replace temp table {PARSE_REJECTS_TABLE} as "
                 f"select r.* replace (m.physical::ubigint as line) from {PARSE_REJECTS_TABLE} r "
                 "join _reject_lines_df m on r.line_byte_position = m.pos")
@@ -227,11 +227,11 @@ def _physical_reject_lines(con: duckdb.DuckDBPyConnection, text_path: Path) -> b
     return True
 
 
-def _cell_text(value: object, contract: Contract) -> object:
+def _cell_text(value: object, contract: Contract, timestamp: type) -> object:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
-    if isinstance(value, pd.Timestamp) or hasattr(value, "strftime"):
-        ts = pd.Timestamp(value)
+    if isinstance(value, timestamp) or hasattr(value, "strftime"):
+        ts = timestamp(value)
         if ts == ts.normalize():
             return ts.strftime(contract.file.date_format)
         return ts.strftime(contract.file.timestamp_format)
@@ -261,6 +261,8 @@ def _no_parse_rejects(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract) -> tuple[list[str], ReadResult]:
+    import pandas as pd  # imported on use: only workbooks need it, and it adds about 40 MB to a process
+
     sheet = contract.file.sheet if contract.file.sheet else 0
     try:
         frame = pd.read_excel(path, sheet_name=sheet, engine="calamine", dtype=object, header=0)
@@ -269,7 +271,7 @@ def read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract) ->
     header = [str(c).strip() for c in frame.columns]
     frame.columns = header
     frame = frame.dropna(how="all")
-    text = frame.apply(lambda col: col.map(lambda v: _cell_text(v, contract)))
+    text = frame.apply(lambda col: col.map(lambda v: _cell_text(v, contract, pd.Timestamp)))
     text = text.astype("string")
     text["_line"] = (frame.index.to_numpy() + 2).astype("int64")  # Excel row number (header is row 1)
     con.register("_xlsx_df", text)

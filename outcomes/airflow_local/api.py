@@ -34,34 +34,49 @@ def wait_for(check: Callable[[], T], timeout: float, what: str, interval: float 
         time.sleep(interval)
 
 
-def api_get(handle: Handle, path: str, **query: Any) -> Any:
-    """GET a path of the REST API (``/api/v2/...``) and decode the JSON (no login needed locally)."""
+def api_get(handle: Handle, path: str, sleep: Callable[[float], None] = time.sleep, **query: Any) -> Any:
+    """GET a path of the REST API (``/api/v2/...``) and decode the JSON (no login needed locally); a GET answered
+    with a server error, or not answered in time, is sent again (ATTEMPTS in all)."""
     url = handle.url + path + ("?" + urllib.parse.urlencode(query, doseq=True) if query else "")
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
-        return json.loads(response.read())
+    return _answer(lambda: urllib.request.Request(url), ATTEMPTS, sleep)
 
 
 # The embedded default's SQLite metadata database answers a write with HTTP 500 when another process held its
-# write lock past SQLite's 5 s wait ("database is locked", seen in the demo's unpause on a loaded machine): a PATCH
-# sets a state, so sending it again is safe, after 1, 2, 3 and 4 s. A POST (a new run) is never sent twice.
-PATCH_ATTEMPTS = 5
+# write lock past SQLite's 5 s wait ("database is locked", seen in the demo's unpause on a loaded machine), and the
+# API server has left a request unanswered past its 10 s (a GET of the DAG runs, once, in `make bench BENCH=latency`
+# right after Airflow started; its cause not found). A GET reads and a PATCH sets a state, so sending either again is
+# safe, after 1, 2, 3 and 4 s. A POST (a new run) is never sent twice.
+ATTEMPTS = 5
+PATCH_ATTEMPTS = ATTEMPTS
+TIMEOUT_SECONDS = 10  # one send's wait for its answer
 
 
 def api_send(handle: Handle, path: str, body: dict, method: str = "PATCH",
              sleep: Callable[[float], None] = time.sleep) -> Any:
     """PATCH (or POST) JSON to the REST API and decode the answer (no login needed locally); a PATCH answered
-    with a server error is sent again (PATCH_ATTEMPTS in all)."""
-    attempts = PATCH_ATTEMPTS if method == "PATCH" else 1
+    with a server error, or not answered in time, is sent again (PATCH_ATTEMPTS in all)."""
+    def request() -> urllib.request.Request:
+        return urllib.request.Request(handle.url + path, data=json.dumps(body).encode(), method=method,
+                                      headers={"Content-Type": "application/json"})
+    return _answer(request, PATCH_ATTEMPTS if method == "PATCH" else 1, sleep)
+
+
+def _answer(request: Callable[[], urllib.request.Request], attempts: int, sleep: Callable[[float], None]) -> Any:
+    """Send the request (made anew for each attempt) and decode its JSON answer; a server error (HTTP 5xx) or no
+    answer within TIMEOUT_SECONDS is tried again, up to ``attempts`` sends in all. A client error, a refused
+    connection (no server: the callers' waits try again) and the last attempt's failure are raised."""
     for attempt in range(1, attempts + 1):
-        request = urllib.request.Request(handle.url + path, data=json.dumps(body).encode(), method=method,
-                                         headers={"Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            with urllib.request.urlopen(request(), timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
                 return json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as exc:
             if exc.code < 500 or attempt == attempts:
                 raise
-            sleep(attempt)
+        except (TimeoutError, urllib.error.URLError) as exc:
+            timed_out = isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None), TimeoutError)
+            if not timed_out or attempt == attempts:
+                raise
+        sleep(attempt)
     raise AssertionError("unreachable")
 
 

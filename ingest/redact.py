@@ -20,6 +20,7 @@ from collections import Counter
 from functools import cache
 
 import duckdb
+import numpy as np
 
 from config.contracts import Column, Contract
 from ingest.row_checks import q
@@ -124,8 +125,6 @@ def register_redacted(con: duckdb.DuckDBPyConnection, contract: Contract,
     ``_redacted`` (``_rid``, one redacted text column per ``redact`` column) on the connection, and return the
     redactions made per file, by placeholder name. A row written without its entry in ``_redacted`` would carry
     a null, never the text as written."""
-    import pyarrow as pa
-
     columns = redacted_columns(contract)
     texts = ", ".join(f"_a.{q(c.name)}" for c in columns)
     rows = con.execute(
@@ -145,7 +144,12 @@ def register_redacted(con: duckdb.DuckDBPyConnection, contract: Contract,
                 text, found = done[value]
                 out[i].append(text)
                 counts.setdefault(file, Counter()).update(found)
-    table = pa.table({"_rid": pa.array([r[0] for r in rows], pa.int64()),
-                      **{redacted_name(c): pa.array(out[i], pa.string()) for i, c in enumerate(columns)}})
-    con.register(REDACTED, table)
+    # NumPy arrays, typed by the view below (a column of nothing but nulls would otherwise have no type): a pyarrow
+    # or pandas table would import pandas (see group_rows._register_files)
+    arrays = {"_rid": np.array([r[0] for r in rows], dtype="int64"),
+              **{redacted_name(c): np.array(out[i], dtype=object) for i, c in enumerate(columns)}}
+    con.register(f"{REDACTED}_arrays", arrays)
+    typed = ", ".join(f"{q(redacted_name(c))}::varchar as {q(redacted_name(c))}" for c in columns)
+    con.execute(f"create or replace temp view {REDACTED} as select _rid::bigint as _rid, {typed} "
+                f"from {REDACTED}_arrays")
     return {file: dict(sorted(found.items())) for file, found in counts.items()}

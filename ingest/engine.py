@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 
 from config.settings import Settings
 from ingest import pseudonymise
@@ -95,3 +96,19 @@ def shared_table(settings: Settings, name: str, signature: tuple, create_sql: st
         finally:
             con.close()
         db.signatures[name] = signature
+
+
+def temp_table(con: duckdb.DuckDBPyConnection, name: str, columns: Mapping[str, np.ndarray],
+               types: Mapping[str, str] | None = None) -> None:
+    """Create temp table ``name`` on ``con`` from NumPy arrays (text in object arrays), each column cast to its SQL
+    type in ``types`` where given (a column of nothing but nulls has no type of its own). DuckDB reads the arrays
+    as they are; a pandas or pyarrow table would import pandas (pyarrow does so on its first table), about 40 MB
+    of a process whose CSV files have no other use for it (bench/results.md, issue 18, fortieth round)."""
+    source = f"_{name}_arrays"
+    quoted = {c: '"' + c.replace('"', '""') + '"' for c in columns}
+    selected = ", ".join(f"{q}::{types[c]} as {q}" if types and c in types else q for c, q in quoted.items())
+    con.register(source, dict(columns))
+    try:
+        con.execute(f"create or replace temp table {name} as select {selected} from {source}")
+    finally:
+        con.unregister(source)

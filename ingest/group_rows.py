@@ -134,15 +134,10 @@ def _passing(outcome: GroupOutcome, live: list[int], check: Callable[[int], None
 
 
 def _register_files(con: duckdb.DuckDBPyConnection, group: list[Delivery], live: list[int]) -> None:
-    """Temp table ``_files``: the files whose rows are written, with their batch ids and names. Registered as
-    NumPy arrays (object arrays: text), which DuckDB reads as they are: a pandas or pyarrow table would import
-    pandas (pyarrow does so on its first table), about 40 MB of a process that has no other use for it."""
-    files = {"_file": np.array(live, dtype="int64"),
-             "_batch": np.array([group[k].batch_id for k in live], dtype=object),
-             "_name": np.array([group[k].name for k in live], dtype=object)}
-    con.register("_files_df", files)
-    con.execute(f"create or replace temp table {FILES_TABLE} as select * from _files_df")
-    con.unregister("_files_df")
+    """Temp table ``_files``: the files whose rows are written, with their batch ids and names."""
+    engine.temp_table(con, FILES_TABLE, {"_file": np.array(live, dtype="int64"),
+                                         "_batch": np.array([group[k].batch_id for k in live], dtype=object),
+                                         "_name": np.array([group[k].name for k in live], dtype=object)})
 
 
 def _build(contract: Contract, settings: Settings, trim: bool):

@@ -22,6 +22,7 @@ import numpy as np
 from python_calamine import CalamineError
 
 from config.contracts import Contract
+from ingest import engine
 from ingest.errors import FileRejected
 from ingest.line_ends import copy_with_lf_ends
 from ingest.lines import accepted_record_lines, lines_at_offsets
@@ -167,10 +168,8 @@ def _read_text(con: duckdb.DuckDBPyConnection, path: Path, text_path: Path, head
     lines = accepted_record_lines(text_path, rejected_lines, None if data_lines is None else data_lines + 1)
     if len(lines) != parsed:  # never guess a line number: fall back to record order, which is exact w/o blanks
         lines = np.arange(2, parsed + 2)
-    # each record joined to its physical line by its place in the scan (NumPy arrays: see group_rows._register_files)
-    con.register("_lines_df", {"_rid": np.arange(parsed, dtype="int64"), "_line": lines.astype("int64")})
-    con.execute("create or replace temp table _lines as select * from _lines_df")
-    con.unregister("_lines_df")
+    # each record joined to its physical line by its place in the scan
+    engine.temp_table(con, "_lines", {"_rid": np.arange(parsed, dtype="int64"), "_line": lines.astype("int64")})
     con.execute(f"create or replace temp view {TYPED} as "
                 f"select r.*, r.rowid as _rid, l._line from {TYPED_ROWS} r join _lines l on r._n = l._rid")
     return ReadResult(rows_parsed=[parsed], rows_unparseable=[len(rejected_lines)])
@@ -218,12 +217,11 @@ def _physical_reject_lines(con: duckdb.DuckDBPyConnection, text_path: Path) -> b
     if not positions:
         return False
     physical = lines_at_offsets(text_path, np.array(positions, dtype=np.int64))
-    con.register("_reject_lines_df", {"pos": np.array(positions, dtype="int64"),
-                                      "physical": np.asarray(physical, dtype="int64")})
+    engine.temp_table(con, "_reject_lines", {"pos": np.array(positions, dtype="int64"),
+                                             "physical": np.asarray(physical, dtype="int64")})
     con.execute(f"create or replace temp table {PARSE_REJECTS_TABLE} as "
                 f"select r.* replace (m.physical::ubigint as line) from {PARSE_REJECTS_TABLE} r "
-                "join _reject_lines_df m on r.line_byte_position = m.pos")
-    con.unregister("_reject_lines_df")
+                "join _reject_lines m on r.line_byte_position = m.pos")
     return True
 
 

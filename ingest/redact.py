@@ -23,11 +23,12 @@ import duckdb
 import numpy as np
 
 from config.contracts import Column, Contract
+from ingest import engine
 from ingest.row_checks import q
 
 log = logging.getLogger(__name__)
 
-REDACTED = "_redacted"  # the relation (_rid, _r_<column>...) registered on the file's connection
+REDACTED = "_redacted"  # the temp table (_rid, _r_<column>...) of the file's connection
 
 # Presidio entity -> the placeholder written in its place; the ledger counts by the name inside the brackets.
 PLACEHOLDERS = {
@@ -121,8 +122,8 @@ def redact(text: str) -> tuple[str, Counter]:
 
 def register_redacted(con: duckdb.DuckDBPyConnection, contract: Contract,
                       files: list[int]) -> dict[int, dict[str, int]]:
-    """Redact the free text of the rows of ``files`` (indexes in the group) that passed the row checks, register
-    ``_redacted`` (``_rid``, one redacted text column per ``redact`` column) on the connection, and return the
+    """Redact the free text of the rows of ``files`` (indexes in the group) that passed the row checks, create
+    temp table ``_redacted`` (``_rid``, one redacted text column per ``redact`` column) on the connection, return the
     redactions made per file, by placeholder name. A row written without its entry in ``_redacted`` would carry
     a null, never the text as written."""
     columns = redacted_columns(contract)
@@ -144,12 +145,8 @@ def register_redacted(con: duckdb.DuckDBPyConnection, contract: Contract,
                 text, found = done[value]
                 out[i].append(text)
                 counts.setdefault(file, Counter()).update(found)
-    # NumPy arrays, typed by the view below (a column of nothing but nulls would otherwise have no type): a pyarrow
-    # or pandas table would import pandas (see group_rows._register_files)
-    arrays = {"_rid": np.array([r[0] for r in rows], dtype="int64"),
-              **{redacted_name(c): np.array(out[i], dtype=object) for i, c in enumerate(columns)}}
-    con.register(f"{REDACTED}_arrays", arrays)
-    typed = ", ".join(f"{q(redacted_name(c))}::varchar as {q(redacted_name(c))}" for c in columns)
-    con.execute(f"create or replace temp view {REDACTED} as select _rid::bigint as _rid, {typed} "
-                f"from {REDACTED}_arrays")
+    engine.temp_table(con, REDACTED, {"_rid": np.array([r[0] for r in rows], dtype="int64"),
+                                      **{redacted_name(c): np.array(out[i], dtype=object)
+                                         for i, c in enumerate(columns)}},
+                      types={redacted_name(c): "varchar" for c in columns})
     return {file: dict(sorted(found.items())) for file, found in counts.items()}

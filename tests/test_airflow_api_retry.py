@@ -13,7 +13,7 @@ import urllib.error
 import pytest
 
 from outcomes.airflow_local import api
-from outcomes.airflow_local.api import ATTEMPTS, PATCH_ATTEMPTS, api_get, api_send
+from outcomes.airflow_local.api import ATTEMPTS, api_get, api_send
 from outcomes.airflow_local.processes import Handle
 
 SLOW = "slow"  # an answer given only after the client's wait (api.TIMEOUT_SECONDS, made short by the tests)
@@ -78,15 +78,15 @@ def test_a_patch_refused_while_the_database_is_locked_is_sent_again(serve):
 
 def test_a_patch_gives_up_after_its_attempts_and_a_post_or_a_client_error_is_never_sent_again(serve):
     """GIVEN an API that answers 500 every time, and one that answers 404
-    WHEN a PATCH and a POST are sent THEN the PATCH raises after PATCH_ATTEMPTS sends, the POST after one; the 404
+    WHEN a PATCH and a POST are sent THEN the PATCH raises after ATTEMPTS sends, the POST after one; the 404
     raises at once."""
     server, handle = serve([500] * 10)
     with pytest.raises(urllib.error.HTTPError, match="500"):
         api_send(handle, "/api/v2/dags/x", {}, sleep=lambda s: None)
-    assert len(server.seen) == PATCH_ATTEMPTS
+    assert len(server.seen) == ATTEMPTS
     with pytest.raises(urllib.error.HTTPError, match="500"):
         api_send(handle, "/api/v2/dags/x/dagRuns", {}, method="POST", sleep=lambda s: None)
-    assert len(server.seen) == PATCH_ATTEMPTS + 1
+    assert len(server.seen) == ATTEMPTS + 1
 
     missing, handle = serve([404])
     with pytest.raises(urllib.error.HTTPError, match="404"):

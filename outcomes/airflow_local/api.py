@@ -47,18 +47,17 @@ def api_get(handle: Handle, path: str, sleep: Callable[[float], None] = time.sle
 # right after Airflow started; its cause not found). A GET reads and a PATCH sets a state, so sending either again is
 # safe, after 1, 2, 3 and 4 s. A POST (a new run) is never sent twice.
 ATTEMPTS = 5
-PATCH_ATTEMPTS = ATTEMPTS
 TIMEOUT_SECONDS = 10  # one send's wait for its answer
 
 
 def api_send(handle: Handle, path: str, body: dict, method: str = "PATCH",
              sleep: Callable[[float], None] = time.sleep) -> Any:
     """PATCH (or POST) JSON to the REST API and decode the answer (no login needed locally); a PATCH answered
-    with a server error, or not answered in time, is sent again (PATCH_ATTEMPTS in all)."""
+    with a server error, or not answered in time, is sent again (ATTEMPTS in all)."""
     def request() -> urllib.request.Request:
         return urllib.request.Request(handle.url + path, data=json.dumps(body).encode(), method=method,
                                       headers={"Content-Type": "application/json"})
-    return _answer(request, PATCH_ATTEMPTS if method == "PATCH" else 1, sleep)
+    return _answer(request, ATTEMPTS if method == "PATCH" else 1, sleep)
 
 
 def _answer(request: Callable[[], urllib.request.Request], attempts: int, sleep: Callable[[float], None]) -> Any:

@@ -3,8 +3,6 @@ file in the ledger; ``drop`` columns do not reach it; neither shows its text in 
 
 from __future__ import annotations
 
-import csv
-
 import duckdb
 import pytest
 
@@ -14,21 +12,11 @@ from ingest import load
 from ingest.load import ingest_file, ingest_files
 from ingest.row_checks import WITHHELD
 from lake.ledger import read_entries
+from tests.ingest.feedback_rows import write_feedback
 from tests.ingest.small_contracts import small_contract, use_contracts
 from transform.sources import raw_columns
 
-HEADER = ["feedback_id", "received_date", "organisation_code", "service_type", "theme", "rating", "sentiment",
-          "channel", "comment"]
 PLAIN = "Waited five hours to be seen."
-
-
-def write_feedback(path, comments: list[str]) -> object:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        out = csv.writer(fh)
-        out.writerow(HEADER)
-        for i, comment in enumerate(comments):
-            out.writerow([f"{path.stem}-{i}", "2025-10-01", "RLQ", "ED", "access", "2", "negative", "online", comment])
-    return path
 
 
 def raw_comments(settings, feed_id: str) -> dict[str, str]:

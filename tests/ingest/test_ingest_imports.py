@@ -3,7 +3,6 @@ CSV file's checks have no use for it; bench/results.md, issue 18, fortieth round
 
 from __future__ import annotations
 
-import csv
 import json
 import subprocess
 import sys
@@ -13,6 +12,7 @@ import duckdb
 
 from tests.conftest import TEST_KEY
 from tests.ingest.ecds_rows import row, write_ecds
+from tests.ingest.feedback_rows import write_feedback
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,20 +59,9 @@ def test_free_text_is_redacted_without_pandas_even_when_a_file_has_no_comment_at
     WHEN a new process ingests each
     THEN both load, the first file's redactions are counted, the lake holds the placeholders and the nulls, and
     pandas was never imported."""
-    def feedback(name: str, comments: list[str]) -> Path:
-        path = tmp_path / name
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            out = csv.writer(fh)
-            out.writerow(["feedback_id", "received_date", "organisation_code", "service_type", "theme", "rating",
-                          "sentiment", "channel", "comment"])
-            for i, comment in enumerate(comments):
-                out.writerow([f"{path.stem}-{i}", "2025-10-01", "RLQ", "ED", "access", "2", "negative", "online",
-                              comment])
-        return path
-
-    told = feedback("HWH_Feedback_2025-10.csv", ["my NHS number is 943 476 5919; ring 01432 355444"]
-                    + ["Waited five hours."] * 20)
-    silent = feedback("HWH_Feedback_2025-11.csv", [""] * 20)
+    told = write_feedback(tmp_path / "HWH_Feedback_2025-10.csv",
+                          ["my NHS number is 943 476 5919; ring 01432 355444"] + ["Waited five hours."] * 20)
+    silent = write_feedback(tmp_path / "HWH_Feedback_2025-11.csv", [""] * 20)
 
     results = [ingest_in_a_new_process(tmp_path, "hwherefs_feedback", path) for path in (told, silent)]
 
